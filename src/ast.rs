@@ -1,0 +1,347 @@
+//! The syntax tree of deltaform's expression language: one type for the whole program.
+//!
+//! Every node carries the byte span of the source text it came from (`0..0` for nodes that
+//! were built by the engine rather than parsed). Equality ignores spans, so a re-parsed
+//! expression equals the original.
+
+use num_bigint::BigInt;
+use num_rational::BigRational;
+use std::fmt;
+use std::ops::Range;
+
+/// A byte range in the source text.
+pub type Span = Range<usize>;
+
+/// An expression with its source span.
+#[derive(Clone, Debug)]
+pub struct Expr {
+    /// What the expression is.
+    pub node: Node,
+    /// Where it came from in the source (`0..0` when synthesized).
+    pub span: Span,
+}
+
+/// The kinds of expression.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Node {
+    /// An exact number literal (`2`, `0.1`, `1e-3`); never negative when parsed.
+    Num(BigRational),
+    /// The constant pi.
+    Pi,
+    /// A name: a scalar, a vector, a matrix or an index variable.
+    Var(String),
+    /// A component: `z[k]`, `W[i, j]`, `softmax(z)[i]`. Indices count from 1.
+    Index(Box<Expr>, Vec<Expr>),
+    /// Unary minus.
+    Neg(Box<Expr>),
+    /// A binary operation.
+    Binary(BinOp, Box<Expr>, Box<Expr>),
+    /// A call of a built-in function.
+    Call(Func, Vec<Expr>),
+    /// `sum(i, body)`: `body` summed over every value of the bound index `i`.
+    Sum(String, Box<Expr>),
+}
+
+/// Binary operators.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BinOp {
+    /// `+`
+    Add,
+    /// `-`
+    Sub,
+    /// `*`
+    Mul,
+    /// `/`
+    Div,
+    /// `^` (right-associative)
+    Pow,
+}
+
+impl BinOp {
+    /// The operator's symbol in the input language.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            BinOp::Add => "+",
+            BinOp::Sub => "-",
+            BinOp::Mul => "*",
+            BinOp::Div => "/",
+            BinOp::Pow => "^",
+        }
+    }
+}
+
+/// Built-in functions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Func {
+    /// `exp(x)`
+    Exp,
+    /// `log(x)`, the natural logarithm (`ln` is an alias)
+    Log,
+    /// `sqrt(x)`
+    Sqrt,
+    /// `abs(x)`
+    Abs,
+    /// `sign(x)`: -1, 0 or 1
+    Sign,
+    /// `sin(x)`
+    Sin,
+    /// `cos(x)`
+    Cos,
+    /// `tan(x)`
+    Tan,
+    /// `sinh(x)`
+    Sinh,
+    /// `cosh(x)`
+    Cosh,
+    /// `tanh(x)`
+    Tanh,
+    /// `sigmoid(x)` = 1/(1 + exp(-x))
+    Sigmoid,
+    /// `relu(x)` = max(x, 0)
+    Relu,
+    /// `step(x)`: Heaviside, 1 for x > 0, else 0 (so step(0) = 0)
+    Step,
+    /// `softplus(x)` = log(1 + exp(x))
+    Softplus,
+    /// `max(a, b)`
+    Max,
+    /// `min(a, b)`
+    Min,
+    /// `softmax(v)`: a vector; use it indexed, `softmax(v)[i]`
+    Softmax,
+    /// `logsumexp(v)` = log(sum(i, exp(v[i])))
+    Logsumexp,
+    /// `delta(i, j)`: Kronecker delta, 1 when i = j, else 0
+    Delta,
+}
+
+impl Func {
+    /// Every function, in a stable order.
+    pub const ALL: [Func; 20] = [
+        Func::Exp,
+        Func::Log,
+        Func::Sqrt,
+        Func::Abs,
+        Func::Sign,
+        Func::Sin,
+        Func::Cos,
+        Func::Tan,
+        Func::Sinh,
+        Func::Cosh,
+        Func::Tanh,
+        Func::Sigmoid,
+        Func::Relu,
+        Func::Step,
+        Func::Softplus,
+        Func::Max,
+        Func::Min,
+        Func::Softmax,
+        Func::Logsumexp,
+        Func::Delta,
+    ];
+
+    /// The canonical name printed for the function.
+    pub fn name(self) -> &'static str {
+        match self {
+            Func::Exp => "exp",
+            Func::Log => "log",
+            Func::Sqrt => "sqrt",
+            Func::Abs => "abs",
+            Func::Sign => "sign",
+            Func::Sin => "sin",
+            Func::Cos => "cos",
+            Func::Tan => "tan",
+            Func::Sinh => "sinh",
+            Func::Cosh => "cosh",
+            Func::Tanh => "tanh",
+            Func::Sigmoid => "sigmoid",
+            Func::Relu => "relu",
+            Func::Step => "step",
+            Func::Softplus => "softplus",
+            Func::Max => "max",
+            Func::Min => "min",
+            Func::Softmax => "softmax",
+            Func::Logsumexp => "logsumexp",
+            Func::Delta => "delta",
+        }
+    }
+
+    /// Looks a function up by name, accepting aliases (`ln`, `σ`).
+    pub fn from_name(name: &str) -> Option<Func> {
+        match name {
+            "ln" => Some(Func::Log),
+            "σ" => Some(Func::Sigmoid),
+            "δ" => Some(Func::Delta),
+            _ => Func::ALL.into_iter().find(|f| f.name() == name),
+        }
+    }
+
+    /// How many arguments the function takes.
+    pub fn arity(self) -> usize {
+        match self {
+            Func::Max | Func::Min | Func::Delta => 2,
+            _ => 1,
+        }
+    }
+
+    /// Whether the function takes a whole vector (`softmax(z)`, `logsumexp(z)`).
+    pub fn takes_vector(self) -> bool {
+        matches!(self, Func::Softmax | Func::Logsumexp)
+    }
+}
+
+impl PartialEq for Expr {
+    fn eq(&self, other: &Self) -> bool {
+        self.node == other.node
+    }
+}
+
+impl Expr {
+    /// An expression with no source span.
+    pub fn new(node: Node) -> Expr {
+        Expr { node, span: 0..0 }
+    }
+
+    /// An expression with a source span.
+    pub fn spanned(node: Node, span: Span) -> Expr {
+        Expr { node, span }
+    }
+
+    /// An exact number.
+    pub fn num(value: BigRational) -> Expr {
+        Expr::new(Node::Num(value))
+    }
+
+    /// An exact integer.
+    pub fn int(value: i64) -> Expr {
+        Expr::num(BigRational::from_integer(BigInt::from(value)))
+    }
+
+    /// A name.
+    pub fn var(name: &str) -> Expr {
+        Expr::new(Node::Var(name.to_string()))
+    }
+
+    /// A component `base[indices]`.
+    pub fn index(base: Expr, indices: Vec<Expr>) -> Expr {
+        Expr::new(Node::Index(Box::new(base), indices))
+    }
+
+    /// `-e`
+    pub fn neg(e: Expr) -> Expr {
+        Expr::new(Node::Neg(Box::new(e)))
+    }
+
+    /// `a op b`
+    pub fn binary(op: BinOp, a: Expr, b: Expr) -> Expr {
+        Expr::new(Node::Binary(op, Box::new(a), Box::new(b)))
+    }
+
+    /// A call of a built-in function.
+    pub fn call(func: Func, args: Vec<Expr>) -> Expr {
+        Expr::new(Node::Call(func, args))
+    }
+
+    /// `sum(index, body)`
+    pub fn sum(index: &str, body: Expr) -> Expr {
+        Expr::new(Node::Sum(index.to_string(), Box::new(body)))
+    }
+
+    /// The exact value of a number literal, if this is one.
+    pub fn as_num(&self) -> Option<&BigRational> {
+        match &self.node {
+            Node::Num(n) => Some(n),
+            _ => None,
+        }
+    }
+
+    /// The immediate sub-expressions, in order.
+    pub fn children(&self) -> Vec<&Expr> {
+        match &self.node {
+            Node::Num(_) | Node::Pi | Node::Var(_) => vec![],
+            Node::Index(base, idx) => std::iter::once(&**base).chain(idx.iter()).collect(),
+            Node::Neg(e) | Node::Sum(_, e) => vec![e],
+            Node::Binary(_, a, b) => vec![a, b],
+            Node::Call(_, args) => args.iter().collect(),
+        }
+    }
+
+    /// Every name that occurs free (not bound by an enclosing `sum`).
+    pub fn free_names(&self) -> std::collections::BTreeSet<String> {
+        let mut out = std::collections::BTreeSet::new();
+        self.collect_free(&mut Vec::new(), &mut out);
+        out
+    }
+
+    fn collect_free(&self, bound: &mut Vec<String>, out: &mut std::collections::BTreeSet<String>) {
+        match &self.node {
+            Node::Var(name) if !bound.contains(name) => {
+                out.insert(name.clone());
+            }
+            Node::Sum(i, body) => {
+                bound.push(i.clone());
+                body.collect_free(bound, out);
+                bound.pop();
+            }
+            _ => self.children().into_iter().for_each(|c| c.collect_free(bound, out)),
+        }
+    }
+
+    /// Replaces every free occurrence of the name `from` by `to` (bound sums shadow it).
+    pub fn rename_free(&self, from: &str, to: &str) -> Expr {
+        self.map_free_var(&|name| (name == from).then(|| Expr::var(to)))
+    }
+
+    /// Rebuilds the tree, replacing each free name `n` for which `f(n)` is `Some(e)` by `e`.
+    /// The caller must make sure no name free in `e` is bound by a `sum` around it.
+    pub fn map_free_var(&self, f: &dyn Fn(&str) -> Option<Expr>) -> Expr {
+        let node = match &self.node {
+            Node::Var(name) => match f(name) {
+                Some(e) => return e,
+                None => self.node.clone(),
+            },
+            Node::Num(_) | Node::Pi => self.node.clone(),
+            Node::Sum(i, body) => {
+                let inner = |name: &str| if name == i { None } else { f(name) };
+                Node::Sum(i.clone(), Box::new(body.map_free_var(&inner)))
+            }
+            Node::Index(base, idx) => Node::Index(
+                Box::new(base.map_free_var(f)),
+                idx.iter().map(|e| e.map_free_var(f)).collect(),
+            ),
+            Node::Neg(e) => Node::Neg(Box::new(e.map_free_var(f))),
+            Node::Binary(op, a, b) => {
+                Node::Binary(*op, Box::new(a.map_free_var(f)), Box::new(b.map_free_var(f)))
+            }
+            Node::Call(func, args) => {
+                Node::Call(*func, args.iter().map(|e| e.map_free_var(f)).collect())
+            }
+        };
+        Expr::spanned(node, self.span.clone())
+    }
+}
+
+/// A top-level statement: an expression, or an equation `lhs = rhs`
+/// (a definition such as `yhat = softmax(z)` or an assumption such as `sum(i, y[i]) = 1`).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Statement {
+    /// A bare expression.
+    Expr(Expr),
+    /// An equation.
+    Equation(Expr, Expr),
+}
+
+impl fmt::Display for Expr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&crate::print::to_text(self))
+    }
+}
+
+impl fmt::Display for Statement {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Statement::Expr(e) => write!(f, "{e}"),
+            Statement::Equation(l, r) => write!(f, "{l} = {r}"),
+        }
+    }
+}

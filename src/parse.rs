@@ -1,0 +1,612 @@
+//! The nom parser for `grammar/expr.ebnf`: one function per production, named after it.
+//!
+//! Parsing never panics. Failures are [`ParseError`]s carrying the span of the offending
+//! text and what was expected there.
+
+use crate::ast::{BinOp, Expr, Func, Node, Span, Statement};
+use nom::branch::alt;
+use nom::bytes::complete::{tag, take_while};
+use nom::character::complete::{char, digit1, one_of, satisfy};
+use nom::combinator::{opt, recognize};
+use nom::error::ErrorKind;
+use nom::{IResult, Parser};
+use nom_locate::LocatedSpan;
+use num_bigint::BigInt;
+use num_rational::BigRational;
+use num_traits::Zero;
+
+/// The located input the parser works on.
+type In<'a> = LocatedSpan<&'a str>;
+type PResult<'a, T> = IResult<In<'a>, T, Failure>;
+
+/// What went wrong while parsing, with where.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum ParseError {
+    /// The input ended where more was expected.
+    #[error("unexpected end of input: expected {expected}")]
+    UnexpectedEnd {
+        /// What would have been accepted.
+        expected: String,
+        /// The (empty) span at the end of the input.
+        span: Span,
+    },
+    /// A token that does not fit where it stands.
+    #[error("unexpected `{found}`: expected {expected}")]
+    Unexpected {
+        /// The offending text.
+        found: String,
+        /// What would have been accepted.
+        expected: String,
+        /// Where the offending text is.
+        span: Span,
+    },
+    /// A call of a function the language does not have.
+    #[error("unknown function `{name}`")]
+    UnknownFunction {
+        /// The name that was called.
+        name: String,
+        /// Where the name is.
+        span: Span,
+    },
+    /// A call with the wrong number of arguments.
+    #[error("`{name}` takes {expected} argument{}, found {found}", if *.expected == 1 { "" } else { "s" })]
+    Arity {
+        /// The function's name.
+        name: String,
+        /// How many it takes.
+        expected: usize,
+        /// How many were given.
+        found: usize,
+        /// Where the call is.
+        span: Span,
+    },
+    /// A reserved function name used as a variable.
+    #[error("`{name}` is a function: call it as `{name}(...)`")]
+    ReservedName {
+        /// The function's name.
+        name: String,
+        /// Where the name is.
+        span: Span,
+    },
+    /// A number that is not well formed.
+    #[error("malformed number `{text}`")]
+    BadNumber {
+        /// The text that was read.
+        text: String,
+        /// Where it is.
+        span: Span,
+    },
+}
+
+impl ParseError {
+    /// The span of the offending text.
+    pub fn span(&self) -> Span {
+        match self {
+            ParseError::UnexpectedEnd { span, .. }
+            | ParseError::Unexpected { span, .. }
+            | ParseError::UnknownFunction { span, .. }
+            | ParseError::Arity { span, .. }
+            | ParseError::ReservedName { span, .. }
+            | ParseError::BadNumber { span, .. } => span.clone(),
+        }
+    }
+
+    /// A stable machine-readable name for the kind of error.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ParseError::UnexpectedEnd { .. } => "unexpected_end",
+            ParseError::Unexpected { .. } => "unexpected_token",
+            ParseError::UnknownFunction { .. } => "unknown_function",
+            ParseError::Arity { .. } => "wrong_arity",
+            ParseError::ReservedName { .. } => "reserved_name",
+            ParseError::BadNumber { .. } => "bad_number",
+        }
+    }
+
+    /// A hint for fixing the error, where there is one.
+    pub fn help(&self) -> Option<String> {
+        match self {
+            ParseError::UnknownFunction { .. } => {
+                let names: Vec<&str> = Func::ALL.iter().map(|f| f.name()).collect();
+                Some(format!("the functions are: {}, sum", names.join(", ")))
+            }
+            ParseError::BadNumber { .. } => {
+                Some("numbers look like 2, 0.1, 1e-3 (write 1/3 for a fraction)".into())
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The parser's internal failure: the furthest offset reached and what was expected there,
+/// or a definite error found after the parser committed to a production.
+#[derive(Debug)]
+pub struct Failure {
+    offset: usize,
+    expected: Vec<&'static str>,
+    definite: Option<ParseError>,
+}
+
+impl Failure {
+    fn expected(at: &In, what: &'static str) -> Failure {
+        Failure { offset: at.location_offset(), expected: vec![what], definite: None }
+    }
+
+    fn definite(error: ParseError) -> nom::Err<Failure> {
+        nom::Err::Failure(Failure { offset: error.span().start, expected: vec![], definite: Some(error) })
+    }
+}
+
+impl<'a> nom::error::ParseError<In<'a>> for Failure {
+    fn from_error_kind(input: In<'a>, _kind: ErrorKind) -> Self {
+        Failure { offset: input.location_offset(), expected: vec![], definite: None }
+    }
+
+    fn append(_input: In<'a>, _kind: ErrorKind, other: Self) -> Self {
+        other
+    }
+
+    fn or(self, other: Self) -> Self {
+        if self.definite.is_some() || self.offset > other.offset {
+            return self;
+        }
+        if other.definite.is_some() || other.offset > self.offset {
+            return other;
+        }
+        let mut expected = self.expected;
+        for e in other.expected {
+            if !expected.contains(&e) {
+                expected.push(e);
+            }
+        }
+        Failure { offset: self.offset, expected, definite: None }
+    }
+}
+
+/// Parses a whole expression.
+pub fn parse_expr(src: &str) -> Result<Expr, ParseError> {
+    finish(src, expr)
+}
+
+/// Parses a whole statement: an expression or an equation `lhs = rhs`.
+pub fn parse_statement(src: &str) -> Result<Statement, ParseError> {
+    finish(src, statement)
+}
+
+/// Runs `parser` over all of `src`, turning a failure into a [`ParseError`].
+fn finish<'a, T>(src: &'a str, parser: fn(In<'a>) -> PResult<'a, T>) -> Result<T, ParseError> {
+    let input = In::new(src);
+    match parser(input) {
+        Ok((rest, value)) => {
+            let (rest, _) = ws(rest).map_err(|e| to_error(src, e))?;
+            if rest.fragment().is_empty() {
+                Ok(value)
+            } else {
+                let mut failure = Failure::expected(&rest, "an operator");
+                failure.expected.push("end of input");
+                Err(to_error(src, nom::Err::Error(failure)))
+            }
+        }
+        Err(e) => Err(to_error(src, e)),
+    }
+}
+
+fn to_error(src: &str, err: nom::Err<Failure>) -> ParseError {
+    let failure = match err {
+        nom::Err::Error(f) | nom::Err::Failure(f) => f,
+        nom::Err::Incomplete(_) => Failure { offset: src.len(), expected: vec![], definite: None },
+    };
+    if let Some(definite) = failure.definite {
+        return definite;
+    }
+    let expected = describe_expected(&failure.expected);
+    let at = failure.offset.min(src.len());
+    let rest = &src[at..];
+    match token_at(rest) {
+        None => ParseError::UnexpectedEnd { expected, span: at..at },
+        Some(found) => ParseError::Unexpected { span: at..at + found.len(), found: found.to_string(), expected },
+    }
+}
+
+fn describe_expected(expected: &[&'static str]) -> String {
+    match expected {
+        [] => "an expression".to_string(),
+        [one] => one.to_string(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
+}
+
+/// The token starting `rest`, for error messages: a word, a number or a single character.
+fn token_at(rest: &str) -> Option<&str> {
+    let first = rest.chars().next()?;
+    let len = if first.is_ascii_alphanumeric() || first == '_' {
+        rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.')).unwrap_or(rest.len())
+    } else {
+        first.len_utf8()
+    };
+    Some(&rest[..len])
+}
+
+fn span_of(start: &In, end: &In) -> Span {
+    start.location_offset()..end.location_offset()
+}
+
+/// Skips white space (spaces, tabs, newlines).
+fn ws(input: In) -> PResult<In> {
+    take_while(|c: char| c.is_whitespace()).parse(input)
+}
+
+/// A punctuation token (after optional white space), with its Unicode aliases.
+fn punct<'a>(symbol: char, label: &'static str) -> impl Fn(In<'a>) -> PResult<'a, In<'a>> {
+    move |input: In<'a>| {
+        let (input, _) = ws(input)?;
+        let aliases: &[char] = match symbol {
+            '-' => &['-', '\u{2212}'],
+            '*' => &['*', '\u{b7}', '\u{d7}'],
+            _ => &[],
+        };
+        let result: PResult<In> = if aliases.is_empty() {
+            recognize(char(symbol)).parse(input)
+        } else {
+            recognize(one_of(aliases)).parse(input)
+        };
+        result.map_err(|_| nom::Err::Error(Failure::expected(&input, label)))
+    }
+}
+
+/// statement = expr , [ "=" , expr ] ;
+fn statement(input: In) -> PResult<Statement> {
+    let (input, lhs) = expr(input)?;
+    let (input, eq) = opt(punct('=', "`=`")).parse(input)?;
+    if eq.is_none() {
+        return Ok((input, Statement::Expr(lhs)));
+    }
+    let (input, rhs) = cut_expr(input)?;
+    Ok((input, Statement::Equation(lhs, rhs)))
+}
+
+/// An expression that must be there (after a committed token).
+fn cut_expr(input: In) -> PResult<Expr> {
+    expr(input).map_err(|e| match e {
+        nom::Err::Error(f) => nom::Err::Failure(f),
+        other => other,
+    })
+}
+
+/// Folds a left-associative chain `first (op operand)*`.
+fn left_chain<'a>(
+    input: In<'a>,
+    operand: fn(In<'a>) -> PResult<'a, Expr>,
+    ops: &[(char, BinOp, &'static str)],
+) -> PResult<'a, Expr> {
+    let start = input;
+    let (mut input, mut acc) = operand(input)?;
+    loop {
+        let mut matched = None;
+        let mut failure: Option<Failure> = None;
+        for (symbol, op, label) in ops {
+            match punct(*symbol, label)(input) {
+                Ok((rest, _)) => {
+                    matched = Some((rest, *op));
+                    break;
+                }
+                Err(nom::Err::Error(f)) => {
+                    failure = Some(match failure {
+                        None => f,
+                        Some(prev) => nom::error::ParseError::or(prev, f),
+                    })
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        let Some((rest, op)) = matched else {
+            return Ok((input, acc));
+        };
+        let (rest, rhs) = operand(rest).map_err(commit)?;
+        let span = span_of(&start, &rest);
+        acc = Expr::spanned(Node::Binary(op, Box::new(acc), Box::new(rhs)), span);
+        input = rest;
+    }
+}
+
+/// Turns a recoverable error into a committed one (nom's `cut`).
+fn commit(e: nom::Err<Failure>) -> nom::Err<Failure> {
+    match e {
+        nom::Err::Error(f) => nom::Err::Failure(f),
+        other => other,
+    }
+}
+
+/// expr = term , { ( "+" | "-" ) , term } ;
+fn expr(input: In) -> PResult<Expr> {
+    left_chain(input, term, &[('+', BinOp::Add, "`+`"), ('-', BinOp::Sub, "`-`")])
+}
+
+/// term = unary , { ( "*" | "/" ) , unary } ;
+fn term(input: In) -> PResult<Expr> {
+    left_chain(input, unary, &[('*', BinOp::Mul, "`*`"), ('/', BinOp::Div, "`/`")])
+}
+
+/// unary = "-" , unary | power ;
+fn unary(input: In) -> PResult<Expr> {
+    let (rest, _) = ws(input)?;
+    let start = rest;
+    match punct('-', "`-`")(rest) {
+        Ok((rest, _)) => {
+            let (rest, inner) = unary(rest).map_err(commit)?;
+            Ok((rest, Expr::spanned(Node::Neg(Box::new(inner)), span_of(&start, &rest))))
+        }
+        Err(nom::Err::Error(_)) => power(rest),
+        Err(e) => Err(e),
+    }
+}
+
+/// power = postfix , [ "^" , unary ] ;   (right-associative through `unary`)
+fn power(input: In) -> PResult<Expr> {
+    let start = input;
+    let (input, base) = postfix(input)?;
+    match punct('^', "`^`")(input) {
+        Ok((rest, _)) => {
+            let (rest, exponent) = unary(rest).map_err(commit)?;
+            let span = span_of(&start, &rest);
+            Ok((rest, Expr::spanned(Node::Binary(BinOp::Pow, Box::new(base), Box::new(exponent)), span)))
+        }
+        Err(nom::Err::Error(f)) => {
+            // Keep what an operator here would have been, for the caller's message.
+            let _ = f;
+            Ok((input, base))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// postfix = ( call | name ) , [ "[" , expr , { "," , expr } , "]" ] | primary ;
+fn postfix(input: In) -> PResult<Expr> {
+    let (input, _) = ws(input)?;
+    let start = input;
+    let (input, base) = primary(input)?;
+    let indexable = matches!(base.node, Node::Var(_) | Node::Call(..));
+    if !indexable {
+        return Ok((input, base));
+    }
+    match punct('[', "`[`")(input) {
+        Ok((rest, _)) => {
+            let (rest, indices) = comma_list(rest)?;
+            let (rest, _) = punct(']', "`]` or `,`")(rest).map_err(commit)?;
+            Ok((rest, Expr::spanned(Node::Index(Box::new(base), indices), span_of(&start, &rest))))
+        }
+        Err(nom::Err::Error(_)) => Ok((input, base)),
+        Err(e) => Err(e),
+    }
+}
+
+/// `expr , { "," , expr }` after a committed opening token.
+fn comma_list(input: In) -> PResult<Vec<Expr>> {
+    let (mut input, first) = cut_expr(input)?;
+    let mut items = vec![first];
+    while let Ok((rest, _)) = punct(',', "`,`")(input) {
+        let (rest, item) = cut_expr(rest)?;
+        items.push(item);
+        input = rest;
+    }
+    Ok((input, items))
+}
+
+/// primary = number | sum | call | name | "(" , expr , ")" ;
+fn primary(input: In) -> PResult<Expr> {
+    let (input, _) = ws(input)?;
+    if let Ok((rest, _)) = punct('(', "`(`")(input) {
+        let (rest, inner) = cut_expr(rest)?;
+        let (rest, _) = punct(')', "`)`").parse(rest).map_err(commit)?;
+        return Ok((rest, inner));
+    }
+    alt((number, word)).parse(input).map_err(|e| match e {
+        nom::Err::Error(_) => nom::Err::Error(Failure::expected(&input, "an expression")),
+        other => other,
+    })
+}
+
+/// number = digits , [ "." , digits ] , [ ( "e" | "E" ) , [ "+" | "-" ] , digits ] ;
+fn number(input: In) -> PResult<Expr> {
+    let start = input;
+    let (input, int_part) = digit1(input)?;
+    let (input, frac) = opt((char('.'), opt(digit1))).parse(input)?;
+    let (input, exp) = opt((one_of("eE"), opt(one_of("+-")), opt(digit1))).parse(input)?;
+    let span = span_of(&start, &input);
+    let text = &start.fragment()[..span.len()];
+    let bad = matches!(frac, Some((_, None))) || matches!(exp, Some((_, _, None)));
+    let trailing_word = satisfy::<_, _, Failure>(|c| c.is_alphanumeric() || c == '_' || c == '.')
+        .parse(input)
+        .is_ok();
+    if bad || trailing_word {
+        let end = input.location_offset()
+            + input.fragment().find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.')).unwrap_or(input.fragment().len());
+        let whole = &start.fragment()[..end - start.location_offset()];
+        return Err(Failure::definite(ParseError::BadNumber { text: whole.to_string(), span: span.start..end }));
+    }
+    let mut digits = int_part.fragment().to_string();
+    let mut scale: i64 = 0;
+    if let Some((_, Some(f))) = frac {
+        digits.push_str(f.fragment());
+        scale -= f.fragment().len() as i64;
+    }
+    if let Some((_, sign, Some(e))) = exp {
+        let magnitude: i64 = match e.fragment().parse::<i64>() {
+            Ok(m) if m <= 10_000 => m,
+            _ => return Err(Failure::definite(ParseError::BadNumber { text: text.to_string(), span })),
+        };
+        scale += if sign == Some('-') { -magnitude } else { magnitude };
+    }
+    let mantissa: BigInt = digits.parse().unwrap_or_else(|_| BigInt::zero());
+    let ten = BigInt::from(10);
+    let value = if scale >= 0 {
+        BigRational::from_integer(mantissa * num_traits::pow(ten, scale as usize))
+    } else {
+        BigRational::new(mantissa, num_traits::pow(ten, (-scale) as usize))
+    };
+    Ok((input, Expr::spanned(Node::Num(value), span)))
+}
+
+/// A name, a call or a sum: they all start with a word.
+///
+/// call = func_name , "(" , expr , { "," , expr } , ")" ;
+/// sum  = "sum" , "(" , name , "," , expr , ")" ;
+fn word(input: In) -> PResult<Expr> {
+    let start = input;
+    let (input, name) = name(input)?;
+    let name_span = span_of(&start, &input);
+    let open = punct('(', "`(`")(input);
+    let Ok((args_start, _)) = open else {
+        if Func::from_name(&name).is_some() || name == "sum" {
+            return Err(Failure::definite(ParseError::ReservedName { name, span: name_span }));
+        }
+        let node = if name == "pi" { Node::Pi } else { Node::Var(name) };
+        return Ok((input, Expr::spanned(node, name_span)));
+    };
+    if name == "sum" {
+        let (rest, _) = ws(args_start)?;
+        let binder_start = rest;
+        let (rest, index) = self::name(rest)
+            .map_err(|_| nom::Err::Failure(Failure::expected(&binder_start, "an index name")))?;
+        let (rest, _) = punct(',', "`,`")(rest).map_err(commit)?;
+        let (rest, body) = cut_expr(rest)?;
+        let (rest, _) = punct(')', "`)`")(rest).map_err(commit)?;
+        return Ok((rest, Expr::spanned(Node::Sum(index, Box::new(body)), span_of(&start, &rest))));
+    }
+    let Some(func) = Func::from_name(&name) else {
+        return Err(Failure::definite(ParseError::UnknownFunction { name, span: name_span }));
+    };
+    let (rest, args) = comma_list(args_start)?;
+    let (rest, _) = punct(')', "`)` or `,`")(rest).map_err(commit)?;
+    let span = span_of(&start, &rest);
+    if args.len() != func.arity() {
+        return Err(Failure::definite(ParseError::Arity {
+            name: func.name().to_string(),
+            expected: func.arity(),
+            found: args.len(),
+            span,
+        }));
+    }
+    Ok((rest, Expr::spanned(Node::Call(func, args), span)))
+}
+
+/// name = letter , { letter | digit | "_" } ;  Greek letters and `ŷ` are read as their ASCII names.
+fn name(input: In) -> PResult<String> {
+    let (input, _) = ws(input)?;
+    let (rest, first) = alt((ascii_letter, unicode_alias)).parse(input)?;
+    let mut out = first;
+    let mut input = rest;
+    while let Ok((rest, piece)) = alt((ascii_word_char, unicode_alias)).parse(input) {
+        out.push_str(&piece);
+        input = rest;
+    }
+    Ok((input, out))
+}
+
+fn ascii_letter(input: In) -> PResult<String> {
+    satisfy(|c| c.is_ascii_alphabetic()).map(String::from).parse(input)
+}
+
+fn ascii_word_char(input: In) -> PResult<String> {
+    satisfy(|c| c.is_ascii_alphanumeric() || c == '_').map(String::from).parse(input)
+}
+
+/// Unicode letters accepted on input, with the ASCII names they stand for.
+pub const UNICODE_ALIASES: [(&str, &str); 20] = [
+    ("ŷ", "yhat"),
+    ("σ", "sigmoid"),
+    ("Σ", "sum"),
+    ("δ", "delta"),
+    ("π", "pi"),
+    ("α", "alpha"),
+    ("β", "beta"),
+    ("γ", "gamma"),
+    ("ε", "epsilon"),
+    ("η", "eta"),
+    ("θ", "theta"),
+    ("λ", "lambda"),
+    ("μ", "mu"),
+    ("ρ", "rho"),
+    ("τ", "tau"),
+    ("φ", "phi"),
+    ("ω", "omega"),
+    ("ξ", "xi"),
+    ("ζ", "zeta"),
+    ("ν", "nu"),
+];
+
+fn unicode_alias(input: In) -> PResult<String> {
+    for (alias, ascii) in UNICODE_ALIASES {
+        if let Ok((rest, _)) = tag::<_, _, Failure>(alias).parse(input) {
+            return Ok((rest, ascii.to_string()));
+        }
+    }
+    Err(nom::Err::Error(Failure::expected(&input, "a name")))
+}
+
+/// Parses a number the same way the language does (used for `--at` values and TOML numbers).
+pub fn parse_number(text: &str) -> Option<BigRational> {
+    match number(In::new(text)) {
+        Ok((rest, e)) if rest.fragment().is_empty() => e.as_num().cloned(),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(s: &str) -> String {
+        parse_expr(s).map(|e| e.to_string()).unwrap_or_else(|e| format!("error: {e}"))
+    }
+
+    #[test]
+    fn precedence_and_associativity() {
+        assert_eq!(p("2^3^2"), "2^3^2");
+        assert_eq!(parse_expr("2^3^2").unwrap(), parse_expr("2^(3^2)").unwrap());
+        assert_eq!(parse_expr("-x^2").unwrap(), parse_expr("-(x^2)").unwrap());
+        assert_eq!(parse_expr("a - b - c").unwrap(), parse_expr("(a - b) - c").unwrap());
+        assert_eq!(parse_expr("a/b*c").unwrap(), parse_expr("(a/b)*c").unwrap());
+        assert_eq!(parse_expr("2^-1").unwrap(), parse_expr("2^(-1)").unwrap());
+    }
+
+    #[test]
+    fn numbers_are_exact() {
+        let e = parse_expr("0.1").unwrap();
+        assert_eq!(e.as_num().unwrap(), &BigRational::new(1.into(), 10.into()));
+        let e = parse_expr("1e-3").unwrap();
+        assert_eq!(e.as_num().unwrap(), &BigRational::new(1.into(), 1000.into()));
+        let e = parse_expr("2.5E2").unwrap();
+        assert_eq!(e.as_num().unwrap(), &BigRational::from_integer(250.into()));
+    }
+
+    #[test]
+    fn unicode_aliases() {
+        assert_eq!(p("σ(x) · ŷ − η"), "sigmoid(x)*yhat - eta");
+        assert_eq!(p("Σ(i, y[i])"), "sum(i, y[i])");
+    }
+
+    #[test]
+    fn statements() {
+        let s = parse_statement("h[j] = sigmoid(z[j])").unwrap();
+        assert_eq!(s.to_string(), "h[j] = sigmoid(z[j])");
+    }
+
+    #[test]
+    fn errors_have_spans() {
+        let e = parse_expr("1 +* 2").unwrap_err();
+        assert_eq!(e.span(), 3..4);
+        assert_eq!(e.kind(), "unexpected_token");
+        let e = parse_expr("exp(1 +").unwrap_err();
+        assert_eq!(e.kind(), "unexpected_end");
+        assert_eq!(e.span(), 7..7);
+        let e = parse_expr("foo(1)").unwrap_err();
+        assert_eq!(e.span(), 0..3);
+        let e = parse_expr("max(1)").unwrap_err();
+        assert_eq!(e.kind(), "wrong_arity");
+        let e = parse_expr("1 2").unwrap_err();
+        assert_eq!(e.span(), 2..3);
+        let e = parse_expr("1.x").unwrap_err();
+        assert_eq!(e.kind(), "bad_number");
+    }
+}

@@ -1,0 +1,205 @@
+//! The canonical text printer: the input language with minimal parentheses, so that
+//! `parse(print(e)) == e` and printing is a fixed point.
+
+use crate::ast::{BinOp, Expr, Node};
+use num_bigint::BigInt;
+use num_integer::Integer;
+use num_rational::BigRational;
+use num_traits::{Signed, ToPrimitive, Zero};
+
+/// Binding strength of a printed form; a child printed below its slot's minimum gets parentheses.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Prec {
+    /// A whole expression (`+`, `-`).
+    Sum,
+    /// A product or quotient.
+    Product,
+    /// A unary minus.
+    Unary,
+    /// A power.
+    Power,
+    /// A name, number, call, index or parenthesized expression.
+    Atom,
+}
+
+/// Prints an expression in canonical form.
+pub fn to_text(e: &Expr) -> String {
+    let mut out = String::new();
+    write_expr(e, Prec::Sum, &mut out);
+    out
+}
+
+/// How tightly the printed form of `e` binds.
+pub(crate) fn prec_of(e: &Expr) -> Prec {
+    match &e.node {
+        Node::Num(n) if n.is_negative() => Prec::Unary,
+        Node::Num(n) if decimal_digits(n).is_none() => Prec::Product,
+        Node::Num(_) | Node::Pi | Node::Var(_) | Node::Index(..) | Node::Call(..) | Node::Sum(..) => Prec::Atom,
+        Node::Neg(_) => Prec::Unary,
+        Node::Binary(BinOp::Add | BinOp::Sub, ..) => Prec::Sum,
+        Node::Binary(BinOp::Mul | BinOp::Div, ..) => Prec::Product,
+        Node::Binary(BinOp::Pow, ..) => Prec::Power,
+    }
+}
+
+/// The minimum binding strength of each operand slot of a binary operator.
+pub(crate) fn operand_prec(op: BinOp) -> (Prec, Prec) {
+    match op {
+        BinOp::Add | BinOp::Sub => (Prec::Sum, Prec::Product),
+        BinOp::Mul | BinOp::Div => (Prec::Product, Prec::Unary),
+        BinOp::Pow => (Prec::Atom, Prec::Unary),
+    }
+}
+
+fn write_expr(e: &Expr, min: Prec, out: &mut String) {
+    let parens = prec_of(e) < min;
+    if parens {
+        out.push('(');
+    }
+    match &e.node {
+        Node::Num(n) => out.push_str(&number_text(n)),
+        Node::Pi => out.push_str("pi"),
+        Node::Var(name) => out.push_str(name),
+        Node::Index(base, indices) => {
+            write_expr(base, Prec::Atom, out);
+            out.push('[');
+            write_list(indices, out);
+            out.push(']');
+        }
+        Node::Neg(inner) => {
+            out.push('-');
+            let nested_minus = matches!(inner.node, Node::Neg(_)) || prec_of(inner) == Prec::Unary;
+            write_expr(inner, if nested_minus { Prec::Power } else { Prec::Unary }, out);
+        }
+        Node::Binary(op, a, b) => {
+            let (left, right) = operand_prec(*op);
+            write_expr(a, left, out);
+            match op {
+                BinOp::Add | BinOp::Sub => {
+                    out.push(' ');
+                    out.push_str(op.symbol());
+                    out.push(' ');
+                }
+                _ => out.push_str(op.symbol()),
+            }
+            write_expr(b, right, out);
+        }
+        Node::Call(func, args) => {
+            out.push_str(func.name());
+            out.push('(');
+            write_list(args, out);
+            out.push(')');
+        }
+        Node::Sum(index, body) => {
+            out.push_str("sum(");
+            out.push_str(index);
+            out.push_str(", ");
+            write_expr(body, Prec::Sum, out);
+            out.push(')');
+        }
+    }
+    if parens {
+        out.push(')');
+    }
+}
+
+fn write_list(items: &[Expr], out: &mut String) {
+    for (k, item) in items.iter().enumerate() {
+        if k > 0 {
+            out.push_str(", ");
+        }
+        write_expr(item, Prec::Sum, out);
+    }
+}
+
+/// The digits of `n` written as a finite decimal, if it has one (its denominator has only
+/// the prime factors 2 and 5): `(mantissa, places)` with `n = mantissa / 10^places`.
+pub(crate) fn decimal_digits(n: &BigRational) -> Option<(BigInt, usize)> {
+    let mut denom = n.denom().clone();
+    let (mut twos, mut fives) = (0usize, 0usize);
+    let two = BigInt::from(2);
+    let five = BigInt::from(5);
+    while denom.is_even() {
+        denom /= &two;
+        twos += 1;
+    }
+    while (&denom % &five).is_zero() {
+        denom /= &five;
+        fives += 1;
+    }
+    if denom != BigInt::from(1) {
+        return None;
+    }
+    let places = twos.max(fives);
+    let scaled = n * BigRational::from_integer(num_traits::pow(BigInt::from(10), places));
+    Some((scaled.to_integer(), places))
+}
+
+/// Prints an exact number the way the parser reads it back: integers and finite decimals as
+/// literals (`0.1`, `1e-12`), other fractions as a quotient (`1/3`), negatives with a minus.
+pub fn number_text(n: &BigRational) -> String {
+    if n.is_negative() {
+        return format!("-{}", number_text(&-n));
+    }
+    match decimal_digits(n) {
+        Some((mantissa, places)) => decimal_text(&mantissa, places),
+        None => format!("{}/{}", n.numer(), n.denom()),
+    }
+}
+
+/// `mantissa / 10^places` as a plain decimal, or in scientific notation when that is shorter.
+fn decimal_text(mantissa: &BigInt, places: usize) -> String {
+    let digits = mantissa.to_string();
+    let plain = if places == 0 {
+        digits.clone()
+    } else if digits.len() > places {
+        let (int, frac) = digits.split_at(digits.len() - places);
+        format!("{int}.{frac}")
+    } else {
+        format!("0.{}{}", "0".repeat(places - digits.len()), digits)
+    };
+    let trimmed = digits.trim_end_matches('0');
+    let zeros = digits.len() - trimmed.len();
+    let exponent = zeros as i64 - places as i64 + (trimmed.len() as i64 - 1);
+    let scientific = match trimmed.len() {
+        0 => return "0".to_string(),
+        1 => format!("{trimmed}e{exponent}"),
+        _ => format!("{}.{}e{exponent}", &trimmed[..1], &trimmed[1..]),
+    };
+    if scientific.len() + 3 < plain.len() && exponent.to_i32().is_some() {
+        scientific
+    } else {
+        plain
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::parse::parse_expr;
+
+    fn canon(s: &str) -> String {
+        parse_expr(s).unwrap().to_string()
+    }
+
+    #[test]
+    fn minimal_parentheses() {
+        assert_eq!(canon("a - (b - c)"), "a - (b - c)");
+        assert_eq!(canon("(a - b) - c"), "a - b - c");
+        assert_eq!(canon("-x^2"), "-x^2");
+        assert_eq!(canon("(-x)^2"), "(-x)^2");
+        assert_eq!(canon("a/(b*c)"), "a/(b*c)");
+        assert_eq!(canon("(2^3)^2"), "(2^3)^2");
+        assert_eq!(canon("2^(3^2)"), "2^3^2");
+        assert_eq!(canon("- - x"), "-(-x)");
+        assert_eq!(canon("sigmoid(-(x + 1))*W[i, j]"), "sigmoid(-(x + 1))*W[i, j]");
+    }
+
+    #[test]
+    fn numbers() {
+        assert_eq!(canon("0.10"), "0.1");
+        assert_eq!(canon("1e-3"), "0.001");
+        assert_eq!(canon("1e-12"), "1e-12");
+        assert_eq!(canon("2.50e1"), "25");
+        assert_eq!(canon("1e30"), "1e30");
+    }
+}
