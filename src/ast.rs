@@ -228,7 +228,7 @@ impl Expr {
     }
 
     /// `-e`
-    pub fn neg(e: Expr) -> Expr {
+    pub fn negate(e: Expr) -> Expr {
         Expr::new(Node::Neg(Box::new(e)))
     }
 

@@ -5,9 +5,18 @@
 #![warn(missing_docs)]
 
 pub mod ast;
+pub mod bindings;
+pub mod cli;
 pub mod diagnostic;
+pub mod eval;
+pub mod number;
 pub mod parse;
 pub mod print;
+pub mod latex;
+pub mod value;
 
 pub use ast::{BinOp, Expr, Func, Node, Span, Statement};
+pub use eval::{eval, eval_scalar, EvalError};
+pub use number::Number;
 pub use parse::{parse_expr, parse_statement, ParseError};
+pub use value::{Env, Value};

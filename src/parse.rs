@@ -91,6 +91,19 @@ impl ParseError {
         }
     }
 
+    /// The same error with its span moved by `offset` bytes (for sources embedded in a larger text).
+    pub fn shifted(mut self, offset: usize) -> ParseError {
+        match &mut self {
+            ParseError::UnexpectedEnd { span, .. }
+            | ParseError::Unexpected { span, .. }
+            | ParseError::UnknownFunction { span, .. }
+            | ParseError::Arity { span, .. }
+            | ParseError::ReservedName { span, .. }
+            | ParseError::BadNumber { span, .. } => *span = span.start + offset..span.end + offset,
+        }
+        self
+    }
+
     /// A stable machine-readable name for the kind of error.
     pub fn kind(&self) -> &'static str {
         match self {

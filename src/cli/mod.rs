@@ -1,0 +1,111 @@
+//! The command-line interface (clap, derive API). The only layer that prints: every command
+//! returns an [`Output`] or a [`Diagnostic`], and [`run`] writes them and picks the exit code.
+
+mod expr_cmds;
+
+use crate::diagnostic::Diagnostic;
+use clap::{Parser, Subcommand, ValueEnum};
+use std::ffi::OsString;
+
+/// Exit code of a successful run.
+pub const EXIT_OK: u8 = 0;
+/// Exit code of a negative answer (not equivalent, wrong answers found).
+pub const EXIT_NEGATIVE: u8 = 1;
+/// Exit code of bad input or usage.
+pub const EXIT_BAD_INPUT: u8 = 2;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "deltaform",
+    version,
+    about = "Symbolic gradients for neural-network math: parse, differentiate, simplify, evaluate exactly.",
+    after_help = "Examples:\n  deltaform parse 'sigmoid(-(x + 1))*W[i, j]'\n  deltaform eval 'sum(i, z[i]^2)' --at 'z=[1, 2, 3]'\n\nExit codes: 0 success, 1 a negative answer, 2 bad input or usage."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Parse an expression (or a definition `a = b`) and print its canonical form.
+    #[command(after_help = "Example:\n  deltaform parse '-sum(i, y[i]*log(softmax(z)[i]))'\n  deltaform parse 'σ(x)·(1 − σ(x))' --format latex")]
+    Parse(expr_cmds::ParseArgs),
+    /// Evaluate an expression, exactly where the math allows.
+    #[command(after_help = "Example:\n  deltaform eval '1/10 + 0.2'                      # 3/10\n  deltaform eval 'sigmoid(0.2)'                    # 0.549834\n  deltaform eval 'sum(i, z[i]^2)' --at 'z=[1, 2, 3]'  # 14")]
+    Eval(expr_cmds::EvalArgs),
+}
+
+/// Output formats for commands that print expressions.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum ExprFormat {
+    /// The input language (re-parseable).
+    #[default]
+    Text,
+    /// LaTeX.
+    Latex,
+    /// JSON for tools.
+    Json,
+}
+
+/// What a command produced: the text for standard output and the exit code.
+#[derive(Debug)]
+pub struct Output {
+    /// Everything for standard output.
+    pub stdout: String,
+    /// The exit code.
+    pub code: u8,
+}
+
+impl Output {
+    /// A successful output.
+    pub fn ok(stdout: String) -> Output {
+        Output { stdout, code: EXIT_OK }
+    }
+}
+
+/// A failed command: the diagnostic and whether to render it as JSON.
+#[derive(Debug)]
+pub struct Failure {
+    /// What went wrong.
+    pub diagnostic: Box<Diagnostic>,
+    /// Render as JSON on standard output (for `--format json`).
+    pub json: bool,
+}
+
+impl Failure {
+    /// A failure rendered in the given format.
+    pub fn new(diagnostic: Diagnostic, format: ExprFormat) -> Failure {
+        Failure { diagnostic: Box::new(diagnostic), json: format == ExprFormat::Json }
+    }
+}
+
+/// Runs the CLI on `args` (the first being the program name), printing the results, and
+/// returns the exit code.
+pub fn run<I: IntoIterator<Item = T>, T: Into<OsString> + Clone>(args: I) -> u8 {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(err) => {
+            let _ = err.print();
+            return if err.use_stderr() { EXIT_BAD_INPUT } else { EXIT_OK };
+        }
+    };
+    let result = match cli.command {
+        Command::Parse(args) => expr_cmds::parse(&args),
+        Command::Eval(args) => expr_cmds::eval(&args),
+    };
+    match result {
+        Ok(output) => {
+            print!("{}", output.stdout);
+            output.code
+        }
+        Err(failure) if failure.json => {
+            println!("{}", failure.diagnostic.to_json());
+            EXIT_BAD_INPUT
+        }
+        Err(failure) => {
+            eprint!("{}", failure.diagnostic.render_text());
+            EXIT_BAD_INPUT
+        }
+    }
+}

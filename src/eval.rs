@@ -1,0 +1,488 @@
+//! The evaluator: an expression and an environment of bound names give a [`Value`], exact
+//! wherever the math allows. Failures (division by zero, log of a non-positive number, an
+//! unbound name, an index out of range, shapes that do not fit) are errors with the span of the
+//! sub-expression at fault, never a silent NaN.
+
+use crate::ast::{BinOp, Expr, Func, Node, Span};
+use crate::diagnostic::Problem;
+use crate::number::{NumError, Number};
+use crate::value::{Env, Value};
+use std::borrow::Cow;
+use std::cmp::Ordering;
+
+/// Why an expression has no value.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum EvalError {
+    /// Division by zero.
+    #[error("division by zero")]
+    DivisionByZero {
+        /// The division (or power) at fault.
+        span: Span,
+    },
+    /// An argument outside a function's domain (log of a non-positive number, ...).
+    #[error("{message}")]
+    Domain {
+        /// What is wrong.
+        message: String,
+        /// The call at fault.
+        span: Span,
+    },
+    /// A result too large to represent.
+    #[error("the result is too large to represent")]
+    Overflow {
+        /// The operation at fault.
+        span: Span,
+    },
+    /// A name with no value.
+    #[error("`{name}` has no value")]
+    Unbound {
+        /// The name.
+        name: String,
+        /// Where it is used.
+        span: Span,
+    },
+    /// An index past the end of a vector or matrix axis.
+    #[error("index {index} is out of range: `{name}` has {len} entries on that axis (indices count from 1)")]
+    IndexOutOfRange {
+        /// The indexed expression, printed.
+        name: String,
+        /// The index used.
+        index: usize,
+        /// The axis length.
+        len: usize,
+        /// Where the index is.
+        span: Span,
+    },
+    /// An index that is not a positive integer.
+    #[error("an index must be a positive integer, found {found}")]
+    BadIndex {
+        /// The value found.
+        found: String,
+        /// Where the index is.
+        span: Span,
+    },
+    /// Operands whose shapes do not fit together.
+    #[error("{message}")]
+    Shape {
+        /// What does not fit.
+        message: String,
+        /// Where.
+        span: Span,
+    },
+    /// A `sum` whose index range cannot be told or is ambiguous.
+    #[error("{message}")]
+    SumRange {
+        /// What is wrong.
+        message: String,
+        /// The sum.
+        span: Span,
+    },
+}
+
+impl Problem for EvalError {
+    fn kind(&self) -> &'static str {
+        match self {
+            EvalError::DivisionByZero { .. } => "division_by_zero",
+            EvalError::Domain { .. } => "domain",
+            EvalError::Overflow { .. } => "overflow",
+            EvalError::Unbound { .. } => "unbound_name",
+            EvalError::IndexOutOfRange { .. } => "index_out_of_range",
+            EvalError::BadIndex { .. } => "bad_index",
+            EvalError::Shape { .. } => "shape",
+            EvalError::SumRange { .. } => "sum_range",
+        }
+    }
+
+    fn span(&self) -> Option<Span> {
+        match self {
+            EvalError::DivisionByZero { span }
+            | EvalError::Domain { span, .. }
+            | EvalError::Overflow { span }
+            | EvalError::Unbound { span, .. }
+            | EvalError::IndexOutOfRange { span, .. }
+            | EvalError::BadIndex { span, .. }
+            | EvalError::Shape { span, .. }
+            | EvalError::SumRange { span, .. } => Some(span.clone()),
+        }
+    }
+
+    fn help(&self) -> Option<String> {
+        match self {
+            EvalError::Unbound { name, .. } => Some(format!("give it a value, e.g. --at '{name}=1'")),
+            EvalError::SumRange { .. } => Some("index a bound vector with the sum's index, like sum(i, z[i])".into()),
+            _ => None,
+        }
+    }
+}
+
+impl EvalError {
+    /// The same error with its span moved by `offset` bytes (for sources embedded in a larger text).
+    pub fn shifted(mut self, offset: usize) -> EvalError {
+        match &mut self {
+            EvalError::DivisionByZero { span }
+            | EvalError::Domain { span, .. }
+            | EvalError::Overflow { span }
+            | EvalError::Unbound { span, .. }
+            | EvalError::IndexOutOfRange { span, .. }
+            | EvalError::BadIndex { span, .. }
+            | EvalError::Shape { span, .. }
+            | EvalError::SumRange { span, .. } => *span = span.start + offset..span.end + offset,
+        }
+        self
+    }
+}
+
+/// Evaluates `e` with the names bound in `env`.
+pub fn eval(e: &Expr, env: &Env) -> Result<Value, EvalError> {
+    Evaluator { env, indices: Vec::new() }.eval(e)
+}
+
+/// Evaluates `e` and requires a scalar result.
+pub fn eval_scalar(e: &Expr, env: &Env) -> Result<Number, EvalError> {
+    match eval(e, env)? {
+        Value::Scalar(n) => Ok(n),
+        other => Err(EvalError::Shape {
+            message: format!("expected a number, found a {} of shape {:?}", rank_name(other.rank()), other.shape()),
+            span: e.span.clone(),
+        }),
+    }
+}
+
+/// Applies a one-argument function to a number: exact where the value is rational
+/// (relu, step, abs, sign everywhere; exp, sin, tanh, sigmoid, ... at 0).
+pub fn apply_unary(func: Func, x: &Number) -> Result<Number, NumError> {
+    let x = x.clone();
+    let zero = Number::int(0);
+    let one = Number::int(1);
+    match func {
+        Func::Exp => x.exp(),
+        Func::Log => x.log(),
+        Func::Sqrt => x.sqrt(),
+        Func::Abs => Ok(x.abs()),
+        Func::Sign => Ok(x.sign()),
+        Func::Sin => x.at_zero_or(0, f64::sin),
+        Func::Cos => x.at_zero_or(1, f64::cos),
+        Func::Tan => x.at_zero_or(0, f64::tan),
+        Func::Sinh => x.at_zero_or(0, f64::sinh),
+        Func::Cosh => x.at_zero_or(1, f64::cosh),
+        Func::Tanh => x.at_zero_or(0, f64::tanh),
+        Func::Sigmoid => {
+            // exp of a non-positive number only, so that large |x| cannot overflow.
+            if x.compare(&zero) == Ordering::Less {
+                let e = x.exp()?;
+                e.clone().try_div(&one.try_add(&e)?)
+            } else {
+                one.clone().try_div(&one.try_add(&(-x).exp()?)?)
+            }
+        }
+        Func::Relu => Ok(if x.compare(&zero) == Ordering::Greater { x } else { zero }),
+        Func::Step => Ok(if x.compare(&zero) == Ordering::Greater { one } else { zero }),
+        Func::Softplus => {
+            // log(1 + exp(x)) = max(x, 0) + log(1 + exp(-|x|))
+            let tail = one.try_add(&(-x.clone().abs()).exp()?)?.log()?;
+            apply_unary(Func::Relu, &x)?.try_add(&tail)
+        }
+        Func::Max | Func::Min | Func::Softmax | Func::Logsumexp | Func::Delta => {
+            Err(NumError::Domain(format!("{} does not take one number", func.name())))
+        }
+    }
+}
+
+fn rank_name(rank: usize) -> &'static str {
+    match rank {
+        0 => "scalar",
+        1 => "vector",
+        _ => "matrix",
+    }
+}
+
+struct Evaluator<'a> {
+    env: &'a Env,
+    /// Values of the indices bound by enclosing sums, innermost last.
+    indices: Vec<(String, usize)>,
+}
+
+impl Evaluator<'_> {
+    fn lookup(&self, name: &str, span: &Span) -> Result<Cow<'_, Value>, EvalError> {
+        if let Some((_, k)) = self.indices.iter().rev().find(|(i, _)| i == name) {
+            return Ok(Cow::Owned(Value::Scalar(Number::int(*k as i64))));
+        }
+        self.env.get(name).map(Cow::Borrowed).ok_or_else(|| EvalError::Unbound { name: name.to_string(), span: span.clone() })
+    }
+
+    fn eval(&mut self, e: &Expr) -> Result<Value, EvalError> {
+        let num = |r: Result<Number, NumError>| r.map_err(|err| num_error(err, &e.span));
+        match &e.node {
+            Node::Num(r) => Ok(Value::Scalar(Number::Exact(r.clone()))),
+            Node::Pi => Ok(Value::Scalar(Number::Approx(std::f64::consts::PI))),
+            Node::Var(name) => Ok(self.lookup(name, &e.span)?.into_owned()),
+            Node::Index(base, indices) => self.eval_index(e, base, indices),
+            Node::Neg(inner) => self.eval(inner)?.try_map(&mut |n| Ok(-n.clone())),
+            Node::Binary(op, a, b) => {
+                let (va, vb) = (self.eval(a)?, self.eval(b)?);
+                zip(&va, &vb, &e.span, &mut |x, y| {
+                    num(match op {
+                        BinOp::Add => x.clone().try_add(y),
+                        BinOp::Sub => x.clone().try_sub(y),
+                        BinOp::Mul => x.clone().try_mul(y),
+                        BinOp::Div => x.clone().try_div(y),
+                        BinOp::Pow => x.clone().pow(y),
+                    })
+                })
+            }
+            Node::Call(func, args) => self.eval_call(e, *func, args),
+            Node::Sum(index, body) => {
+                let n = self.sum_range(index, body, &e.span)?;
+                let mut total = Value::Scalar(Number::int(0));
+                for k in 1..=n {
+                    self.indices.push((index.clone(), k));
+                    let term = self.eval(body);
+                    self.indices.pop();
+                    total = zip(&total, &term?, &e.span, &mut |x, y| num(x.clone().try_add(y)))?;
+                }
+                Ok(total)
+            }
+        }
+    }
+
+    fn eval_index(&mut self, e: &Expr, base: &Expr, indices: &[Expr]) -> Result<Value, EvalError> {
+        let mut position = Vec::with_capacity(indices.len());
+        for index in indices {
+            let value = self.eval(index)?;
+            let k = value.as_scalar().and_then(Number::as_index).ok_or_else(|| EvalError::BadIndex {
+                found: value.to_string(),
+                span: index.span.clone(),
+            })?;
+            position.push(k);
+        }
+        let value = match &base.node {
+            Node::Var(name) => self.lookup(name, &base.span)?,
+            _ => Cow::Owned(self.eval(base)?),
+        };
+        if value.rank() != indices.len() {
+            return Err(EvalError::Shape {
+                message: format!(
+                    "`{base}` is a {}: it takes {} ind{}, found {}",
+                    rank_name(value.rank()),
+                    value.rank(),
+                    if value.rank() == 1 { "ex" } else { "ices" },
+                    indices.len()
+                ),
+                span: e.span.clone(),
+            });
+        }
+        if let Some(n) = value.component(&position) {
+            return Ok(Value::Scalar(n.clone()));
+        }
+        let shape = value.shape();
+        let axis = (0..position.len()).find(|&a| position[a] > shape[a]).unwrap_or(0);
+        Err(EvalError::IndexOutOfRange {
+            name: base.to_string(),
+            index: position[axis],
+            len: shape[axis],
+            span: indices[axis].span.clone(),
+        })
+    }
+
+    fn eval_call(&mut self, e: &Expr, func: Func, args: &[Expr]) -> Result<Value, EvalError> {
+        let num = |r: Result<Number, NumError>| r.map_err(|err| num_error(err, &e.span));
+        let values = args.iter().map(|a| self.eval(a)).collect::<Result<Vec<_>, _>>()?;
+        match (func, values.as_slice()) {
+            (Func::Softmax | Func::Logsumexp, [Value::Vector(v)]) if !v.is_empty() => {
+                // Shift by the maximum so that exp cannot overflow; exp(0) stays exact.
+                let max = v.iter().cloned().max_by(|a, b| a.compare(b)).unwrap_or(Number::int(0));
+                let shifted = v.iter().map(|x| num(x.clone().try_sub(&max).and_then(Number::exp))).collect::<Result<Vec<_>, _>>()?;
+                let total = shifted.iter().try_fold(Number::int(0), |acc, x| num(acc.try_add(x)))?;
+                if func == Func::Softmax {
+                    Ok(Value::Vector(shifted.into_iter().map(|x| num(x.try_div(&total))).collect::<Result<_, _>>()?))
+                } else {
+                    Ok(Value::Scalar(num(max.try_add(&num(total.log())?))?))
+                }
+            }
+            (Func::Softmax | Func::Logsumexp, [other]) => Err(EvalError::Shape {
+                message: format!("{} takes a non-empty vector, found a {}", func.name(), rank_name(other.rank())),
+                span: e.span.clone(),
+            }),
+            (Func::Delta, [a, b]) => zip(a, b, &e.span, &mut |x, y| {
+                Ok(Number::int((x.compare(y) == Ordering::Equal) as i64))
+            }),
+            (Func::Max | Func::Min, [a, b]) => zip(a, b, &e.span, &mut |x, y| {
+                let first = (x.compare(y) == Ordering::Greater) == (func == Func::Max);
+                Ok(if first { x.clone() } else { y.clone() })
+            }),
+            (_, [x]) => x.try_map(&mut |n| num(apply_unary(func, n))),
+            _ => Err(EvalError::Shape { message: format!("wrong arguments for {}", func.name()), span: e.span.clone() }),
+        }
+    }
+
+    /// How far the index of a sum runs: the length of every axis it indexes in the body,
+    /// which must all agree.
+    fn sum_range(&mut self, index: &str, body: &Expr, span: &Span) -> Result<usize, EvalError> {
+        let mut lengths: Vec<(usize, String)> = Vec::new();
+        self.collect_ranges(index, body, &mut lengths)?;
+        let Some((n, first)) = lengths.first().cloned() else {
+            return Err(EvalError::SumRange {
+                message: format!("cannot tell how far `{index}` runs: nothing in the sum is indexed by it"),
+                span: span.clone(),
+            });
+        };
+        if let Some((m, other)) = lengths.iter().find(|(m, _)| *m != n) {
+            return Err(EvalError::SumRange {
+                message: format!("`{index}` runs over {n} entries in `{first}` but {m} in `{other}`"),
+                span: span.clone(),
+            });
+        }
+        Ok(n)
+    }
+
+    fn collect_ranges(&mut self, index: &str, e: &Expr, out: &mut Vec<(usize, String)>) -> Result<(), EvalError> {
+        match &e.node {
+            Node::Sum(inner, _) if inner == index => return Ok(()),
+            Node::Index(base, indices) => {
+                for (axis, idx) in indices.iter().enumerate() {
+                    if matches!(&idx.node, Node::Var(v) if v == index) {
+                        let value = match &base.node {
+                            Node::Var(name) => self.lookup(name, &base.span)?.shape(),
+                            _ => self.eval(base)?.shape(),
+                        };
+                        if let Some(len) = value.get(axis) {
+                            out.push((*len, e.to_string()));
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+        for child in e.children() {
+            self.collect_ranges(index, child, out)?;
+        }
+        Ok(())
+    }
+}
+
+fn num_error(err: NumError, span: &Span) -> EvalError {
+    match err {
+        NumError::DivisionByZero => EvalError::DivisionByZero { span: span.clone() },
+        NumError::Domain(message) => EvalError::Domain { message, span: span.clone() },
+        NumError::Overflow => EvalError::Overflow { span: span.clone() },
+    }
+}
+
+/// Combines two values entry by entry; a scalar combines with every entry of the other.
+fn zip(
+    a: &Value,
+    b: &Value,
+    span: &Span,
+    f: &mut impl FnMut(&Number, &Number) -> Result<Number, EvalError>,
+) -> Result<Value, EvalError> {
+    match (a, b) {
+        (Value::Scalar(x), _) => b.try_map(&mut |y| f(x, y)),
+        (_, Value::Scalar(y)) => a.try_map(&mut |x| f(x, y)),
+        (Value::Vector(u), Value::Vector(v)) if u.len() == v.len() => {
+            Ok(Value::Vector(u.iter().zip(v).map(|(x, y)| f(x, y)).collect::<Result<_, _>>()?))
+        }
+        (Value::Matrix(p), Value::Matrix(q)) if a.shape() == b.shape() => Ok(Value::Matrix(
+            p.iter()
+                .zip(q)
+                .map(|(r, s)| r.iter().zip(s).map(|(x, y)| f(x, y)).collect::<Result<_, _>>())
+                .collect::<Result<_, _>>()?,
+        )),
+        _ => Err(EvalError::Shape {
+            message: format!("shapes {:?} and {:?} do not fit together", a.shape(), b.shape()),
+            span: span.clone(),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::parse_expr;
+
+    fn env(bindings: &[(&str, Value)]) -> Env {
+        let mut env = Env::new();
+        for (name, value) in bindings {
+            env.bind(name, value.clone());
+        }
+        env
+    }
+
+    fn vector(xs: &[i64]) -> Value {
+        Value::Vector(xs.iter().map(|&x| Number::int(x)).collect())
+    }
+
+    fn show(src: &str, env: &Env) -> String {
+        match eval(&parse_expr(src).unwrap(), env) {
+            Ok(v) => v.to_string(),
+            Err(e) => format!("error: {}", e.kind()),
+        }
+    }
+
+    #[test]
+    fn exact_results() {
+        let empty = Env::new();
+        let table = [
+            ("1/10 + 0.2", "3/10"),
+            ("relu(-3) + max(2, 1/3)^2", "4"),
+            ("2^3^2", "512"),
+            ("-3^2", "-9"),
+            ("sigmoid(0)", "1/2"),
+            ("exp(0) + log(1) + tanh(0) + cos(0)", "2"),
+            ("step(0) + step(1/2) + sign(-2) + abs(-1/2)", "1/2"),
+            ("sqrt(9/4)", "3/2"),
+            ("delta(2, 2) + delta(1, 2)", "1"),
+        ];
+        for (src, want) in table {
+            assert_eq!(show(src, &empty), want, "{src}");
+        }
+    }
+
+    #[test]
+    fn approximate_results() {
+        let empty = Env::new();
+        assert_eq!(show("sigmoid(0.2)", &empty), "0.549834");
+        assert_eq!(show("sigmoid(-800)", &empty), "0");
+        assert_eq!(show("softplus(1000)", &empty), "1000");
+    }
+
+    #[test]
+    fn vectors_and_sums() {
+        let e = env(&[("z", vector(&[1, 2, 3])), ("k", Value::Scalar(Number::int(2)))]);
+        assert_eq!(show("sum(i, z[i]^2)", &e), "14");
+        assert_eq!(show("z[k]", &e), "2");
+        assert_eq!(show("sum(i, softmax(z)[i])", &e), "1");
+        assert_eq!(show("softmax(z)[1] - exp(1)/(exp(1) + exp(2) + exp(3))", &e), "0");
+        let same = env(&[("z", vector(&[5, 5, 5]))]);
+        assert_eq!(show("softmax(z)[2]", &same), "1/3");
+        let w = env(&[("W", Value::Matrix(vec![vec![Number::int(1), Number::int(2)], vec![Number::int(3), Number::int(4)]])), ("x", vector(&[1, 1]))]);
+        assert_eq!(show("sum(j, W[2, j]*x[j])", &w), "7");
+        assert_eq!(show("sum(i, sum(j, W[i, j]))", &w), "10");
+    }
+
+    #[test]
+    fn errors() {
+        let e = env(&[("z", vector(&[1, 2, 3]))]);
+        let table = [
+            ("1/0", "division_by_zero"),
+            ("log(0)", "domain"),
+            ("log(-1)", "domain"),
+            ("x + 1", "unbound_name"),
+            ("z[4]", "index_out_of_range"),
+            ("z[0]", "bad_index"),
+            ("z[1/2]", "bad_index"),
+            ("z[1, 1]", "shape"),
+            ("sum(i, 1)", "sum_range"),
+            ("exp(1000)", "overflow"),
+        ];
+        for (src, kind) in table {
+            assert_eq!(show(src, &e), format!("error: {kind}"), "{src}");
+        }
+    }
+
+    #[test]
+    fn error_spans_point_at_the_fault() {
+        let src = "1 + log(0)";
+        let err = eval(&parse_expr(src).unwrap(), &Env::new()).unwrap_err();
+        assert_eq!(err.span(), Some(4..10));
+    }
+}

@@ -1,0 +1,116 @@
+//! End-to-end tests of the `deltaform` command: every command, every error class, exit codes.
+
+mod common;
+
+use common::deltaform;
+use predicates::prelude::*;
+
+/// The last non-empty line of standard output.
+fn last_line(args: &[&str]) -> String {
+    let out = deltaform().args(args).output().expect("runs");
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    stdout.lines().rfind(|l| !l.trim().is_empty()).unwrap_or("").to_string()
+}
+
+#[test]
+fn eval_is_exact_where_the_math_allows() {
+    let table: &[(&[&str], &str)] = &[
+        (&["eval", "1/10 + 0.2"], "3/10"),
+        (&["eval", "relu(-3) + max(2, 1/3)^2"], "4"),
+        (&["eval", "sigmoid(0.2)"], "0.549834"),
+        (&["eval", "sigmoid(0.2)", "--digits", "3"], "0.55"),
+        (&["eval", "sum(i, z[i]^2)", "--at", "z=[1, 2, 3]"], "14"),
+        (&["eval", "-x^2", "--at", "x=3"], "-9"),
+        (&["eval", "2^3^2"], "512"),
+        (&["eval", "W[2, 1]*x", "--at", "W=[[1, 2], [3, 4]]", "--at", "x=1/2"], "3/2"),
+        (&["eval", "softmax(z)[k]", "--at", "z=[2, 2, 2, 2], k=3"], "1/4"),
+        (&["eval", "z*2", "--at", "z=[1, 2]"], "[2, 4]"),
+        (&["eval", "pi"], "3.14159"),
+        (&["eval", "σ(0) · 2 − 1"], "0"),
+    ];
+    for (args, want) in table {
+        assert_eq!(last_line(args), *want, "{args:?}");
+    }
+}
+
+#[test]
+fn eval_json_is_structured() {
+    let out = deltaform().args(["eval", "softmax(z)", "--at", "z=[1, 1]", "--format", "json"]).output().unwrap();
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["value"], "[1/2, 1/2]");
+    assert_eq!(v["exact"], true);
+    assert_eq!(v["numbers"][1], 0.5);
+}
+
+#[test]
+fn parse_prints_a_fixed_point() {
+    for src in ["a - (b - c)", "-x^2", "(-x)^2", "a/(b*c)", "sum(i, y[i]*log(softmax(z)[i]))", "sigmoid(-(x + 1))*W[i, j]"] {
+        let once = last_line(&["parse", src]);
+        assert!(!once.is_empty(), "{src}");
+        assert_eq!(last_line(&["parse", &once]), once, "{src}");
+    }
+    assert_eq!(last_line(&["parse", "yhat = softmax(z)"]), "yhat = softmax(z)");
+    assert_eq!(last_line(&["parse", "σ(x)", "--format", "latex"]), "\\sigma\\left(x\\right)");
+}
+
+#[test]
+fn parse_errors_exit_2_with_a_caret() {
+    for (src, kind) in [
+        ("exp(1 +", "unexpected end"),
+        ("foo(1)", "unknown function `foo`"),
+        ("1 +* 2", "unexpected `*`"),
+        ("max(1)", "takes 2 arguments"),
+        ("exp + 1", "is a function"),
+        ("1.5.2", "malformed number"),
+        ("(1 + 2", "expected `)`"),
+    ] {
+        deltaform()
+            .args(["eval", src])
+            .assert()
+            .code(2)
+            .stdout(predicate::str::is_empty())
+            .stderr(predicate::str::contains(kind).and(predicate::str::contains(src)));
+    }
+}
+
+#[test]
+fn eval_errors_exit_2_naming_the_problem() {
+    for (src, at, message) in [
+        ("1/0", "", "division by zero"),
+        ("log(x)", "x=0", "log of a non-positive number"),
+        ("sqrt(x)", "x=-1", "sqrt of a negative number"),
+        ("x + 1", "", "`x` has no value"),
+        ("z[4]", "z=[1, 2, 3]", "index 4 is out of range"),
+        ("z[0]", "z=[1, 2, 3]", "positive integer"),
+        ("z + W", "z=[1, 2], W=[[1]]", "do not fit"),
+        ("sum(i, 1)", "", "cannot tell how far"),
+        ("exp(1000)", "", "too large"),
+        ("x", "x=[1, 2", "unclosed `[`"),
+        ("x", "x 1", "expected `name = value`"),
+    ] {
+        deltaform().args(["eval", src, "--at", at]).assert().code(2).stderr(predicate::str::contains(message));
+    }
+}
+
+#[test]
+fn errors_as_json_for_tools() {
+    let out = deltaform().args(["eval", "1 +* 2", "--format", "json"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["error"]["kind"], "unexpected_token");
+    assert_eq!(v["error"]["line"], 1);
+    assert_eq!(v["error"]["column"], 4);
+    assert_eq!(v["error"]["span"]["start"], 3);
+}
+
+#[test]
+fn usage_errors_exit_2_and_help_shows_examples() {
+    deltaform().assert().code(2);
+    deltaform().args(["frobnicate"]).assert().code(2);
+    deltaform().args(["eval", "1", "--digits", "0"]).assert().code(2);
+    deltaform().args(["--help"]).assert().code(0).stdout(predicate::str::contains("Examples:"));
+    for command in ["parse", "eval"] {
+        deltaform().args([command, "--help"]).assert().code(0).stdout(predicate::str::contains("Example:"));
+    }
+}
