@@ -266,6 +266,18 @@ impl Expr {
         }
     }
 
+    /// The number of nodes on the longest path from this node to a leaf (a leaf has depth 1).
+    /// Walks with an explicit stack, so any tree can be measured.
+    pub fn depth(&self) -> usize {
+        let mut deepest = 0;
+        let mut stack = vec![(self, 1)];
+        while let Some((e, d)) = stack.pop() {
+            deepest = deepest.max(d);
+            stack.extend(e.children().into_iter().map(|c| (c, d + 1)));
+        }
+        deepest
+    }
+
     /// Every name that occurs free (not bound by an enclosing `sum`).
     pub fn free_names(&self) -> std::collections::BTreeSet<String> {
         let mut out = std::collections::BTreeSet::new();
@@ -305,17 +317,12 @@ impl Expr {
                 let inner = |name: &str| if name == i { None } else { f(name) };
                 Node::Sum(i.clone(), Box::new(body.map_free_var(&inner)))
             }
-            Node::Index(base, idx) => Node::Index(
-                Box::new(base.map_free_var(f)),
-                idx.iter().map(|e| e.map_free_var(f)).collect(),
-            ),
+            Node::Index(base, idx) => {
+                Node::Index(Box::new(base.map_free_var(f)), idx.iter().map(|e| e.map_free_var(f)).collect())
+            }
             Node::Neg(e) => Node::Neg(Box::new(e.map_free_var(f))),
-            Node::Binary(op, a, b) => {
-                Node::Binary(*op, Box::new(a.map_free_var(f)), Box::new(b.map_free_var(f)))
-            }
-            Node::Call(func, args) => {
-                Node::Call(*func, args.iter().map(|e| e.map_free_var(f)).collect())
-            }
+            Node::Binary(op, a, b) => Node::Binary(*op, Box::new(a.map_free_var(f)), Box::new(b.map_free_var(f))),
+            Node::Call(func, args) => Node::Call(*func, args.iter().map(|e| e.map_free_var(f)).collect()),
         };
         Expr::spanned(node, self.span.clone())
     }

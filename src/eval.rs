@@ -207,7 +207,10 @@ impl Evaluator<'_> {
         if let Some((_, k)) = self.indices.iter().rev().find(|(i, _)| i == name) {
             return Ok(Cow::Owned(Value::Scalar(Number::int(*k as i64))));
         }
-        self.env.get(name).map(Cow::Borrowed).ok_or_else(|| EvalError::Unbound { name: name.to_string(), span: span.clone() })
+        self.env
+            .get(name)
+            .map(Cow::Borrowed)
+            .ok_or_else(|| EvalError::Unbound { name: name.to_string(), span: span.clone() })
     }
 
     fn eval(&mut self, e: &Expr) -> Result<Value, EvalError> {
@@ -249,10 +252,10 @@ impl Evaluator<'_> {
         let mut position = Vec::with_capacity(indices.len());
         for index in indices {
             let value = self.eval(index)?;
-            let k = value.as_scalar().and_then(Number::as_index).ok_or_else(|| EvalError::BadIndex {
-                found: value.to_string(),
-                span: index.span.clone(),
-            })?;
+            let k = value
+                .as_scalar()
+                .and_then(Number::as_index)
+                .ok_or_else(|| EvalError::BadIndex { found: value.to_string(), span: index.span.clone() })?;
             position.push(k);
         }
         let value = match &base.node {
@@ -291,7 +294,10 @@ impl Evaluator<'_> {
             (Func::Softmax | Func::Logsumexp, [Value::Vector(v)]) if !v.is_empty() => {
                 // Shift by the maximum so that exp cannot overflow; exp(0) stays exact.
                 let max = v.iter().cloned().max_by(|a, b| a.compare(b)).unwrap_or(Number::int(0));
-                let shifted = v.iter().map(|x| num(x.clone().try_sub(&max).and_then(Number::exp))).collect::<Result<Vec<_>, _>>()?;
+                let shifted = v
+                    .iter()
+                    .map(|x| num(x.clone().try_sub(&max).and_then(Number::exp)))
+                    .collect::<Result<Vec<_>, _>>()?;
                 let total = shifted.iter().try_fold(Number::int(0), |acc, x| num(acc.try_add(x)))?;
                 if func == Func::Softmax {
                     Ok(Value::Vector(shifted.into_iter().map(|x| num(x.try_div(&total))).collect::<Result<_, _>>()?))
@@ -303,15 +309,17 @@ impl Evaluator<'_> {
                 message: format!("{} takes a non-empty vector, found a {}", func.name(), rank_name(other.rank())),
                 span: e.span.clone(),
             }),
-            (Func::Delta, [a, b]) => zip(a, b, &e.span, &mut |x, y| {
-                Ok(Number::int((x.compare(y) == Ordering::Equal) as i64))
-            }),
+            (Func::Delta, [a, b]) => {
+                zip(a, b, &e.span, &mut |x, y| Ok(Number::int((x.compare(y) == Ordering::Equal) as i64)))
+            }
             (Func::Max | Func::Min, [a, b]) => zip(a, b, &e.span, &mut |x, y| {
                 let first = (x.compare(y) == Ordering::Greater) == (func == Func::Max);
                 Ok(if first { x.clone() } else { y.clone() })
             }),
             (_, [x]) => x.try_map(&mut |n| num(apply_unary(func, n))),
-            _ => Err(EvalError::Shape { message: format!("wrong arguments for {}", func.name()), span: e.span.clone() }),
+            _ => {
+                Err(EvalError::Shape { message: format!("wrong arguments for {}", func.name()), span: e.span.clone() })
+            }
         }
     }
 
@@ -454,7 +462,10 @@ mod tests {
         assert_eq!(show("softmax(z)[1] - exp(1)/(exp(1) + exp(2) + exp(3))", &e), "0");
         let same = env(&[("z", vector(&[5, 5, 5]))]);
         assert_eq!(show("softmax(z)[2]", &same), "1/3");
-        let w = env(&[("W", Value::Matrix(vec![vec![Number::int(1), Number::int(2)], vec![Number::int(3), Number::int(4)]])), ("x", vector(&[1, 1]))]);
+        let w = env(&[
+            ("W", Value::Matrix(vec![vec![Number::int(1), Number::int(2)], vec![Number::int(3), Number::int(4)]])),
+            ("x", vector(&[1, 1])),
+        ]);
         assert_eq!(show("sum(j, W[2, j]*x[j])", &w), "7");
         assert_eq!(show("sum(i, sum(j, W[i, j]))", &w), "10");
     }

@@ -19,9 +19,8 @@ pub fn to_latex(e: &Expr) -> String {
 
 /// Lower-case Greek letter names that LaTeX has a command for.
 const GREEK: [&str; 23] = [
-    "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa",
-    "lambda", "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi", "psi",
-    "omega",
+    "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda", "mu", "nu", "xi",
+    "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi", "psi", "omega",
 ];
 
 /// A rendered form: its text, how tightly it binds, and whether it ends in a `\sum` whose
@@ -96,8 +95,7 @@ fn render(e: &Expr) -> Piece {
             let a = place(a, Slot::Factor);
             let b = place(b, Slot::Operand);
             let plain_number = a.text.chars().all(|c| c.is_ascii_digit() || c == '.');
-            let symbol_next =
-                !b.text.starts_with(|c: char| c.is_ascii_digit()) && !b.text.starts_with("\\frac");
+            let symbol_next = !b.text.starts_with(|c: char| c.is_ascii_digit()) && !b.text.starts_with("\\frac");
             let sep = if plain_number && symbol_next { " " } else { " \\cdot " };
             Piece { text: format!("{}{sep}{}", a.text, b.text), prec: Prec::Product, open: b.open }
         }
@@ -134,9 +132,7 @@ fn number(n: &BigRational) -> Piece {
     match text.split_once('e') {
         None => Piece::new(text, Prec::Atom),
         Some(("1", exponent)) => Piece::new(format!("10^{{{exponent}}}"), Prec::Power),
-        Some((mantissa, exponent)) => {
-            Piece::new(format!("{mantissa} \\times 10^{{{exponent}}}"), Prec::Product)
-        }
+        Some((mantissa, exponent)) => Piece::new(format!("{mantissa} \\times 10^{{{exponent}}}"), Prec::Product),
     }
 }
 

@@ -9,10 +9,10 @@ pub mod bindings;
 pub mod cli;
 pub mod diagnostic;
 pub mod eval;
+pub mod latex;
 pub mod number;
 pub mod parse;
 pub mod print;
-pub mod latex;
 pub mod value;
 
 pub use ast::{BinOp, Expr, Func, Node, Span, Statement};

@@ -96,7 +96,12 @@ impl Number {
         }
     }
 
-    fn exact_or(self, other: &Number, exact: impl Fn(&BigRational, &BigRational) -> BigRational, approx: impl Fn(f64, f64) -> f64) -> NumResult {
+    fn exact_or(
+        self,
+        other: &Number,
+        exact: impl Fn(&BigRational, &BigRational) -> BigRational,
+        approx: impl Fn(f64, f64) -> f64,
+    ) -> NumResult {
         match (&self, other) {
             (Number::Exact(a), Number::Exact(b)) => Ok(Number::Exact(exact(a, b))),
             _ => Number::approx(approx(self.to_f64(), other.to_f64())),
@@ -256,7 +261,13 @@ fn exact_root(base: &BigRational, q: &BigInt) -> Option<BigRational> {
 fn exact_int_pow(base: &BigRational, e: &BigInt) -> NumResult {
     if base.is_zero() || base.abs().is_one() {
         let even = (e % BigInt::from(2)).is_zero();
-        return Ok(Number::Exact(if base.is_negative() && !even { -BigRational::one() } else if base.is_zero() && e.is_zero() { BigRational::one() } else { base.abs() }));
+        return Ok(Number::Exact(if base.is_negative() && !even {
+            -BigRational::one()
+        } else if base.is_zero() && e.is_zero() {
+            BigRational::one()
+        } else {
+            base.abs()
+        }));
     }
     let bits = base.numer().bits().max(base.denom().bits());
     let magnitude = e.abs().to_u64().filter(|m| m.saturating_mul(bits) <= MAX_EXACT_BITS).ok_or(NumError::Overflow)?;

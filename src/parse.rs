@@ -14,6 +14,7 @@ use nom_locate::LocatedSpan;
 use num_bigint::BigInt;
 use num_rational::BigRational;
 use num_traits::Zero;
+use std::cell::Cell;
 
 /// The located input the parser works on.
 type In<'a> = LocatedSpan<&'a str>;
@@ -76,6 +77,14 @@ pub enum ParseError {
         /// Where it is.
         span: Span,
     },
+    /// An expression nested deeper than the parser accepts.
+    #[error("expression nested too deeply (the limit is {limit} levels)")]
+    TooDeep {
+        /// The nesting limit.
+        limit: usize,
+        /// Where the limit was passed.
+        span: Span,
+    },
 }
 
 impl ParseError {
@@ -87,7 +96,8 @@ impl ParseError {
             | ParseError::UnknownFunction { span, .. }
             | ParseError::Arity { span, .. }
             | ParseError::ReservedName { span, .. }
-            | ParseError::BadNumber { span, .. } => span.clone(),
+            | ParseError::BadNumber { span, .. }
+            | ParseError::TooDeep { span, .. } => span.clone(),
         }
     }
 
@@ -99,7 +109,8 @@ impl ParseError {
             | ParseError::UnknownFunction { span, .. }
             | ParseError::Arity { span, .. }
             | ParseError::ReservedName { span, .. }
-            | ParseError::BadNumber { span, .. } => *span = span.start + offset..span.end + offset,
+            | ParseError::BadNumber { span, .. }
+            | ParseError::TooDeep { span, .. } => *span = span.start + offset..span.end + offset,
         }
         self
     }
@@ -113,6 +124,7 @@ impl ParseError {
             ParseError::Arity { .. } => "wrong_arity",
             ParseError::ReservedName { .. } => "reserved_name",
             ParseError::BadNumber { .. } => "bad_number",
+            ParseError::TooDeep { .. } => "too_deep",
         }
     }
 
@@ -124,8 +136,9 @@ impl ParseError {
                 Some(format!("the functions are: {}, sum", names.join(", ")))
             }
             ParseError::BadNumber { .. } => {
-                Some("numbers look like 2, 0.1, 1e-3 (write 1/3 for a fraction)".into())
+                Some("numbers look like 2, 0.1, 1e-3 (write 1/3 for a fraction); exponents reach ±10000".into())
             }
+            ParseError::TooDeep { .. } => Some("split the expression with definitions (`--let`)".into()),
             _ => None,
         }
     }
@@ -186,11 +199,69 @@ pub fn parse_statement(src: &str) -> Result<Statement, ParseError> {
     finish(src, statement)
 }
 
+/// How deep an expression tree may be: bounds every recursive walk over it (printing,
+/// evaluation, differentiation) well inside a thread's stack.
+pub const MAX_DEPTH: usize = 256;
+
+thread_local! {
+    /// How many productions deep the parser is on this thread.
+    static NESTING: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Counts one level of parser recursion for as long as it lives.
+struct NestingGuard;
+
+impl NestingGuard {
+    /// Enters one more level, or fails with [`ParseError::TooDeep`] at `at`.
+    fn enter(at: &In) -> Result<NestingGuard, nom::Err<Failure>> {
+        let depth = NESTING.with(|n| n.get());
+        if depth >= MAX_DEPTH {
+            let start = at.location_offset();
+            let len = at.fragment().chars().next().map_or(0, char::len_utf8);
+            return Err(Failure::definite(ParseError::TooDeep { limit: MAX_DEPTH, span: start..start + len }));
+        }
+        NESTING.with(|n| n.set(depth + 1));
+        Ok(NestingGuard)
+    }
+}
+
+impl Drop for NestingGuard {
+    fn drop(&mut self) {
+        NESTING.with(|n| n.set(n.get().saturating_sub(1)));
+    }
+}
+
+/// Something whose trees are depth-checked after parsing (long `+`/`*` chains nest too).
+trait Depth {
+    /// The deepest tree in it and that tree's span.
+    fn deepest(&self) -> (usize, Span);
+}
+
+impl Depth for Expr {
+    fn deepest(&self) -> (usize, Span) {
+        (self.depth(), self.span.clone())
+    }
+}
+
+impl Depth for Statement {
+    fn deepest(&self) -> (usize, Span) {
+        match self {
+            Statement::Expr(e) => e.deepest(),
+            Statement::Equation(l, r) => std::cmp::max_by_key(l.deepest(), r.deepest(), |d| d.0),
+        }
+    }
+}
+
 /// Runs `parser` over all of `src`, turning a failure into a [`ParseError`].
-fn finish<'a, T>(src: &'a str, parser: fn(In<'a>) -> PResult<'a, T>) -> Result<T, ParseError> {
+fn finish<'a, T: Depth>(src: &'a str, parser: fn(In<'a>) -> PResult<'a, T>) -> Result<T, ParseError> {
+    NESTING.with(|n| n.set(0));
     let input = In::new(src);
     match parser(input) {
         Ok((rest, value)) => {
+            let (depth, span) = value.deepest();
+            if depth > MAX_DEPTH {
+                return Err(ParseError::TooDeep { limit: MAX_DEPTH, span });
+            }
             let (rest, _) = ws(rest).map_err(|e| to_error(src, e))?;
             if rest.fragment().is_empty() {
                 Ok(value)
@@ -294,6 +365,7 @@ fn left_chain<'a>(
 ) -> PResult<'a, Expr> {
     let start = input;
     let (mut input, mut acc) = operand(input)?;
+    let mut depth = acc.depth();
     loop {
         let mut matched = None;
         let mut failure: Option<Failure> = None;
@@ -316,6 +388,11 @@ fn left_chain<'a>(
             return Ok((input, acc));
         };
         let (rest, rhs) = operand(rest).map_err(commit)?;
+        depth = depth.max(rhs.depth()) + 1;
+        if depth > MAX_DEPTH {
+            let at = input.location_offset();
+            return Err(Failure::definite(ParseError::TooDeep { limit: MAX_DEPTH, span: at..rest.location_offset() }));
+        }
         let span = span_of(&start, &rest);
         acc = Expr::spanned(Node::Binary(op, Box::new(acc), Box::new(rhs)), span);
         input = rest;
@@ -343,6 +420,7 @@ fn term(input: In) -> PResult<Expr> {
 /// unary = "-" , unary | power ;
 fn unary(input: In) -> PResult<Expr> {
     let (rest, _) = ws(input)?;
+    let _level = NestingGuard::enter(&rest)?;
     let start = rest;
     match punct('-', "`-`")(rest) {
         Ok((rest, _)) => {
@@ -419,6 +497,9 @@ fn primary(input: In) -> PResult<Expr> {
     })
 }
 
+/// The largest decimal exponent of a number literal, in normalized scientific form.
+const MAX_EXPONENT: i64 = 10_000;
+
 /// number = digits , [ "." , digits ] , [ ( "e" | "E" ) , [ "+" | "-" ] , digits ] ;
 fn number(input: In) -> PResult<Expr> {
     let start = input;
@@ -428,12 +509,13 @@ fn number(input: In) -> PResult<Expr> {
     let span = span_of(&start, &input);
     let text = &start.fragment()[..span.len()];
     let bad = matches!(frac, Some((_, None))) || matches!(exp, Some((_, _, None)));
-    let trailing_word = satisfy::<_, _, Failure>(|c| c.is_alphanumeric() || c == '_' || c == '.')
-        .parse(input)
-        .is_ok();
+    let trailing_word = satisfy::<_, _, Failure>(|c| c.is_alphanumeric() || c == '_' || c == '.').parse(input).is_ok();
     if bad || trailing_word {
         let end = input.location_offset()
-            + input.fragment().find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.')).unwrap_or(input.fragment().len());
+            + input
+                .fragment()
+                .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.'))
+                .unwrap_or(input.fragment().len());
         let whole = &start.fragment()[..end - start.location_offset()];
         return Err(Failure::definite(ParseError::BadNumber { text: whole.to_string(), span: span.start..end }));
     }
@@ -445,10 +527,15 @@ fn number(input: In) -> PResult<Expr> {
     }
     if let Some((_, sign, Some(e))) = exp {
         let magnitude: i64 = match e.fragment().parse::<i64>() {
-            Ok(m) if m <= 10_000 => m,
+            Ok(m) if m <= 1_000_000 => m,
             _ => return Err(Failure::definite(ParseError::BadNumber { text: text.to_string(), span })),
         };
         scale += if sign == Some('-') { -magnitude } else { magnitude };
+    }
+    // The exponent in normalized form `d.ddd e N` (what the printer writes) must lie in ±10000.
+    let significant = digits.trim_start_matches('0').len() as i64;
+    if significant > 0 && (significant - 1 + scale).abs() > MAX_EXPONENT {
+        return Err(Failure::definite(ParseError::BadNumber { text: text.to_string(), span }));
     }
     let mantissa: BigInt = digits.parse().unwrap_or_else(|_| BigInt::zero());
     let ten = BigInt::from(10);
@@ -479,8 +566,8 @@ fn word(input: In) -> PResult<Expr> {
     if name == "sum" {
         let (rest, _) = ws(args_start)?;
         let binder_start = rest;
-        let (rest, index) = self::name(rest)
-            .map_err(|_| nom::Err::Failure(Failure::expected(&binder_start, "an index name")))?;
+        let (rest, index) =
+            self::name(rest).map_err(|_| nom::Err::Failure(Failure::expected(&binder_start, "an index name")))?;
         let (rest, _) = punct(',', "`,`")(rest).map_err(commit)?;
         let (rest, body) = cut_expr(rest)?;
         let (rest, _) = punct(')', "`)`")(rest).map_err(commit)?;

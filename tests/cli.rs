@@ -45,7 +45,9 @@ fn eval_json_is_structured() {
 
 #[test]
 fn parse_prints_a_fixed_point() {
-    for src in ["a - (b - c)", "-x^2", "(-x)^2", "a/(b*c)", "sum(i, y[i]*log(softmax(z)[i]))", "sigmoid(-(x + 1))*W[i, j]"] {
+    for src in
+        ["a - (b - c)", "-x^2", "(-x)^2", "a/(b*c)", "sum(i, y[i]*log(softmax(z)[i]))", "sigmoid(-(x + 1))*W[i, j]"]
+    {
         let once = last_line(&["parse", src]);
         assert!(!once.is_empty(), "{src}");
         assert_eq!(last_line(&["parse", &once]), once, "{src}");

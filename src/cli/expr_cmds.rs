@@ -73,7 +73,8 @@ pub fn eval(args: &EvalArgs) -> Result<Output, Failure> {
             return Err(Failure::new(d, args.format));
         }
     };
-    let value = crate::eval::eval(&expr, &env).map_err(|e| Failure::new(Diagnostic::new(&e, "EXPR", &args.expr), args.format))?;
+    let value = crate::eval::eval(&expr, &env)
+        .map_err(|e| Failure::new(Diagnostic::new(&e, "EXPR", &args.expr), args.format))?;
     let digits = args.digits as usize;
     Ok(Output::ok(match args.format {
         ExprFormat::Json => format!(
@@ -94,6 +95,8 @@ pub(crate) fn numbers_json(value: &Value) -> serde_json::Value {
     match value {
         Value::Scalar(n) => json!(n.to_f64()),
         Value::Vector(v) => json!(v.iter().map(|n| n.to_f64()).collect::<Vec<_>>()),
-        Value::Matrix(rows) => json!(rows.iter().map(|r| r.iter().map(|n| n.to_f64()).collect::<Vec<_>>()).collect::<Vec<_>>()),
+        Value::Matrix(rows) => {
+            json!(rows.iter().map(|r| r.iter().map(|n| n.to_f64()).collect::<Vec<_>>()).collect::<Vec<_>>())
+        }
     }
 }

@@ -29,10 +29,14 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Parse an expression (or a definition `a = b`) and print its canonical form.
-    #[command(after_help = "Example:\n  deltaform parse '-sum(i, y[i]*log(softmax(z)[i]))'\n  deltaform parse 'σ(x)·(1 − σ(x))' --format latex")]
+    #[command(
+        after_help = "Example:\n  deltaform parse '-sum(i, y[i]*log(softmax(z)[i]))'\n  deltaform parse 'σ(x)·(1 − σ(x))' --format latex"
+    )]
     Parse(expr_cmds::ParseArgs),
     /// Evaluate an expression, exactly where the math allows.
-    #[command(after_help = "Example:\n  deltaform eval '1/10 + 0.2'                      # 3/10\n  deltaform eval 'sigmoid(0.2)'                    # 0.549834\n  deltaform eval 'sum(i, z[i]^2)' --at 'z=[1, 2, 3]'  # 14")]
+    #[command(
+        after_help = "Example:\n  deltaform eval '1/10 + 0.2'                      # 3/10\n  deltaform eval 'sigmoid(0.2)'                    # 0.549834\n  deltaform eval 'sum(i, z[i]^2)' --at 'z=[1, 2, 3]'  # 14"
+    )]
     Eval(expr_cmds::EvalArgs),
 }
 
