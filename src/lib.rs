@@ -7,9 +7,12 @@
 pub mod ast;
 pub mod bindings;
 pub mod cli;
+pub mod defs;
 pub mod diagnostic;
+pub mod diff;
 pub mod eval;
 pub mod latex;
+pub mod names;
 pub mod number;
 pub mod parse;
 pub mod print;

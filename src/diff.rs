@@ -1,0 +1,438 @@
+//! Symbolic differentiation on the AST: the product, quotient and chain rules, every function of
+//! the language, and index calculus (`d z[i] / d z[k] = delta(i, k)`, sums differentiated under
+//! the sum with their bound index renamed apart, the softmax Jacobian through `delta`).
+//!
+//! The result is correct but raw; the e-graph simplifies it. Defined names are expanded only
+//! where the chain rule needs them, so the factors that are not differentiated keep their names.
+
+use crate::ast::{BinOp, Expr, Func, Node, Span};
+use crate::defs::Definitions;
+use crate::diagnostic::Problem;
+use crate::names::Fresh;
+use crate::parse::parse_expr;
+use num_traits::{One, Zero};
+use std::fmt;
+
+/// What to differentiate with respect to: a scalar `x` or a component `z[k]`, `W[p, q]` whose
+/// indices are fresh names.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Wrt {
+    /// A scalar variable.
+    Scalar(String),
+    /// A component of a vector or matrix, with its index names.
+    Component(String, Vec<String>),
+}
+
+impl Wrt {
+    /// Reads `x` or `z[k]` / `W[p, q]` (distinct plain index names).
+    pub fn parse(src: &str) -> Result<Wrt, DiffError> {
+        let whole = 0..src.len();
+        let bad = |span: Span| DiffError::new("expected a name (`x`) or a component with index names (`z[k]`)", span);
+        let e = parse_expr(src).map_err(|e| DiffError::new(&e.to_string(), e.span()))?;
+        match &e.node {
+            Node::Var(x) => Ok(Wrt::Scalar(x.clone())),
+            Node::Index(base, idx) => {
+                let Node::Var(name) = &base.node else { return Err(bad(whole)) };
+                let mut names: Vec<String> = vec![];
+                for i in idx {
+                    match &i.node {
+                        Node::Var(n) if !names.contains(n) && n != name => names.push(n.clone()),
+                        _ => return Err(bad(i.span.clone())),
+                    }
+                }
+                Ok(Wrt::Component(name.clone(), names))
+            }
+            _ => Err(bad(whole)),
+        }
+    }
+
+    /// The variable's name (`z` for `z[k]`).
+    pub fn name(&self) -> &str {
+        match self {
+            Wrt::Scalar(n) | Wrt::Component(n, _) => n,
+        }
+    }
+
+    /// The index names (empty for a scalar).
+    pub fn indices(&self) -> &[String] {
+        match self {
+            Wrt::Scalar(_) => &[],
+            Wrt::Component(_, idx) => idx,
+        }
+    }
+
+    /// The variable as an expression: `x` or `z[k]`.
+    pub fn to_expr(&self) -> Expr {
+        match self {
+            Wrt::Scalar(n) => Expr::var(n),
+            Wrt::Component(n, idx) => Expr::index(Expr::var(n), idx.iter().map(|i| Expr::var(i)).collect()),
+        }
+    }
+}
+
+impl fmt::Display for Wrt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.to_expr())
+    }
+}
+
+/// Why an expression cannot be differentiated as asked.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("{message}")]
+pub struct DiffError {
+    /// What is wrong.
+    pub message: String,
+    /// Where, in the expression (or in the `--wrt` text for a bad variable).
+    pub span: Span,
+}
+
+impl DiffError {
+    fn new(message: &str, span: Span) -> DiffError {
+        DiffError { message: message.to_string(), span }
+    }
+}
+
+impl Problem for DiffError {
+    fn kind(&self) -> &'static str {
+        "cannot_differentiate"
+    }
+    fn span(&self) -> Option<Span> {
+        Some(self.span.clone())
+    }
+}
+
+/// The derivative of `e` with respect to `wrt`, seeing through `defs`.
+pub fn differentiate(e: &Expr, wrt: &Wrt, defs: &Definitions) -> Result<Expr, DiffError> {
+    let mut fresh = Fresh::avoiding(std::iter::once(e).chain(defs.iter().map(|d| &d.body)));
+    for d in defs.iter() {
+        fresh.reserve(&d.name);
+        d.params.iter().for_each(|p| fresh.reserve(p));
+    }
+    fresh.reserve(wrt.name());
+    for i in wrt.indices() {
+        if e.free_names().contains(i) {
+            return Err(DiffError::new(
+                &format!("the index `{i}` of the variable is already used in the expression; pick a fresh one"),
+                e.span.clone(),
+            ));
+        }
+        fresh.reserve(i);
+    }
+    if defs.get(wrt.name()).is_some() {
+        return Err(DiffError::new(
+            &format!("`{}` is defined by a --let; differentiate with respect to an input", wrt.name()),
+            e.span.clone(),
+        ));
+    }
+    Differentiator { wrt, defs, fresh }.diff(e)
+}
+
+struct Differentiator<'a> {
+    wrt: &'a Wrt,
+    defs: &'a Definitions,
+    fresh: Fresh,
+}
+
+impl Differentiator<'_> {
+    fn depends(&self, e: &Expr) -> bool {
+        self.defs.mentions(e, self.wrt.name())
+    }
+
+    fn diff(&mut self, e: &Expr) -> Result<Expr, DiffError> {
+        if !self.depends(e) {
+            return Ok(zero());
+        }
+        match &e.node {
+            Node::Num(_) | Node::Pi => Ok(zero()),
+            Node::Var(name) => self.diff_name(e, name),
+            Node::Index(base, idx) => self.diff_index(e, base, idx),
+            Node::Neg(a) => Ok(neg(self.diff(a)?)),
+            Node::Binary(op, a, b) => self.diff_binary(*op, a, b),
+            Node::Call(f, args) => self.diff_call(e, *f, args),
+            Node::Sum(i, body) => {
+                let mut body = (**body).clone();
+                let mut index = i.clone();
+                if self.wrt.indices().contains(i) {
+                    index = self.fresh.index(i);
+                    body = body.rename_free(i, &index);
+                }
+                let d = self.diff(&body)?;
+                Ok(if is_zero(&d) { zero() } else { Expr::sum(&index, d) })
+            }
+        }
+    }
+
+    fn diff_name(&mut self, e: &Expr, name: &str) -> Result<Expr, DiffError> {
+        if let Some(def) = self.defs.get(name) {
+            if !def.params.is_empty() {
+                return Err(DiffError::new(&format!("`{name}` is defined component-wise; index it"), e.span.clone()));
+            }
+            let body = def.body.clone();
+            return self.diff(&body);
+        }
+        match self.wrt {
+            Wrt::Scalar(x) if x == name => Ok(one()),
+            Wrt::Component(..) => Err(DiffError::new(
+                &format!("`{name}` is used whole here; only its components `{}` can be differentiated", self.wrt),
+                e.span.clone(),
+            )),
+            Wrt::Scalar(_) => Ok(zero()),
+        }
+    }
+
+    fn diff_index(&mut self, e: &Expr, base: &Expr, idx: &[Expr]) -> Result<Expr, DiffError> {
+        match &base.node {
+            Node::Var(name) => {
+                if let Some(body) = self.defs.instantiate(name, idx, &mut self.fresh) {
+                    let body = body.map_err(|m| DiffError::new(&m, e.span.clone()))?;
+                    return self.diff(&body);
+                }
+                match self.wrt {
+                    Wrt::Component(z, ks) if z == name && ks.len() == idx.len() => Ok(idx
+                        .iter()
+                        .zip(ks)
+                        .map(|(i, k)| Expr::call(Func::Delta, vec![i.clone(), Expr::var(k)]))
+                        .reduce(mul)
+                        .unwrap_or_else(one)),
+                    Wrt::Component(z, ks) if z == name => Err(DiffError::new(
+                        &format!("`{name}` has {} indices here but {} in the variable", idx.len(), ks.len()),
+                        e.span.clone(),
+                    )),
+                    Wrt::Scalar(x) if x == name => Err(DiffError::new(
+                        &format!(
+                            "`{name}` is indexed here; differentiate with respect to a component such as `{name}[k]`"
+                        ),
+                        e.span.clone(),
+                    )),
+                    _ => Ok(zero()),
+                }
+            }
+            Node::Call(Func::Softmax, args) => {
+                let [v] = args.as_slice() else { unreachable!("softmax takes one argument") };
+                let [i] = idx else {
+                    return Err(DiffError::new("softmax(v) is a vector: it takes one index", e.span.clone()));
+                };
+                // d softmax(v)[i] = softmax(v)[i]*(d v[i] - sum(j, softmax(v)[j]*d v[j]))
+                let j = self.fresh.index("j");
+                let dvi = self.diff(&component(v, i.clone())?)?;
+                let dvj = self.diff(&component(v, Expr::var(&j))?)?;
+                let sj = Expr::index(base.clone(), vec![Expr::var(&j)]);
+                let weighted = if is_zero(&dvj) { zero() } else { Expr::sum(&j, mul(sj, dvj)) };
+                Ok(mul(e.clone(), sub(dvi, weighted)))
+            }
+            _ => Err(DiffError::new("only a name or softmax(v) can be indexed", base.span.clone())),
+        }
+    }
+
+    fn diff_binary(&mut self, op: BinOp, a: &Expr, b: &Expr) -> Result<Expr, DiffError> {
+        let (da, db) = (self.diff(a)?, self.diff(b)?);
+        let (a, b) = (a.clone(), b.clone());
+        Ok(match op {
+            BinOp::Add => add(da, db),
+            BinOp::Sub => sub(da, db),
+            BinOp::Mul => add(mul(da, b), mul(a, db)),
+            BinOp::Div if is_zero(&db) => div(da, b),
+            BinOp::Div => sub(div(da, b.clone()), div(mul(a, db), pow(b, Expr::int(2)))),
+            BinOp::Pow if is_zero(&db) => {
+                // a^n: n*a^(n - 1)*a'
+                let lowered = match b.as_num() {
+                    Some(n) => pow(a.clone(), Expr::num(n - num_rational::BigRational::one())),
+                    None => pow(a.clone(), sub(b.clone(), one())),
+                };
+                mul(mul(b, lowered), da)
+            }
+            BinOp::Pow if is_zero(&da) => {
+                // c^b: c^b*log(c)*b'
+                mul(mul(pow(a.clone(), b), Expr::call(Func::Log, vec![a])), db)
+            }
+            BinOp::Pow => {
+                // a^b*(b'*log(a) + b*a'/a)
+                let whole = pow(a.clone(), b.clone());
+                mul(whole, add(mul(db, Expr::call(Func::Log, vec![a.clone()])), div(mul(b, da), a)))
+            }
+        })
+    }
+
+    fn diff_call(&mut self, e: &Expr, f: Func, args: &[Expr]) -> Result<Expr, DiffError> {
+        let call = |f: Func, x: &Expr| Expr::call(f, vec![x.clone()]);
+        if let [x] = args {
+            if f.takes_vector() {
+                // logsumexp(v): sum(j, softmax(v)[j]*d v[j]); softmax(v) alone is not scalar.
+                if f == Func::Softmax {
+                    return Err(DiffError::new("softmax(v) is a vector: index it, softmax(v)[i]", e.span.clone()));
+                }
+                let j = self.fresh.index("j");
+                let dvj = self.diff(&component(x, Expr::var(&j))?)?;
+                let sj = Expr::index(call(Func::Softmax, x), vec![Expr::var(&j)]);
+                return Ok(if is_zero(&dvj) { zero() } else { Expr::sum(&j, mul(sj, dvj)) });
+            }
+            let dx = self.diff(x)?;
+            if is_zero(&dx) {
+                return Ok(zero());
+            }
+            let outer = match f {
+                Func::Exp => call(Func::Exp, x),
+                Func::Log => return Ok(div(dx, x.clone())),
+                Func::Sqrt => return Ok(div(dx, mul(Expr::int(2), call(Func::Sqrt, x)))),
+                Func::Abs => call(Func::Sign, x),
+                Func::Sign | Func::Step => zero(),
+                Func::Sin => call(Func::Cos, x),
+                Func::Cos => neg(call(Func::Sin, x)),
+                Func::Tan => add(one(), pow(call(Func::Tan, x), Expr::int(2))),
+                Func::Sinh => call(Func::Cosh, x),
+                Func::Cosh => call(Func::Sinh, x),
+                Func::Tanh => sub(one(), pow(call(Func::Tanh, x), Expr::int(2))),
+                Func::Sigmoid => mul(call(Func::Sigmoid, x), sub(one(), call(Func::Sigmoid, x))),
+                Func::Relu => call(Func::Step, x),
+                Func::Softplus => call(Func::Sigmoid, x),
+                Func::Max | Func::Min | Func::Delta | Func::Softmax | Func::Logsumexp => {
+                    unreachable!("two-argument and vector functions are handled elsewhere")
+                }
+            };
+            return Ok(mul(outer, dx));
+        }
+        let [a, b] = args else { unreachable!("functions take one or two arguments") };
+        match f {
+            Func::Delta => Ok(zero()),
+            Func::Max | Func::Min => {
+                // max(a, b) = b + step(a - b)*(a - b); min(a, b) = a - step(a - b)*(a - b)
+                let (da, db) = (self.diff(a)?, self.diff(b)?);
+                let gate = Expr::call(Func::Step, vec![sub(a.clone(), b.clone())]);
+                let jump = mul(gate, sub(da.clone(), db.clone()));
+                Ok(if f == Func::Max { add(db, jump) } else { sub(da, jump) })
+            }
+            _ => unreachable!("one-argument functions are handled above"),
+        }
+    }
+}
+
+/// Component `i` of the vector `v` given to softmax or logsumexp: `v[i]`.
+fn component(v: &Expr, i: Expr) -> Result<Expr, DiffError> {
+    match &v.node {
+        Node::Var(_) | Node::Call(Func::Softmax, _) => Ok(Expr::index(v.clone(), vec![i])),
+        _ => Err(DiffError::new(
+            "softmax and logsumexp are differentiated on a named vector: define it with --let, e.g. `u[i] = 2*z[i]`",
+            v.span.clone(),
+        )),
+    }
+}
+
+fn zero() -> Expr {
+    Expr::int(0)
+}
+
+fn one() -> Expr {
+    Expr::int(1)
+}
+
+fn is_zero(e: &Expr) -> bool {
+    e.as_num().is_some_and(|n| n.is_zero())
+}
+
+fn is_one(e: &Expr) -> bool {
+    e.as_num().is_some_and(|n| n.is_one())
+}
+
+fn add(a: Expr, b: Expr) -> Expr {
+    match (is_zero(&a), is_zero(&b)) {
+        (true, _) => b,
+        (_, true) => a,
+        _ => Expr::binary(BinOp::Add, a, b),
+    }
+}
+
+fn sub(a: Expr, b: Expr) -> Expr {
+    match (is_zero(&a), is_zero(&b)) {
+        (_, true) => a,
+        (true, _) => neg(b),
+        _ => Expr::binary(BinOp::Sub, a, b),
+    }
+}
+
+fn neg(a: Expr) -> Expr {
+    match &a.node {
+        _ if is_zero(&a) => a,
+        Node::Neg(inner) => (**inner).clone(),
+        _ => Expr::negate(a),
+    }
+}
+
+fn mul(a: Expr, b: Expr) -> Expr {
+    if is_zero(&a) || is_zero(&b) {
+        return zero();
+    }
+    match (is_one(&a), is_one(&b)) {
+        (true, _) => b,
+        (_, true) => a,
+        _ => Expr::binary(BinOp::Mul, a, b),
+    }
+}
+
+fn div(a: Expr, b: Expr) -> Expr {
+    if is_zero(&a) {
+        return zero();
+    }
+    if is_one(&b) {
+        return a;
+    }
+    Expr::binary(BinOp::Div, a, b)
+}
+
+fn pow(a: Expr, b: Expr) -> Expr {
+    if is_one(&b) {
+        return a;
+    }
+    Expr::binary(BinOp::Pow, a, b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::parse_statement;
+
+    fn d(e: &str, wrt: &str, lets: &[&str]) -> String {
+        let mut defs = Definitions::default();
+        for l in lets {
+            defs.add(parse_statement(l).unwrap()).unwrap();
+        }
+        differentiate(&parse_expr(e).unwrap(), &Wrt::parse(wrt).unwrap(), &defs).unwrap().to_string()
+    }
+
+    #[test]
+    fn elementary_rules() {
+        assert_eq!(d("x^3", "x", &[]), "3*x^2");
+        assert_eq!(d("sigmoid(2*x)", "x", &[]), "sigmoid(2*x)*(1 - sigmoid(2*x))*2");
+        assert_eq!(d("log(x)/x", "x", &[]), "1/x/x - log(x)/x^2");
+        assert_eq!(d("relu(x) + sin(x)", "x", &[]), "step(x) + cos(x)");
+        assert_eq!(d("2^x", "x", &[]), "2^x*log(2)");
+        assert_eq!(d("max(x, 1)", "x", &[]), "step(x - 1)");
+    }
+
+    #[test]
+    fn index_calculus() {
+        assert_eq!(d("sum(i, z[i]^2)", "z[k]", &[]), "sum(i, 2*z[i]*delta(i, k))");
+        assert_eq!(d("sum(k, z[k])", "z[k]", &[]), "sum(j, delta(j, k))");
+        assert_eq!(d("softmax(z)[i]", "z[k]", &[]), "softmax(z)[i]*(delta(i, k) - sum(j, softmax(z)[j]*delta(j, k)))");
+        assert_eq!(d("logsumexp(z)", "z[k]", &[]), "sum(j, softmax(z)[j]*delta(j, k))");
+    }
+
+    #[test]
+    fn definitions_are_expanded_only_where_differentiated() {
+        let out = d("-sum(i, y[i]*log(yhat[i]))", "z[k]", &["yhat = softmax(z)"]);
+        assert_eq!(out, "-sum(i, y[i]*(softmax(z)[i]*(delta(i, k) - sum(j, softmax(z)[j]*delta(j, k)))/yhat[i]))");
+        let out = d("h[1]*c", "z[k]", &["h[j] = sigmoid(z[j])"]);
+        assert_eq!(out, "sigmoid(z[1])*(1 - sigmoid(z[1]))*delta(1, k)*c");
+    }
+
+    #[test]
+    fn errors_name_the_problem() {
+        let defs = Definitions::default();
+        let err =
+            |e: &str, w: &str| differentiate(&parse_expr(e).unwrap(), &Wrt::parse(w).unwrap(), &defs).unwrap_err();
+        assert!(err("z[i]", "z").message.contains("indexed"));
+        assert!(err("sum(i, z[i]) + z", "z[k]").message.contains("whole"));
+        assert!(err("z[k]", "z[k]").message.contains("already used"));
+        assert!(err("softmax(2*z)[1]", "z[k]").message.contains("named vector"));
+        assert!(Wrt::parse("z[1]").is_err() && Wrt::parse("x + 1").is_err());
+    }
+}
