@@ -159,3 +159,12 @@ mod tests {
         assert_eq!(d.line_column(), Some((2, 6)));
     }
 }
+
+impl std::fmt::Display for Diagnostic {
+    /// The human rendering, caret and all.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.render_text())
+    }
+}
+
+impl std::error::Error for Diagnostic {}

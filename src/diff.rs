@@ -157,7 +157,7 @@ impl Differentiator<'_> {
                     body = body.rename_free(i, &index);
                 }
                 let d = self.diff(&body)?;
-                Ok(if is_zero(&d) { zero() } else { Expr::sum(&index, d) })
+                Ok(sum(&index, d))
             }
         }
     }
@@ -357,9 +357,37 @@ fn neg(a: Expr) -> Expr {
     }
 }
 
+/// `sum(i, body)`, with a leading constant factor of `body` moved out: `sum(i, 2*x[i]) = 2*sum(i, x[i])`.
+fn sum(index: &str, body: Expr) -> Expr {
+    if is_zero(&body) {
+        return zero();
+    }
+    match body.node {
+        Node::Binary(BinOp::Mul, c, rest) if c.as_num().is_some() => mul(*c, sum(index, *rest)),
+        node => Expr::sum(index, Expr::new(node)),
+    }
+}
+
+/// `a*b`, folding 0 and 1 and gathering constant factors at the front: `2*(3*x) = 6*x`.
 fn mul(a: Expr, b: Expr) -> Expr {
     if is_zero(&a) || is_zero(&b) {
         return zero();
+    }
+    if let (Some(x), Some(y)) = (a.as_num(), b.as_num()) {
+        return Expr::num(x * y);
+    }
+    if b.as_num().is_some() && a.as_num().is_none() {
+        return mul(b, a);
+    }
+    if let (Some(x), Node::Binary(BinOp::Mul, c, rest)) = (a.as_num(), &b.node) {
+        if let Some(y) = c.as_num() {
+            return mul(Expr::num(x * y), (**rest).clone());
+        }
+    }
+    if let Node::Binary(BinOp::Mul, c, rest) = &a.node {
+        if c.as_num().is_some() {
+            return mul((**c).clone(), mul((**rest).clone(), b));
+        }
     }
     match (is_one(&a), is_one(&b)) {
         (true, _) => b,
@@ -401,7 +429,7 @@ mod tests {
     #[test]
     fn elementary_rules() {
         assert_eq!(d("x^3", "x", &[]), "3*x^2");
-        assert_eq!(d("sigmoid(2*x)", "x", &[]), "sigmoid(2*x)*(1 - sigmoid(2*x))*2");
+        assert_eq!(d("sigmoid(2*x)", "x", &[]), "2*(sigmoid(2*x)*(1 - sigmoid(2*x)))");
         assert_eq!(d("log(x)/x", "x", &[]), "1/x/x - log(x)/x^2");
         assert_eq!(d("relu(x) + sin(x)", "x", &[]), "step(x) + cos(x)");
         assert_eq!(d("2^x", "x", &[]), "2^x*log(2)");
@@ -410,7 +438,7 @@ mod tests {
 
     #[test]
     fn index_calculus() {
-        assert_eq!(d("sum(i, z[i]^2)", "z[k]", &[]), "sum(i, 2*z[i]*delta(i, k))");
+        assert_eq!(d("sum(i, z[i]^2)", "z[k]", &[]), "2*sum(i, z[i]*delta(i, k))");
         assert_eq!(d("sum(k, z[k])", "z[k]", &[]), "sum(j, delta(j, k))");
         assert_eq!(d("softmax(z)[i]", "z[k]", &[]), "softmax(z)[i]*(delta(i, k) - sum(j, softmax(z)[j]*delta(j, k)))");
         assert_eq!(d("logsumexp(z)", "z[k]", &[]), "sum(j, softmax(z)[j]*delta(j, k))");

@@ -1,7 +1,9 @@
 //! The command-line interface (clap, derive API). The only layer that prints: every command
 //! returns an [`Output`] or a [`Diagnostic`], and [`run`] writes them and picks the exit code.
 
+mod engine_cmds;
 mod expr_cmds;
+mod run_cmd;
 
 use crate::diagnostic::Diagnostic;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -38,6 +40,24 @@ enum Command {
         after_help = "Example:\n  deltaform eval '1/10 + 0.2'                      # 3/10\n  deltaform eval 'sigmoid(0.2)'                    # 0.549834\n  deltaform eval 'sum(i, z[i]^2)' --at 'z=[1, 2, 3]'  # 14"
     )]
     Eval(expr_cmds::EvalArgs),
+    /// Run a backprop exercise file (TOML) and print the worked solution.
+    #[command(
+        after_help = "Example:\n  deltaform run examples/seed_ex1_sigmoid.toml\n  deltaform run examples/seed_ex1_sigmoid.toml --format markdown\n  deltaform run examples/seed_ex1_sigmoid.toml --format json\n\nThe file format is described in grammar/exercise.md."
+    )]
+    Run(run_cmd::RunArgs),
+    /// Differentiate symbolically and simplify: the delta formula a textbook would print.
+    #[command(
+        after_help = "Examples:\n  deltaform derive 'sigmoid(x)' --wrt x\n  deltaform derive '-sum(i, y[i]*log(softmax(z)[i]))' --wrt 'z[k]' --let 'yhat = softmax(z)' --assume 'sum(i, y[i]) = 1' --steps\n\nThe last line of text output is the result, in the input language."
+    )]
+    Derive(engine_cmds::DeriveArgs),
+    /// Simplify an expression in the e-graph.
+    #[command(after_help = "Example:\n  deltaform simplify 'exp(x)/(1 + exp(x))'   # sigmoid(x)")]
+    Simplify(engine_cmds::SimplifyArgs),
+    /// Decide whether two expressions are equal: by proof, else numerically (exit 1 if not).
+    #[command(
+        after_help = "Examples:\n  deltaform equiv 'sigmoid(x)' 'tanh(x/2)/2 + 1/2' --explain\n  deltaform equiv 'exp(log(x))' 'x'   # equal only where log(x) is defined"
+    )]
+    Equiv(engine_cmds::EquivArgs),
 }
 
 /// Output formats for commands that print expressions.
@@ -97,6 +117,10 @@ pub fn run<I: IntoIterator<Item = T>, T: Into<OsString> + Clone>(args: I) -> u8 
     let result = match cli.command {
         Command::Parse(args) => expr_cmds::parse(&args),
         Command::Eval(args) => expr_cmds::eval(&args),
+        Command::Derive(args) => engine_cmds::derive_cmd(&args),
+        Command::Simplify(args) => engine_cmds::simplify_cmd(&args),
+        Command::Equiv(args) => engine_cmds::equiv_cmd(&args),
+        Command::Run(args) => run_cmd::run(&args),
     };
     match result {
         Ok(output) => {

@@ -1,6 +1,9 @@
 //! Shared helpers for the integration tests.
 #![allow(dead_code)]
 
+/// The catalog of derivations the engine must do.
+pub mod catalog;
+
 use std::path::PathBuf;
 
 /// insta settings that keep every snapshot in the top-level `snapshots/` folder.

@@ -1,0 +1,337 @@
+//! `deltaform derive`, `deltaform simplify` and `deltaform equiv`.
+
+use super::expr_cmds::parse_source;
+use super::{ExprFormat, Failure, Output, EXIT_NEGATIVE};
+use crate::ast::{Expr, Statement};
+use crate::defs::Definitions;
+use crate::derive::{derive, Check, Derivation, Options};
+use crate::diagnostic::Diagnostic;
+use crate::egraph::{prove_equal, simplify, Assumption, Limits, Simplified, Step};
+use crate::eval::eval;
+use crate::latex::to_latex;
+use crate::sample::{close, Inputs, Rng};
+use clap::Args;
+use serde_json::json;
+use std::time::Duration;
+
+/// Bounds on the e-graph, shared by the commands that simplify.
+#[derive(Args, Debug, Clone)]
+pub struct LimitArgs {
+    /// Most e-nodes before simplification stops.
+    #[arg(long, default_value_t = Limits::default().nodes)]
+    node_limit: usize,
+    /// Most rewrite iterations.
+    #[arg(long, default_value_t = Limits::default().iterations)]
+    iter_limit: usize,
+    /// Most milliseconds of rewriting.
+    #[arg(long, default_value_t = Limits::default().time.as_millis() as u64)]
+    time_limit_ms: u64,
+}
+
+impl LimitArgs {
+    fn limits(&self) -> Limits {
+        Limits { nodes: self.node_limit, iterations: self.iter_limit, time: Duration::from_millis(self.time_limit_ms) }
+    }
+}
+
+/// Arguments of `deltaform derive`.
+#[derive(Args, Debug)]
+pub struct DeriveArgs {
+    /// The expression to differentiate.
+    #[arg(allow_hyphen_values = true)]
+    expr: String,
+    /// The variable: a scalar `x` or a component with fresh index names, `z[k]`, `W[p, q]`.
+    #[arg(long)]
+    wrt: String,
+    /// A definition, `yhat = softmax(z)` or `h[j] = sigmoid(z[j])` (repeatable).
+    #[arg(long = "let", allow_hyphen_values = true)]
+    lets: Vec<String>,
+    /// An assumption, `sum(i, y[i]) = 1` (repeatable).
+    #[arg(long, allow_hyphen_values = true)]
+    assume: Vec<String>,
+    /// Print the derivation step by step before the result.
+    #[arg(long)]
+    steps: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    format: ExprFormat,
+    #[command(flatten)]
+    limits: LimitArgs,
+}
+
+/// Arguments of `deltaform simplify`.
+#[derive(Args, Debug)]
+pub struct SimplifyArgs {
+    /// The expression to simplify.
+    #[arg(allow_hyphen_values = true)]
+    expr: String,
+    /// A definition to fold back into its name (repeatable).
+    #[arg(long = "let", allow_hyphen_values = true)]
+    lets: Vec<String>,
+    /// An assumption (repeatable).
+    #[arg(long, allow_hyphen_values = true)]
+    assume: Vec<String>,
+    /// Print the rewrite steps before the result.
+    #[arg(long)]
+    steps: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    format: ExprFormat,
+    #[command(flatten)]
+    limits: LimitArgs,
+}
+
+/// Arguments of `deltaform equiv`.
+#[derive(Args, Debug)]
+pub struct EquivArgs {
+    /// The first expression.
+    #[arg(allow_hyphen_values = true)]
+    a: String,
+    /// The second expression.
+    #[arg(allow_hyphen_values = true)]
+    b: String,
+    /// Print the chain of rewrites from A to B, one per line, rule named.
+    #[arg(long)]
+    explain: bool,
+    /// An assumption (repeatable).
+    #[arg(long, allow_hyphen_values = true)]
+    assume: Vec<String>,
+    /// Output format (text or json).
+    #[arg(long, value_enum, default_value_t)]
+    format: ExprFormat,
+    #[command(flatten)]
+    limits: LimitArgs,
+}
+
+/// Prints the derivative, simplified; with `--steps`, the worked derivation first.
+pub fn derive_cmd(args: &DeriveArgs) -> Result<Output, Failure> {
+    let options = Options {
+        lets: args.lets.clone(),
+        assume: args.assume.clone(),
+        limits: args.limits.limits(),
+        steps: args.steps || args.format == ExprFormat::Json,
+    };
+    let d = derive(&args.expr, &args.wrt, &options).map_err(|e| Failure::new(e, args.format))?;
+    if let Check::Disagreed(point, symbolic, numeric) = &d.check {
+        let message = format!(
+            "internal error: the derivative {} disagrees with a numeric derivative at {point} ({symbolic} vs {numeric}); please report this",
+            d.result()
+        );
+        return Err(Failure::new(Diagnostic::plain("internal_error", message), args.format));
+    }
+    let stdout = match args.format {
+        ExprFormat::Json => format!("{}\n", derivation_json(&d)),
+        ExprFormat::Latex => derivation_latex(&d, args.steps),
+        ExprFormat::Text if args.steps => format!("{d}\n"),
+        ExprFormat::Text => format!("{}{}\n", notes(&d.simplified), d.result()),
+    };
+    Ok(Output::ok(stdout))
+}
+
+/// Lines saying a limit was hit, before a bare result.
+fn notes(s: &Simplified) -> String {
+    match &s.limit_hit {
+        Some(limit) => {
+            format!("note: simplification stopped at the {limit}; the result is correct but may not be simplest\n")
+        }
+        None => String::new(),
+    }
+}
+
+fn steps_json(steps: &[Step]) -> serde_json::Value {
+    json!(steps
+        .iter()
+        .map(|s| json!({"rule": s.rule, "expr": s.expr.to_string(), "latex": to_latex(&s.expr)}))
+        .collect::<Vec<_>>())
+}
+
+fn derivation_json(d: &Derivation) -> serde_json::Value {
+    let mut steps = vec![json!({"rule": "chain rule", "expr": d.raw.to_string(), "latex": to_latex(&d.raw)})];
+    if let serde_json::Value::Array(rest) = steps_json(&d.simplified.steps) {
+        steps.extend(rest);
+    }
+    let used: Vec<String> = d.simplified.assumptions_used.iter().map(|&i| d.assumptions[i].to_string()).collect();
+    let used_at: Vec<serde_json::Value> = d
+        .assumptions
+        .iter()
+        .map(|a| {
+            let at: Vec<usize> =
+                steps.iter().enumerate().filter(|(_, s)| s["rule"] == a.rule_name().as_str()).map(|(n, _)| n).collect();
+            json!({"assumption": a.to_string(), "used_at_steps": at})
+        })
+        .collect();
+    let check = match &d.check {
+        Check::Agreed(n) => json!({"status": "agreed", "points": n}),
+        Check::Skipped(why) => json!({"status": "skipped", "reason": why}),
+        Check::Disagreed(p, s, n) => json!({"status": "disagreed", "point": p, "symbolic": s, "numeric": n}),
+    };
+    json!({
+        "result": d.result().to_string(),
+        "latex": to_latex(d.result()),
+        "raw": d.raw.to_string(),
+        "steps": steps,
+        "limits_hit": d.simplified.limit_hit.as_ref().map(|l| l.to_string()),
+        "assumptions_used": used,
+        "assumptions": used_at,
+        "numeric_check": check,
+        "egraph": {"nodes": d.simplified.nodes, "classes": d.simplified.classes, "iterations": d.simplified.iterations},
+    })
+}
+
+fn derivation_latex(d: &Derivation, steps: bool) -> String {
+    let lhs =
+        format!("\\frac{{\\partial}}{{\\partial {}}}\\left({}\\right)", to_latex(&d.wrt.to_expr()), to_latex(&d.expr));
+    if !steps {
+        return format!("{lhs} = {}\n", to_latex(d.result()));
+    }
+    let mut out = format!("\\begin{{aligned}}\n{lhs} &= {} && \\text{{chain rule}}", to_latex(&d.raw));
+    for s in &d.simplified.steps {
+        out.push_str(&format!(" \\\\\n&= {} && \\text{{{}}}", to_latex(&s.expr), s.rule.replace('_', "\\_")));
+    }
+    out.push_str("\n\\end{aligned}\n");
+    out
+}
+
+/// Parses the `--let` and `--assume` texts.
+fn context(lets: &[String], assume: &[String], format: ExprFormat) -> Result<(Definitions, Vec<Assumption>), Failure> {
+    let mut defs = Definitions::default();
+    for text in lets {
+        let statement = parse_source(text, "--let", format)?;
+        defs.add(statement).map_err(|e| Failure::new(Diagnostic::new(&e, "--let", text), format))?;
+    }
+    let assumptions = assume
+        .iter()
+        .map(|t| Assumption::parse(t).map_err(|e| Failure::new(Diagnostic::new(&e, "--assume", t), format)))
+        .collect::<Result<_, _>>()?;
+    Ok((defs, assumptions))
+}
+
+fn expression(src: &str, name: &str, format: ExprFormat) -> Result<Expr, Failure> {
+    match parse_source(src, name, format)? {
+        Statement::Expr(e) => Ok(e),
+        Statement::Equation(..) => Err(Failure::new(
+            Diagnostic::plain("not_an_expression", format!("{name} must be an expression, not an equation")),
+            format,
+        )),
+    }
+}
+
+/// Prints the simplest equivalent expression found.
+pub fn simplify_cmd(args: &SimplifyArgs) -> Result<Output, Failure> {
+    let expr = expression(&args.expr, "EXPR", args.format)?;
+    let (defs, assumptions) = context(&args.lets, &args.assume, args.format)?;
+    let explain = args.steps || args.format == ExprFormat::Json;
+    let s = simplify(&expr, &defs, &assumptions, &args.limits.limits(), explain);
+    let stdout = match args.format {
+        ExprFormat::Json => format!(
+            "{}\n",
+            json!({
+                "result": s.expr.to_string(),
+                "latex": to_latex(&s.expr),
+                "steps": steps_json(&s.steps),
+                "limits_hit": s.limit_hit.as_ref().map(|l| l.to_string()),
+                "assumptions_used": s.assumptions_used.iter().map(|&i| assumptions[i].to_string()).collect::<Vec<_>>(),
+            })
+        ),
+        ExprFormat::Latex => format!("{}\n", to_latex(&s.expr)),
+        ExprFormat::Text => {
+            let steps: String = if args.steps {
+                s.steps.iter().map(|st| format!("= {}    ({})\n", st.expr, st.rule)).collect()
+            } else {
+                String::new()
+            };
+            format!("{steps}{}{}\n", notes(&s), s.expr)
+        }
+    };
+    Ok(Output::ok(stdout))
+}
+
+/// How many random points the numeric comparison tries.
+const EQUIV_POINTS: usize = 200;
+
+/// Decides whether two expressions are equal: by proof, else numerically, with a
+/// counterexample when they differ and a caveat when they agree only where both are defined.
+pub fn equiv_cmd(args: &EquivArgs) -> Result<Output, Failure> {
+    let a = expression(&args.a, "A", args.format)?;
+    let b = expression(&args.b, "B", args.format)?;
+    let (_, assumptions) = context(&[], &args.assume, args.format)?;
+    let limits = args.limits.limits();
+    if let Some(steps) = prove_equal(&a, &b, &assumptions, &limits) {
+        let plural = if steps.len() == 1 { "" } else { "s" };
+        let mut text = format!("equal: proved by rewriting ({} step{plural})\n", steps.len());
+        if args.explain {
+            text.push_str(&format!("  {a}\n"));
+            for s in &steps {
+                text.push_str(&format!("= {}    ({})\n", s.expr, s.rule));
+            }
+        }
+        let out = match args.format {
+            ExprFormat::Json => format!("{}\n", json!({"equal": true, "how": "proof", "steps": steps_json(&steps)})),
+            _ => text,
+        };
+        return Ok(Output::ok(out));
+    }
+    let verdict = compare_numerically(&a, &b, &assumptions);
+    let (json_value, text, code) = match verdict {
+        Verdict::Differ { point, va, vb } => (
+            json!({"equal": false, "how": "numeric", "counterexample": point, "a": va, "b": vb}),
+            format!("not equal: at {point}\n  A = {va}\n  B = {vb}\n"),
+            EXIT_NEGATIVE,
+        ),
+        Verdict::Agree { points, one_sided } => {
+            let mut text = format!("equal: numerically, at {points} random points (not proved by rewriting)\n");
+            if let Some((point, which, value)) = &one_sided {
+                text.push_str(&format!(
+                    "caveat: equal only where both are defined: at {point}, {which} is undefined while the other is {value}\n"
+                ));
+            }
+            let caveat = one_sided.map(|(p, w, v)| json!({"point": p, "undefined": w, "other": v}));
+            (json!({"equal": true, "how": "numeric", "points": points, "caveat": caveat}), text, 0)
+        }
+        Verdict::Unknown => (
+            json!({"equal": null, "how": "none"}),
+            "unknown: not proved, and neither side has a value at the random points tried\n".to_string(),
+            super::EXIT_BAD_INPUT,
+        ),
+    };
+    let stdout = if args.format == ExprFormat::Json { format!("{json_value}\n") } else { text };
+    Ok(Output { stdout, code })
+}
+
+enum Verdict {
+    Differ { point: String, va: String, vb: String },
+    Agree { points: usize, one_sided: Option<(String, &'static str, String)> },
+    Unknown,
+}
+
+fn compare_numerically(a: &Expr, b: &Expr, assumptions: &[Assumption]) -> Verdict {
+    let defs = Definitions::default();
+    let inputs = Inputs::of([a, b], &defs);
+    let mut rng = Rng::new(0xe9_u64);
+    let mut points = 0;
+    let mut one_sided = None;
+    for attempt in 0..EQUIV_POINTS {
+        let n = 2 + attempt % 3;
+        let Some(env) = inputs.point(&mut rng, n, assumptions) else { return Verdict::Unknown };
+        let point = env.iter().map(|(k, v)| format!("{k} = {}", v.format(6))).collect::<Vec<_>>().join(", ");
+        let value = |e: &Expr| eval(e, &env).ok();
+        match (value(a), value(b)) {
+            (Some(va), Some(vb)) => {
+                let same =
+                    va.shape() == vb.shape() && va.numbers().iter().zip(vb.numbers()).all(|(x, y)| close(x, y, 1e-9));
+                if !same {
+                    return Verdict::Differ { point, va: va.format(6), vb: vb.format(6) };
+                }
+                points += 1;
+            }
+            (None, Some(v)) if one_sided.is_none() => one_sided = Some((point, "A", v.format(6))),
+            (Some(v), None) if one_sided.is_none() => one_sided = Some((point, "B", v.format(6))),
+            _ => {}
+        }
+    }
+    if points == 0 {
+        Verdict::Unknown
+    } else {
+        Verdict::Agree { points, one_sided }
+    }
+}

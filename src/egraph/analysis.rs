@@ -1,0 +1,302 @@
+//! What the e-graph knows about each class: its exact constant value (folded, never a float),
+//! the names it depends on (for the side conditions of sum rules) and an interval containing its
+//! values (for domain conditions such as `x != 0`, decided by analysis, never by syntax).
+
+use super::lang::{Constant, Math};
+use crate::eval::apply_unary;
+use crate::number::Number;
+use egg::{merge_option, Analysis, DidMerge, EGraph, Id, Language, Symbol};
+use num_rational::BigRational;
+use num_traits::{Signed, ToPrimitive, Zero};
+use std::collections::BTreeSet;
+
+/// The e-graph type deltaform simplifies in.
+pub type MathGraph = EGraph<Math, Facts>;
+
+/// Facts about one e-class.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FactsData {
+    /// The class's exact value, when it is a constant.
+    pub constant: Option<BigRational>,
+    /// The names the class's value may depend on.
+    pub free: BTreeSet<Symbol>,
+    /// The names used as an index of a vector or matrix in every form of the class (a sum over
+    /// one of them can tell its range from the class).
+    pub indexed: BTreeSet<Symbol>,
+    /// An interval holding every value of the class.
+    pub range: Interval,
+    /// The symbol, when the class holds one (a variable or a bound index).
+    pub symbol: Option<Symbol>,
+}
+
+/// The analysis computing [`FactsData`]. `prune` drops the other nodes of a class found to be
+/// constant (only when no explanation is wanted).
+#[derive(Clone, Debug, Default)]
+pub struct Facts {
+    /// Whether constant classes lose their other nodes.
+    pub prune: bool,
+}
+
+/// A real interval with open or closed ends (infinite ends are open).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Interval {
+    lo: f64,
+    hi: f64,
+    lo_open: bool,
+    hi_open: bool,
+}
+
+impl Interval {
+    /// Every real number.
+    pub const ALL: Interval = Interval { lo: f64::NEG_INFINITY, hi: f64::INFINITY, lo_open: true, hi_open: true };
+
+    fn new(lo: f64, hi: f64, lo_open: bool, hi_open: bool) -> Interval {
+        Interval { lo, hi, lo_open: lo_open || lo.is_infinite(), hi_open: hi_open || hi.is_infinite() }
+    }
+
+    fn open(lo: f64, hi: f64) -> Interval {
+        Interval::new(lo, hi, true, true)
+    }
+
+    fn closed(lo: f64, hi: f64) -> Interval {
+        Interval::new(lo, hi, false, false)
+    }
+
+    fn point(x: &BigRational) -> Interval {
+        match x.to_f64() {
+            Some(v) if v.is_finite() => {
+                // Widen by rounding so the exact value is surely inside.
+                let exact = BigRational::from_float(v).is_some_and(|r| &r == x);
+                if exact {
+                    Interval::closed(v, v)
+                } else {
+                    Interval::open(v - v.abs() * 1e-12 - 1e-300, v + v.abs() * 1e-12 + 1e-300)
+                }
+            }
+            _ => Interval::ALL,
+        }
+    }
+
+    /// Whether every value is > 0.
+    pub fn positive(&self) -> bool {
+        self.lo > 0.0 || (self.lo == 0.0 && self.lo_open)
+    }
+
+    /// Whether every value is < 0.
+    pub fn negative(&self) -> bool {
+        self.hi < 0.0 || (self.hi == 0.0 && self.hi_open)
+    }
+
+    /// Whether every value is >= 0.
+    pub fn nonnegative(&self) -> bool {
+        self.lo >= 0.0
+    }
+
+    /// Whether 0 is outside the interval.
+    pub fn nonzero(&self) -> bool {
+        self.positive() || self.negative()
+    }
+
+    fn add(self, o: Interval) -> Interval {
+        Interval::new(self.lo + o.lo, self.hi + o.hi, self.lo_open || o.lo_open, self.hi_open || o.hi_open)
+    }
+
+    fn scale(self, c: f64) -> Interval {
+        match c {
+            c if c > 0.0 => Interval::new(self.lo * c, self.hi * c, self.lo_open, self.hi_open),
+            c if c < 0.0 => Interval::new(self.hi * c, self.lo * c, self.hi_open, self.lo_open),
+            _ => Interval::closed(0.0, 0.0),
+        }
+    }
+
+    fn mul(self, o: Interval) -> Interval {
+        if self.lo == self.hi && self.lo.is_finite() {
+            return o.scale(self.lo);
+        }
+        if o.lo == o.hi && o.lo.is_finite() {
+            return self.scale(o.lo);
+        }
+        let signed = |a: &Interval, b: &Interval| match (a.positive(), b.positive(), a.negative(), b.negative()) {
+            (true, true, ..) | (_, _, true, true) => Interval::open(0.0, f64::INFINITY),
+            (true, _, _, true) | (_, true, true, _) => Interval::open(f64::NEG_INFINITY, 0.0),
+            _ if a.nonnegative() && b.nonnegative() => Interval::new(0.0, f64::INFINITY, false, true),
+            _ => Interval::ALL,
+        };
+        let bounded = [self.lo, self.hi, o.lo, o.hi].iter().all(|x| x.is_finite());
+        let guess = signed(&self, &o);
+        if !bounded {
+            return guess;
+        }
+        let products = [self.lo * o.lo, self.lo * o.hi, self.hi * o.lo, self.hi * o.hi];
+        let lo = products.iter().cloned().fold(f64::INFINITY, f64::min);
+        let hi = products.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+        guess.intersect(Interval::closed(lo, hi))
+    }
+
+    fn pow(self, exponent: &Option<BigRational>) -> Interval {
+        let Some(n) = exponent else {
+            return if self.positive() { Interval::open(0.0, f64::INFINITY) } else { Interval::ALL };
+        };
+        if !n.is_integer() {
+            return if self.positive() { Interval::open(0.0, f64::INFINITY) } else { Interval::ALL };
+        }
+        let even = n.numer() % 2 == 0.into();
+        match (n.is_positive(), even) {
+            (_, true) if n.is_zero() => Interval::closed(1.0, 1.0),
+            (_, true) if self.nonzero() => Interval::open(0.0, f64::INFINITY),
+            (true, true) => Interval::new(0.0, f64::INFINITY, false, true),
+            _ if self.positive() => Interval::open(0.0, f64::INFINITY),
+            _ if self.negative() => Interval::open(f64::NEG_INFINITY, 0.0),
+            (true, false) if self.nonnegative() => Interval::new(0.0, f64::INFINITY, false, true),
+            _ => Interval::ALL,
+        }
+    }
+
+    /// The values in both intervals.
+    fn intersect(self, o: Interval) -> Interval {
+        let (lo, lo_open) = match self.lo.partial_cmp(&o.lo) {
+            Some(std::cmp::Ordering::Greater) => (self.lo, self.lo_open),
+            Some(std::cmp::Ordering::Less) => (o.lo, o.lo_open),
+            _ => (self.lo, self.lo_open || o.lo_open),
+        };
+        let (hi, hi_open) = match self.hi.partial_cmp(&o.hi) {
+            Some(std::cmp::Ordering::Less) => (self.hi, self.hi_open),
+            Some(std::cmp::Ordering::Greater) => (o.hi, o.hi_open),
+            _ => (self.hi, self.hi_open || o.hi_open),
+        };
+        Interval::new(lo, hi, lo_open, hi_open)
+    }
+}
+
+/// The range of a one-argument function's values, given its argument's range.
+fn function_range(node: &Math, arg: &Interval) -> Interval {
+    let positive = Interval::open(0.0, f64::INFINITY);
+    let nonneg = Interval::new(0.0, f64::INFINITY, false, true);
+    match node {
+        Math::Exp(_) | Math::Softplus(_) => positive,
+        Math::Sigmoid(_) => Interval::open(0.0, 1.0),
+        Math::Tanh(_) => Interval::open(-1.0, 1.0),
+        Math::Sin(_) | Math::Cos(_) | Math::Sign(_) => Interval::closed(-1.0, 1.0),
+        Math::Step(_) | Math::Delta(_) => Interval::closed(0.0, 1.0),
+        Math::Cosh(_) => Interval::new(1.0, f64::INFINITY, false, true),
+        Math::Abs(_) | Math::Sqrt(_) if arg.nonzero() => positive,
+        Math::Abs(_) | Math::Sqrt(_) | Math::Relu(_) => nonneg,
+        Math::Sinh(_) if arg.positive() => positive,
+        Math::Log(_) if arg.lo > 1.0 || (arg.lo == 1.0 && arg.lo_open) => positive,
+        _ => Interval::ALL,
+    }
+}
+
+impl Analysis<Math> for Facts {
+    type Data = FactsData;
+
+    fn make(egraph: &mut MathGraph, enode: &Math, _id: Id) -> FactsData {
+        let data = |id: &Id| &egraph[*id].data;
+        let constant = fold_constant(enode, &|id| data(&id).constant.clone());
+        let symbol = match enode {
+            Math::Symbol(s) => Some(*s),
+            _ => None,
+        };
+        let free = match enode {
+            Math::Symbol(s) => BTreeSet::from([*s]),
+            Math::Sum([b, body]) => {
+                let mut free = data(body).free.clone();
+                if let Some(s) = data(b).symbol {
+                    free.remove(&s);
+                }
+                free
+            }
+            _ => enode.children().iter().flat_map(|c| data(c).free.iter().copied()).collect(),
+        };
+        let indexed = match enode {
+            Math::Sum([b, body]) => {
+                let mut indexed = data(body).indexed.clone();
+                if let Some(s) = data(b).symbol {
+                    indexed.remove(&s);
+                }
+                indexed
+            }
+            Math::Index(ids) => {
+                let mut indexed: BTreeSet<Symbol> = ids.iter().flat_map(|c| data(c).indexed.iter().copied()).collect();
+                indexed.extend(ids[1..].iter().flat_map(|c| data(c).free.iter().copied()));
+                indexed
+            }
+            _ => enode.children().iter().flat_map(|c| data(c).indexed.iter().copied()).collect(),
+        };
+        let range = match (&constant, enode) {
+            (Some(c), _) => Interval::point(&c.0),
+            (_, Math::Add([a, b])) => data(a).range.add(data(b).range),
+            (_, Math::Mul([a, b])) => data(a).range.mul(data(b).range),
+            (_, Math::Pow([a, b])) => data(a).range.pow(&data(b).constant),
+            (_, Math::Index(ids)) if egraph[ids[0]].nodes.iter().any(|n| matches!(n, Math::Softmax(_))) => {
+                Interval::open(0.0, 1.0)
+            }
+            (_, Math::Pi) => Interval::open(3.14159, 3.1416),
+            (_, Math::Max([a, b])) if data(a).range.positive() || data(b).range.positive() => {
+                Interval::open(0.0, f64::INFINITY)
+            }
+            (_, node) => match node.children() {
+                [a] => function_range(node, &data(a).range),
+                _ => function_range(node, &Interval::ALL),
+            },
+        };
+        FactsData { constant: constant.map(|c| c.0), free, indexed, range, symbol }
+    }
+
+    fn merge(&mut self, to: &mut FactsData, from: FactsData) -> DidMerge {
+        let mut did = merge_option(&mut to.constant, from.constant.clone(), |a, b| {
+            debug_assert_eq!(a, &b, "a class has two different constant values");
+            DidMerge(false, false)
+        });
+        let free: BTreeSet<Symbol> = to.free.intersection(&from.free).copied().collect();
+        did = did | DidMerge(free != to.free, free != from.free);
+        to.free = free;
+        let indexed: BTreeSet<Symbol> = to.indexed.intersection(&from.indexed).copied().collect();
+        did = did | DidMerge(indexed != to.indexed, indexed != from.indexed);
+        to.indexed = indexed;
+        let range = to.range.intersect(from.range);
+        did = did | DidMerge(range != to.range, range != from.range);
+        to.range = range;
+        did = did | merge_option(&mut to.symbol, from.symbol, |_, _| DidMerge(false, false));
+        did
+    }
+
+    fn modify(egraph: &mut MathGraph, id: Id) {
+        if let Some(c) = egraph[id].data.constant.clone() {
+            let added = egraph.add(Math::Num(Constant(c)));
+            egraph.union_trusted(id, added, "fold constants");
+            if egraph.analysis.prune {
+                egraph[id].nodes.retain(|n| n.is_leaf());
+            }
+        }
+    }
+}
+
+/// The exact value of `node` when its children are constants and the value is rational.
+fn fold_constant(node: &Math, child: &dyn Fn(Id) -> Option<BigRational>) -> Option<Constant> {
+    let exact = |n: Number| n.as_exact().cloned();
+    let value = match node {
+        Math::Num(c) => return Some(c.clone()),
+        Math::Add([a, b]) => child(*a)? + child(*b)?,
+        Math::Mul([a, b]) => {
+            // 0*x is 0 only when x has a value: leave that to the rules, which check.
+            child(*a)? * child(*b)?
+        }
+        Math::Pow([a, b]) => exact(Number::Exact(child(*a)?).pow(&Number::Exact(child(*b)?)).ok()?)?,
+        Math::Delta([a, b]) => {
+            let (a, b) = (child(*a)?, child(*b)?);
+            BigRational::from_integer(((a == b) as i64).into())
+        }
+        Math::Max([a, b]) => child(*a)?.max(child(*b)?),
+        Math::Min([a, b]) => child(*a)?.min(child(*b)?),
+        _ => {
+            let func = super::convert::node_func(node)?;
+            let [a] = node.children() else { return None };
+            if func.takes_vector() {
+                return None;
+            }
+            exact(apply_unary(func, &Number::Exact(child(*a)?)).ok()?)?
+        }
+    };
+    Some(Constant(value))
+}

@@ -1,0 +1,364 @@
+//! Between the AST and the e-graph's terms: desugaring (`a - b` is `a + -1*b`, `a/b` is
+//! `a*b^-1`), canonical names for bound indices, and back again with the sugar restored.
+
+use super::lang::{binder, is_binder, Constant, Math};
+use crate::ast::{BinOp, Expr, Func, Node};
+use egg::{Id, Language, RecExpr, Symbol};
+use num_rational::BigRational;
+use num_traits::{One, Signed, Zero};
+use std::collections::BTreeSet;
+
+/// The e-graph term of `e`, with every bound index canonically named.
+pub fn to_term(e: &Expr) -> RecExpr<Math> {
+    let mut term = RecExpr::default();
+    add_node(&canonical_binders(e), &mut term);
+    term
+}
+
+/// The term of `e` with its bound-index names kept as they are.
+pub fn term_keeping_names(e: &Expr) -> RecExpr<Math> {
+    let mut term = RecExpr::default();
+    add_node(e, &mut term);
+    term
+}
+
+/// Names every `sum`'s bound index `%n`, with `n` the least number not used inside its body
+/// (free or bound): alpha-equivalent sums get the same term wherever they stand, and a
+/// canonical name never captures a name substituted into the body.
+pub fn canonical_binders(e: &Expr) -> Expr {
+    let node = match &e.node {
+        Node::Sum(i, body) => {
+            let body = canonical_binders(body);
+            let mut used = body.free_names();
+            collect_binders(&body, &mut used);
+            used.remove(i);
+            let name = (0..).map(binder).find(|b| !used.contains(b)).expect("a free binder number");
+            Node::Sum(name.clone(), Box::new(body.rename_free(i, &name)))
+        }
+        Node::Num(_) | Node::Pi | Node::Var(_) => return e.clone(),
+        Node::Index(b, idx) => Node::Index(Box::new(canonical_binders(b)), idx.iter().map(canonical_binders).collect()),
+        Node::Neg(a) => Node::Neg(Box::new(canonical_binders(a))),
+        Node::Binary(op, a, b) => Node::Binary(*op, Box::new(canonical_binders(a)), Box::new(canonical_binders(b))),
+        Node::Call(f, args) => Node::Call(*f, args.iter().map(canonical_binders).collect()),
+    };
+    Expr::spanned(node, e.span.clone())
+}
+
+fn collect_binders(e: &Expr, out: &mut BTreeSet<String>) {
+    if let Node::Sum(i, _) = &e.node {
+        out.insert(i.clone());
+    }
+    e.children().into_iter().for_each(|c| collect_binders(c, out));
+}
+
+fn add_node(e: &Expr, term: &mut RecExpr<Math>) -> Id {
+    let num = |n: BigRational, term: &mut RecExpr<Math>| term.add(Math::Num(Constant(n)));
+    match &e.node {
+        Node::Num(n) => num(n.clone(), term),
+        Node::Pi => term.add(Math::Pi),
+        Node::Var(v) => term.add(Math::Symbol(Symbol::from(v))),
+        Node::Index(base, idx) => {
+            let mut ids = vec![add_node(base, term)];
+            ids.extend(idx.iter().map(|i| add_node(i, term)));
+            term.add(Math::Index(ids.into_boxed_slice()))
+        }
+        Node::Neg(a) => {
+            let a = add_node(a, term);
+            let m1 = num(-BigRational::one(), term);
+            term.add(Math::Mul([m1, a]))
+        }
+        Node::Binary(op, a, b) => {
+            let (a, b) = (add_node(a, term), add_node(b, term));
+            match op {
+                BinOp::Add => term.add(Math::Add([a, b])),
+                BinOp::Mul => term.add(Math::Mul([a, b])),
+                BinOp::Pow => term.add(Math::Pow([a, b])),
+                BinOp::Sub => {
+                    let m1 = num(-BigRational::one(), term);
+                    let nb = term.add(Math::Mul([m1, b]));
+                    term.add(Math::Add([a, nb]))
+                }
+                BinOp::Div => {
+                    let m1 = num(-BigRational::one(), term);
+                    let inv = term.add(Math::Pow([b, m1]));
+                    term.add(Math::Mul([a, inv]))
+                }
+            }
+        }
+        Node::Call(f, args) => {
+            let ids: Vec<Id> = args.iter().map(|a| add_node(a, term)).collect();
+            call_node(*f, &ids).map(|n| term.add(n)).expect("every function of the language has an e-graph node")
+        }
+        Node::Sum(i, body) => {
+            let b = term.add(Math::Symbol(Symbol::from(i)));
+            let body = add_node(body, term);
+            term.add(Math::Sum([b, body]))
+        }
+    }
+}
+
+/// The e-node calling `f` on `args`.
+fn call_node(f: Func, args: &[Id]) -> Option<Math> {
+    let one = |make: fn([Id; 1]) -> Math| args.try_into().ok().map(make);
+    let two = |make: fn([Id; 2]) -> Math| args.try_into().ok().map(make);
+    match f {
+        Func::Exp => one(Math::Exp),
+        Func::Log => one(Math::Log),
+        Func::Sqrt => one(Math::Sqrt),
+        Func::Abs => one(Math::Abs),
+        Func::Sign => one(Math::Sign),
+        Func::Sin => one(Math::Sin),
+        Func::Cos => one(Math::Cos),
+        Func::Tan => one(Math::Tan),
+        Func::Sinh => one(Math::Sinh),
+        Func::Cosh => one(Math::Cosh),
+        Func::Tanh => one(Math::Tanh),
+        Func::Sigmoid => one(Math::Sigmoid),
+        Func::Relu => one(Math::Relu),
+        Func::Step => one(Math::Step),
+        Func::Softplus => one(Math::Softplus),
+        Func::Softmax => one(Math::Softmax),
+        Func::Logsumexp => one(Math::Logsumexp),
+        Func::Max => two(Math::Max),
+        Func::Min => two(Math::Min),
+        Func::Delta => two(Math::Delta),
+    }
+}
+
+/// The function an e-node calls, if it is a call.
+pub fn node_func(node: &Math) -> Option<Func> {
+    Some(match node {
+        Math::Exp(_) => Func::Exp,
+        Math::Log(_) => Func::Log,
+        Math::Sqrt(_) => Func::Sqrt,
+        Math::Abs(_) => Func::Abs,
+        Math::Sign(_) => Func::Sign,
+        Math::Sin(_) => Func::Sin,
+        Math::Cos(_) => Func::Cos,
+        Math::Tan(_) => Func::Tan,
+        Math::Sinh(_) => Func::Sinh,
+        Math::Cosh(_) => Func::Cosh,
+        Math::Tanh(_) => Func::Tanh,
+        Math::Sigmoid(_) => Func::Sigmoid,
+        Math::Relu(_) => Func::Relu,
+        Math::Step(_) => Func::Step,
+        Math::Softplus(_) => Func::Softplus,
+        Math::Softmax(_) => Func::Softmax,
+        Math::Logsumexp(_) => Func::Logsumexp,
+        Math::Max(_) => Func::Max,
+        Math::Min(_) => Func::Min,
+        Math::Delta(_) => Func::Delta,
+        _ => return None,
+    })
+}
+
+/// The AST of a term, node for node (no sugar restored; bound indices keep their `%n` names).
+pub fn from_term(term: &RecExpr<Math>) -> Expr {
+    let root = Id::from(term.as_ref().len() - 1);
+    node_expr(term, root)
+}
+
+fn node_expr(term: &RecExpr<Math>, id: Id) -> Expr {
+    let node = &term[id];
+    let child = |i: &Id| Box::new(node_expr(term, *i));
+    let ast = match node {
+        Math::Num(Constant(n)) => Node::Num(n.clone()),
+        Math::Pi => Node::Pi,
+        Math::Symbol(s) => Node::Var(s.to_string()),
+        Math::Add([a, b]) => Node::Binary(BinOp::Add, child(a), child(b)),
+        Math::Mul([a, b]) => Node::Binary(BinOp::Mul, child(a), child(b)),
+        Math::Pow([a, b]) => Node::Binary(BinOp::Pow, child(a), child(b)),
+        Math::Index(ids) => Node::Index(child(&ids[0]), ids[1..].iter().map(|i| node_expr(term, *i)).collect()),
+        Math::Sum([b, body]) => Node::Sum(term[*b].to_string(), child(body)),
+        other => {
+            let f = node_func(other).expect("every other node is a call");
+            Node::Call(f, other.children().iter().map(|i| node_expr(term, *i)).collect())
+        }
+    };
+    Expr::new(ast)
+}
+
+/// A term as a reader would write it: `a - b`, `a/b`, `-a`, constants first in products and
+/// last in sums, and bound indices named from `hints` (the user's own names first).
+pub fn readable(term: &RecExpr<Math>, hints: &[String]) -> Expr {
+    let raw = from_term(term);
+    let mut avoid: BTreeSet<String> = raw.free_names();
+    name_binders(&resugar(&raw), hints, &mut avoid)
+}
+
+fn resugar(e: &Expr) -> Expr {
+    match &e.node {
+        Node::Binary(BinOp::Add, ..) => {
+            let mut terms = vec![];
+            flatten(e, BinOp::Add, &mut terms);
+            let mut signed: Vec<(bool, Expr)> = terms.iter().map(|t| split_sign(&resugar(t))).collect();
+            // Constants last; a positive term first so the sum does not open with a minus.
+            signed.sort_by_key(|(_, t)| t.free_names().is_empty());
+            if let Some(pos) = signed.iter().position(|(neg, _)| !neg) {
+                let first = signed.remove(pos);
+                signed.insert(0, first);
+            }
+            let mut items = signed.into_iter();
+            let (neg, first) = items.next().expect("a sum has terms");
+            let start = if neg { Expr::negate(first) } else { first };
+            items.fold(start, |acc, (neg, t)| Expr::binary(if neg { BinOp::Sub } else { BinOp::Add }, acc, t))
+        }
+        Node::Binary(BinOp::Mul, ..) | Node::Binary(BinOp::Pow, ..) => {
+            let (neg, product) = split_sign(&product_of(e));
+            if neg {
+                negate_leading(product)
+            } else {
+                product
+            }
+        }
+        // A fraction reads better as `1/3` than as a decimal.
+        Node::Num(n) if !n.is_integer() => {
+            let (p, q) = (Expr::num(n.numer().abs().into()), Expr::num(n.denom().clone().into()));
+            let fraction = Expr::binary(BinOp::Div, p, q);
+            if n.is_negative() {
+                Expr::negate(fraction)
+            } else {
+                fraction
+            }
+        }
+        Node::Num(_) | Node::Pi | Node::Var(_) => e.clone(),
+        Node::Index(b, idx) => Expr::index(resugar(b), idx.iter().map(resugar).collect()),
+        Node::Neg(a) => Expr::negate(resugar(a)),
+        Node::Binary(op, a, b) => Expr::binary(*op, resugar(a), resugar(b)),
+        Node::Call(f, args) => Expr::call(*f, args.iter().map(resugar).collect()),
+        Node::Sum(i, body) => Expr::sum(i, resugar(body)),
+    }
+}
+
+fn flatten<'a>(e: &'a Expr, op: BinOp, out: &mut Vec<&'a Expr>) {
+    match &e.node {
+        Node::Binary(o, a, b) if *o == op => {
+            flatten(a, op, out);
+            flatten(b, op, out);
+        }
+        _ => out.push(e),
+    }
+}
+
+/// A product (or a power) rebuilt as `c*num/den`, with the constant's sign kept in the result.
+fn product_of(e: &Expr) -> Expr {
+    let mut factors = vec![];
+    flatten(e, BinOp::Mul, &mut factors);
+    let mut constant = BigRational::one();
+    let (mut num, mut den) = (vec![], vec![]);
+    for f in factors {
+        match &f.node {
+            Node::Num(n) => constant *= n,
+            Node::Binary(BinOp::Pow, base, exp) if exp.as_num().is_some_and(|n| n.is_negative()) => {
+                let n = -exp.as_num().expect("checked").clone();
+                let base = resugar(base);
+                den.push(if n.is_one() { base } else { Expr::binary(BinOp::Pow, base, Expr::num(n)) });
+            }
+            Node::Binary(BinOp::Pow, base, exp) => num.push(Expr::binary(BinOp::Pow, resugar(base), resugar(exp))),
+            _ => num.push(resugar(f)),
+        }
+    }
+    if constant.is_zero() {
+        return Expr::int(0);
+    }
+    let numer = BigRational::from_integer(constant.numer().clone());
+    let denom = BigRational::from_integer(constant.denom().clone());
+    if !numer.is_one() || num.is_empty() {
+        num.insert(0, Expr::num(numer));
+    }
+    if !denom.is_one() {
+        den.push(Expr::num(denom));
+    }
+    let product = |items: Vec<Expr>| items.into_iter().reduce(|a, b| Expr::binary(BinOp::Mul, a, b));
+    let top = product(num).expect("a numerator");
+    match product(den) {
+        Some(bottom) => Expr::binary(BinOp::Div, top, bottom),
+        None => top,
+    }
+}
+
+/// Negates a product by its leftmost factor: `-2*x*y`, `-x*y/z` rather than `-(2*x*y)`.
+fn negate_leading(e: Expr) -> Expr {
+    match e.node {
+        Node::Binary(op @ (BinOp::Mul | BinOp::Div), a, b) => Expr::binary(op, negate_leading(*a), *b),
+        Node::Num(n) => Expr::num(-n),
+        _ => Expr::negate(e),
+    }
+}
+
+/// Splits a leading negative constant off: `-2*x` is `(true, 2*x)`, `-1*x` is `(true, x)`.
+fn split_sign(e: &Expr) -> (bool, Expr) {
+    match &e.node {
+        Node::Num(n) if n.is_negative() => (true, Expr::num(-n.clone())),
+        Node::Neg(a) => (true, (**a).clone()),
+        Node::Binary(op @ (BinOp::Mul | BinOp::Div), a, b) => {
+            let (neg, a) = split_sign(a);
+            let a = if a.as_num().is_some_and(|n| n.is_one()) && *op == BinOp::Mul {
+                return (neg, (**b).clone());
+            } else {
+                a
+            };
+            (neg, Expr::binary(*op, a, (**b).clone()))
+        }
+        _ => (false, e.clone()),
+    }
+}
+
+/// Renames `%n` bound indices to readable names: the first hint free at that point, else a new one.
+fn name_binders(e: &Expr, hints: &[String], avoid: &mut BTreeSet<String>) -> Expr {
+    let node = match &e.node {
+        Node::Sum(i, body) if is_binder(i) => {
+            let defaults = ["i", "j", "l", "m", "n", "p", "q", "r", "s", "t"];
+            let candidates = hints.iter().map(String::as_str).chain(defaults);
+            let name = candidates
+                .map(str::to_string)
+                .chain((1..).map(|n| format!("i{n}")))
+                .find(|c| !avoid.contains(c) && !body.free_names().contains(c))
+                .expect("an unbounded supply of names");
+            let renamed = body.rename_free(i, &name);
+            avoid.insert(name.clone());
+            let inner = name_binders(&renamed, hints, avoid);
+            avoid.remove(&name);
+            Node::Sum(name, Box::new(inner))
+        }
+        Node::Num(_) | Node::Pi | Node::Var(_) => return e.clone(),
+        Node::Sum(i, body) => Node::Sum(i.clone(), Box::new(name_binders(body, hints, avoid))),
+        Node::Index(b, idx) => Node::Index(
+            Box::new(name_binders(b, hints, avoid)),
+            idx.iter().map(|x| name_binders(x, hints, avoid)).collect(),
+        ),
+        Node::Neg(a) => Node::Neg(Box::new(name_binders(a, hints, avoid))),
+        Node::Binary(op, a, b) => {
+            Node::Binary(*op, Box::new(name_binders(a, hints, avoid)), Box::new(name_binders(b, hints, avoid)))
+        }
+        Node::Call(f, args) => Node::Call(*f, args.iter().map(|x| name_binders(x, hints, avoid)).collect()),
+    };
+    Expr::new(node)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::parse_expr;
+
+    fn round(s: &str) -> String {
+        let term = to_term(&parse_expr(s).unwrap());
+        readable(&term, &["i".to_string()]).to_string()
+    }
+
+    #[test]
+    fn sugar_survives_the_round_trip() {
+        for s in ["a - b", "a/b", "-a", "2*x", "x/2", "a - 2*b", "-a - b", "1/(a*b)", "a*b/c^2", "x + 1", "x - 1"] {
+            assert_eq!(round(s), s);
+        }
+        assert_eq!(round("sum(k, y[k]*sum(j, W[j, k]))"), "sum(i, y[i]*sum(j, W[j, i]))");
+    }
+
+    #[test]
+    fn alpha_equivalent_sums_get_one_term() {
+        let a = to_term(&parse_expr("sum(i, y[i]) + sum(j, sum(i, W[i, j]))").unwrap());
+        let b = to_term(&parse_expr("sum(k, y[k]) + sum(a1, sum(b1, W[b1, a1]))").unwrap());
+        assert_eq!(a, b);
+        assert_eq!(a.to_string().replace('"', ""), "(+ (sum %0 (idx y %0)) (sum %1 (sum %0 (idx W %0 %1))))");
+    }
+}

@@ -1,0 +1,379 @@
+//! Simplification in an e-graph (egg): the rule table, definitions folded back into their
+//! names, assumptions as rewrites, bounded saturation, extraction by reader cost, and the
+//! rewrite steps taken (from egg's explanations) for a worked derivation.
+
+mod analysis;
+mod convert;
+mod cost;
+mod kronecker;
+mod lang;
+pub mod rules;
+
+pub use analysis::Interval;
+pub use convert::{canonical_binders, from_term, readable, to_term};
+pub use lang::Math;
+
+use crate::ast::{Expr, Node, Statement};
+use crate::defs::Definitions;
+use crate::diagnostic::Problem;
+use crate::parse::{parse_statement, ParseError};
+use analysis::{Facts, MathGraph};
+use cost::ReaderCost;
+use egg::{ENodeOrVar, Extractor, FlatTerm, Id, Pattern, RecExpr, Rewrite, Runner, StopReason, Symbol};
+use std::fmt;
+use std::time::Duration;
+
+/// Bounds on saturation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Limits {
+    /// The most e-nodes.
+    pub nodes: usize,
+    /// The most iterations.
+    pub iterations: usize,
+    /// The most time.
+    pub time: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits { nodes: 20_000, iterations: 12, time: Duration::from_secs(2) }
+    }
+}
+
+/// Which bound stopped saturation early.
+#[derive(Clone, Debug, PartialEq)]
+pub enum LimitHit {
+    /// The e-node limit.
+    Nodes(usize),
+    /// The iteration limit.
+    Iterations(usize),
+    /// The time limit, in seconds.
+    Time(f64),
+}
+
+impl fmt::Display for LimitHit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LimitHit::Nodes(n) => write!(f, "node limit ({n} e-nodes)"),
+            LimitHit::Iterations(n) => write!(f, "iteration limit ({n} iterations)"),
+            LimitHit::Time(s) => write!(f, "time limit ({s} s)"),
+        }
+    }
+}
+
+/// An assumption `lhs = rhs` about the inputs (`sum(i, y[i]) = 1`), used left to right.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Assumption {
+    /// What is replaced.
+    pub lhs: Expr,
+    /// What replaces it.
+    pub rhs: Expr,
+}
+
+/// Why a text is not an assumption.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum AssumptionError {
+    /// It does not parse.
+    #[error(transparent)]
+    Parse(#[from] ParseError),
+    /// It is not an equation.
+    #[error("an assumption is an equation, such as `sum(i, y[i]) = 1`")]
+    NotEquation(crate::ast::Span),
+}
+
+impl Problem for AssumptionError {
+    fn kind(&self) -> &'static str {
+        match self {
+            AssumptionError::Parse(e) => e.kind(),
+            AssumptionError::NotEquation(_) => "bad_assumption",
+        }
+    }
+    fn span(&self) -> Option<crate::ast::Span> {
+        match self {
+            AssumptionError::Parse(e) => Some(e.span()),
+            AssumptionError::NotEquation(s) => Some(s.clone()),
+        }
+    }
+}
+
+impl Assumption {
+    /// Reads `lhs = rhs`.
+    pub fn parse(src: &str) -> Result<Assumption, AssumptionError> {
+        match parse_statement(src)? {
+            Statement::Equation(lhs, rhs) => Ok(Assumption { lhs, rhs }),
+            Statement::Expr(e) => Err(AssumptionError::NotEquation(e.span)),
+        }
+    }
+
+    /// The name its rewrite goes by in the steps.
+    pub fn rule_name(&self) -> String {
+        format!("assumption {self}")
+    }
+}
+
+impl fmt::Display for Assumption {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} = {}", self.lhs, self.rhs)
+    }
+}
+
+/// One rewrite step of a simplification: the rule, and the whole expression after it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Step {
+    /// The rule's name.
+    pub rule: String,
+    /// The expression after the step.
+    pub expr: Expr,
+}
+
+/// The outcome of [`simplify`].
+#[derive(Clone, Debug)]
+pub struct Simplified {
+    /// The simplest equivalent expression found.
+    pub expr: Expr,
+    /// The steps from the input to `expr` (empty unless asked for).
+    pub steps: Vec<Step>,
+    /// The bound that stopped saturation, if one did.
+    pub limit_hit: Option<LimitHit>,
+    /// The assumptions (by position) the steps use.
+    pub assumptions_used: Vec<usize>,
+    /// E-graph size at the end: e-nodes.
+    pub nodes: usize,
+    /// E-graph size at the end: e-classes.
+    pub classes: usize,
+    /// Iterations run.
+    pub iterations: usize,
+}
+
+/// Simplifies `e` using the rule table, folding definitions into their names and rewriting
+/// with the assumptions. With `explain` (implied when there are assumptions), records the steps.
+pub fn simplify(
+    e: &Expr,
+    defs: &Definitions,
+    assumptions: &[Assumption],
+    limits: &Limits,
+    explain: bool,
+) -> Simplified {
+    let explain = explain || !assumptions.is_empty();
+    let start = to_term(e);
+    let mut rules = rules::rule_set(false);
+    rules.extend(defs.iter().filter_map(definition_rule));
+    for a in assumptions {
+        rules.extend(assumption_rules(a));
+    }
+    let mut egraph = MathGraph::new(Facts { prune: !explain });
+    if explain {
+        egraph = egraph.with_explanations_enabled().with_explanation_length_optimization();
+    }
+    let runner = Runner::default()
+        .with_egraph(egraph)
+        .with_node_limit(limits.nodes)
+        .with_iter_limit(limits.iterations)
+        .with_time_limit(limits.time)
+        .with_expr(&start)
+        .with_hook(stop_when_settled())
+        .run(&rules);
+    let limit_hit = match runner.stop_reason {
+        Some(StopReason::NodeLimit(n)) => Some(LimitHit::Nodes(n)),
+        Some(StopReason::IterationLimit(n)) => Some(LimitHit::Iterations(n)),
+        Some(StopReason::TimeLimit(_)) => Some(LimitHit::Time(limits.time.as_secs_f64())),
+        _ => None,
+    };
+    let root = runner.roots[0];
+    let best = {
+        let extractor = Extractor::new(&runner.egraph, ReaderCost { egraph: &runner.egraph });
+        extractor.find_best(root).1
+    };
+    let hints = binder_hints(e, defs);
+    let expr = readable(&best, &hints);
+    let (nodes, classes, iterations) =
+        (runner.egraph.total_size(), runner.egraph.number_of_classes(), runner.iterations.len());
+    let mut egraph = runner.egraph;
+    let steps = if explain { steps(&mut egraph, &start, &best, &hints, &expr) } else { vec![] };
+    let assumptions_used =
+        (0..assumptions.len()).filter(|&i| steps.iter().any(|s| s.rule == assumptions[i].rule_name())).collect();
+    Simplified { expr, steps, limit_hit, assumptions_used, nodes, classes, iterations }
+}
+
+/// How many iterations the best cost may stay the same before saturation stops: rules that
+/// only rearrange could go on for long without making the result any simpler.
+const SETTLE_ITERATIONS: usize = 4;
+
+/// A runner hook that stops once the extracted cost has not improved for [`SETTLE_ITERATIONS`].
+fn stop_when_settled() -> impl FnMut(&mut Runner<Math, Facts>) -> Result<(), String> + 'static {
+    let mut best = f64::INFINITY;
+    let mut unchanged = 0;
+    move |runner| {
+        let cost =
+            Extractor::new(&runner.egraph, ReaderCost { egraph: &runner.egraph }).find_best_cost(runner.roots[0]);
+        if cost < best {
+            best = cost;
+            unchanged = 0;
+        } else {
+            unchanged += 1;
+        }
+        if unchanged >= SETTLE_ITERATIONS {
+            Err(SETTLED.into())
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// The stop reason of a run ended by [`stop_when_settled`].
+const SETTLED: &str = "settled";
+
+/// Whether `a` and `b` are proved equal by the rules (within `limits`), with the steps from `a`
+/// to `b` when they are.
+pub fn prove_equal(a: &Expr, b: &Expr, assumptions: &[Assumption], limits: &Limits) -> Option<Vec<Step>> {
+    let (ta, tb) = (to_term(a), to_term(b));
+    let mut rules = rules::rule_set(true);
+    for x in assumptions {
+        rules.extend(assumption_rules(x));
+    }
+    let egraph =
+        MathGraph::new(Facts { prune: false }).with_explanations_enabled().with_explanation_length_optimization();
+    let runner = Runner::default()
+        .with_egraph(egraph)
+        .with_node_limit(limits.nodes)
+        .with_iter_limit(limits.iterations)
+        .with_time_limit(limits.time)
+        .with_expr(&ta)
+        .with_expr(&tb)
+        .with_hook(|runner| {
+            if runner.egraph.find(runner.roots[0]) == runner.egraph.find(runner.roots[1]) {
+                Err("proved".into())
+            } else {
+                Ok(())
+            }
+        })
+        .run(&rules);
+    if runner.egraph.find(runner.roots[0]) != runner.egraph.find(runner.roots[1]) {
+        return None;
+    }
+    let mut hints = vec![];
+    collect_binder_names(a, &mut hints);
+    let end = readable(&tb, &hints);
+    let mut egraph = runner.egraph;
+    Some(steps(&mut egraph, &ta, &tb, &hints, &end))
+}
+
+/// The rewrite folding a definition's body back into its name: `softmax(z) => yhat`,
+/// `sigmoid(z[?j]) => h[?j]`.
+fn definition_rule(def: &crate::defs::Definition) -> Option<Rewrite<Math, Facts>> {
+    let body = to_term(&def.body);
+    let params: Vec<Symbol> = def.params.iter().map(Symbol::from).collect();
+    let lhs: RecExpr<ENodeOrVar<Math>> = body
+        .as_ref()
+        .iter()
+        .map(|node| match node {
+            Math::Symbol(s) if params.contains(s) => ENodeOrVar::Var(format!("?{s}").parse().expect("a variable")),
+            other => ENodeOrVar::ENode(other.clone()),
+        })
+        .collect::<Vec<_>>()
+        .into();
+    if matches!(lhs.as_ref().last(), Some(ENodeOrVar::Var(_))) {
+        return None;
+    }
+    let name = Expr::var(&def.name);
+    let use_site =
+        if def.params.is_empty() { name } else { Expr::index(name, def.params.iter().map(|p| Expr::var(p)).collect()) };
+    let rhs: RecExpr<ENodeOrVar<Math>> = to_term(&use_site)
+        .as_ref()
+        .iter()
+        .map(|node| match node {
+            Math::Symbol(s) if params.contains(s) => ENodeOrVar::Var(format!("?{s}").parse().expect("a variable")),
+            other => ENodeOrVar::ENode(other.clone()),
+        })
+        .collect::<Vec<_>>()
+        .into();
+    let statement = Statement::Equation(use_site, def.body.clone());
+    Rewrite::new(format!("definition {statement}"), Pattern::new(lhs), Pattern::new(rhs)).ok()
+}
+
+/// The rewrites of an assumption: its left side in canonical form, and with its outermost
+/// bound index under the other names a sum can carry after rules moved it.
+fn assumption_rules(a: &Assumption) -> Vec<Rewrite<Math, Facts>> {
+    let lhs = canonical_binders(&a.lhs);
+    let mut variants = vec![lhs.clone()];
+    if let Node::Sum(i, body) = &lhs.node {
+        for n in 0..4 {
+            let name = format!("%{n}");
+            if &name != i && !body.free_names().contains(&name) {
+                variants.push(Expr::sum(&name, body.rename_free(i, &name)));
+            }
+        }
+    }
+    let ground = |term: RecExpr<Math>| -> Pattern<Math> {
+        Pattern::new(term.as_ref().iter().cloned().map(ENodeOrVar::ENode).collect::<Vec<_>>().into())
+    };
+    let rhs = ground(to_term(&a.rhs));
+    variants
+        .iter()
+        .enumerate()
+        .filter_map(|(n, v)| {
+            let term = convert::term_keeping_names(v);
+            // Rule names must be unique; trailing spaces tell the variants apart.
+            let name = format!("{}{}", a.rule_name(), " ".repeat(n));
+            Rewrite::new(name, ground(term), rhs.clone()).ok()
+        })
+        .collect()
+}
+
+/// The user's bound-index names (in `e`, then in the definitions), for naming the result's sums.
+fn binder_hints(e: &Expr, defs: &Definitions) -> Vec<String> {
+    let mut hints = vec![];
+    collect_binder_names(e, &mut hints);
+    for d in defs.iter() {
+        collect_binder_names(&d.body, &mut hints);
+    }
+    hints
+}
+
+fn collect_binder_names(e: &Expr, out: &mut Vec<String>) {
+    if let Node::Sum(i, _) = &e.node {
+        if !out.contains(i) {
+            out.push(i.clone());
+        }
+    }
+    e.children().into_iter().for_each(|c| collect_binder_names(c, out));
+}
+
+/// The steps from `from` to `to` (equal in `egraph`), rearrangements folded into the next step.
+fn steps(egraph: &mut MathGraph, from: &RecExpr<Math>, to: &RecExpr<Math>, hints: &[String], end: &Expr) -> Vec<Step> {
+    let mut explanation = egraph.explain_equivalence(from, to);
+    let flat = explanation.make_flat_explanation().clone();
+    let mut out: Vec<Step> = vec![];
+    for term in flat.iter().skip(1) {
+        let Some(rule) = rule_of(term) else { continue };
+        let rule = rule.as_str().trim_end().to_string();
+        if rules::rearranges(&rule) {
+            continue;
+        }
+        let expr = readable(&term.get_recexpr(), hints);
+        // Skip repeats, and detours through a term with an unbound index (a proof may pass
+        // through `x/x = 1` for an `x` taken from inside some sum).
+        if out.last().is_some_and(|s| s.expr == expr) || expr.free_names().iter().any(|n| lang::is_binder(n)) {
+            continue;
+        }
+        out.push(Step { rule, expr });
+    }
+    let start = readable(from, hints);
+    if out.last().map_or(&start, |s| &s.expr) != end {
+        out.push(Step { rule: "rearrange".into(), expr: end.clone() });
+    }
+    out
+}
+
+/// The rule a flat explanation term was rewritten by (it may sit on a sub-term).
+fn rule_of(term: &FlatTerm<Math>) -> Option<Symbol> {
+    term.forward_rule.or(term.backward_rule).or_else(|| term.children.iter().find_map(rule_of))
+}
+
+/// The class of `id`'s value range (for tests of the analysis).
+pub fn range_of(e: &Expr) -> Interval {
+    let mut egraph = MathGraph::new(Facts::default());
+    let id: Id = egraph.add_expr(&to_term(e));
+    egraph.rebuild();
+    egraph[id].data.range
+}

@@ -1,0 +1,227 @@
+//! The rewrite rules, as a named table: each rule is `lhs => rhs` in the e-graph's language,
+//! with side conditions decided by the analysis (never by syntax). The table is data so that
+//! the soundness test can evaluate both sides of every rule at random points.
+
+use super::analysis::{Facts, MathGraph};
+use super::kronecker::Kronecker;
+use super::lang::Math;
+use egg::{ConditionalApplier, Id, Pattern, Rewrite, Subst, Var};
+use num_traits::{One, Signed};
+
+/// A side condition on a rule's pattern variables.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Cond {
+    /// The variable's value is never 0.
+    NonZero(&'static str),
+    /// The variable's value is always > 0.
+    Positive(&'static str),
+    /// The variable is an integer constant.
+    Integer(&'static str),
+    /// The variable is a constant > 0.
+    PositiveConstant(&'static str),
+    /// The variable is an integer constant < -1.
+    NegativeInteger(&'static str),
+    /// The term does not depend on the bound index (first name: the binder variable).
+    Lacks(&'static str, &'static str),
+    /// The term indexes a vector by the bound index (so the sum's range can be read from it).
+    Has(&'static str, &'static str),
+}
+
+/// Either all conditions hold, or any one of them.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum When {
+    /// No condition.
+    Always,
+    /// Every condition.
+    All(&'static [Cond]),
+    /// At least one condition.
+    Any(&'static [Cond]),
+}
+
+/// One rule of the table.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RuleSpec {
+    /// The rule's name, shown in derivation steps.
+    pub name: &'static str,
+    /// The left-hand pattern.
+    pub lhs: &'static str,
+    /// The right-hand pattern (for [`RuleSpec::kronecker`] rules: the term substituted into).
+    pub rhs: &'static str,
+    /// When the rule may fire.
+    pub when: When,
+    /// Whether the rule only rearranges (commutativity, associativity): steps fold these away.
+    pub rearranges: bool,
+    /// Whether the rule is an identity for proofs only: it rewrites into a different vocabulary
+    /// (`sigmoid` into `tanh` or `exp`) and is left out when simplifying.
+    pub proof_only: bool,
+}
+
+const fn rule(name: &'static str, lhs: &'static str, rhs: &'static str) -> RuleSpec {
+    RuleSpec { name, lhs, rhs, when: When::Always, rearranges: false, proof_only: false }
+}
+
+const fn rule_if(name: &'static str, lhs: &'static str, rhs: &'static str, when: When) -> RuleSpec {
+    RuleSpec { name, lhs, rhs, when, rearranges: false, proof_only: false }
+}
+
+const fn rearrange(name: &'static str, lhs: &'static str, rhs: &'static str) -> RuleSpec {
+    RuleSpec { name, lhs, rhs, when: When::Always, rearranges: true, proof_only: false }
+}
+
+const fn identity(name: &'static str, lhs: &'static str, rhs: &'static str) -> RuleSpec {
+    RuleSpec { name, lhs, rhs, when: When::Always, rearranges: false, proof_only: true }
+}
+
+/// The name of the Kronecker-elimination rule (`sum(i, delta(i, k)*f(i)) = f(k)`), which is
+/// applied by [`Kronecker`] rather than by a pattern.
+pub const KRONECKER: &str = "kronecker: sum(i, delta(i, k)*f(i)) = f(k)";
+
+/// Every pattern rule, grouped by theory.
+pub const RULES: &[RuleSpec] = &[
+    // The ring.
+    rearrange("commute +", "(+ ?a ?b)", "(+ ?b ?a)"),
+    rearrange("associate +", "(+ ?a (+ ?b ?c))", "(+ (+ ?a ?b) ?c)"),
+    rearrange("commute *", "(* ?a ?b)", "(* ?b ?a)"),
+    rearrange("associate *", "(* ?a (* ?b ?c))", "(* (* ?a ?b) ?c)"),
+    rule("x + 0 = x", "(+ ?a 0)", "?a"),
+    rule("x*1 = x", "(* ?a 1)", "?a"),
+    rule("x*0 = 0", "(* ?a 0)", "0"),
+    rule("distribute", "(* ?a (+ ?b ?c))", "(+ (* ?a ?b) (* ?a ?c))"),
+    rule("factor out", "(+ (* ?a ?b) (* ?a ?c))", "(* ?a (+ ?b ?c))"),
+    rule("factor out (x + x*b)", "(+ ?a (* ?a ?b))", "(* ?a (+ 1 ?b))"),
+    rule("x + x = 2*x", "(+ ?a ?a)", "(* 2 ?a)"),
+    rule("x - x = 0", "(+ ?a (* -1 ?a))", "0"),
+    rule("-(-x) = x", "(* -1 (* -1 ?a))", "?a"),
+    rule("-(a - b) = b - a", "(* -1 (+ ?a (* -1 ?b)))", "(+ ?b (* -1 ?a))"),
+    rule("x^1 = x", "(^ ?a 1)", "?a"),
+    rule_if("x^0 = 1", "(^ ?a 0)", "1", When::All(&[Cond::NonZero("?a")])),
+    rule("x*x = x^2", "(* ?a ?a)", "(^ ?a 2)"),
+    rule("x^2 = x*x", "(^ ?a 2)", "(* ?a ?a)"),
+    rule_if("x^-n = (1/x)^n", "(^ ?a ?n)", "(^ (^ ?a -1) (* -1 ?n))", When::All(&[Cond::NegativeInteger("?n")])),
+    rule_if("x^n*y^n = (x*y)^n", "(* (^ ?a ?c) (^ ?b ?c))", "(^ (* ?a ?b) ?c)", When::All(&[Cond::Integer("?c")])),
+    rule_if(
+        "x^a*x^b = x^(a + b)",
+        "(* (^ ?a ?b) (^ ?a ?c))",
+        "(^ ?a (+ ?b ?c))",
+        When::Any(&[Cond::NonZero("?a"), Cond::PositiveConstant("?b")]),
+    ),
+    rule_if(
+        "x*x^b = x^(b + 1)",
+        "(* ?a (^ ?a ?b))",
+        "(^ ?a (+ ?b 1))",
+        When::Any(&[Cond::NonZero("?a"), Cond::PositiveConstant("?b")]),
+    ),
+    rule_if("x/x = 1", "(* ?a (^ ?a -1))", "1", When::All(&[Cond::NonZero("?a")])),
+    rule_if("(x*y)^n = x^n*y^n", "(^ (* ?a ?b) ?c)", "(* (^ ?a ?c) (^ ?b ?c))", When::All(&[Cond::Integer("?c")])),
+    rule_if(
+        "(x^a)^b = x^(a*b)",
+        "(^ (^ ?a ?b) ?c)",
+        "(^ ?a (* ?b ?c))",
+        When::All(&[Cond::Integer("?b"), Cond::Integer("?c")]),
+    ),
+    // exp and log.
+    rule("log(exp(x)) = x", "(log (exp ?a))", "?a"),
+    rule_if("exp(log(x)) = x", "(exp (log ?a))", "?a", When::All(&[Cond::Positive("?a")])),
+    identity("exp(a + b) = exp(a)*exp(b)", "(exp (+ ?a ?b))", "(* (exp ?a) (exp ?b))"),
+    rule("exp(a)*exp(b) = exp(a + b)", "(* (exp ?a) (exp ?b))", "(exp (+ ?a ?b))"),
+    rule("1/exp(x) = exp(-x)", "(^ (exp ?a) -1)", "(exp (* -1 ?a))"),
+    rule_if(
+        "log(a*b) = log(a) + log(b)",
+        "(log (* ?a ?b))",
+        "(+ (log ?a) (log ?b))",
+        When::All(&[Cond::Positive("?a"), Cond::Positive("?b")]),
+    ),
+    rule_if("log(x^b) = b*log(x)", "(log (^ ?a ?b))", "(* ?b (log ?a))", When::All(&[Cond::Positive("?a")])),
+    // sigmoid, tanh, softplus, relu.
+    rule("exp(x)/(1 + exp(x)) = sigmoid(x)", "(* (exp ?x) (^ (+ 1 (exp ?x)) -1))", "(sigmoid ?x)"),
+    rule("1/(1 + exp(-x)) = sigmoid(x)", "(^ (+ 1 (exp (* -1 ?x))) -1)", "(sigmoid ?x)"),
+    identity("sigmoid(x) = 1/(1 + exp(-x))", "(sigmoid ?x)", "(^ (+ 1 (exp (* -1 ?x))) -1)"),
+    identity("1 - sigmoid(x) = sigmoid(-x)", "(+ 1 (* -1 (sigmoid ?x)))", "(sigmoid (* -1 ?x))"),
+    rule("sigmoid(-x) = 1 - sigmoid(x)", "(sigmoid (* -1 ?x))", "(+ 1 (* -1 (sigmoid ?x)))"),
+    identity("sigmoid(x) = tanh(x/2)/2 + 1/2", "(sigmoid ?x)", "(+ (* 1/2 (tanh (* 1/2 ?x))) 1/2)"),
+    identity("tanh(x/2)/2 + 1/2 = sigmoid(x)", "(+ (* 1/2 (tanh (* 1/2 ?x))) 1/2)", "(sigmoid ?x)"),
+    rule("tanh(-x) = -tanh(x)", "(tanh (* -1 ?x))", "(* -1 (tanh ?x))"),
+    identity("softplus(x) = log(1 + exp(x))", "(softplus ?x)", "(log (+ 1 (exp ?x)))"),
+    rule("log(1 + exp(x)) = softplus(x)", "(log (+ 1 (exp ?x)))", "(softplus ?x)"),
+    rule("log(sigmoid(x)) = -softplus(-x)", "(log (sigmoid ?x))", "(* -1 (softplus (* -1 ?x)))"),
+    rule("x*step(x) = relu(x)", "(* ?x (step ?x))", "(relu ?x)"),
+    // softmax and logsumexp.
+    rule(
+        "log(softmax(v)[i]) = v[i] - logsumexp(v)",
+        "(log (idx (softmax ?v) ?i))",
+        "(+ (idx ?v ?i) (* -1 (logsumexp ?v)))",
+    ),
+    rule_if("sum(i, softmax(v)[i]) = 1", "(sum ?i (idx (softmax ?v) ?i))", "1", When::All(&[Cond::Lacks("?i", "?v")])),
+    // Kronecker delta and sums.
+    rearrange("delta is symmetric", "(delta ?a ?b)", "(delta ?b ?a)"),
+    rule("delta(i, i) = 1", "(delta ?a ?a)", "1"),
+    rule("delta(i, j)^2 = delta(i, j)", "(^ (delta ?a ?b) 2)", "(delta ?a ?b)"),
+    rule_if("sum(i, delta(i, k)) = 1", "(sum ?i (delta ?i ?k))", "1", When::All(&[Cond::Lacks("?i", "?k")])),
+    rule_if(
+        "split the sum",
+        "(sum ?i (+ ?a ?b))",
+        "(+ (sum ?i ?a) (sum ?i ?b))",
+        When::All(&[Cond::Has("?i", "?a"), Cond::Has("?i", "?b")]),
+    ),
+    rule_if(
+        "pull a constant factor out of the sum",
+        "(sum ?i (* ?c ?a))",
+        "(* ?c (sum ?i ?a))",
+        When::All(&[Cond::Lacks("?i", "?c"), Cond::Has("?i", "?a")]),
+    ),
+];
+
+impl Cond {
+    /// Whether the condition holds for the match `subst`, by the analysis.
+    pub fn holds(&self, egraph: &MathGraph, subst: &Subst) -> bool {
+        let data = |v: &str| &egraph[subst[var(v)]].data;
+        match *self {
+            Cond::NonZero(v) => data(v).range.nonzero(),
+            Cond::Positive(v) => data(v).range.positive(),
+            Cond::Integer(v) => data(v).constant.as_ref().is_some_and(|c| c.is_integer()),
+            Cond::PositiveConstant(v) => data(v).constant.as_ref().is_some_and(|c| c.is_positive()),
+            Cond::NegativeInteger(v) => {
+                data(v).constant.as_ref().is_some_and(|c| c.is_integer() && c < &-num_rational::BigRational::one())
+            }
+            Cond::Lacks(i, t) => data(i).symbol.is_some_and(|s| !data(t).free.contains(&s)),
+            Cond::Has(i, t) => data(i).symbol.is_some_and(|s| data(t).indexed.contains(&s)),
+        }
+    }
+}
+
+impl When {
+    /// Whether the rule may fire on the match `subst`.
+    pub fn holds(&self, egraph: &MathGraph, subst: &Subst) -> bool {
+        match self {
+            When::Always => true,
+            When::All(conds) => conds.iter().all(|c| c.holds(egraph, subst)),
+            When::Any(conds) => conds.iter().any(|c| c.holds(egraph, subst)),
+        }
+    }
+}
+
+fn var(name: &str) -> Var {
+    name.parse().expect("a pattern variable")
+}
+
+/// The rule as an egg rewrite.
+pub fn rewrite(spec: &RuleSpec) -> Rewrite<Math, Facts> {
+    let lhs: Pattern<Math> = spec.lhs.parse().expect("a valid left-hand pattern");
+    let rhs: Pattern<Math> = spec.rhs.parse().expect("a valid right-hand pattern");
+    let when = spec.when;
+    let condition = move |egraph: &mut MathGraph, _: Id, subst: &Subst| when.holds(egraph, subst);
+    Rewrite::new(spec.name, lhs, ConditionalApplier { condition, applier: rhs }).expect("a well-formed rule")
+}
+
+/// The rules for simplifying (`proofs`: also the identities for proving equivalence), plus
+/// Kronecker elimination.
+pub fn rule_set(proofs: bool) -> Vec<Rewrite<Math, Facts>> {
+    let mut rules: Vec<_> = RULES.iter().filter(|r| proofs || !r.proof_only).map(rewrite).collect();
+    rules.push(Kronecker::rewrite());
+    rules
+}
+
+/// Whether the rule named `name` only rearranges terms.
+pub fn rearranges(name: &str) -> bool {
+    RULES.iter().any(|r| r.name == name && r.rearranges)
+}

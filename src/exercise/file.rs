@@ -1,0 +1,812 @@
+//! The exercise file (TOML) read into a validated [`Exercise`]. Keys are checked by serde
+//! (`deny_unknown_fields`); numbers are read from their decimal text, so `0.1` is exactly 1/10;
+//! every error names its key and points into the file. The format is `grammar/exercise.md`.
+
+use super::error::ExerciseError;
+use super::matrix::Matrix;
+use crate::ast::{Expr, Func, Node, Span};
+use crate::eval::eval_scalar;
+use crate::number::Number;
+use crate::parse::{parse_expr, parse_number};
+use crate::value::Env;
+use num_bigint::BigInt;
+use num_rational::BigRational;
+use serde::de::{self, Deserializer, SeqAccess, Visitor};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use toml::Spanned;
+
+/// The activation of the output layer.
+#[derive(Clone, Debug, PartialEq)]
+pub enum OutputActivation {
+    /// `softmax(z)` over the whole output layer.
+    Softmax,
+    /// A function applied to each output unit: an expression in `x`.
+    Elementwise(Expr),
+}
+
+/// How the parameters are updated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// One update per sample, in order.
+    Sgd,
+    /// One update per pass with the gradient summed over all samples.
+    Batch,
+}
+
+/// How numbers are kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Arithmetic {
+    /// Exact rationals wherever the math allows, f64 after a transcendental function.
+    Exact,
+    /// f64 from the start (for big networks).
+    F64,
+}
+
+/// One training sample.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sample {
+    /// The input (one entry per input unit).
+    pub x: Vec<Number>,
+    /// The target (one entry per output unit).
+    pub y: Vec<Number>,
+}
+
+/// Where some keys are in the file, for errors found after reading it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct KeySpans {
+    /// `network.activation`'s value.
+    pub activation: Span,
+    /// `network.output`'s value.
+    pub output: Span,
+    /// `network.loss`'s value.
+    pub loss: Span,
+}
+
+/// A validated exercise: a network, its initial parameters, how to train it, the samples and
+/// the query points.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Exercise {
+    /// Units per layer, input first (layers are numbered 0..L).
+    pub layers: Vec<usize>,
+    /// The hidden layers' activation, an expression in `x`; `None` when there is no hidden layer.
+    pub activation: Option<Expr>,
+    /// The output layer's activation.
+    pub output: OutputActivation,
+    /// The loss for one sample, an expression in `yhat[i]` and `y[i]` with no free index.
+    pub loss: Expr,
+    /// The text of `activation`, `output` and `loss` as written (names like `sigmoid` kept).
+    pub names: [String; 3],
+    /// `weights[l - 1]` is W<l>, of shape (units in layer l) x (units in layer l-1).
+    pub weights: Vec<Matrix>,
+    /// `biases[l - 1]` is b<l>.
+    pub biases: Vec<Vec<Number>>,
+    /// The learning rate.
+    pub rate: Number,
+    /// SGD or batch.
+    pub mode: Mode,
+    /// Passes over the samples.
+    pub steps: usize,
+    /// Exact or f64 arithmetic.
+    pub arithmetic: Arithmetic,
+    /// The training samples, in order.
+    pub samples: Vec<Sample>,
+    /// The query points (inputs).
+    pub queries: Vec<Vec<Number>>,
+    /// Where some keys are, for later errors.
+    pub spans: KeySpans,
+}
+
+/// The largest number of passes accepted.
+pub const MAX_STEPS: usize = 10_000;
+
+/// The squared-error loss.
+pub const SQUARED_ERROR: &str = "1/2*sum(i, (yhat[i] - y[i])^2)";
+/// The cross-entropy loss.
+pub const CROSS_ENTROPY: &str = "-sum(i, y[i]*log(yhat[i]))";
+
+// ---------------------------------------------------------------------------------------------
+// The raw file, as serde reads it.
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    network: Spanned<RawNetwork>,
+    #[serde(default)]
+    init: Option<Spanned<BTreeMap<Spanned<String>, Spanned<RawTensor>>>>,
+    train: Spanned<RawTrain>,
+    #[serde(default)]
+    sample: Vec<Spanned<RawSample>>,
+    #[serde(default)]
+    query: Vec<Spanned<RawQuery>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawNetwork {
+    layers: Spanned<Vec<Spanned<i64>>>,
+    activation: Option<Spanned<String>>,
+    output: Spanned<String>,
+    loss: Spanned<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTrain {
+    rate: Spanned<RawTensor>,
+    mode: Option<Spanned<String>>,
+    steps: Option<Spanned<i64>>,
+    arithmetic: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSample {
+    x: Spanned<RawTensor>,
+    y: Spanned<RawTensor>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawQuery {
+    x: Spanned<RawTensor>,
+}
+
+/// A number (its text is read back from the file through its span), a string holding a
+/// constant expression, or a list.
+enum RawTensor {
+    Number,
+    Text(String),
+    List(Vec<Spanned<RawTensor>>),
+}
+
+impl<'de> Deserialize<'de> for RawTensor {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct TensorVisitor;
+        impl<'de> Visitor<'de> for TensorVisitor {
+            type Value = RawTensor;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a number, a string like \"1/3\", or a list of them")
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<RawTensor, E> {
+                Ok(RawTensor::Number)
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<RawTensor, E> {
+                Ok(RawTensor::Number)
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<RawTensor, E> {
+                Ok(RawTensor::Number)
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<RawTensor, E> {
+                Ok(RawTensor::Text(s.to_string()))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RawTensor, A::Error> {
+                let mut items = Vec::new();
+                while let Some(item) = seq.next_element::<Spanned<RawTensor>>()? {
+                    items.push(item);
+                }
+                Ok(RawTensor::List(items))
+            }
+        }
+        deserializer.deserialize_any(TensorVisitor)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading values.
+
+/// Reads an exercise file's text.
+pub fn parse_exercise(src: &str) -> Result<Exercise, ExerciseError> {
+    let raw: RawFile = toml::from_str(src).map_err(|e| {
+        let message = e.message().trim();
+        let message = match e.span().and_then(|s| table_at(src, s.start)) {
+            Some(table) if !message.contains(&table) => format!("in {table}: {message}"),
+            _ => message.to_string(),
+        };
+        ExerciseError::Toml { message, span: e.span() }
+    })?;
+    Reader { src }.exercise(raw)
+}
+
+/// Where the byte `at` of `src` is, for a `toml` error: the header of its table (`[train]`,
+/// `[[sample]]`) and the key of its line (`layers`), when they can be told.
+fn table_at(src: &str, at: usize) -> Option<String> {
+    let line_end = src.get(at..)?.find('\n').map_or(src.len(), |k| at + k);
+    let mut key = None;
+    for line in src[..line_end].lines().rev().map(str::trim) {
+        if line.starts_with('[') {
+            let end = line.rfind(']').map_or(line.len(), |k| k + 1);
+            let table = &line[..end];
+            return Some(match key {
+                Some(k) => format!("{table}, `{k}`"),
+                None => table.to_string(),
+            });
+        }
+        if key.is_none() {
+            let name = line.split('=').next().unwrap_or("").trim();
+            let plain = !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || "_-.".contains(c));
+            if line.contains('=') && plain {
+                key = Some(name.to_string());
+            }
+        }
+    }
+    None
+}
+
+struct Reader<'a> {
+    src: &'a str,
+}
+
+fn span_of<T>(s: &Spanned<T>) -> Span {
+    s.span()
+}
+
+fn plural(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+}
+
+impl Reader<'_> {
+    fn exercise(&self, raw: RawFile) -> Result<Exercise, ExerciseError> {
+        let net = raw.network.into_inner();
+        let layers = self.layers(&net.layers)?;
+        let depth = layers.len() - 1;
+        let activation =
+            match (&net.activation, depth) {
+                (Some(a), _) => Some(self.activation(a, "network.activation", false)?),
+                (None, 1) => None,
+                (None, _) => return Err(ExerciseError::invalid(
+                    "network.activation",
+                    "missing: the hidden layers need an activation",
+                    0..0,
+                )
+                .with_help(
+                    "add `activation = \"sigmoid\"` (or a name like tanh, relu, or an expression in x) under [network]",
+                )),
+            };
+        let output = match self.activation(&net.output, "network.output", true)? {
+            Act::Softmax => OutputActivation::Softmax,
+            Act::Elementwise(e) => OutputActivation::Elementwise(e),
+        };
+        let activation = activation.map(|a| match a {
+            Act::Elementwise(e) => e,
+            Act::Softmax => unreachable!("softmax is refused for hidden layers"),
+        });
+        let loss = self.loss(&net.loss)?;
+        let names = [
+            net.activation.as_ref().map_or(String::new(), |a| a.get_ref().trim().to_string()),
+            net.output.get_ref().trim().to_string(),
+            net.loss.get_ref().trim().to_string(),
+        ];
+        let spans = KeySpans {
+            activation: net.activation.as_ref().map_or(0..0, span_of),
+            output: span_of(&net.output),
+            loss: span_of(&net.loss),
+        };
+        let train = raw.train.into_inner();
+        let arithmetic = match train.arithmetic.as_ref().map(|a| (a.get_ref().as_str(), span_of(a))) {
+            None | Some(("exact", _)) => Arithmetic::Exact,
+            Some(("f64", _)) => Arithmetic::F64,
+            Some((other, span)) => {
+                return Err(ExerciseError::invalid(
+                    "train.arithmetic",
+                    format!("`{other}` is not one of \"exact\", \"f64\""),
+                    span,
+                ))
+            }
+        };
+        let (weights, biases) = self.init(raw.init, &layers)?;
+        let rate = self.scalar(&train.rate, "train.rate")?;
+        if rate.compare(&Number::int(0)) != std::cmp::Ordering::Greater {
+            return Err(ExerciseError::invalid(
+                "train.rate",
+                "the learning rate must be positive",
+                span_of(&train.rate),
+            ));
+        }
+        let mode = match train.mode.as_ref().map(|m| (m.get_ref().as_str(), span_of(m))) {
+            None | Some(("sgd", _)) => Mode::Sgd,
+            Some(("batch", _)) => Mode::Batch,
+            Some((other, span)) => {
+                return Err(ExerciseError::invalid(
+                    "train.mode",
+                    format!("`{other}` is not one of \"sgd\", \"batch\""),
+                    span,
+                ))
+            }
+        };
+        let steps = match &train.steps {
+            None => 1,
+            Some(s) if (1..=MAX_STEPS as i64).contains(s.get_ref()) => *s.get_ref() as usize,
+            Some(s) => {
+                return Err(ExerciseError::invalid(
+                    "train.steps",
+                    format!("the number of passes must be between 1 and {MAX_STEPS}"),
+                    span_of(s),
+                ))
+            }
+        };
+        if raw.sample.is_empty() {
+            return Err(ExerciseError::invalid("sample", "no training sample", 0..0).with_help(
+                "add one: [[sample]] with x = [...] (one entry per input unit) and y = [...] (one per output)",
+            ));
+        }
+        let (n_in, n_out) = (layers[0], layers[depth]);
+        let mut samples = Vec::new();
+        for (k, s) in raw.sample.iter().enumerate() {
+            let s = s.get_ref();
+            let key = |name: &str| format!("sample[{}].{name}", k + 1);
+            let x = self.vector(&s.x, &key("x"), n_in, "input units (layers[0])")?;
+            let y = self.vector(&s.y, &key("y"), n_out, "output units (the last entry of layers)")?;
+            samples.push(Sample { x, y });
+        }
+        let mut queries = Vec::new();
+        for (k, q) in raw.query.iter().enumerate() {
+            queries.push(self.vector(
+                &q.get_ref().x,
+                &format!("query[{}].x", k + 1),
+                n_in,
+                "input units (layers[0])",
+            )?);
+        }
+        let mut exercise = Exercise {
+            layers,
+            activation,
+            output,
+            loss,
+            names,
+            weights,
+            biases,
+            rate,
+            mode,
+            steps,
+            arithmetic,
+            samples,
+            queries,
+            spans,
+        };
+        if arithmetic == Arithmetic::F64 {
+            exercise.make_approximate();
+        }
+        Ok(exercise)
+    }
+
+    fn layers(&self, layers: &Spanned<Vec<Spanned<i64>>>) -> Result<Vec<usize>, ExerciseError> {
+        if layers.get_ref().len() < 2 {
+            return Err(ExerciseError::invalid(
+                "network.layers",
+                "give at least two layers: the inputs and the outputs",
+                span_of(layers),
+            ));
+        }
+        layers
+            .get_ref()
+            .iter()
+            .map(|n| match *n.get_ref() {
+                k @ 1..=100_000 => Ok(k as usize),
+                _ => Err(ExerciseError::invalid(
+                    "network.layers",
+                    "each layer has between 1 and 100000 units",
+                    span_of(n),
+                )),
+            })
+            .collect()
+    }
+
+    /// The part of the file a string value's text is in, if the text is written there verbatim.
+    fn string_content(&self, s: &Spanned<String>) -> Option<usize> {
+        let span = span_of(s);
+        let raw = self.src.get(span.clone())?;
+        let open = if raw.starts_with("\"\"\"") || raw.starts_with("'''") { 3 } else { 1 };
+        let start = span.start + open;
+        (self.src.get(start..start + s.get_ref().len()) == Some(s.get_ref().as_str())).then_some(start)
+    }
+
+    /// Parses an expression held in a string value, with error spans moved into the file.
+    fn expression(&self, s: &Spanned<String>, key: &str) -> Result<(Expr, usize), ExerciseError> {
+        let offset = self.string_content(s);
+        let text = s.get_ref();
+        match parse_expr(text) {
+            Ok(e) => Ok((e, offset.unwrap_or(0))),
+            Err(error) => {
+                let error = match offset {
+                    Some(o) => error.shifted(o),
+                    None => return Err(ExerciseError::invalid(key, format!("does not parse: {error}"), span_of(s))),
+                };
+                Err(ExerciseError::Expression { key: key.to_string(), error })
+            }
+        }
+    }
+
+    fn name_span(&self, s: &Spanned<String>, offset: usize, e: &Expr) -> Span {
+        if self.string_content(s).is_some() {
+            e.span.start + offset..e.span.end + offset
+        } else {
+            span_of(s)
+        }
+    }
+
+    fn activation(&self, s: &Spanned<String>, key: &str, output: bool) -> Result<Act, ExerciseError> {
+        let text = s.get_ref().trim();
+        let x = || Expr::var("x");
+        match text {
+            "identity" | "linear" => return Ok(Act::Elementwise(x())),
+            "softmax" if output => return Ok(Act::Softmax),
+            "softmax" => {
+                return Err(ExerciseError::invalid(
+                    key,
+                    "softmax acts on a whole layer; use it as `output`",
+                    span_of(s),
+                )
+                .with_help(
+                    "hidden layers take an element-wise activation: sigmoid, tanh, relu, or an expression in x",
+                ))
+            }
+            _ => {}
+        }
+        if let Some(f) = Func::from_name(text).filter(|f| f.arity() == 1 && !f.takes_vector()) {
+            return Ok(Act::Elementwise(Expr::call(f, vec![x()])));
+        }
+        let (e, offset) = self.expression(s, key)?;
+        let help = "an activation is a function name (sigmoid, tanh, relu, softplus, identity, ...) or an \
+                    expression in x such as \"relu(x) + sin(x)\"";
+        if let Some(bad) = find_node(&e, &mut |n| matches!(n, Node::Sum(..) | Node::Index(..)) || is_vector_call(n)) {
+            return Err(ExerciseError::invalid(
+                key,
+                "an activation acts on each unit alone: sums, indices, softmax and logsumexp are not allowed",
+                self.name_span(s, offset, bad),
+            )
+            .with_help(help));
+        }
+        if let Some(bad) = find_node(&e, &mut |n| matches!(n, Node::Var(v) if v != "x")) {
+            return Err(ExerciseError::invalid(key, format!("unknown name `{bad}`"), self.name_span(s, offset, bad))
+                .with_help(help));
+        }
+        Ok(Act::Elementwise(e))
+    }
+
+    fn loss(&self, s: &Spanned<String>) -> Result<Expr, ExerciseError> {
+        let key = "network.loss";
+        let text = s.get_ref().trim();
+        let builtin = match text {
+            "squared_error" => Some(SQUARED_ERROR),
+            "cross_entropy" => Some(CROSS_ENTROPY),
+            _ => None,
+        };
+        if let Some(src) = builtin {
+            return Ok(parse_expr(src).expect("the built-in losses parse"));
+        }
+        let (e, offset) = self.expression(s, key)?;
+        let free = e.free_names();
+        let help = "a loss is squared_error, cross_entropy, or an expression in yhat[i] and y[i] \
+                    (summed over i when i is left free), e.g. \"(yhat[i] - y[i])^2\"";
+        if let Some(bad) = find_free_var(&e, &mut |v| !["yhat", "y", "i"].contains(&v)) {
+            return Err(ExerciseError::invalid(key, format!("unknown name `{bad}`"), self.name_span(s, offset, bad))
+                .with_help(help));
+        }
+        if let Some(bad) = find_whole_use(&e, &["yhat", "y"]) {
+            return Err(ExerciseError::invalid(
+                key,
+                format!("`{bad}` is a vector: use its components, like `{bad}[i]`"),
+                self.name_span(s, offset, bad),
+            )
+            .with_help(help));
+        }
+        Ok(if free.contains("i") { Expr::sum("i", e) } else { e })
+    }
+
+    fn init(
+        &self,
+        init: Option<Spanned<BTreeMap<Spanned<String>, Spanned<RawTensor>>>>,
+        layers: &[usize],
+    ) -> Result<(Vec<Matrix>, Vec<Vec<Number>>), ExerciseError> {
+        let depth = layers.len() - 1;
+        let table = init.map(Spanned::into_inner).unwrap_or_default();
+        let mut fill_w = None;
+        let mut fill_b = None;
+        let mut weights: Vec<Option<Matrix>> = vec![None; depth];
+        let mut biases: Vec<Option<Vec<Number>>> = vec![None; depth];
+        for (key, value) in &table {
+            let name = key.get_ref().as_str();
+            let full = format!("init.{name}");
+            let layer = |prefix: &str| {
+                name.strip_prefix(prefix)
+                    .filter(|n| !n.starts_with('0') && n.chars().all(|c| c.is_ascii_digit()))
+                    .and_then(|n| n.parse::<usize>().ok())
+            };
+            match name {
+                "weights" => fill_w = Some(self.scalar(value, &full)?),
+                "biases" => fill_b = Some(self.scalar(value, &full)?),
+                _ if layer("W").is_some_and(|l| (1..=depth).contains(&l)) => {
+                    let l = layer("W").unwrap_or(0);
+                    weights[l - 1] = Some(self.matrix(value, &full, l, layers)?);
+                }
+                _ if layer("b").is_some_and(|l| (1..=depth).contains(&l)) => {
+                    let l = layer("b").unwrap_or(0);
+                    let what = format!("units in layer {l} (layers[{l}])");
+                    biases[l - 1] = Some(self.vector(value, &full, layers[l], &what)?);
+                }
+                _ => {
+                    return Err(ExerciseError::invalid(
+                        &full,
+                        format!(
+                            "unknown key: [init] takes `weights`, `biases`, W1..W{depth} and b1..b{depth} \
+                             (layers = {layers:?} has {})",
+                            plural(depth, "weight layer")
+                        ),
+                        span_of(key),
+                    ))
+                }
+            }
+        }
+        let mut ws = Vec::new();
+        let mut bs = Vec::new();
+        for l in 1..=depth {
+            let w = match (weights[l - 1].take(), &fill_w) {
+                (Some(w), _) => w,
+                (None, Some(v)) => Matrix::filled(layers[l], layers[l - 1], v),
+                (None, None) => {
+                    return Err(ExerciseError::invalid(format!("init.W{l}"), "no initial weights", 0..0).with_help(
+                        format!(
+                            "give `weights = 0.1` (one value for every weight) or `W{l} = [[...], ...]` under [init]"
+                        ),
+                    ))
+                }
+            };
+            ws.push(w);
+            let zero = Number::int(0);
+            bs.push(biases[l - 1].take().unwrap_or_else(|| vec![fill_b.clone().unwrap_or(zero); layers[l]]));
+        }
+        Ok((ws, bs))
+    }
+
+    fn scalar(&self, t: &Spanned<RawTensor>, key: &str) -> Result<Number, ExerciseError> {
+        let span = span_of(t);
+        match t.get_ref() {
+            RawTensor::Number => {
+                let text = &self.src[span.clone()];
+                toml_number(text).ok_or_else(|| {
+                    ExerciseError::invalid(key, format!("`{text}` is not a finite number"), span.clone())
+                })
+            }
+            RawTensor::Text(text) => {
+                let offset = self.src.get(span.clone()).map_or(1, |raw| if raw.starts_with("\"\"\"") { 3 } else { 1 });
+                let verbatim =
+                    self.src.get(span.start + offset..span.start + offset + text.len()) == Some(text.as_str());
+                let shift = |s: Span| {
+                    if verbatim {
+                        s.start + span.start + offset..s.end + span.start + offset
+                    } else {
+                        span.clone()
+                    }
+                };
+                let e = parse_expr(text).map_err(|err| {
+                    ExerciseError::invalid(key, format!("`{text}` is not a number: {err}"), shift(err.span()))
+                })?;
+                eval_scalar(&e, &Env::new())
+                    .map_err(|err| ExerciseError::invalid(key, format!("`{text}` has no value: {err}"), span.clone()))
+            }
+            RawTensor::List(_) => Err(ExerciseError::invalid(key, "expected a number, found a list", span)),
+        }
+    }
+
+    fn vector(&self, t: &Spanned<RawTensor>, key: &str, len: usize, what: &str) -> Result<Vec<Number>, ExerciseError> {
+        let RawTensor::List(items) = t.get_ref() else {
+            return Err(ExerciseError::invalid(
+                key,
+                format!("expected a list of {len} numbers, one per {what}"),
+                span_of(t),
+            ));
+        };
+        if items.len() != len {
+            return Err(ExerciseError::invalid(
+                key,
+                format!(
+                    "has {} but the network has {len} {what}",
+                    plural(items.len(), "entry").replace("entrys", "entries")
+                ),
+                span_of(t),
+            ));
+        }
+        items.iter().map(|item| self.scalar(item, key)).collect()
+    }
+
+    fn matrix(&self, t: &Spanned<RawTensor>, key: &str, l: usize, layers: &[usize]) -> Result<Matrix, ExerciseError> {
+        let (rows, cols) = (layers[l], layers[l - 1]);
+        let expected = format!(
+            "W{l} must be {rows} x {cols} (units in layer {l} x units in layer {}, from layers = {layers:?})",
+            l - 1
+        );
+        let RawTensor::List(items) = t.get_ref() else {
+            return Err(ExerciseError::invalid(
+                key,
+                format!("expected a matrix (a list of rows): {expected}"),
+                span_of(t),
+            ));
+        };
+        let found_cols = |item: &Spanned<RawTensor>| match item.get_ref() {
+            RawTensor::List(r) => Some(r.len()),
+            _ => None,
+        };
+        let shape = match items.first().map(found_cols) {
+            Some(Some(c)) => format!("{} x {c}", items.len()),
+            Some(None) => "a list of numbers, not of rows".to_string(),
+            None => "an empty list".to_string(),
+        };
+        if items.len() != rows || items.iter().any(|r| found_cols(r) != Some(cols)) {
+            let first = items.first().and_then(found_cols);
+            let ragged = items.iter().enumerate().find(|(_, r)| found_cols(r) != first);
+            let (message, span) = match ragged {
+                Some((k, row)) => (
+                    format!(
+                        "row {} has {} entries, not {}, but {expected}",
+                        k + 1,
+                        found_cols(row).unwrap_or(1),
+                        first.unwrap_or(0)
+                    ),
+                    span_of(row),
+                ),
+                None => (format!("found {shape}, but {expected}"), span_of(t)),
+            };
+            return Err(ExerciseError::invalid(key, message, span));
+        }
+        let mut out = Vec::with_capacity(rows);
+        for row in items {
+            out.push(self.vector(row, key, cols, &format!("unit in layer {}", l - 1))?);
+        }
+        Ok(Matrix::from_rows(out).expect("rows checked to be of equal length"))
+    }
+}
+
+enum Act {
+    Softmax,
+    Elementwise(Expr),
+}
+
+impl Exercise {
+    /// Turns every number into f64 (for `arithmetic = "f64"`).
+    pub fn make_approximate(&mut self) {
+        let approx = |n: &Number| Number::Approx(n.to_f64());
+        let approx_all = |v: &[Number]| v.iter().map(approx).collect::<Vec<_>>();
+        self.weights = self
+            .weights
+            .iter()
+            .map(|w| Matrix::from_rows(w.to_rows().iter().map(|r| approx_all(r)).collect()).expect("same shape"))
+            .collect();
+        self.biases = self.biases.iter().map(|b| approx_all(b)).collect();
+        self.rate = approx(&self.rate);
+        for s in &mut self.samples {
+            s.x = approx_all(&s.x);
+            s.y = approx_all(&s.y);
+        }
+        self.queries = self.queries.iter().map(|q| approx_all(q)).collect();
+        self.arithmetic = Arithmetic::F64;
+    }
+
+    /// The number of weight layers, L.
+    pub fn depth(&self) -> usize {
+        self.layers.len() - 1
+    }
+}
+
+/// A TOML number's exact value from its text: decimal (`0.1`, `-2.5e-3`, `1_000`), or
+/// hexadecimal/octal/binary integers. `None` for `inf` and `nan`.
+pub fn toml_number(text: &str) -> Option<Number> {
+    let clean: String = text.chars().filter(|&c| c != '_').collect();
+    let (negative, body) = match clean.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, clean.strip_prefix('+').unwrap_or(&clean)),
+    };
+    let radix = [("0x", 16), ("0o", 8), ("0b", 2)].into_iter().find(|(p, _)| body.starts_with(p));
+    let value = match radix {
+        Some((prefix, r)) => BigRational::from_integer(BigInt::parse_bytes(body[prefix.len()..].as_bytes(), r)?),
+        None => parse_number(body)?,
+    };
+    Some(Number::Exact(if negative { -value } else { value }))
+}
+
+fn is_vector_call(n: &Node) -> bool {
+    matches!(n, Node::Call(f, _) if f.takes_vector())
+}
+
+/// The first node (pre-order) whose kind satisfies `pred`.
+fn find_node<'e>(e: &'e Expr, pred: &mut dyn FnMut(&Node) -> bool) -> Option<&'e Expr> {
+    if pred(&e.node) {
+        return Some(e);
+    }
+    e.children().into_iter().find_map(|c| find_node(c, pred))
+}
+
+/// The first free name (pre-order) satisfying `pred`.
+fn find_free_var<'e>(e: &'e Expr, pred: &mut dyn FnMut(&str) -> bool) -> Option<&'e Expr> {
+    fn go<'e>(e: &'e Expr, bound: &mut Vec<String>, pred: &mut dyn FnMut(&str) -> bool) -> Option<&'e Expr> {
+        match &e.node {
+            Node::Var(v) if !bound.contains(v) && pred(v) => Some(e),
+            Node::Sum(i, body) => {
+                bound.push(i.clone());
+                let found = go(body, bound, pred);
+                bound.pop();
+                found
+            }
+            _ => e.children().into_iter().find_map(|c| go(c, bound, pred)),
+        }
+    }
+    go(e, &mut Vec::new(), pred)
+}
+
+/// The first use of one of `names` that is not the base of an index (`y` alone, not `y[i]`).
+fn find_whole_use<'e>(e: &'e Expr, names: &[&str]) -> Option<&'e Expr> {
+    match &e.node {
+        Node::Var(v) if names.contains(&v.as_str()) => Some(e),
+        Node::Index(base, idx) => {
+            let in_base = if matches!(base.node, Node::Var(_)) { None } else { find_whole_use(base, names) };
+            in_base.or_else(|| idx.iter().find_map(|i| find_whole_use(i, names)))
+        }
+        _ => e.children().into_iter().find_map(|c| find_whole_use(c, names)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostic::Problem;
+
+    const BASE: &str = "[network]\nlayers = [2, 2, 1]\nactivation = \"relu\"\noutput = \"identity\"\n\
+                        loss = \"squared_error\"\n[init]\nweights = 0.1\nbiases = \"1/3\"\n[train]\nrate = 0.5\n\
+                        [[sample]]\nx = [1, -2.5e-1]\ny = [0x10]\n";
+
+    fn q(n: i64, d: i64) -> Number {
+        Number::Exact(BigRational::new(n.into(), d.into()))
+    }
+
+    #[test]
+    fn numbers_are_read_exactly() {
+        let ex = parse_exercise(BASE).unwrap();
+        assert_eq!(ex.weights[0].get(1, 1), &q(1, 10));
+        assert_eq!(ex.biases[1], vec![q(1, 3)]);
+        assert_eq!(ex.rate, q(1, 2));
+        assert_eq!(ex.samples[0].x, vec![Number::int(1), q(-1, 4)]);
+        assert_eq!(ex.samples[0].y, vec![Number::int(16)]);
+        assert_eq!((ex.mode, ex.steps, ex.arithmetic), (Mode::Sgd, 1, Arithmetic::Exact));
+        assert_eq!(ex.activation.unwrap().to_string(), "relu(x)");
+        assert_eq!(toml_number("1_000.5"), Some(q(2001, 2)));
+        assert_eq!(toml_number("+inf"), None);
+    }
+
+    fn error(src: &str) -> (String, Option<Span>) {
+        let e = parse_exercise(src).unwrap_err();
+        (e.to_string(), Problem::span(&e))
+    }
+
+    #[test]
+    fn errors_name_the_key_and_point_into_the_file() {
+        let (msg, span) = error(&BASE.replace("rate = 0.5", "rate = 0.5\nspeed = 2"));
+        assert!(msg.contains("unknown field `speed`"), "{msg}");
+        assert!(span.is_some());
+        let src = BASE.replace("weights = 0.1", "weights = 0.1\nW1 = [[1, 2, 3]]");
+        let (msg, span) = error(&src);
+        assert!(msg.contains("init.W1") && msg.contains("2 x 2"), "{msg}");
+        assert_eq!(&src[span.unwrap()], "[[1, 2, 3]]");
+        let src = BASE.replace("\"relu\"", "\"relu(x) +* 2\"");
+        let (msg, span) = error(&src);
+        assert!(msg.contains("network.activation"), "{msg}");
+        assert_eq!(&src[span.unwrap()], "*");
+        let src = BASE.replace("\"squared_error\"", "\"(yhat[i] - t[i])^2\"");
+        let (msg, span) = error(&src);
+        assert!(msg.contains("unknown name `t`"), "{msg}");
+        assert_eq!(&src[span.unwrap()], "t");
+        let (msg, _) = error(&BASE.replace("y = [0x10]", "y = [1, 2]"));
+        assert!(msg.contains("sample[1].y") && msg.contains("2 entries"), "{msg}");
+        let (msg, _) = error(&BASE.replace("weights = 0.1", "weights = 0.1\nW3 = 1"));
+        assert!(msg.contains("init.W3") && msg.contains("unknown key"), "{msg}");
+        let (msg, _) = error(&BASE.replace("\"relu\"", "\"softmax\""));
+        assert!(msg.contains("whole layer"), "{msg}");
+    }
+
+    #[test]
+    fn custom_losses_sum_over_a_free_index() {
+        let ex = parse_exercise(&BASE.replace("\"squared_error\"", "\"(yhat[i] - y[i])^2\"")).unwrap();
+        assert_eq!(ex.loss.to_string(), "sum(i, (yhat[i] - y[i])^2)");
+        let (msg, _) = error(&BASE.replace("\"squared_error\"", "\"sum(i, yhat[i]) - y\""));
+        assert!(msg.contains("`y` is a vector"), "{msg}");
+    }
+}

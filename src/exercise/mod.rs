@@ -1,0 +1,26 @@
+//! The backprop exercise runner: a short TOML file describes a network, its initial parameters,
+//! how to train it, the samples and the query points; [`run`] trains it exactly where the math
+//! allows and records every net, activation, delta, gradient and updated parameter, with the
+//! formulas used, derived by the symbolic engine.
+//!
+//! The pipeline: [`file::parse_exercise`] → [`formulas::derive`] → [`network::train`] →
+//! [`render`].
+
+pub mod error;
+pub mod file;
+pub mod formulas;
+pub mod matrix;
+pub mod network;
+pub mod render;
+pub mod trace;
+
+pub use error::ExerciseError;
+pub use file::{parse_exercise, Exercise};
+pub use trace::Trace;
+
+/// Reads an exercise file's text, derives its formulas and runs it.
+pub fn run(source: &str) -> Result<Trace, ExerciseError> {
+    let exercise = file::parse_exercise(source)?;
+    let formulas = formulas::derive(&exercise)?;
+    network::train(exercise, formulas)
+}

@@ -1,0 +1,173 @@
+//! The symbolic engine end to end: every catalog derivation (snapshot of the worked derivation
+//! and its LaTeX, checked against a numeric derivative), the results the issue fixes, and the
+//! `derive`, `simplify` and `equiv` commands through the CLI.
+
+mod common;
+
+use common::catalog::CATALOG;
+use deltaform::derive::{Check, Options};
+use deltaform::egraph::Limits;
+use predicates::str::contains;
+
+fn derive_entry(name: &str) -> deltaform::Derivation {
+    let e = CATALOG.iter().find(|e| e.name == name).expect("a catalog entry");
+    let options = Options {
+        lets: e.lets.iter().map(|s| s.to_string()).collect(),
+        assume: e.assume.iter().map(|s| s.to_string()).collect(),
+        // Only the deterministic bounds (nodes, iterations) may stop a pinned derivation.
+        limits: Limits { time: std::time::Duration::from_secs(120), ..Limits::default() },
+        steps: true,
+    };
+    deltaform::derive(e.expr, e.wrt, &options).unwrap_or_else(|err| panic!("{name}: {err}"))
+}
+
+#[test]
+fn catalog_derivations_are_right_and_pinned() {
+    for entry in CATALOG {
+        let d = derive_entry(entry.name);
+        assert!(matches!(d.check, Check::Agreed(n) if n >= 4), "{}: numeric check {:?}", entry.name, d.check);
+        let latex = deltaform::latex::to_latex(d.result());
+        common::snapshot_settings().bind(|| {
+            insta::assert_snapshot!(format!("catalog_{}", entry.name), format!("{d}\n\nLaTeX: {latex}"));
+        });
+    }
+}
+
+#[test]
+fn textbook_results() {
+    let result = |name: &str| derive_entry(name).result().to_string();
+    assert_eq!(result("sigmoid"), "sigmoid(x)*(1 - sigmoid(x))");
+    assert_eq!(result("relu"), "step(x)");
+    assert_eq!(result("softplus"), "sigmoid(x)");
+    let logistic = result("logistic_from_exp");
+    assert!(logistic.contains("sigmoid") && !logistic.contains("exp"), "{logistic}");
+    assert_eq!(result("squared_error_sigmoid"), "(yhat[k] - y[k])*yhat[k]*(1 - yhat[k])");
+    assert_eq!(result("binary_cross_entropy_sigmoid"), "yhat[k] - y[k]");
+    assert_eq!(result("cross_entropy_softmax"), "yhat[k] - y[k]");
+    assert_eq!(result("cross_entropy_softmax_no_assumption"), "yhat[k]*sum(i, y[i]) - y[k]");
+    assert_eq!(result("softmax_jacobian"), "yhat[i]*(delta(i, j) - yhat[j])");
+    assert_eq!(result("logsumexp"), "softmax(z)[k]");
+    assert_eq!(result("log_softmax"), "delta(i, k) - softmax(z)[k]");
+}
+
+#[test]
+fn results_through_definitions_match_the_textbook_up_to_order() {
+    let cases = [
+        ("hidden_layer_recursion", "(1 - a[m]^2)*sum(n, W[n, m]*(out[n] - t[n]))"),
+        ("weight_gradient", "(out[p] - t[p])*a[q]"),
+    ];
+    for (name, expected) in cases {
+        let got = derive_entry(name).result().clone();
+        let expected = deltaform::parse_expr(expected).unwrap();
+        assert!(deltaform::egraph::prove_equal(&got, &expected, &[], &Limits::default()).is_some(), "{name}: {got}");
+    }
+}
+
+#[test]
+fn the_assumption_is_needed_and_used() {
+    let with = derive_entry("cross_entropy_softmax");
+    assert_eq!(with.simplified.assumptions_used, vec![0]);
+    assert!(with.to_string().contains("(assumption sum(i, y[i]) = 1)"));
+    let without = derive_entry("cross_entropy_softmax_no_assumption");
+    assert!(without.result().to_string().contains("sum(i, y[i])"));
+}
+
+#[test]
+fn cli_derive_prints_the_result_last_and_steps_on_request() {
+    let out = common::deltaform()
+        .args(["derive", "-sum(i, y[i]*log(softmax(z)[i]))", "--wrt", "z[k]"])
+        .args(["--let", "yhat = softmax(z)", "--assume", "sum(i, y[i]) = 1", "--steps"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    assert_eq!(text.lines().last(), Some("yhat[k] - y[k]"));
+    assert!(text.contains("(chain rule)") && text.contains("(kronecker"));
+    common::deltaform()
+        .args(["derive", "sigmoid(x)", "--wrt", "x"])
+        .assert()
+        .success()
+        .stdout("sigmoid(x)*(1 - sigmoid(x))\n");
+    common::deltaform()
+        .args(["derive", "sigmoid(x)", "--wrt", "x", "--format", "latex"])
+        .assert()
+        .success()
+        .stdout(contains("\\sigma"));
+}
+
+#[test]
+fn cli_derive_json_has_the_contract_keys() {
+    let out = common::deltaform()
+        .args(["derive", "-sum(i, y[i]*log(softmax(z)[i]))", "--wrt", "z[k]", "--let", "yhat = softmax(z)"])
+        .args(["--assume", "sum(i, y[i]) = 1", "--format", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(json["result"], "yhat[k] - y[k]");
+    assert!(json["latex"].is_string() && json["steps"].as_array().is_some_and(|s| s.len() > 2));
+    assert!(json["limits_hit"].is_null());
+    assert_eq!(json["numeric_check"]["status"], "agreed");
+    let used_at = json["assumptions"][0]["used_at_steps"].as_array().unwrap();
+    assert!(!used_at.is_empty());
+}
+
+#[test]
+fn cli_reports_a_limit_hit_and_still_prints_a_correct_result() {
+    common::deltaform()
+        .args(["derive", "-sum(i, y[i]*log(yhat[i]) + (1 - y[i])*log(1 - yhat[i]))", "--wrt", "z[k]"])
+        .args(["--let", "yhat[i] = sigmoid(z[i])", "--iter-limit", "1"])
+        .assert()
+        .success()
+        .stdout(contains("iteration limit"));
+}
+
+#[test]
+fn cli_derive_errors_point_at_the_input() {
+    let cases: [&[&str]; 5] = [
+        &["derive", "x^2", "--wrt", "x + 1"],
+        &["derive", "z[i]", "--wrt", "z"],
+        &["derive", "x", "--wrt", "x", "--let", "h[j, j] = 1"],
+        &["derive", "x", "--wrt", "x", "--assume", "x"],
+        &["derive", "exp(", "--wrt", "x"],
+    ];
+    for args in cases {
+        common::deltaform().args(args).assert().code(2).stderr(contains("|"));
+    }
+}
+
+#[test]
+fn cli_simplify() {
+    common::deltaform().args(["simplify", "exp(x)/(1 + exp(x))"]).assert().success().stdout("sigmoid(x)\n");
+    common::deltaform()
+        .args(["simplify", "softmax(z)[k]*2", "--let", "yhat = softmax(z)"])
+        .assert()
+        .success()
+        .stdout("2*yhat[k]\n");
+}
+
+#[test]
+fn cli_equiv_proves_checks_numerically_and_refutes() {
+    common::deltaform()
+        .args(["equiv", "sigmoid(x)", "tanh(x/2)/2 + 1/2", "--explain"])
+        .assert()
+        .success()
+        .stdout(contains("proved by rewriting").and(contains("(sigmoid(x) = tanh(x/2)/2 + 1/2)")));
+    common::deltaform()
+        .args(["equiv", "exp(log(x))", "x"])
+        .assert()
+        .success()
+        .stdout(contains("caveat: equal only where both are defined"));
+    common::deltaform()
+        .args(["equiv", "sigmoid(x)", "1 - sigmoid(x)"])
+        .assert()
+        .code(1)
+        .stdout(contains("not equal: at x = "));
+    common::deltaform().args(["equiv", "x +", "x"]).assert().code(2);
+}
+
+use predicates::prelude::PredicateBooleanExt;
