@@ -77,9 +77,9 @@ pub struct Exercise {
     pub loss: Expr,
     /// The text of `activation`, `output` and `loss` as written (names like `sigmoid` kept).
     pub names: [String; 3],
-    /// `weights[l - 1]` is W<l>, of shape (units in layer l) x (units in layer l-1).
+    /// `weights[l - 1]` is `W<l>`, of shape (units in layer l) x (units in layer l-1).
     pub weights: Vec<Matrix>,
-    /// `biases[l - 1]` is b<l>.
+    /// `biases[l - 1]` is `b<l>`.
     pub biases: Vec<Vec<Number>>,
     /// The learning rate.
     pub rate: Number,
@@ -698,7 +698,7 @@ pub fn toml_number(text: &str) -> Option<Number> {
     };
     let radix = [("0x", 16), ("0o", 8), ("0b", 2)].into_iter().find(|(p, _)| body.starts_with(p));
     let value = match radix {
-        Some((prefix, r)) => BigRational::from_integer(BigInt::parse_bytes(body[prefix.len()..].as_bytes(), r)?),
+        Some((prefix, r)) => BigRational::from_integer(BigInt::parse_bytes(&body.as_bytes()[prefix.len()..], r)?),
         None => parse_number(body)?,
     };
     Some(Number::Exact(if negative { -value } else { value }))
@@ -800,6 +800,15 @@ mod tests {
         assert!(msg.contains("init.W3") && msg.contains("unknown key"), "{msg}");
         let (msg, _) = error(&BASE.replace("\"relu\"", "\"softmax\""));
         assert!(msg.contains("whole layer"), "{msg}");
+    }
+
+    #[test]
+    fn f64_arithmetic_makes_every_number_approximate() {
+        let ex = parse_exercise(&BASE.replace("rate = 0.5", "rate = 0.5\narithmetic = \"f64\"")).unwrap();
+        assert_eq!(ex.arithmetic, Arithmetic::F64);
+        assert!(ex.weights.iter().all(|w| w.entries().iter().all(|n| !n.is_exact())));
+        assert_eq!(ex.biases[0][0], Number::Approx(1.0 / 3.0));
+        assert!(!ex.rate.is_exact() && !ex.samples[0].y[0].is_exact());
     }
 
     #[test]

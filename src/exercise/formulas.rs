@@ -28,7 +28,7 @@ pub struct Formulas {
     pub definitions: Definitions,
     /// The loss for one sample, in `yhat` and `y`.
     pub loss: Expr,
-    /// delta^L_k = dE/dz[k], as derived (raw), in `z`, `y`, `yhat` and `k`.
+    /// `delta^L_k = dE/dz[k]`, as derived (raw), in `z`, `y`, `yhat` and `k`.
     pub output_delta: Expr,
     /// What is known to hold of every sample (`sum(i, y[i]) = 1` when every target sums to 1).
     pub assumptions: Vec<Statement>,

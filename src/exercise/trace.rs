@@ -9,29 +9,29 @@ use crate::number::Number;
 /// The network's parameters.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Params {
-    /// `weights[l - 1]` is W<l>.
+    /// `weights[l - 1]` is `W<l>`.
     pub weights: Vec<Matrix>,
-    /// `biases[l - 1]` is b<l>.
+    /// `biases[l - 1]` is `b<l>`.
     pub biases: Vec<Vec<Number>>,
 }
 
 /// A forward pass over some inputs (one column per input).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Forward {
-    /// `z[l - 1]` is z<l>, the nets of layer l.
+    /// `z[l - 1]` is `z<l>`, the nets of layer l.
     pub z: Vec<Matrix>,
-    /// `a[l]` is a<l>, the activations of layer l; `a[0]` is the input.
+    /// `a[l]` is `a<l>`, the activations of layer l; `a[0]` is the input.
     pub a: Vec<Matrix>,
 }
 
 /// A backward pass (one column per sample in the deltas; gradients summed over the samples).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Backward {
-    /// `delta[l - 1]` is delta<l> = dE/dz<l>.
+    /// `delta[l - 1]` is `delta<l>` = `dE/dz<l>`.
     pub delta: Vec<Matrix>,
-    /// `dw[l - 1]` is dE/dW<l>.
+    /// `dw[l - 1]` is `dE/dW<l>`.
     pub dw: Vec<Matrix>,
-    /// `db[l - 1]` is dE/db<l>.
+    /// `db[l - 1]` is `dE/db<l>`.
     pub db: Vec<Vec<Number>>,
 }
 

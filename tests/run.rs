@@ -1,0 +1,365 @@
+//! End-to-end tests of `deltaform run`, the backprop exercise runner:
+//!
+//! * every `examples/*.toml` runs; its text trace is snapshotted (`run__examples@NAME.snap`);
+//! * its JSON trace has the contract's keys and agrees with an independent f64 reference (a
+//!   plain nested-loop forward/backward pass written here, sharing no code with the runner);
+//! * every `grammar/exercise/invalid/*.toml` exits 2 naming what its first line
+//!   (`# names: KEY`) says; its diagnostic is snapshotted (`run__invalid@NAME.snap`).
+
+mod common;
+
+use common::{deltaform, snapshot_settings};
+use std::path::Path;
+
+fn stdout_of(args: &[&str]) -> String {
+    let out = deltaform().args(args).output().expect("runs");
+    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).expect("UTF-8")
+}
+
+fn json_of(path: &Path) -> serde_json::Value {
+    let text = stdout_of(&["run", path.to_str().expect("a UTF-8 path"), "--format", "json"]);
+    serde_json::from_str(&text).expect("JSON")
+}
+
+#[test]
+fn examples() {
+    snapshot_settings().bind(|| {
+        insta::glob!("../examples", "*.toml", |path| {
+            insta::assert_snapshot!(stdout_of(&["run", path.to_str().expect("a UTF-8 path")]));
+        });
+    });
+}
+
+#[test]
+fn invalid() {
+    snapshot_settings().bind(|| {
+        insta::glob!("../grammar/exercise/invalid", "*.toml", |path| {
+            let text = std::fs::read_to_string(path).expect("readable");
+            let names = text.lines().next().and_then(|l| l.strip_prefix("# names: ")).expect("a `# names:` line");
+            let name = path.file_name().expect("a file name").to_string_lossy();
+            let rel = format!("grammar/exercise/invalid/{name}");
+            let root = env!("CARGO_MANIFEST_DIR");
+            let out = deltaform().current_dir(root).args(["run", &rel]).output().expect("runs");
+            assert_eq!(out.status.code(), Some(2), "{rel}");
+            assert!(out.stdout.is_empty(), "{rel}");
+            let stderr = String::from_utf8(out.stderr).expect("UTF-8");
+            assert!(stderr.contains(names), "{rel} should name {names}: {stderr}");
+            insta::assert_snapshot!(stderr);
+        });
+    });
+}
+
+#[test]
+fn errors_as_json_and_unreadable_files() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let out = deltaform()
+        .current_dir(root)
+        .args(["run", "grammar/exercise/invalid/w1_wrong_shape.toml", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["error"]["kind"], "bad_exercise");
+    assert_eq!(v["error"]["line"], 10);
+    assert!(v["error"]["message"].as_str().unwrap().contains("init.W1"));
+    deltaform().args(["run", "no/such/file.toml"]).assert().code(2);
+    deltaform().args(["run", "examples/seed_ex1_sigmoid.toml", "--digits", "0"]).assert().code(2);
+}
+
+#[test]
+fn formats() {
+    let ex = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/seed_ex1_sigmoid.toml");
+    let md = stdout_of(&["run", ex, "--format", "markdown"]);
+    assert!(md.contains("\\begin{bmatrix}") && md.contains("## Step 1") && md.contains("$$"), "{md}");
+    let tex = stdout_of(&["run", ex, "--format", "latex"]);
+    assert!(tex.starts_with("\\documentclass") && tex.trim_end().ends_with("\\end{document}"));
+    assert_eq!(tex.matches("\\begin{bmatrix}").count(), tex.matches("\\end{bmatrix}").count());
+    let short = stdout_of(&["run", ex, "--digits", "3"]);
+    assert!(short.contains("0.55") && !short.contains("0.549834"), "{short}");
+}
+
+#[test]
+fn json_contract_keys() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let v = json_of(&root.join("examples/seed_ex1_sigmoid.toml"));
+    let step = &v["steps"][0];
+    assert_eq!(step["samples"], serde_json::json!([0]));
+    for key in ["a0", "z1", "a1", "z2", "a2", "delta1", "delta2", "dW1", "db1", "dW2", "db2", "W1", "b1", "W2", "b2"] {
+        assert!(step.get(key).is_some(), "{key}");
+    }
+    // M is rows x samples; V is a plain list.
+    assert_eq!(step["z1"].as_array().unwrap().len(), 3);
+    assert_eq!(step["z1"][0].as_array().unwrap().len(), 1);
+    assert_eq!(step["db1"].as_array().unwrap().len(), 3);
+    assert!(step["db1"][0].is_number());
+    assert_eq!(step["W1"][0].as_array().unwrap().len(), 5);
+    assert_eq!(v["queries"][0]["class"], 1);
+    assert!(v["formulas"]["activation_derivative"].is_string() && v["formulas"]["output_delta"].is_string());
+    let batch = json_of(&root.join("examples/seed_ex2b_tanh_batch_bias_0.1.toml"));
+    assert_eq!(batch["steps"].as_array().unwrap().len(), 1);
+    assert_eq!(batch["steps"][0]["samples"], serde_json::json!([0, 1]));
+    assert_eq!(batch["steps"][0]["delta3"][0].as_array().unwrap().len(), 2);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The independent reference: plain f64 nested loops, reading the exercise file itself.
+
+type Mat = Vec<Vec<f64>>;
+
+fn activation(name: &str) -> (fn(f64) -> f64, fn(f64) -> f64) {
+    fn sig(x: f64) -> f64 {
+        1.0 / (1.0 + (-x).exp())
+    }
+    match name {
+        "sigmoid" => (sig, |x| sig(x) * (1.0 - sig(x))),
+        "tanh" => (f64::tanh, |x| 1.0 - x.tanh() * x.tanh()),
+        "relu" => (|x| x.max(0.0), |x| if x > 0.0 { 1.0 } else { 0.0 }),
+        "identity" => (|x| x, |_| 1.0),
+        "relu(x) + sin(x)" => (|x| x.max(0.0) + x.sin(), |x| if x > 0.0 { 1.0 } else { 0.0 } + x.cos()),
+        other => panic!("the reference does not know the activation {other}"),
+    }
+}
+
+fn number(v: &toml::Value) -> f64 {
+    match v {
+        toml::Value::Integer(i) => *i as f64,
+        toml::Value::Float(f) => *f,
+        toml::Value::String(s) => match s.split_once('/') {
+            Some((a, b)) => a.trim().parse::<f64>().unwrap() / b.trim().parse::<f64>().unwrap(),
+            None => s.parse().unwrap(),
+        },
+        other => panic!("not a number: {other}"),
+    }
+}
+
+fn list(v: &toml::Value) -> Vec<f64> {
+    v.as_array().expect("a list").iter().map(number).collect()
+}
+
+struct Reference {
+    layers: Vec<usize>,
+    f: (fn(f64) -> f64, fn(f64) -> f64),
+    softmax: bool,
+    g: (fn(f64) -> f64, fn(f64) -> f64),
+    cross_entropy: bool,
+    w: Vec<Mat>,
+    b: Vec<Vec<f64>>,
+}
+
+impl Reference {
+    /// Forward pass on one input: (z per layer, a per layer with a[0] = x).
+    fn forward(&self, x: &[f64]) -> (Vec<Vec<f64>>, Vec<Vec<f64>>) {
+        let depth = self.layers.len() - 1;
+        let (mut zs, mut a) = (vec![], vec![x.to_vec()]);
+        for l in 0..depth {
+            let mut z = vec![0.0; self.layers[l + 1]];
+            for i in 0..z.len() {
+                let mut s = 0.0;
+                for j in 0..self.layers[l] {
+                    s += self.w[l][i][j] * a[l][j];
+                }
+                z[i] = s + self.b[l][i];
+            }
+            let out = if l + 1 < depth {
+                z.iter().map(|&v| (self.f.0)(v)).collect()
+            } else if self.softmax {
+                let m = z.iter().cloned().fold(f64::MIN, f64::max);
+                let e: Vec<f64> = z.iter().map(|v| (v - m).exp()).collect();
+                let t: f64 = e.iter().sum();
+                e.iter().map(|v| v / t).collect()
+            } else {
+                z.iter().map(|&v| (self.g.0)(v)).collect()
+            };
+            zs.push(z);
+            a.push(out);
+        }
+        (zs, a)
+    }
+
+    /// delta^L through the full output Jacobian: dE/dz_k = sum_i dE/dyhat_i * dyhat_i/dz_k.
+    fn output_delta(&self, z: &[f64], yhat: &[f64], y: &[f64]) -> Vec<f64> {
+        let n = z.len();
+        let de: Vec<f64> = (0..n).map(|i| if self.cross_entropy { -y[i] / yhat[i] } else { yhat[i] - y[i] }).collect();
+        (0..n)
+            .map(|k| {
+                (0..n)
+                    .map(|i| {
+                        let jac = if self.softmax {
+                            yhat[i] * (if i == k { 1.0 } else { 0.0 } - yhat[k])
+                        } else if i == k {
+                            (self.g.1)(z[k])
+                        } else {
+                            0.0
+                        };
+                        de[i] * jac
+                    })
+                    .sum()
+            })
+            .collect()
+    }
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-12 * (1.0 + a.abs().max(b.abs()))
+}
+
+fn assert_close(what: &str, got: &serde_json::Value, want: &[f64]) {
+    let got: Vec<f64> =
+        got.as_array().unwrap_or_else(|| panic!("{what}")).iter().map(|v| v.as_f64().unwrap()).collect();
+    assert_eq!(got.len(), want.len(), "{what}");
+    for (g, w) in got.iter().zip(want) {
+        assert!(close(*g, *w), "{what}: {got:?} vs {want:?}");
+    }
+}
+
+/// Column `c` of a JSON matrix (rows x samples).
+fn column(m: &serde_json::Value, c: usize) -> serde_json::Value {
+    serde_json::Value::Array(m.as_array().unwrap().iter().map(|row| row[c].clone()).collect())
+}
+
+fn check_against_reference(path: &Path) {
+    let file: toml::Table = std::fs::read_to_string(path).unwrap().parse().unwrap();
+    let net = &file["network"];
+    let layers: Vec<usize> =
+        net["layers"].as_array().unwrap().iter().map(|v| v.as_integer().unwrap() as usize).collect();
+    let depth = layers.len() - 1;
+    let output = net["output"].as_str().unwrap();
+    let init = file.get("init").and_then(|v| v.as_table()).cloned().unwrap_or_default();
+    let mut r = Reference {
+        f: activation(net.get("activation").and_then(|v| v.as_str()).unwrap_or("identity")),
+        softmax: output == "softmax",
+        g: if output == "softmax" { activation("identity") } else { activation(output) },
+        cross_entropy: net["loss"].as_str() == Some("cross_entropy"),
+        w: (1..=depth)
+            .map(|l| match init.get(&format!("W{l}")) {
+                Some(m) => m.as_array().unwrap().iter().map(list).collect(),
+                None => vec![vec![number(&init["weights"]); layers[l - 1]]; layers[l]],
+            })
+            .collect(),
+        b: (1..=depth)
+            .map(|l| match init.get(&format!("b{l}")) {
+                Some(v) => list(v),
+                None => vec![init.get("biases").map_or(0.0, number); layers[l]],
+            })
+            .collect(),
+        layers,
+    };
+    assert!(matches!(net["loss"].as_str(), Some("cross_entropy" | "squared_error")), "reference loss");
+    let train = &file["train"];
+    let rate = number(&train["rate"]);
+    let batch = train.get("mode").and_then(|v| v.as_str()) == Some("batch");
+    let passes = train.get("steps").and_then(|v| v.as_integer()).unwrap_or(1);
+    let samples: Vec<(Vec<f64>, Vec<f64>)> =
+        file["sample"].as_array().unwrap().iter().map(|s| (list(&s["x"]), list(&s["y"]))).collect();
+    let groups: Vec<Vec<usize>> =
+        if batch { vec![(0..samples.len()).collect()] } else { (0..samples.len()).map(|k| vec![k]).collect() };
+    let json = json_of(path);
+    let steps = json["steps"].as_array().unwrap();
+    let mut n = 0;
+    for _ in 0..passes {
+        for group in &groups {
+            let got = &steps[n];
+            n += 1;
+            let mut dw: Vec<Mat> = r.w.iter().map(|m| vec![vec![0.0; m[0].len()]; m.len()]).collect();
+            let mut db: Vec<Vec<f64>> = r.b.iter().map(|v| vec![0.0; v.len()]).collect();
+            for (c, &k) in group.iter().enumerate() {
+                let (x, y) = &samples[k];
+                let (z, a) = r.forward(x);
+                let mut delta = vec![vec![]; depth];
+                delta[depth - 1] = r.output_delta(&z[depth - 1], &a[depth], y);
+                for l in (0..depth - 1).rev() {
+                    delta[l] = (0..z[l].len())
+                        .map(|j| {
+                            let back: f64 = (0..delta[l + 1].len()).map(|i| r.w[l + 1][i][j] * delta[l + 1][i]).sum();
+                            back * (r.f.1)(z[l][j])
+                        })
+                        .collect();
+                }
+                assert_close(&format!("{} a0", path.display()), &column(&got["a0"], c), x);
+                for l in 0..depth {
+                    let what = |name: &str| format!("{} step {n} {name}{} column {c}", path.display(), l + 1);
+                    assert_close(&what("z"), &column(&got[format!("z{}", l + 1)], c), &z[l]);
+                    assert_close(&what("a"), &column(&got[format!("a{}", l + 1)], c), &a[l + 1]);
+                    assert_close(&what("delta"), &column(&got[format!("delta{}", l + 1)], c), &delta[l]);
+                    for i in 0..delta[l].len() {
+                        db[l][i] += delta[l][i];
+                        for j in 0..a[l].len() {
+                            dw[l][i][j] += delta[l][i] * a[l][j];
+                        }
+                    }
+                }
+            }
+            for l in 0..depth {
+                for i in 0..r.b[l].len() {
+                    r.b[l][i] -= rate * db[l][i];
+                    for j in 0..r.w[l][i].len() {
+                        r.w[l][i][j] -= rate * dw[l][i][j];
+                    }
+                    let row = |key: String| got[key][i].clone();
+                    assert_close(
+                        &format!("{} dW{} row {i}", path.display(), l + 1),
+                        &row(format!("dW{}", l + 1)),
+                        &dw[l][i],
+                    );
+                    assert_close(
+                        &format!("{} W{} row {i}", path.display(), l + 1),
+                        &row(format!("W{}", l + 1)),
+                        &r.w[l][i],
+                    );
+                }
+                assert_close(&format!("{} db{}", path.display(), l + 1), &got[format!("db{}", l + 1)], &db[l]);
+                assert_close(&format!("{} b{}", path.display(), l + 1), &got[format!("b{}", l + 1)], &r.b[l]);
+            }
+        }
+    }
+    assert_eq!(steps.len(), n, "{}: number of steps", path.display());
+    let queries = file.get("query").and_then(|q| q.as_array()).cloned().unwrap_or_default();
+    assert_eq!(json["queries"].as_array().unwrap().len(), queries.len());
+    for (k, q) in queries.iter().enumerate() {
+        let (_, a) = r.forward(&list(&q["x"]));
+        let out = &a[depth];
+        assert_close("query output", &json["queries"][k]["output"], out);
+        let best = (0..out.len()).fold(0, |b, i| if out[i] > out[b] { i } else { b });
+        assert_eq!(json["queries"][k]["class"], best + 1, "{}: query {k}", path.display());
+    }
+}
+
+#[test]
+fn examples_agree_with_an_independent_f64_reference() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 8, "the seed examples are there");
+    for path in files {
+        check_against_reference(&path);
+    }
+}
+
+#[test]
+fn the_readme_example_runs() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let section = readme.split("## Backprop exercises").nth(1).expect("the README has the section");
+    let toml = section.split("```toml\n").nth(1).and_then(|t| t.split("```").next()).expect("a toml block");
+    let dir = std::env::temp_dir().join(format!("deltaform-readme-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("readme.toml");
+    std::fs::write(&path, toml).unwrap();
+    let v = json_of(&path);
+    assert!((v["steps"][0]["delta2"][0][0].as_f64().unwrap() + 0.11393714890574508).abs() < 1e-15);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn the_seed_exercise_one_numbers() {
+    // Seeds 000/001, exercise 1: delta2 = (a - y) a (1 - a) with a = sigmoid(0.1*3*sigmoid(0.2)).
+    let v = json_of(&Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/seed_ex1_sigmoid.toml"));
+    let a = 1.0 / (1.0 + (-(0.3 / (1.0 + (-0.2f64).exp()))).exp());
+    assert!(close(v["steps"][0]["delta2"][0][0].as_f64().unwrap(), (a - 1.0) * a * (1.0 - a)));
+    assert!(close(v["steps"][0]["delta2"][1][0].as_f64().unwrap(), a * a * (1.0 - a)));
+    assert!((v["steps"][0]["delta2"][0][0].as_f64().unwrap() + 0.113937).abs() < 1e-6);
+}
