@@ -8,6 +8,9 @@
 //!
 //! Run with `cargo bench --bench runner`.
 
+// The baseline is plain index loops on purpose: that is what it measures against.
+#![allow(clippy::needless_range_loop)]
+
 use criterion::{criterion_group, criterion_main, Criterion};
 use deltaform::exercise::file::parse_exercise;
 use deltaform::exercise::formulas::derive;
@@ -61,7 +64,7 @@ fn runner_step(c: &mut Criterion, p: &Problem) {
                [[sample]]\nx = [0]\ny = [0]\n";
     let src = src
         .replace("x = [0]", &format!("x = [{}]", vec!["0"; 784].join(", ")))
-        .replace("y = [0]", &format!("y = [{}]", vec!["0"; 10].join(", ")));
+        .replace("y = [0]", &format!("y = [{}]", ["0"; 10].join(", ")));
     let exercise = parse_exercise(&src).expect("the benchmark exercise is valid");
     let formulas = derive(&exercise).expect("derivable");
     let params = Params {

@@ -75,26 +75,31 @@ impl Derivation {
 /// let d = deltaform::derive("-sum(i, y[i]*log(softmax(z)[i]))", "z[k]", &options).unwrap();
 /// assert_eq!(d.result().to_string(), "yhat[k] - y[k]");
 /// ```
-pub fn derive(expr: &str, wrt: &str, options: &Options) -> Result<Derivation, Diagnostic> {
-    let parsed = match parse_statement(expr).map_err(|e| Diagnostic::new(&e, "EXPR", expr))? {
+pub fn derive(expr: &str, wrt: &str, options: &Options) -> Result<Derivation, Box<Diagnostic>> {
+    let parsed = match parse_statement(expr).map_err(|e| Box::new(Diagnostic::new(&e, "EXPR", expr)))? {
         Statement::Expr(e) => e,
         Statement::Equation(..) => {
-            return Err(Diagnostic::plain("not_an_expression", "derive takes an expression, not an equation"))
+            return Err(Box::new(Diagnostic::plain("not_an_expression", "derive takes an expression, not an equation")))
         }
     };
-    let variable = Wrt::parse(wrt).map_err(|e| Diagnostic::new(&e, "--wrt", wrt))?;
-    let mut definitions = Definitions::default();
-    for text in &options.lets {
-        let statement = parse_statement(text).map_err(|e| Diagnostic::new(&e, "--let", text))?;
-        definitions.add(statement).map_err(|e| Diagnostic::new(&e, "--let", text))?;
-    }
-    let assumptions = options
-        .assume
-        .iter()
-        .map(|text| Assumption::parse(text).map_err(|e| Diagnostic::new(&e, "--assume", text)))
-        .collect::<Result<Vec<_>, _>>()?;
+    let variable = Wrt::parse(wrt).map_err(|e| Box::new(Diagnostic::new(&e, "--wrt", wrt)))?;
+    let (definitions, assumptions) = parse_context(&options.lets, &options.assume)?;
     derive_parsed(parsed, variable, definitions, assumptions, &options.limits, options.steps)
-        .map_err(|e| Diagnostic::new(&e, "EXPR", expr))
+        .map_err(|e| Box::new(Diagnostic::new(&e, "EXPR", expr)))
+}
+
+/// Parses definitions (`--let`) and assumptions (`--assume`); errors point into the text at fault.
+pub fn parse_context(lets: &[String], assume: &[String]) -> Result<(Definitions, Vec<Assumption>), Box<Diagnostic>> {
+    let mut definitions = Definitions::default();
+    for text in lets {
+        let statement = parse_statement(text).map_err(|e| Box::new(Diagnostic::new(&e, "--let", text)))?;
+        definitions.add(statement).map_err(|e| Box::new(Diagnostic::new(&e, "--let", text)))?;
+    }
+    let assumptions = assume
+        .iter()
+        .map(|text| Assumption::parse(text).map_err(|e| Box::new(Diagnostic::new(&e, "--assume", text))))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((definitions, assumptions))
 }
 
 /// [`derive`] on parsed inputs.

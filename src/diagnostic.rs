@@ -136,6 +136,15 @@ fn clamp(span: Span, len: usize) -> Span {
     span.start.min(len)..span.end.min(len).max(span.start.min(len))
 }
 
+impl std::fmt::Display for Diagnostic {
+    /// The human rendering, caret and all.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.render_text())
+    }
+}
+
+impl std::error::Error for Diagnostic {}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -159,12 +168,3 @@ mod tests {
         assert_eq!(d.line_column(), Some((2, 6)));
     }
 }
-
-impl std::fmt::Display for Diagnostic {
-    /// The human rendering, caret and all.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.render_text())
-    }
-}
-
-impl std::error::Error for Diagnostic {}

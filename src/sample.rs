@@ -72,11 +72,6 @@ impl Inputs {
         Inputs { roles, defs: defs.clone() }
     }
 
-    /// Whether `name` is an index of these inputs.
-    pub fn is_index(&self, name: &str) -> bool {
-        self.roles.get(name) == Some(&Role::Index)
-    }
-
     /// A random point: scalars and entries uniform in `[-2, 2]`, every axis `n` long, indices in
     /// `1..=n`, the assumptions made true (or `None` if one cannot be), definitions evaluated.
     pub fn point(&self, rng: &mut Rng, n: usize, assumptions: &[Assumption]) -> Option<Env> {

@@ -6,6 +6,9 @@
 //! * every `grammar/exercise/invalid/*.toml` exits 2 naming what its first line
 //!   (`# names: KEY`) says; its diagnostic is snapshotted (`run__invalid@NAME.snap`).
 
+// The reference is written as plain index loops on purpose: it must read like the math.
+#![allow(clippy::needless_range_loop)]
+
 mod common;
 
 use common::{deltaform, snapshot_settings};
@@ -107,7 +110,10 @@ fn json_contract_keys() {
 
 type Mat = Vec<Vec<f64>>;
 
-fn activation(name: &str) -> (fn(f64) -> f64, fn(f64) -> f64) {
+/// A function and its derivative.
+type WithDerivative = (fn(f64) -> f64, fn(f64) -> f64);
+
+fn activation(name: &str) -> WithDerivative {
     fn sig(x: f64) -> f64 {
         1.0 / (1.0 + (-x).exp())
     }
@@ -139,9 +145,9 @@ fn list(v: &toml::Value) -> Vec<f64> {
 
 struct Reference {
     layers: Vec<usize>,
-    f: (fn(f64) -> f64, fn(f64) -> f64),
+    f: WithDerivative,
     softmax: bool,
-    g: (fn(f64) -> f64, fn(f64) -> f64),
+    g: WithDerivative,
     cross_entropy: bool,
     w: Vec<Mat>,
     b: Vec<Vec<f64>>,

@@ -4,7 +4,7 @@ use super::expr_cmds::parse_source;
 use super::{ExprFormat, Failure, Output, EXIT_NEGATIVE};
 use crate::ast::{Expr, Statement};
 use crate::defs::Definitions;
-use crate::derive::{derive, Check, Derivation, Options};
+use crate::derive::{derive, parse_context, Check, Derivation, Options};
 use crate::diagnostic::Diagnostic;
 use crate::egraph::{prove_equal, simplify, Assumption, Limits, Simplified, Step};
 use crate::eval::eval;
@@ -34,6 +34,18 @@ impl LimitArgs {
     }
 }
 
+/// Definitions and assumptions, shared by `derive` and `simplify`.
+#[derive(Args, Debug)]
+pub struct ContextArgs {
+    /// A definition, `yhat = softmax(z)` or `h[j] = sigmoid(z[j])`: seen through by the chain
+    /// rule, folded back into its name in the result (repeatable).
+    #[arg(long = "let", allow_hyphen_values = true)]
+    lets: Vec<String>,
+    /// An assumption, `sum(i, y[i]) = 1` (repeatable).
+    #[arg(long, allow_hyphen_values = true)]
+    assume: Vec<String>,
+}
+
 /// Arguments of `deltaform derive`.
 #[derive(Args, Debug)]
 pub struct DeriveArgs {
@@ -43,12 +55,8 @@ pub struct DeriveArgs {
     /// The variable: a scalar `x` or a component with fresh index names, `z[k]`, `W[p, q]`.
     #[arg(long)]
     wrt: String,
-    /// A definition, `yhat = softmax(z)` or `h[j] = sigmoid(z[j])` (repeatable).
-    #[arg(long = "let", allow_hyphen_values = true)]
-    lets: Vec<String>,
-    /// An assumption, `sum(i, y[i]) = 1` (repeatable).
-    #[arg(long, allow_hyphen_values = true)]
-    assume: Vec<String>,
+    #[command(flatten)]
+    context: ContextArgs,
     /// Print the derivation step by step before the result.
     #[arg(long)]
     steps: bool,
@@ -65,12 +73,8 @@ pub struct SimplifyArgs {
     /// The expression to simplify.
     #[arg(allow_hyphen_values = true)]
     expr: String,
-    /// A definition to fold back into its name (repeatable).
-    #[arg(long = "let", allow_hyphen_values = true)]
-    lets: Vec<String>,
-    /// An assumption (repeatable).
-    #[arg(long, allow_hyphen_values = true)]
-    assume: Vec<String>,
+    #[command(flatten)]
+    context: ContextArgs,
     /// Print the rewrite steps before the result.
     #[arg(long)]
     steps: bool,
@@ -106,12 +110,12 @@ pub struct EquivArgs {
 /// Prints the derivative, simplified; with `--steps`, the worked derivation first.
 pub fn derive_cmd(args: &DeriveArgs) -> Result<Output, Failure> {
     let options = Options {
-        lets: args.lets.clone(),
-        assume: args.assume.clone(),
+        lets: args.context.lets.clone(),
+        assume: args.context.assume.clone(),
         limits: args.limits.limits(),
         steps: args.steps || args.format == ExprFormat::Json,
     };
-    let d = derive(&args.expr, &args.wrt, &options).map_err(|e| Failure::new(e, args.format))?;
+    let d = derive(&args.expr, &args.wrt, &options).map_err(|e| Failure::new(*e, args.format))?;
     if let Check::Disagreed(point, symbolic, numeric) = &d.check {
         let message = format!(
             "internal error: the derivative {} disagrees with a numeric derivative at {point} ({symbolic} vs {numeric}); please report this",
@@ -194,16 +198,7 @@ fn derivation_latex(d: &Derivation, steps: bool) -> String {
 
 /// Parses the `--let` and `--assume` texts.
 fn context(lets: &[String], assume: &[String], format: ExprFormat) -> Result<(Definitions, Vec<Assumption>), Failure> {
-    let mut defs = Definitions::default();
-    for text in lets {
-        let statement = parse_source(text, "--let", format)?;
-        defs.add(statement).map_err(|e| Failure::new(Diagnostic::new(&e, "--let", text), format))?;
-    }
-    let assumptions = assume
-        .iter()
-        .map(|t| Assumption::parse(t).map_err(|e| Failure::new(Diagnostic::new(&e, "--assume", t), format)))
-        .collect::<Result<_, _>>()?;
-    Ok((defs, assumptions))
+    parse_context(lets, assume).map_err(|e| Failure::new(*e, format))
 }
 
 fn expression(src: &str, name: &str, format: ExprFormat) -> Result<Expr, Failure> {
@@ -219,7 +214,7 @@ fn expression(src: &str, name: &str, format: ExprFormat) -> Result<Expr, Failure
 /// Prints the simplest equivalent expression found.
 pub fn simplify_cmd(args: &SimplifyArgs) -> Result<Output, Failure> {
     let expr = expression(&args.expr, "EXPR", args.format)?;
-    let (defs, assumptions) = context(&args.lets, &args.assume, args.format)?;
+    let (defs, assumptions) = context(&args.context.lets, &args.context.assume, args.format)?;
     let explain = args.steps || args.format == ExprFormat::Json;
     let s = simplify(&expr, &defs, &assumptions, &args.limits.limits(), explain);
     let stdout = match args.format {

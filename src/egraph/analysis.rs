@@ -231,7 +231,7 @@ impl Analysis<Math> for Facts {
             (_, Math::Index(ids)) if egraph[ids[0]].nodes.iter().any(|n| matches!(n, Math::Softmax(_))) => {
                 Interval::open(0.0, 1.0)
             }
-            (_, Math::Pi) => Interval::open(3.14159, 3.1416),
+            (_, Math::Pi) => Interval::open(std::f64::consts::PI - 1e-9, std::f64::consts::PI + 1e-9),
             (_, Math::Max([a, b])) if data(a).range.positive() || data(b).range.positive() => {
                 Interval::open(0.0, f64::INFINITY)
             }

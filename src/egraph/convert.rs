@@ -310,10 +310,11 @@ fn name_binders(e: &Expr, hints: &[String], avoid: &mut BTreeSet<String>) -> Exp
         Node::Sum(i, body) if is_binder(i) => {
             let defaults = ["i", "j", "l", "m", "n", "p", "q", "r", "s", "t"];
             let candidates = hints.iter().map(String::as_str).chain(defaults);
+            let free = body.free_names();
             let name = candidates
                 .map(str::to_string)
                 .chain((1..).map(|n| format!("i{n}")))
-                .find(|c| !avoid.contains(c) && !body.free_names().contains(c))
+                .find(|c| !avoid.contains(c) && !free.contains(c))
                 .expect("an unbounded supply of names");
             let renamed = body.rename_free(i, &name);
             avoid.insert(name.clone());

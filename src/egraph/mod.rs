@@ -156,23 +156,8 @@ pub fn simplify(
 ) -> Simplified {
     let explain = explain || !assumptions.is_empty();
     let start = to_term(e);
-    let mut rules = rules::rule_set(false);
-    rules.extend(defs.iter().filter_map(definition_rule));
-    for a in assumptions {
-        rules.extend(assumption_rules(a));
-    }
-    let mut egraph = MathGraph::new(Facts { prune: !explain });
-    if explain {
-        egraph = egraph.with_explanations_enabled().with_explanation_length_optimization();
-    }
-    let runner = Runner::default()
-        .with_egraph(egraph)
-        .with_node_limit(limits.nodes)
-        .with_iter_limit(limits.iterations)
-        .with_time_limit(limits.time)
-        .with_expr(&start)
-        .with_hook(stop_when_settled())
-        .run(&rules);
+    let rules = rule_set(false, defs, assumptions);
+    let runner = bounded_runner(limits, explain).with_expr(&start).with_hook(stop_when_settled()).run(&rules);
     let limit_hit = match runner.stop_reason {
         Some(StopReason::NodeLimit(n)) => Some(LimitHit::Nodes(n)),
         Some(StopReason::IterationLimit(n)) => Some(LimitHit::Iterations(n)),
@@ -227,17 +212,8 @@ const SETTLED: &str = "settled";
 /// to `b` when they are.
 pub fn prove_equal(a: &Expr, b: &Expr, assumptions: &[Assumption], limits: &Limits) -> Option<Vec<Step>> {
     let (ta, tb) = (to_term(a), to_term(b));
-    let mut rules = rules::rule_set(true);
-    for x in assumptions {
-        rules.extend(assumption_rules(x));
-    }
-    let egraph =
-        MathGraph::new(Facts { prune: false }).with_explanations_enabled().with_explanation_length_optimization();
-    let runner = Runner::default()
-        .with_egraph(egraph)
-        .with_node_limit(limits.nodes)
-        .with_iter_limit(limits.iterations)
-        .with_time_limit(limits.time)
+    let rules = rule_set(true, &Definitions::default(), assumptions);
+    let runner = bounded_runner(limits, true)
         .with_expr(&ta)
         .with_expr(&tb)
         .with_hook(|runner| {
@@ -258,37 +234,56 @@ pub fn prove_equal(a: &Expr, b: &Expr, assumptions: &[Assumption], limits: &Limi
     Some(steps(&mut egraph, &ta, &tb, &hints, &end))
 }
 
-/// The rewrite folding a definition's body back into its name: `softmax(z) => yhat`,
-/// `sigmoid(z[?j]) => h[?j]`.
-fn definition_rule(def: &crate::defs::Definition) -> Option<Rewrite<Math, Facts>> {
-    let body = to_term(&def.body);
-    let params: Vec<Symbol> = def.params.iter().map(Symbol::from).collect();
-    let lhs: RecExpr<ENodeOrVar<Math>> = body
+/// The rule table (`proofs`: with the proof-only identities), the definitions' folds and the
+/// assumptions' rewrites.
+fn rule_set(proofs: bool, defs: &Definitions, assumptions: &[Assumption]) -> Vec<Rewrite<Math, Facts>> {
+    let mut rules = rules::rule_set(proofs);
+    rules.extend(defs.iter().filter_map(definition_rule));
+    rules.extend(assumptions.iter().flat_map(assumption_rules));
+    rules
+}
+
+/// A runner within `limits`, recording explanations when asked (constant classes are pruned
+/// only when not, since pruning loses the nodes an explanation walks through).
+fn bounded_runner(limits: &Limits, explain: bool) -> Runner<Math, Facts> {
+    let mut egraph = MathGraph::new(Facts { prune: !explain });
+    if explain {
+        egraph = egraph.with_explanations_enabled().with_explanation_length_optimization();
+    }
+    Runner::default()
+        .with_egraph(egraph)
+        .with_node_limit(limits.nodes)
+        .with_iter_limit(limits.iterations)
+        .with_time_limit(limits.time)
+}
+
+/// The pattern of `term` with each symbol in `vars` made the pattern variable `?name`.
+fn pattern(term: &RecExpr<Math>, vars: &[Symbol]) -> Pattern<Math> {
+    let ast: Vec<ENodeOrVar<Math>> = term
         .as_ref()
         .iter()
         .map(|node| match node {
-            Math::Symbol(s) if params.contains(s) => ENodeOrVar::Var(format!("?{s}").parse().expect("a variable")),
+            Math::Symbol(s) if vars.contains(s) => ENodeOrVar::Var(format!("?{s}").parse().expect("a variable")),
             other => ENodeOrVar::ENode(other.clone()),
         })
-        .collect::<Vec<_>>()
-        .into();
-    if matches!(lhs.as_ref().last(), Some(ENodeOrVar::Var(_))) {
+        .collect();
+    Pattern::new(ast.into())
+}
+
+/// The rewrite folding a definition's body back into its name: `softmax(z) => yhat`,
+/// `sigmoid(z[?j]) => h[?j]`.
+fn definition_rule(def: &crate::defs::Definition) -> Option<Rewrite<Math, Facts>> {
+    let params: Vec<Symbol> = def.params.iter().map(Symbol::from).collect();
+    let lhs = pattern(&to_term(&def.body), &params);
+    if matches!(lhs.ast.as_ref().last(), Some(ENodeOrVar::Var(_))) {
         return None;
     }
     let name = Expr::var(&def.name);
     let use_site =
         if def.params.is_empty() { name } else { Expr::index(name, def.params.iter().map(|p| Expr::var(p)).collect()) };
-    let rhs: RecExpr<ENodeOrVar<Math>> = to_term(&use_site)
-        .as_ref()
-        .iter()
-        .map(|node| match node {
-            Math::Symbol(s) if params.contains(s) => ENodeOrVar::Var(format!("?{s}").parse().expect("a variable")),
-            other => ENodeOrVar::ENode(other.clone()),
-        })
-        .collect::<Vec<_>>()
-        .into();
+    let rhs = pattern(&to_term(&use_site), &params);
     let statement = Statement::Equation(use_site, def.body.clone());
-    Rewrite::new(format!("definition {statement}"), Pattern::new(lhs), Pattern::new(rhs)).ok()
+    Rewrite::new(format!("definition {statement}"), lhs, rhs).ok()
 }
 
 /// The rewrites of an assumption: its left side in canonical form, and with its outermost
@@ -304,10 +299,7 @@ fn assumption_rules(a: &Assumption) -> Vec<Rewrite<Math, Facts>> {
             }
         }
     }
-    let ground = |term: RecExpr<Math>| -> Pattern<Math> {
-        Pattern::new(term.as_ref().iter().cloned().map(ENodeOrVar::ENode).collect::<Vec<_>>().into())
-    };
-    let rhs = ground(to_term(&a.rhs));
+    let rhs = pattern(&to_term(&a.rhs), &[]);
     variants
         .iter()
         .enumerate()
@@ -315,7 +307,7 @@ fn assumption_rules(a: &Assumption) -> Vec<Rewrite<Math, Facts>> {
             let term = convert::term_keeping_names(v);
             // Rule names must be unique; trailing spaces tell the variants apart.
             let name = format!("{}{}", a.rule_name(), " ".repeat(n));
-            Rewrite::new(name, ground(term), rhs.clone()).ok()
+            Rewrite::new(name, pattern(&term, &[]), rhs.clone()).ok()
         })
         .collect()
 }
@@ -370,7 +362,7 @@ fn rule_of(term: &FlatTerm<Math>) -> Option<Symbol> {
     term.forward_rule.or(term.backward_rule).or_else(|| term.children.iter().find_map(rule_of))
 }
 
-/// The class of `id`'s value range (for tests of the analysis).
+/// The interval the analysis finds for the values of `e` (for tests of the analysis).
 pub fn range_of(e: &Expr) -> Interval {
     let mut egraph = MathGraph::new(Facts::default());
     let id: Id = egraph.add_expr(&to_term(e));
