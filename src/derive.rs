@@ -163,7 +163,7 @@ impl fmt::Display for Derivation {
             writeln!(f, "= {}    ({})", step.expr, step.rule)?;
         }
         if let Some(limit) = &self.simplified.limit_hit {
-            writeln!(f, "note: simplification stopped at the {limit}; the result is correct but may not be simplest")?;
+            writeln!(f, "{}", limit.note())?;
         }
         for (n, a) in self.assumptions.iter().enumerate() {
             if !self.simplified.assumptions_used.contains(&n) {

@@ -92,7 +92,8 @@ impl Number {
     pub fn compare(&self, other: &Number) -> Ordering {
         match (self, other) {
             (Number::Exact(a), Number::Exact(b)) => a.cmp(b),
-            _ => self.to_f64().total_cmp(&other.to_f64()),
+            // `partial_cmp` takes -0.0 and 0.0 as equal; numbers are never NaN.
+            _ => self.to_f64().partial_cmp(&other.to_f64()).unwrap_or(Ordering::Equal),
         }
     }
 
@@ -228,7 +229,8 @@ impl std::ops::Neg for Number {
     fn neg(self) -> Number {
         match self {
             Number::Exact(r) => Number::Exact(-r),
-            Number::Approx(x) => Number::Approx(-x),
+            // 0.0 - x rather than -x: a negated zero is 0.0, never -0.0.
+            Number::Approx(x) => Number::Approx(0.0 - x),
         }
     }
 }
@@ -329,6 +331,15 @@ mod tests {
         assert_eq!(Number::int(0).pow(&Number::int(-1)), Err(NumError::DivisionByZero));
         assert_eq!(Number::Approx(1e300).try_mul(&Number::Approx(1e300)), Err(NumError::Overflow));
         assert_eq!(Number::int(10).pow(&Number::int(1_000_000)), Err(NumError::Overflow));
+    }
+
+    #[test]
+    fn a_negated_float_zero_is_zero() {
+        let zero = -Number::Approx(0.0);
+        assert_eq!(zero.sign(), Number::int(0));
+        assert_eq!(zero.compare(&Number::int(0)), Ordering::Equal);
+        assert_eq!(zero.to_f64().to_bits(), 0.0f64.to_bits());
+        assert_eq!((-Number::Approx(0.5)).sign(), Number::int(-1));
     }
 
     #[test]

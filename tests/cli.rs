@@ -27,6 +27,7 @@ fn eval_is_exact_where_the_math_allows() {
         (&["eval", "z*2", "--at", "z=[1, 2]"], "[2, 4]"),
         (&["eval", "pi"], "3.14159"),
         (&["eval", "σ(0) · 2 − 1"], "0"),
+        (&["eval", "sign(-(0*exp(1)))"], "0"),
     ];
     for (args, want) in table {
         assert_eq!(last_line(args), *want, "{args:?}");

@@ -134,12 +134,7 @@ pub fn derive_cmd(args: &DeriveArgs) -> Result<Output, Failure> {
 
 /// Lines saying a limit was hit, before a bare result.
 fn notes(s: &Simplified) -> String {
-    match &s.limit_hit {
-        Some(limit) => {
-            format!("note: simplification stopped at the {limit}; the result is correct but may not be simplest\n")
-        }
-        None => String::new(),
-    }
+    s.limit_hit.as_ref().map(|limit| format!("{}\n", limit.note())).unwrap_or_default()
 }
 
 fn steps_json(steps: &[Step]) -> serde_json::Value {

@@ -35,6 +35,10 @@ pub struct FactsData {
 pub struct Facts {
     /// Whether constant classes lose their other nodes.
     pub prune: bool,
+    /// Whether two different constants met in one class. Each rule keeps the value wherever
+    /// the term has one, so this only happens through a part that has no value anywhere (such
+    /// as `0/0`): from then on the e-graph proves nothing.
+    pub contradiction: bool,
 }
 
 /// A real interval with open or closed ends (infinite ends are open).
@@ -153,6 +157,19 @@ impl Interval {
     }
 
     /// The values in both intervals.
+    /// The intersection, or `self` when that is empty (the two ranges were bounded in floating
+    /// point, or the class has no value anywhere): each range holds the class's values, so either
+    /// is sound, and never widening keeps the analysis terminating.
+    fn meet(self, o: Interval) -> Interval {
+        let both = self.intersect(o);
+        let empty = both.lo > both.hi || (both.lo == both.hi && (both.lo_open || both.hi_open));
+        if empty {
+            self
+        } else {
+            both
+        }
+    }
+
     fn intersect(self, o: Interval) -> Interval {
         let (lo, lo_open) = match self.lo.partial_cmp(&o.lo) {
             Some(std::cmp::Ordering::Greater) => (self.lo, self.lo_open),
@@ -218,7 +235,8 @@ impl Analysis<Math> for Facts {
             }
             Math::Index(ids) => {
                 let mut indexed: BTreeSet<Symbol> = ids.iter().flat_map(|c| data(c).indexed.iter().copied()).collect();
-                indexed.extend(ids[1..].iter().flat_map(|c| data(c).free.iter().copied()));
+                // Only a bare index (`v[i]`, not `v[m + 1 - i]`) tells a sum over `i` its range.
+                indexed.extend(ids[1..].iter().filter_map(|c| data(c).symbol));
                 indexed
             }
             _ => enode.children().iter().flat_map(|c| data(c).indexed.iter().copied()).collect(),
@@ -245,7 +263,7 @@ impl Analysis<Math> for Facts {
 
     fn merge(&mut self, to: &mut FactsData, from: FactsData) -> DidMerge {
         let mut did = merge_option(&mut to.constant, from.constant.clone(), |a, b| {
-            debug_assert_eq!(a, &b, "a class has two different constant values");
+            self.contradiction |= *a != b;
             DidMerge(false, false)
         });
         let free: BTreeSet<Symbol> = to.free.intersection(&from.free).copied().collect();
@@ -254,7 +272,7 @@ impl Analysis<Math> for Facts {
         let indexed: BTreeSet<Symbol> = to.indexed.intersection(&from.indexed).copied().collect();
         did = did | DidMerge(indexed != to.indexed, indexed != from.indexed);
         to.indexed = indexed;
-        let range = to.range.intersect(from.range);
+        let range = to.range.meet(from.range);
         did = did | DidMerge(range != to.range, range != from.range);
         to.range = range;
         did = did | merge_option(&mut to.symbol, from.symbol, |_, _| DidMerge(false, false));

@@ -40,7 +40,7 @@ impl Default for Limits {
     }
 }
 
-/// Which bound stopped saturation early.
+/// What stopped saturation early.
 #[derive(Clone, Debug, PartialEq)]
 pub enum LimitHit {
     /// The e-node limit.
@@ -49,6 +49,19 @@ pub enum LimitHit {
     Iterations(usize),
     /// The time limit, in seconds.
     Time(f64),
+    /// A part of the expression has no value anywhere (such as `0/0`), so the e-graph met two
+    /// different constants in one class and can prove nothing: the input is kept unsimplified.
+    Undefined,
+}
+
+impl LimitHit {
+    /// The note printed with a result: what stopped, and what that means for the result.
+    pub fn note(&self) -> String {
+        match self {
+            LimitHit::Undefined => format!("note: simplification gave up: {self}; the result is the input, unsimplified"),
+            _ => format!("note: simplification stopped at the {self}; the result is correct but may not be simplest"),
+        }
+    }
 }
 
 impl fmt::Display for LimitHit {
@@ -57,6 +70,7 @@ impl fmt::Display for LimitHit {
             LimitHit::Nodes(n) => write!(f, "node limit ({n} e-nodes)"),
             LimitHit::Iterations(n) => write!(f, "iteration limit ({n} iterations)"),
             LimitHit::Time(s) => write!(f, "time limit ({s} s)"),
+            LimitHit::Undefined => f.write_str("a part of the expression has no value anywhere (such as 0/0)"),
         }
     }
 }
@@ -158,6 +172,12 @@ pub fn simplify(
     let start = to_term(e);
     let rules = rule_set(false, defs, assumptions);
     let runner = bounded_runner(limits, explain).with_expr(&start).with_hook(stop_when_settled()).run(&rules);
+    let (nodes, classes, iterations) =
+        (runner.egraph.total_size(), runner.egraph.number_of_classes(), runner.iterations.len());
+    if runner.egraph.analysis.contradiction {
+        let limit_hit = Some(LimitHit::Undefined);
+        return Simplified { expr: e.clone(), steps: vec![], limit_hit, assumptions_used: vec![], nodes, classes, iterations };
+    }
     let limit_hit = match runner.stop_reason {
         Some(StopReason::NodeLimit(n)) => Some(LimitHit::Nodes(n)),
         Some(StopReason::IterationLimit(n)) => Some(LimitHit::Iterations(n)),
@@ -171,8 +191,6 @@ pub fn simplify(
     };
     let hints = binder_hints(e, defs);
     let expr = readable(&best, &hints);
-    let (nodes, classes, iterations) =
-        (runner.egraph.total_size(), runner.egraph.number_of_classes(), runner.iterations.len());
     let mut egraph = runner.egraph;
     let steps = if explain { steps(&mut egraph, &start, &best, &hints, &expr) } else { vec![] };
     let assumptions_used =
@@ -224,7 +242,7 @@ pub fn prove_equal(a: &Expr, b: &Expr, assumptions: &[Assumption], limits: &Limi
             }
         })
         .run(&rules);
-    if runner.egraph.find(runner.roots[0]) != runner.egraph.find(runner.roots[1]) {
+    if runner.egraph.analysis.contradiction || runner.egraph.find(runner.roots[0]) != runner.egraph.find(runner.roots[1]) {
         return None;
     }
     let mut hints = vec![];
@@ -246,11 +264,15 @@ fn rule_set(proofs: bool, defs: &Definitions, assumptions: &[Assumption]) -> Vec
 /// A runner within `limits`, recording explanations when asked (constant classes are pruned
 /// only when not, since pruning loses the nodes an explanation walks through).
 fn bounded_runner(limits: &Limits, explain: bool) -> Runner<Math, Facts> {
-    let mut egraph = MathGraph::new(Facts { prune: !explain });
+    let mut egraph = MathGraph::new(Facts { prune: !explain, contradiction: false });
     if explain {
         egraph = egraph.with_explanations_enabled().with_explanation_length_optimization();
     }
     Runner::default()
+        .with_hook(|runner: &mut Runner<Math, Facts>| match runner.egraph.analysis.contradiction {
+            true => Err(LimitHit::Undefined.to_string()),
+            false => Ok(()),
+        })
         .with_egraph(egraph)
         .with_node_limit(limits.nodes)
         .with_iter_limit(limits.iterations)
