@@ -625,6 +625,9 @@ fn kronecker_elimination_keeps_the_value() {
         "sum(i, delta(i, k)*sigmoid(a[i])*(1 - sigmoid(a[i])))",
         "sum(i, delta(i, k)*sum(j, a[j]*b[i]))",
         "sum(i, delta(i, k)*sum(i, a[i]))*b[k]",
+        // Several products, each eliminated on its own; one without a delta stays summed.
+        "sum(i, a[i]*delta(i, k) + b[i]*delta(k, i)*a[i])",
+        "sum(i, a[i]*delta(i, k) + b[i])",
         // Substituting k for i under a sum that binds k: the inner k must be renamed.
         "sum(i, delta(i, k)*sum(k, a[k]*b[i]))",
     ];

@@ -2,6 +2,7 @@
 //! the names it depends on (for the side conditions of sum rules) and an interval containing its
 //! values (for domain conditions such as `x != 0`, decided by analysis, never by syntax).
 
+use super::cost::node_cost;
 use super::lang::{Constant, Math};
 use crate::eval::apply_unary;
 use crate::number::Number;
@@ -27,6 +28,8 @@ pub struct FactsData {
     pub range: Interval,
     /// The symbol, when the class holds one (a variable or a bound index).
     pub symbol: Option<Symbol>,
+    /// The reader's cost of the class's cheapest term ([`super::cost::node_cost`]).
+    pub cost: f64,
 }
 
 /// The analysis computing [`FactsData`]. `prune` drops the other nodes of a class found to be
@@ -258,7 +261,8 @@ impl Analysis<Math> for Facts {
                 _ => function_range(node, &Interval::ALL),
             },
         };
-        FactsData { constant: constant.map(|c| c.0), free, indexed, range, symbol }
+        let cost = node_cost(egraph, enode);
+        FactsData { constant: constant.map(|c| c.0), free, indexed, range, symbol, cost }
     }
 
     fn merge(&mut self, to: &mut FactsData, from: FactsData) -> DidMerge {
@@ -276,18 +280,45 @@ impl Analysis<Math> for Facts {
         did = did | DidMerge(range != to.range, range != from.range);
         to.range = range;
         did = did | merge_option(&mut to.symbol, from.symbol, |_, _| DidMerge(false, false));
+        did = did | DidMerge(from.cost < to.cost, to.cost < from.cost);
+        to.cost = to.cost.min(from.cost);
         did
     }
 
     fn modify(egraph: &mut MathGraph, id: Id) {
         if let Some(c) = egraph[id].data.constant.clone() {
-            let added = egraph.add(Math::Num(Constant(c)));
-            egraph.union_trusted(id, added, "fold constants");
+            let added = egraph.add_uncanonical(Math::Num(Constant(c.clone())));
+            // Fold a node over its children's numbers (`-1*1`, not `-1*sum(i, y[i])`), so that
+            // an explanation shows how the children became numbers before the fold.
+            let folded = folded_node(egraph, id, &c);
+            let from = match folded {
+                Some(node) => {
+                    let node = node.map_children(|child| {
+                        let value = egraph[child].data.constant.clone().expect("a constant child");
+                        egraph.add_uncanonical(Math::Num(Constant(value)))
+                    });
+                    egraph.add_uncanonical(node)
+                }
+                None => id,
+            };
+            egraph.union_trusted(from, added, "fold constants");
             if egraph.analysis.prune {
                 egraph[id].nodes.retain(|n| n.is_leaf());
+                let cost = egraph[id].nodes.iter().map(|n| node_cost(egraph, n)).fold(f64::INFINITY, f64::min);
+                egraph[id].data.cost = cost;
             }
         }
     }
+}
+
+/// A node of class `id` that folds to `c` from its children's constants (not a number itself).
+fn folded_node(egraph: &MathGraph, id: Id, c: &BigRational) -> Option<Math> {
+    let constant = |child: Id| egraph[child].data.constant.clone();
+    egraph[id]
+        .nodes
+        .iter()
+        .find(|n| !n.is_leaf() && fold_constant(n, &constant).is_some_and(|v| &v.0 == c))
+        .cloned()
 }
 
 /// The exact value of `node` when its children are constants and the value is rational.

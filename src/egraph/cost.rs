@@ -1,38 +1,68 @@
 //! The extraction cost: roughly what a reader counts. Operators and leaves cost 1; a minus
 //! sign (`* -1`) and a division (`^ -1`) cost less than a full operator because they print as
-//! `-` and `/`; names are cheaper than the definitions they stand for because they are smaller.
+//! `-` and `/`; names are cheaper than the definitions they stand for because they are smaller;
+//! a term under a sum costs a little more than outside it.
+//!
+//! The analysis keeps each class's best cost up to date as the e-graph grows (see
+//! [`super::analysis::FactsData::cost`]), so reading the best term is a walk down the classes,
+//! not a fixpoint over the whole e-graph.
 
 use super::analysis::MathGraph;
 use super::lang::Math;
-use egg::{CostFunction, Id, Language};
+use egg::{Id, Language, RecExpr};
 use num_traits::One;
+use std::collections::{HashMap, HashSet};
 
-/// The reader's cost of a term in `egraph`.
-pub struct ReaderCost<'a> {
-    /// The e-graph, to see which children are the constant -1.
-    pub egraph: &'a MathGraph,
-}
-
-impl ReaderCost<'_> {
-    fn is_minus_one(&self, id: Id) -> bool {
-        self.egraph[id].data.constant.as_ref().is_some_and(|c| (-c).is_one())
+/// The reader's cost of `enode`, given the best costs of its children's classes.
+pub fn node_cost(egraph: &MathGraph, enode: &Math) -> f64 {
+    let cost = |id: &Id| egraph[*id].data.cost;
+    let is_minus_one = |id: &Id| egraph[*id].data.constant.as_ref().is_some_and(|c| (-c).is_one());
+    match enode {
+        Math::Mul([a, b]) if is_minus_one(a) => 0.3 + cost(b),
+        Math::Mul([a, b]) if is_minus_one(b) => 0.3 + cost(a),
+        Math::Pow([a, b]) if is_minus_one(b) => 0.6 + cost(a),
+        Math::Num(c) if !c.0.is_integer() => 1.5,
+        // Ties go to products of factors (`s*(1 - s)` over `s - s^2`) and to `x^2` over `x*x`.
+        Math::Symbol(_) => 1.1,
+        Math::Pow(_) => 1.05 + enode.children().iter().map(cost).sum::<f64>(),
+        Math::Index(_) => 0.5 + enode.children().iter().map(cost).sum::<f64>(),
+        // What stands under a sum costs a little more: factors that do not depend on the index
+        // read better outside it (`c*sum(i, a[i])`).
+        Math::Sum([i, body]) => 1.0 + cost(i) + 1.05 * cost(body),
+        _ => 1.0 + enode.children().iter().map(cost).sum::<f64>(),
     }
 }
 
-impl CostFunction<Math> for ReaderCost<'_> {
-    type Cost = f64;
+/// The cheapest term of class `id`.
+pub fn best_term(egraph: &MathGraph, id: Id) -> RecExpr<Math> {
+    let mut term = RecExpr::default();
+    build(egraph, egraph.find(id), &mut term, &mut HashMap::new(), &mut HashSet::new());
+    term
+}
 
-    fn cost<C: FnMut(Id) -> f64>(&mut self, enode: &Math, mut costs: C) -> f64 {
-        match enode {
-            Math::Mul([a, b]) if self.is_minus_one(*a) => 0.3 + costs(*b),
-            Math::Mul([a, b]) if self.is_minus_one(*b) => 0.3 + costs(*a),
-            Math::Pow([a, b]) if self.is_minus_one(*b) => 0.6 + costs(*a),
-            Math::Num(c) if !c.0.is_integer() => 1.5,
-            // Ties go to products of factors (`s*(1 - s)` over `s - s^2`) and to `x^2` over `x*x`.
-            Math::Symbol(_) => 1.1,
-            Math::Pow(_) => 1.05 + enode.children().iter().map(|&c| costs(c)).sum::<f64>(),
-            Math::Index(_) => 0.5 + enode.children().iter().map(|&c| costs(c)).sum::<f64>(),
-            _ => 1.0 + enode.children().iter().map(|&c| costs(c)).sum::<f64>(),
-        }
+/// Adds the cheapest term of class `id` to `term`. Each class's best node has children cheaper
+/// than itself, so the walk cannot loop; `on_path` makes sure of it all the same.
+fn build(
+    egraph: &MathGraph,
+    id: Id,
+    term: &mut RecExpr<Math>,
+    done: &mut HashMap<Id, Id>,
+    on_path: &mut HashSet<Id>,
+) -> Id {
+    if let Some(&at) = done.get(&id) {
+        return at;
     }
+    on_path.insert(id);
+    let node = egraph[id]
+        .nodes
+        .iter()
+        .filter(|n| n.children().iter().all(|c| !on_path.contains(&egraph.find(*c))))
+        .min_by(|a, b| node_cost(egraph, a).total_cmp(&node_cost(egraph, b)))
+        .expect("every class has a node whose children are cheaper than the class")
+        .clone();
+    let node = node.map_children(|c| build(egraph, egraph.find(c), term, done, on_path));
+    on_path.remove(&id);
+    let at = term.add(node);
+    done.insert(id, at);
+    at
 }

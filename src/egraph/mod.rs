@@ -3,6 +3,7 @@
 //! rewrite steps taken (from egg's explanations) for a worked derivation.
 
 mod analysis;
+mod collect;
 mod convert;
 mod cost;
 mod kronecker;
@@ -18,8 +19,8 @@ use crate::defs::Definitions;
 use crate::diagnostic::Problem;
 use crate::parse::{parse_statement, ParseError};
 use analysis::{Facts, MathGraph};
-use cost::ReaderCost;
-use egg::{ENodeOrVar, Extractor, FlatTerm, Id, Pattern, RecExpr, Rewrite, Runner, StopReason, Symbol};
+use cost::best_term;
+use egg::{BackoffScheduler, ENodeOrVar, FlatTerm, Id, Pattern, RecExpr, Rewrite, Runner, StopReason, Symbol};
 use std::fmt;
 use std::time::Duration;
 
@@ -160,7 +161,11 @@ pub struct Simplified {
 }
 
 /// Simplifies `e` using the rule table, folding definitions into their names and rewriting
-/// with the assumptions. With `explain` (implied when there are assumptions), records the steps.
+/// with the assumptions. With `explain`, records the steps.
+///
+/// An assumption counts as used when a step names it, or else when simplifying without it
+/// gives another result (a step that collects like terms may take in a value the assumption
+/// gave without naming it).
 pub fn simplify(
     e: &Expr,
     defs: &Definitions,
@@ -168,10 +173,9 @@ pub fn simplify(
     limits: &Limits,
     explain: bool,
 ) -> Simplified {
-    let explain = explain || !assumptions.is_empty();
     let start = to_term(e);
-    let rules = rule_set(false, defs, assumptions);
-    let runner = bounded_runner(limits, explain).with_expr(&start).with_hook(stop_when_settled()).run(&rules);
+    let rules = rule_set(Rules::Collecting, defs, assumptions);
+    let runner = bounded_runner(limits, false).with_expr(&start).with_hook(stop_when_settled()).run(&rules);
     let (nodes, classes, iterations) =
         (runner.egraph.total_size(), runner.egraph.number_of_classes(), runner.iterations.len());
     if runner.egraph.analysis.contradiction {
@@ -184,31 +188,68 @@ pub fn simplify(
         Some(StopReason::TimeLimit(_)) => Some(LimitHit::Time(limits.time.as_secs_f64())),
         _ => None,
     };
-    let root = runner.roots[0];
-    let best = {
-        let extractor = Extractor::new(&runner.egraph, ReaderCost { egraph: &runner.egraph });
-        extractor.find_best(root).1
-    };
+    let best = best_term(&runner.egraph, runner.roots[0]);
     let hints = binder_hints(e, defs);
     let expr = readable(&best, &hints);
-    let mut egraph = runner.egraph;
-    let steps = if explain { steps(&mut egraph, &start, &best, &hints, &expr) } else { vec![] };
-    let assumptions_used =
-        (0..assumptions.len()).filter(|&i| steps.iter().any(|s| s.rule == assumptions[i].rule_name())).collect();
+    let steps = if explain { derivation_steps(&start, &best, defs, assumptions, limits, &hints, &expr) } else { vec![] };
+    let named = |i: usize| steps.iter().any(|s| s.rule == assumptions[i].rule_name());
+    let needed = |i: usize| {
+        let others: Vec<Assumption> =
+            assumptions.iter().enumerate().filter(|&(n, _)| n != i).map(|(_, a)| a.clone()).collect();
+        simplify(e, defs, &others, limits, false).expr != expr
+    };
+    let assumptions_used = (0..assumptions.len()).filter(|&i| named(i) || needed(i)).collect();
     Simplified { expr, steps, limit_hit, assumptions_used, nodes, classes, iterations }
+}
+
+/// The steps from `start` to `best`: a proof one rule at a time (the distributive law instead
+/// of collecting like terms) if one is found within `limits`, else one in coarser steps. The
+/// simplification itself runs without explanations, which would slow it down several times.
+fn derivation_steps(
+    start: &RecExpr<Math>,
+    best: &RecExpr<Math>,
+    defs: &Definitions,
+    assumptions: &[Assumption],
+    limits: &Limits,
+    hints: &[String],
+    end: &Expr,
+) -> Vec<Step> {
+    for rules in [Rules::OneAtATime, Rules::Collecting] {
+        if let Some(mut egraph) = connect(start, best, &rule_set(rules, defs, assumptions), limits) {
+            return steps(&mut egraph, start, best, hints, end);
+        }
+    }
+    vec![Step { rule: "rewriting (no explanation found within the limits)".into(), expr: end.clone() }]
+}
+
+/// The e-graph, with explanations, in which `a` and `b` were proved equal by `rules` within
+/// `limits`, if they were.
+fn connect(a: &RecExpr<Math>, b: &RecExpr<Math>, rules: &[Rewrite<Math, Facts>], limits: &Limits) -> Option<MathGraph> {
+    let runner = bounded_runner(limits, true)
+        .with_expr(a)
+        .with_expr(b)
+        .with_hook(|runner| {
+            if runner.egraph.find(runner.roots[0]) == runner.egraph.find(runner.roots[1]) {
+                Err("proved".into())
+            } else {
+                Ok(())
+            }
+        })
+        .run(rules);
+    let proved = runner.egraph.find(runner.roots[0]) == runner.egraph.find(runner.roots[1]);
+    (proved && !runner.egraph.analysis.contradiction).then_some(runner.egraph)
 }
 
 /// How many iterations the best cost may stay the same before saturation stops: rules that
 /// only rearrange could go on for long without making the result any simpler.
-const SETTLE_ITERATIONS: usize = 4;
+const SETTLE_ITERATIONS: usize = 2;
 
 /// A runner hook that stops once the extracted cost has not improved for [`SETTLE_ITERATIONS`].
 fn stop_when_settled() -> impl FnMut(&mut Runner<Math, Facts>) -> Result<(), String> + 'static {
     let mut best = f64::INFINITY;
     let mut unchanged = 0;
     move |runner| {
-        let cost =
-            Extractor::new(&runner.egraph, ReaderCost { egraph: &runner.egraph }).find_best_cost(runner.roots[0]);
+        let cost = runner.egraph[runner.roots[0]].data.cost;
         if cost < best {
             best = cost;
             unchanged = 0;
@@ -230,35 +271,31 @@ const SETTLED: &str = "settled";
 /// to `b` when they are.
 pub fn prove_equal(a: &Expr, b: &Expr, assumptions: &[Assumption], limits: &Limits) -> Option<Vec<Step>> {
     let (ta, tb) = (to_term(a), to_term(b));
-    let rules = rule_set(true, &Definitions::default(), assumptions);
-    let runner = bounded_runner(limits, true)
-        .with_expr(&ta)
-        .with_expr(&tb)
-        .with_hook(|runner| {
-            if runner.egraph.find(runner.roots[0]) == runner.egraph.find(runner.roots[1]) {
-                Err("proved".into())
-            } else {
-                Ok(())
-            }
-        })
-        .run(&rules);
-    if runner.egraph.analysis.contradiction || runner.egraph.find(runner.roots[0]) != runner.egraph.find(runner.roots[1]) {
-        return None;
-    }
+    let rules = rule_set(Rules::Proving, &Definitions::default(), assumptions);
+    let mut egraph = connect(&ta, &tb, &rules, limits)?;
     let mut hints = vec![];
     collect_binder_names(a, &mut hints);
     let end = readable(&tb, &hints);
-    let mut egraph = runner.egraph;
     Some(steps(&mut egraph, &ta, &tb, &hints, &end))
 }
 
-/// The rule table (`proofs`: with the proof-only identities), the definitions' folds and the
-/// assumptions' rewrites.
-fn rule_set(proofs: bool, defs: &Definitions, assumptions: &[Assumption]) -> Vec<Rewrite<Math, Facts>> {
-    let mut rules = rules::rule_set(proofs);
-    rules.extend(defs.iter().filter_map(definition_rule));
-    rules.extend(assumptions.iter().flat_map(assumption_rules));
-    rules
+/// Which rules a run uses.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Rules {
+    /// Simplifying: collecting like terms takes the place of the distributive law.
+    Collecting,
+    /// Explaining a simplification one rule at a time: the distributive law, no collecting.
+    OneAtATime,
+    /// Proving an equivalence: also the identities into another vocabulary.
+    Proving,
+}
+
+/// The rule table for `rules`, the definitions' folds and the assumptions' rewrites.
+fn rule_set(rules: Rules, defs: &Definitions, assumptions: &[Assumption]) -> Vec<Rewrite<Math, Facts>> {
+    let mut set = rules::rule_set(rules == Rules::Proving, rules != Rules::OneAtATime);
+    set.extend(defs.iter().filter_map(definition_rule));
+    set.extend(assumptions.iter().flat_map(assumption_rules));
+    set
 }
 
 /// A runner within `limits`, recording explanations when asked (constant classes are pruned
@@ -268,7 +305,11 @@ fn bounded_runner(limits: &Limits, explain: bool) -> Runner<Math, Facts> {
     if explain {
         egraph = egraph.with_explanations_enabled().with_explanation_length_optimization();
     }
+    // The two appliers that read whole terms match every sum (or sum and product) class; the
+    // default scheduler would ban them for matching so much, and they are what makes progress.
+    let scheduler = BackoffScheduler::default().do_not_ban(rules::KRONECKER).do_not_ban(collect::COLLECT);
     Runner::default()
+        .with_scheduler(scheduler)
         .with_hook(|runner: &mut Runner<Math, Facts>| match runner.egraph.analysis.contradiction {
             true => Err(LimitHit::Undefined.to_string()),
             false => Ok(()),

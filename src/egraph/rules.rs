@@ -76,6 +76,9 @@ const fn identity(name: &'static str, lhs: &'static str, rhs: &'static str) -> R
 /// applied by [`Kronecker`] rather than by a pattern.
 pub const KRONECKER: &str = "kronecker: sum(i, delta(i, k)*f(i)) = f(k)";
 
+/// The name of the distributive law, which collecting like terms subsumes.
+const DISTRIBUTE: &str = "distribute";
+
 /// Every pattern rule, grouped by theory.
 pub const RULES: &[RuleSpec] = &[
     // The ring.
@@ -86,7 +89,7 @@ pub const RULES: &[RuleSpec] = &[
     rule("x + 0 = x", "(+ ?a 0)", "?a"),
     rule("x*1 = x", "(* ?a 1)", "?a"),
     rule("x*0 = 0", "(* ?a 0)", "0"),
-    rule("distribute", "(* ?a (+ ?b ?c))", "(+ (* ?a ?b) (* ?a ?c))"),
+    rule(DISTRIBUTE, "(* ?a (+ ?b ?c))", "(+ (* ?a ?b) (* ?a ?c))"),
     rule("factor out", "(+ (* ?a ?b) (* ?a ?c))", "(* ?a (+ ?b ?c))"),
     rule("factor out (x + x*b)", "(+ ?a (* ?a ?b))", "(* ?a (+ 1 ?b))"),
     rule("x + x = 2*x", "(+ ?a ?a)", "(* 2 ?a)"),
@@ -214,10 +217,18 @@ pub fn rewrite(spec: &RuleSpec) -> Rewrite<Math, Facts> {
 }
 
 /// The rules for simplifying (`proofs`: also the identities for proving equivalence), plus
-/// Kronecker elimination.
-pub fn rule_set(proofs: bool) -> Vec<Rewrite<Math, Facts>> {
-    let mut rules: Vec<_> = RULES.iter().filter(|r| proofs || !r.proof_only).map(rewrite).collect();
+/// Kronecker elimination, and either collecting like terms (`collect`: fast, in coarse steps) or
+/// the distributive law (fine steps, each one rule).
+pub fn rule_set(proofs: bool, collect: bool) -> Vec<Rewrite<Math, Facts>> {
+    let mut rules: Vec<_> = RULES
+        .iter()
+        .filter(|r| (proofs || !r.proof_only) && !(collect && r.name == DISTRIBUTE))
+        .map(rewrite)
+        .collect();
     rules.push(Kronecker::rewrite());
+    if collect {
+        rules.push(super::collect::Collect::rewrite());
+    }
     rules
 }
 

@@ -1,0 +1,319 @@
+//! Expanding and collecting like terms in one step: a class's best sum or product is read as a
+//! polynomial over atoms (the e-classes of everything that is not `+`, `*`, a constant or a small
+//! whole power), multiplied out, like terms combined, and the result added to the class.
+//!
+//! Rewriting with commutativity, associativity and distributivity alone needs many iterations
+//! (and e-graph growth) before `y*(1 - s) + s*(y - 1)` meets `y - s`; a polynomial normal form
+//! gets there at once. Atoms are e-classes, so terms the e-graph already knows to be equal are
+//! like terms. Powers are whole numbers: `x^-1` and `x^2` meet `x`, and `x*x^-1` cancels only
+//! when the analysis proves `x` is never 0 (otherwise `x` and `1/x` are kept apart), so the
+//! result is defined wherever the input is.
+
+use super::analysis::{Facts, MathGraph};
+use super::cost::{best_term, node_cost};
+use super::lang::{Constant, Math};
+use crate::number::Number;
+use egg::{Id, PatternAst, RecExpr, Rewrite, SearchMatches, Searcher, Subst, Symbol, Var};
+use num_rational::BigRational;
+use num_traits::{One, ToPrimitive, Zero};
+use std::collections::{BTreeMap, HashMap};
+
+/// The rule's name, shown in derivation steps.
+pub const COLLECT: &str = "expand and collect like terms";
+
+/// The most terms a polynomial may have while being expanded (larger ones are left alone).
+const MAX_TERMS: usize = 24;
+
+/// The largest whole power expanded.
+const MAX_POWER: u32 = 4;
+
+/// How deep into nested sums and products the reading goes.
+const MAX_DEPTH: usize = 48;
+
+/// An atom's key in a monomial: its class, and whether this is its inverse part (kept apart
+/// from the atom itself when the atom may be 0, so that `x*x^-1` does not cancel).
+type Atom = (Id, bool);
+
+/// A monomial: atoms with their (nonzero) powers, sorted.
+type Monomial = Vec<(Atom, i32)>;
+
+/// A polynomial: each monomial's coefficient (none is 0).
+#[derive(Clone, Debug, PartialEq)]
+struct Poly(BTreeMap<Monomial, BigRational>);
+
+impl Poly {
+    fn constant(c: BigRational) -> Poly {
+        let mut terms = BTreeMap::new();
+        if !c.is_zero() {
+            terms.insert(vec![], c);
+        }
+        Poly(terms)
+    }
+
+    /// `id^power`; `nonzero`: the class is never 0.
+    fn atom(id: Id, power: i32, nonzero: bool) -> Poly {
+        Poly(BTreeMap::from([(vec![((id, power < 0 && !nonzero), power)], BigRational::one())]))
+    }
+
+    fn add(mut self, other: Poly) -> Poly {
+        for (m, c) in other.0 {
+            let sum = self.0.remove(&m).unwrap_or_default() + c;
+            if !sum.is_zero() {
+                self.0.insert(m, sum);
+            }
+        }
+        self
+    }
+
+    fn mul(&self, other: &Poly) -> Option<Poly> {
+        if self.0.len() * other.0.len() > MAX_TERMS * MAX_TERMS {
+            return None;
+        }
+        let mut out = Poly::constant(BigRational::zero());
+        for (m1, c1) in &self.0 {
+            for (m2, c2) in &other.0 {
+                out = out.add(Poly(BTreeMap::from([(times(m1, m2), c1 * c2)])));
+            }
+        }
+        (out.0.len() <= MAX_TERMS).then_some(out)
+    }
+
+    /// `self^n`, `n` ≥ 1.
+    fn pow(&self, n: u32) -> Option<Poly> {
+        (1..n).try_fold(self.clone(), |p, _| p.mul(self))
+    }
+}
+
+/// The product of two monomials (powers of the same atom add up; a power 0 drops out).
+fn times(a: &Monomial, b: &Monomial) -> Monomial {
+    let mut powers: BTreeMap<Atom, i32> = a.iter().copied().collect();
+    for &(atom, e) in b {
+        *powers.entry(atom).or_default() += e;
+    }
+    powers.into_iter().filter(|(_, e)| *e != 0).collect()
+}
+
+/// The cheapest node of a class (whose children are cheaper than the class).
+fn best_node(egraph: &MathGraph, id: Id) -> &Math {
+    egraph[id]
+        .nodes
+        .iter()
+        .min_by(|a, b| node_cost(egraph, a).total_cmp(&node_cost(egraph, b)))
+        .expect("an e-class has a node")
+}
+
+/// The polynomials of classes' best terms (`None`: too big), remembered while one iteration's
+/// matches are applied.
+type Memo = HashMap<Id, Option<Poly>>;
+
+/// The polynomial of class `id`'s best term, if it is small enough; a class known to be a
+/// constant is read as that number.
+fn read(egraph: &MathGraph, id: Id, depth: usize, memo: &mut Memo) -> Option<Poly> {
+    let id = egraph.find(id);
+    if let Some(known) = memo.get(&id) {
+        return known.clone();
+    }
+    if let Some(c) = &egraph[id].data.constant {
+        return Some(Poly::constant(c.clone()));
+    }
+    if depth > MAX_DEPTH {
+        return Some(Poly::atom(id, 1, true));
+    }
+    let poly = match best_node(egraph, id) {
+        Math::Num(c) => Some(Poly::constant(c.0.clone())),
+        Math::Add([a, b]) => read(egraph, *a, depth + 1, memo).zip(read(egraph, *b, depth + 1, memo)).map(|(a, b)| a.add(b)),
+        Math::Mul(_) | Math::Pow(_) => read_product(egraph, id, depth, memo),
+        _ => Some(Poly::atom(id, 1, true)),
+    };
+    memo.insert(id, poly.clone());
+    poly
+}
+
+/// The polynomial of a product: its factors (whole powers of classes) are gathered first, so
+/// that a factor and its inverse cancel before anything is multiplied out (`(1 - s)*y/(1 - s)`
+/// is `y` when `1 - s` is never 0); the factors left are expanded and multiplied.
+fn read_product(egraph: &MathGraph, id: Id, depth: usize, memo: &mut Memo) -> Option<Poly> {
+    let mut powers: BTreeMap<Atom, i32> = BTreeMap::new();
+    let mut coefficient = BigRational::one();
+    let mut pending: Vec<(Id, i32)> = vec![(id, 1)];
+    while let Some((class, power)) = pending.pop() {
+        let class = egraph.find(class);
+        if let Some(c) = &egraph[class].data.constant {
+            coefficient *= Number::Exact(c.clone()).pow(&Number::int(power.into())).ok()?.as_exact()?.clone();
+            continue;
+        }
+        let whole = |b: &Id| egraph[*b].data.constant.as_ref().and_then(whole_power);
+        match best_node(egraph, class) {
+            Math::Num(c) => {
+                coefficient *= Number::Exact(c.0.clone()).pow(&Number::int(power.into())).ok()?.as_exact()?.clone();
+            }
+            Math::Mul([a, b]) => pending.extend([(*a, power), (*b, power)]),
+            Math::Pow([a, b]) if whole(b).is_some() => pending.push((*a, power.checked_mul(whole(b)?)?)),
+            _ => {
+                let inverse = power < 0 && !egraph[class].data.range.nonzero();
+                *powers.entry((class, inverse)).or_default() += power;
+            }
+        }
+    }
+    let mut poly = Poly::constant(coefficient);
+    for ((class, _), power) in powers {
+        let factor = match power {
+            0 => continue,
+            p if p > 0 && p.unsigned_abs() <= MAX_POWER => read(egraph, class, depth + 1, memo)?.pow(p.unsigned_abs())?,
+            p => Poly::atom(class, p, egraph[class].data.range.nonzero()),
+        };
+        poly = poly.mul(&factor)?;
+    }
+    Some(poly)
+}
+
+/// A power `n` with 1 ≤ |n| ≤ [`MAX_POWER`].
+fn whole_power(c: &BigRational) -> Option<i32> {
+    c.is_integer().then(|| c.to_integer().to_i32()).flatten().filter(|n| (1..=MAX_POWER).contains(&n.unsigned_abs()))
+}
+
+/// The terms a polynomial's atoms were read as, taken before anything is added (with
+/// explanations only: without, atoms are their classes).
+type AtomTerms = HashMap<Id, RecExpr<Math>>;
+
+fn atom_terms(egraph: &MathGraph, poly: &Poly) -> AtomTerms {
+    if !egraph.are_explanations_enabled() {
+        return AtomTerms::new();
+    }
+    poly.0.keys().flatten().map(|&((atom, _), _)| (atom, best_term(egraph, atom))).collect()
+}
+
+/// Adds the polynomial to the e-graph as `c1*m1 + c2*m2 + ...`, terms in a fixed order, each
+/// atom as the term it was read as (so that an explanation shows the atoms unchanged).
+fn write(egraph: &mut MathGraph, poly: &Poly, atoms: &AtomTerms) -> Id {
+    let num = |egraph: &mut MathGraph, c: &BigRational| egraph.add(Math::Num(Constant(c.clone())));
+    let mut terms = vec![];
+    for (monomial, c) in &poly.0 {
+        let mut factors = vec![];
+        for &((atom, _), e) in monomial {
+            let atom = atoms.get(&atom).map_or(atom, |term| egraph.add_expr_uncanonical(term));
+            factors.push(if e == 1 {
+                atom
+            } else {
+                let e = num(egraph, &BigRational::from_integer(e.into()));
+                egraph.add(Math::Pow([atom, e]))
+            });
+        }
+        let product = factors.into_iter().reduce(|a, b| egraph.add(Math::Mul([a, b])));
+        terms.push(match product {
+            None => num(egraph, c),
+            Some(p) if c.is_one() => p,
+            Some(p) => {
+                let c = num(egraph, c);
+                egraph.add(Math::Mul([c, p]))
+            }
+        });
+    }
+    match terms.into_iter().reduce(|a, b| egraph.add(Math::Add([a, b]))) {
+        Some(sum) => sum,
+        None => num(egraph, &BigRational::zero()),
+    }
+}
+
+/// The searcher and applier of [`COLLECT`]: every class holding a sum or a product.
+pub struct Collect;
+
+impl Collect {
+    /// The rewrite.
+    pub fn rewrite() -> Rewrite<Math, Facts> {
+        Rewrite::new(COLLECT, Collect, Collect).expect("a well-formed rule")
+    }
+}
+
+impl Searcher<Math, Facts> for Collect {
+    fn search_eclass_with_limit(
+        &self,
+        egraph: &MathGraph,
+        eclass: Id,
+        _limit: usize,
+    ) -> Option<SearchMatches<'_, Math>> {
+        let has = egraph[eclass].nodes.iter().any(|n| matches!(n, Math::Add(_) | Math::Mul(_)));
+        (has && egraph[eclass].data.constant.is_none())
+            .then(|| SearchMatches { eclass, substs: vec![Subst::default()], ast: None })
+    }
+
+    fn vars(&self) -> Vec<Var> {
+        vec![]
+    }
+}
+
+impl egg::Applier<Math, Facts> for Collect {
+    fn apply_matches(&self, egraph: &mut MathGraph, matches: &[SearchMatches<Math>], rule: Symbol) -> Vec<Id> {
+        // Everything is read before anything is added, so each union joins the very term read
+        // (with explanations: its best term, as it stood) with what it was read as.
+        let mut memo = Memo::new();
+        let explain = egraph.are_explanations_enabled();
+        let read: Vec<(Id, Option<RecExpr<Math>>, Poly, AtomTerms)> = matches
+            .iter()
+            .filter_map(|m| {
+                let poly = read(egraph, m.eclass, 0, &mut memo)?;
+                let source = explain.then(|| best_term(egraph, m.eclass));
+                let atoms = atom_terms(egraph, &poly);
+                Some((m.eclass, source, poly, atoms))
+            })
+            .collect();
+        let mut changed = vec![];
+        for (eclass, source, poly, atoms) in read {
+            let source = source.map_or(eclass, |term| egraph.add_expr_uncanonical(&term));
+            let id = write(egraph, &poly, &atoms);
+            if egraph.union_trusted(source, id, rule) {
+                changed.push(id);
+            }
+        }
+        changed
+    }
+
+    fn apply_one(&self, _: &mut MathGraph, _: Id, _: &Subst, _: Option<&PatternAst<Math>>, _: Symbol) -> Vec<Id> {
+        unreachable!("collecting like terms applies all matches at once")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::egraph::convert::to_term;
+    use crate::parse::parse_expr;
+
+    /// The polynomial `src` reads as, written back and printed.
+    fn collected(src: &str) -> String {
+        let mut egraph = MathGraph::new(Facts::default());
+        let id = egraph.add_expr(&to_term(&parse_expr(src).unwrap()));
+        egraph.rebuild();
+        let poly = read(&egraph, id, 0, &mut Memo::new()).expect("small");
+        let out = write(&mut egraph, &poly, &AtomTerms::new());
+        egraph.rebuild();
+        let term = best_term(&egraph, out);
+        crate::egraph::convert::from_term(&term).to_string()
+    }
+
+    #[test]
+    fn like_terms_cancel() {
+        assert_eq!(collected("-(y*(1 - s) + s*(y - 1))"), "-1*y + s");
+        assert_eq!(collected("x*x + 2*x*x - 3*x^2"), "0");
+        assert_eq!(collected("(a + b)^2 - a^2 - b^2"), "2*(a*b)");
+    }
+
+    #[test]
+    fn quotients_and_functions_are_atoms() {
+        assert_eq!(collected("x/x"), "x*x^-1");
+        // A sigmoid is never 0, so it cancels with its inverse; a sum of them is not expanded.
+        assert_eq!(collected("y*sigmoid(x)*(1 - sigmoid(x))/sigmoid(x)"), "y + -1*(y*sigmoid(x))");
+        assert_eq!(collected("x^2/x^3"), "x^2*x^-3");
+        assert_eq!(collected("exp(x)^2/exp(x)^3"), "exp(x)^-1");
+        assert_eq!(collected("sigmoid(x)*(1 - sigmoid(x))"), "sigmoid(x) + -1*sigmoid(x)^2");
+    }
+
+    #[test]
+    fn big_expansions_are_left_alone() {
+        let mut egraph = MathGraph::new(Facts::default());
+        let src = "(a + b + c + d + e)^4";
+        let id = egraph.add_expr(&to_term(&parse_expr(src).unwrap()));
+        egraph.rebuild();
+        assert!(read(&egraph, id, 0, &mut Memo::new()).is_none());
+    }
+}
