@@ -54,7 +54,10 @@ fn ms(d: Duration) -> f64 {
 /// The summary table: one row per derivation, then the median and maximum.
 fn print_table() {
     const RUNS: usize = 15;
-    println!("{:<34} {:>10} {:>10} {:>7} {:>7} {:>5}  limit", "derivation", "ms", "ms steps", "nodes", "classes", "iters");
+    println!(
+        "{:<34} {:>10} {:>10} {:>7} {:>7} {:>5}  limit",
+        "derivation", "ms", "ms steps", "nodes", "classes", "iters"
+    );
     let (mut plain, mut with_steps) = (vec![], vec![]);
     for entry in CATALOG {
         let (t, d) = median_time(entry, false, RUNS);

@@ -105,6 +105,28 @@ fn json_contract_keys() {
     assert_eq!(batch["steps"][0]["delta3"][0].as_array().unwrap().len(), 2);
 }
 
+/// The trace shows delta^L as the engine simplifies it: softmax with cross-entropy collapses to
+/// `yhat[k] - y[k]` only when every target sums to 1, and shows what is left over otherwise.
+#[test]
+fn the_output_delta_is_shown_simplified() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let example = root.join("examples/seed_ex3a_softmax_xent_sgd_bias_0.toml");
+    let shown = |v: &serde_json::Value| v["formulas"]["output_delta_shown"].as_str().unwrap().to_string();
+    assert_eq!(shown(&json_of(&example)), "yhat[k] - y[k]");
+    let text = std::fs::read_to_string(&example).unwrap().replace("y = [0, 1, 0]", "y = [0, 0.5, 0]");
+    let soft_targets = std::env::temp_dir().join(format!("deltaform-soft-targets-{}.toml", std::process::id()));
+    std::fs::write(&soft_targets, text).unwrap();
+    let v = json_of(&soft_targets);
+    std::fs::remove_file(&soft_targets).unwrap();
+    assert_eq!(shown(&v), "yhat[k]*sum(i, y[i]) - y[k]");
+    let sigmoid = shown(&json_of(&root.join("examples/seed_ex1_sigmoid.toml")));
+    let textbook = "(yhat[k] - y[k])*yhat[k]*(1 - yhat[k])";
+    assert!(
+        sigmoid.contains("yhat[k] - y[k]") && sigmoid.contains("1 - yhat[k]") && sigmoid.len() == textbook.len(),
+        "{sigmoid}"
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // The independent reference: plain f64 nested loops, reading the exercise file itself.
 

@@ -314,11 +314,7 @@ impl Analysis<Math> for Facts {
 /// A node of class `id` that folds to `c` from its children's constants (not a number itself).
 fn folded_node(egraph: &MathGraph, id: Id, c: &BigRational) -> Option<Math> {
     let constant = |child: Id| egraph[child].data.constant.clone();
-    egraph[id]
-        .nodes
-        .iter()
-        .find(|n| !n.is_leaf() && fold_constant(n, &constant).is_some_and(|v| &v.0 == c))
-        .cloned()
+    egraph[id].nodes.iter().find(|n| !n.is_leaf() && fold_constant(n, &constant).is_some_and(|v| &v.0 == c)).cloned()
 }
 
 /// The exact value of `node` when its children are constants and the value is rational.

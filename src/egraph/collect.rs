@@ -121,7 +121,9 @@ fn read(egraph: &MathGraph, id: Id, depth: usize, memo: &mut Memo) -> Option<Pol
     }
     let poly = match best_node(egraph, id) {
         Math::Num(c) => Some(Poly::constant(c.0.clone())),
-        Math::Add([a, b]) => read(egraph, *a, depth + 1, memo).zip(read(egraph, *b, depth + 1, memo)).map(|(a, b)| a.add(b)),
+        Math::Add([a, b]) => {
+            read(egraph, *a, depth + 1, memo).zip(read(egraph, *b, depth + 1, memo)).map(|(a, b)| a.add(b))
+        }
         Math::Mul(_) | Math::Pow(_) => read_product(egraph, id, depth, memo),
         _ => Some(Poly::atom(id, 1, true)),
     };
@@ -159,7 +161,9 @@ fn read_product(egraph: &MathGraph, id: Id, depth: usize, memo: &mut Memo) -> Op
     for ((class, _), power) in powers {
         let factor = match power {
             0 => continue,
-            p if p > 0 && p.unsigned_abs() <= MAX_POWER => read(egraph, class, depth + 1, memo)?.pow(p.unsigned_abs())?,
+            p if p > 0 && p.unsigned_abs() <= MAX_POWER => {
+                read(egraph, class, depth + 1, memo)?.pow(p.unsigned_abs())?
+            }
             p => Poly::atom(class, p, egraph[class].data.range.nonzero()),
         };
         poly = poly.mul(&factor)?;
@@ -233,8 +237,11 @@ impl Searcher<Math, Facts> for Collect {
         _limit: usize,
     ) -> Option<SearchMatches<'_, Math>> {
         let has = egraph[eclass].nodes.iter().any(|n| matches!(n, Math::Add(_) | Math::Mul(_)));
-        (has && egraph[eclass].data.constant.is_none())
-            .then(|| SearchMatches { eclass, substs: vec![Subst::default()], ast: None })
+        (has && egraph[eclass].data.constant.is_none()).then(|| SearchMatches {
+            eclass,
+            substs: vec![Subst::default()],
+            ast: None,
+        })
     }
 
     fn vars(&self) -> Vec<Var> {

@@ -59,7 +59,9 @@ impl LimitHit {
     /// The note printed with a result: what stopped, and what that means for the result.
     pub fn note(&self) -> String {
         match self {
-            LimitHit::Undefined => format!("note: simplification gave up: {self}; the result is the input, unsimplified"),
+            LimitHit::Undefined => {
+                format!("note: simplification gave up: {self}; the result is the input, unsimplified")
+            }
             _ => format!("note: simplification stopped at the {self}; the result is correct but may not be simplest"),
         }
     }
@@ -180,7 +182,15 @@ pub fn simplify(
         (runner.egraph.total_size(), runner.egraph.number_of_classes(), runner.iterations.len());
     if runner.egraph.analysis.contradiction {
         let limit_hit = Some(LimitHit::Undefined);
-        return Simplified { expr: e.clone(), steps: vec![], limit_hit, assumptions_used: vec![], nodes, classes, iterations };
+        return Simplified {
+            expr: e.clone(),
+            steps: vec![],
+            limit_hit,
+            assumptions_used: vec![],
+            nodes,
+            classes,
+            iterations,
+        };
     }
     let limit_hit = match runner.stop_reason {
         Some(StopReason::NodeLimit(n)) => Some(LimitHit::Nodes(n)),
@@ -191,7 +201,8 @@ pub fn simplify(
     let best = best_term(&runner.egraph, runner.roots[0]);
     let hints = binder_hints(e, defs);
     let expr = readable(&best, &hints);
-    let steps = if explain { derivation_steps(&start, &best, defs, assumptions, limits, &hints, &expr) } else { vec![] };
+    let steps =
+        if explain { derivation_steps(&start, &best, defs, assumptions, limits, &hints, &expr) } else { vec![] };
     let named = |i: usize| steps.iter().any(|s| s.rule == assumptions[i].rule_name());
     let needed = |i: usize| {
         let others: Vec<Assumption> =

@@ -220,11 +220,8 @@ pub fn rewrite(spec: &RuleSpec) -> Rewrite<Math, Facts> {
 /// Kronecker elimination, and either collecting like terms (`collect`: fast, in coarse steps) or
 /// the distributive law (fine steps, each one rule).
 pub fn rule_set(proofs: bool, collect: bool) -> Vec<Rewrite<Math, Facts>> {
-    let mut rules: Vec<_> = RULES
-        .iter()
-        .filter(|r| (proofs || !r.proof_only) && !(collect && r.name == DISTRIBUTE))
-        .map(rewrite)
-        .collect();
+    let mut rules: Vec<_> =
+        RULES.iter().filter(|r| (proofs || !r.proof_only) && !(collect && r.name == DISTRIBUTE)).map(rewrite).collect();
     rules.push(Kronecker::rewrite());
     if collect {
         rules.push(super::collect::Collect::rewrite());

@@ -1,13 +1,14 @@
 //! The symbolic part of an exercise: f'(x) and delta^L are derived by the engine from the
 //! activation, the output activation and the loss, so custom ones work like the built-in ones.
 //! Numbers are always evaluated from the raw derivatives; [`readable`] is the one place where a
-//! formula is made readable for the trace.
+//! formula is simplified for the trace.
 
 use super::error::ExerciseError;
 use super::file::{Exercise, OutputActivation};
 use crate::ast::{Expr, Node, Statement};
 use crate::defs::Definitions;
 use crate::diff::{differentiate, Wrt};
+use crate::egraph::{simplify, Assumption, Limits};
 use crate::names::{substitute, Fresh};
 use crate::number::Number;
 use std::cmp::Ordering;
@@ -146,11 +147,20 @@ pub fn derive(exercise: &Exercise) -> Result<Formulas, ExerciseError> {
     })
 }
 
-/// Makes a derived formula readable for the trace, given the definitions in force and the
-/// assumptions that hold. This is where the simplifier plugs in; for now the raw derivative is
-/// returned unchanged (it is always correct, and it is what the numbers are evaluated from).
-pub fn readable(raw: &Expr, _definitions: &Definitions, _assumptions: &[Statement]) -> Expr {
-    raw.clone()
+/// Makes a derived formula readable for the trace: the engine's simplification, with the
+/// definitions folded into their names and the assumptions that hold of every sample (so that
+/// softmax with cross-entropy shows `yhat[k] - y[k]`). The numbers are still evaluated from the
+/// raw derivative; a simplification is always equal to it, and when one stops at a bound it is
+/// still correct, only less simple.
+pub fn readable(raw: &Expr, definitions: &Definitions, assumptions: &[Statement]) -> Expr {
+    let assumptions: Vec<Assumption> = assumptions
+        .iter()
+        .filter_map(|a| match a {
+            Statement::Equation(lhs, rhs) => Some(Assumption { lhs: lhs.clone(), rhs: rhs.clone() }),
+            Statement::Expr(_) => None,
+        })
+        .collect();
+    simplify(raw, definitions, &assumptions, &Limits::default(), false).expr
 }
 
 /// `yhat = softmax(z)`, or `yhat[i] = g(z[i])` for an element-wise output activation `g(x)`.
