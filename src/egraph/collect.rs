@@ -120,7 +120,6 @@ fn read(egraph: &MathGraph, id: Id, depth: usize, memo: &mut Memo) -> Option<Pol
         return Some(Poly::atom(id, 1, true));
     }
     let poly = match best_node(egraph, id) {
-        Math::Num(c) => Some(Poly::constant(c.0.clone())),
         Math::Add([a, b]) => {
             read(egraph, *a, depth + 1, memo).zip(read(egraph, *b, depth + 1, memo)).map(|(a, b)| a.add(b))
         }
@@ -146,9 +145,6 @@ fn read_product(egraph: &MathGraph, id: Id, depth: usize, memo: &mut Memo) -> Op
         }
         let whole = |b: &Id| egraph[*b].data.constant.as_ref().and_then(whole_power);
         match best_node(egraph, class) {
-            Math::Num(c) => {
-                coefficient *= Number::Exact(c.0.clone()).pow(&Number::int(power.into())).ok()?.as_exact()?.clone();
-            }
             Math::Mul([a, b]) => pending.extend([(*a, power), (*b, power)]),
             Math::Pow([a, b]) if whole(b).is_some() => pending.push((*a, power.checked_mul(whole(b)?)?)),
             _ => {
