@@ -10,7 +10,7 @@
 //! result is defined wherever the input is.
 
 use super::analysis::{Facts, MathGraph};
-use super::cost::{best_term, node_cost};
+use super::cost::{best_term, cheapest_node};
 use super::lang::{Constant, Math};
 use crate::number::Number;
 use egg::{Id, PatternAst, RecExpr, Rewrite, SearchMatches, Searcher, Subst, Symbol, Var};
@@ -95,11 +95,7 @@ fn times(a: &Monomial, b: &Monomial) -> Monomial {
 
 /// The cheapest node of a class (whose children are cheaper than the class).
 fn best_node(egraph: &MathGraph, id: Id) -> &Math {
-    egraph[id]
-        .nodes
-        .iter()
-        .min_by(|a, b| node_cost(egraph, a).total_cmp(&node_cost(egraph, b)))
-        .expect("an e-class has a node")
+    cheapest_node(egraph, id, |_| true).expect("an e-class has a node")
 }
 
 /// The polynomials of classes' best terms (`None`: too big), remembered while one iteration's

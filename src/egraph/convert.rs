@@ -230,7 +230,8 @@ fn resugar(e: &Expr) -> Expr {
     }
 }
 
-fn flatten<'a>(e: &'a Expr, op: BinOp, out: &mut Vec<&'a Expr>) {
+/// The operands of a chain of `op` (`a + b + c` gives `a`, `b`, `c`), in order.
+pub(super) fn flatten<'a>(e: &'a Expr, op: BinOp, out: &mut Vec<&'a Expr>) {
     match &e.node {
         Node::Binary(o, a, b) if *o == op => {
             flatten(a, op, out);

@@ -33,6 +33,11 @@ pub fn node_cost(egraph: &MathGraph, enode: &Math) -> f64 {
     }
 }
 
+/// The cheapest node of class `id` among those `allowed`.
+pub fn cheapest_node(egraph: &MathGraph, id: Id, allowed: impl Fn(&Math) -> bool) -> Option<&Math> {
+    egraph[id].nodes.iter().filter(|n| allowed(n)).min_by(|a, b| node_cost(egraph, a).total_cmp(&node_cost(egraph, b)))
+}
+
 /// The cheapest term of class `id`.
 pub fn best_term(egraph: &MathGraph, id: Id) -> RecExpr<Math> {
     let mut term = RecExpr::default();
@@ -53,11 +58,7 @@ fn build(
         return at;
     }
     on_path.insert(id);
-    let node = egraph[id]
-        .nodes
-        .iter()
-        .filter(|n| n.children().iter().all(|c| !on_path.contains(&egraph.find(*c))))
-        .min_by(|a, b| node_cost(egraph, a).total_cmp(&node_cost(egraph, b)))
+    let node = cheapest_node(egraph, id, |n| n.children().iter().all(|c| !on_path.contains(&egraph.find(*c))))
         .expect("every class has a node whose children are cheaper than the class")
         .clone();
     let node = node.map_children(|c| build(egraph, egraph.find(c), term, done, on_path));

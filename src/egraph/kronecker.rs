@@ -9,7 +9,7 @@
 //! under the sum, which they must then tell the range of.
 
 use super::analysis::{Facts, MathGraph};
-use super::convert::{from_term, term_keeping_names, to_term};
+use super::convert::{flatten, from_term, term_keeping_names, to_term};
 use super::cost::best_term;
 use super::lang::Math;
 use super::rules::KRONECKER;
@@ -158,16 +158,6 @@ fn split_delta(term: &Expr, index: &str) -> Option<(Expr, Expr)> {
 fn replace_index(e: &Expr, index: &str, k: &Expr) -> Expr {
     let mut fresh = Fresh::avoiding([k, e]);
     substitute(e, &HashMap::from([(index.to_string(), k.clone())]), &mut fresh)
-}
-
-fn flatten<'a>(e: &'a Expr, op: BinOp, out: &mut Vec<&'a Expr>) {
-    match &e.node {
-        Node::Binary(o, a, b) if *o == op => {
-            flatten(a, op, out);
-            flatten(b, op, out);
-        }
-        _ => out.push(e),
-    }
 }
 
 /// Whether `e` indexes a vector by `index` itself, outside any sum rebinding it (so a sum over
