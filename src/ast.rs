@@ -38,8 +38,10 @@ pub enum Node {
     Binary(BinOp, Box<Expr>, Box<Expr>),
     /// A call of a built-in function.
     Call(Func, Vec<Expr>),
-    /// `sum(i, body)`: `body` summed over every value of the bound index `i`.
-    Sum(String, Box<Expr>),
+    /// `sum(i, body)`: `body` summed over every value of the bound index `i`. With a range,
+    /// `sum(i = 1..n, body)`, `i` runs over 1..n (the range sees no `i`); without one, over the
+    /// components of the vectors `body` indexes by `i` itself (`z[i]`).
+    Sum(String, Option<Box<Expr>>, Box<Expr>),
 }
 
 /// Binary operators.
@@ -113,11 +115,15 @@ pub enum Func {
     Logsumexp,
     /// `delta(i, j)`: Kronecker delta, 1 when i = j, else 0
     Delta,
+    /// `len(v)`: the number of components of a vector (of rows of a matrix)
+    Len,
+    /// `cols(W)`: the number of columns of a matrix
+    Cols,
 }
 
 impl Func {
     /// Every function, in a stable order.
-    pub const ALL: [Func; 20] = [
+    pub const ALL: [Func; 22] = [
         Func::Exp,
         Func::Log,
         Func::Sqrt,
@@ -138,6 +144,8 @@ impl Func {
         Func::Softmax,
         Func::Logsumexp,
         Func::Delta,
+        Func::Len,
+        Func::Cols,
     ];
 
     /// The canonical name printed for the function.
@@ -163,6 +171,8 @@ impl Func {
             Func::Softmax => "softmax",
             Func::Logsumexp => "logsumexp",
             Func::Delta => "delta",
+            Func::Len => "len",
+            Func::Cols => "cols",
         }
     }
 
@@ -184,9 +194,15 @@ impl Func {
         }
     }
 
-    /// Whether the function takes a whole vector (`softmax(z)`, `logsumexp(z)`).
+    /// Whether the function takes a whole vector or matrix (`softmax(z)`, `logsumexp(z)`, `len(z)`).
     pub fn takes_vector(self) -> bool {
-        matches!(self, Func::Softmax | Func::Logsumexp)
+        matches!(self, Func::Softmax | Func::Logsumexp | Func::Len | Func::Cols)
+    }
+
+    /// Whether the function tells a size (`len(z)`, `cols(W)`): a whole number that no value of
+    /// the components changes.
+    pub fn is_size(self) -> bool {
+        matches!(self, Func::Len | Func::Cols)
     }
 }
 
@@ -244,7 +260,12 @@ impl Expr {
 
     /// `sum(index, body)`
     pub fn sum(index: &str, body: Expr) -> Expr {
-        Expr::new(Node::Sum(index.to_string(), Box::new(body)))
+        Expr::new(Node::Sum(index.to_string(), None, Box::new(body)))
+    }
+
+    /// `sum(index = 1..count, body)`, or `sum(index, body)` without a count.
+    pub fn sum_over(index: &str, count: Option<Expr>, body: Expr) -> Expr {
+        Expr::new(Node::Sum(index.to_string(), count.map(Box::new), Box::new(body)))
     }
 
     /// The exact value of a number literal, if this is one.
@@ -260,7 +281,8 @@ impl Expr {
         match &self.node {
             Node::Num(_) | Node::Pi | Node::Var(_) => vec![],
             Node::Index(base, idx) => std::iter::once(&**base).chain(idx.iter()).collect(),
-            Node::Neg(e) | Node::Sum(_, e) => vec![e],
+            Node::Neg(e) => vec![e],
+            Node::Sum(_, count, body) => count.iter().map(|c| &**c).chain(std::iter::once(&**body)).collect(),
             Node::Binary(_, a, b) => vec![a, b],
             Node::Call(_, args) => args.iter().collect(),
         }
@@ -278,6 +300,22 @@ impl Expr {
         deepest
     }
 
+    /// The first component `v[..., index, ...]` indexed by the bare name `index` (outside any
+    /// sum rebinding it), with the axis `index` stands on: what a sum over `index` without a
+    /// written range runs over.
+    pub fn indexed_by(&self, index: &str) -> Option<(&Expr, usize)> {
+        match &self.node {
+            Node::Index(base, idx) => {
+                if let Some(axis) = idx.iter().position(|i| matches!(&i.node, Node::Var(v) if v == index)) {
+                    return Some((base, axis));
+                }
+            }
+            Node::Sum(i, count, _) if i == index => return count.as_deref().and_then(|c| c.indexed_by(index)),
+            _ => {}
+        }
+        self.children().into_iter().find_map(|c| c.indexed_by(index))
+    }
+
     /// Every name that occurs free (not bound by an enclosing `sum`).
     pub fn free_names(&self) -> std::collections::BTreeSet<String> {
         let mut out = std::collections::BTreeSet::new();
@@ -290,7 +328,10 @@ impl Expr {
             Node::Var(name) if !bound.contains(name) => {
                 out.insert(name.clone());
             }
-            Node::Sum(i, body) => {
+            Node::Sum(i, count, body) => {
+                if let Some(count) = count {
+                    count.collect_free(bound, out);
+                }
                 bound.push(i.clone());
                 body.collect_free(bound, out);
                 bound.pop();
@@ -313,9 +354,10 @@ impl Expr {
                 None => self.node.clone(),
             },
             Node::Num(_) | Node::Pi => self.node.clone(),
-            Node::Sum(i, body) => {
+            Node::Sum(i, count, body) => {
                 let inner = |name: &str| if name == i { None } else { f(name) };
-                Node::Sum(i.clone(), Box::new(body.map_free_var(&inner)))
+                let count = count.as_ref().map(|c| Box::new(c.map_free_var(f)));
+                Node::Sum(i.clone(), count, Box::new(body.map_free_var(&inner)))
             }
             Node::Index(base, idx) => {
                 Node::Index(Box::new(base.map_free_var(f)), idx.iter().map(|e| e.map_free_var(f)).collect())

@@ -166,7 +166,10 @@ impl Definitions {
             Node::Call(f, args) => {
                 Node::Call(*f, args.iter().map(|a| self.expand(a, fresh)).collect::<Result<_, _>>()?)
             }
-            Node::Sum(i, body) => Node::Sum(i.clone(), Box::new(self.expand(body, fresh)?)),
+            Node::Sum(i, count, body) => {
+                let count = count.as_ref().map(|c| self.expand(c, fresh).map(Box::new)).transpose()?;
+                Node::Sum(i.clone(), count, Box::new(self.expand(body, fresh)?))
+            }
         };
         Ok(Expr::spanned(expanded, e.span.clone()))
     }

@@ -5,7 +5,7 @@
 use crate::ast::{Expr, Statement};
 use crate::defs::Definitions;
 use crate::diagnostic::Diagnostic;
-use crate::diff::{differentiate, Wrt};
+use crate::diff::{differentiate_with_conditions, Condition, Wrt};
 use crate::egraph::{simplify, Assumption, Limits, Simplified};
 use crate::eval::eval;
 use crate::parse::parse_statement;
@@ -50,6 +50,8 @@ pub struct Derivation {
     pub assumptions: Vec<Assumption>,
     /// The derivative straight from the chain rule.
     pub raw: Expr,
+    /// Where the derivative holds (it has a value only there): `x > 0` for `x^y` by `y`.
+    pub conditions: Vec<Condition>,
     /// The simplification of `raw`.
     pub simplified: Simplified,
     /// The numeric check of the result.
@@ -60,6 +62,16 @@ impl Derivation {
     /// The simplified derivative.
     pub fn result(&self) -> &Expr {
         &self.simplified.expr
+    }
+
+    /// The note saying where the derivative holds, if it does not hold everywhere the
+    /// expression has a value.
+    pub fn conditions_note(&self) -> Option<String> {
+        if self.conditions.is_empty() {
+            return None;
+        }
+        let list: Vec<String> = self.conditions.iter().map(|c| c.to_string()).collect();
+        Some(format!("note: the derivative holds where {}", list.join(" and ")))
     }
 }
 
@@ -111,10 +123,10 @@ pub fn derive_parsed(
     limits: &Limits,
     steps: bool,
 ) -> Result<Derivation, crate::diff::DiffError> {
-    let raw = differentiate(&expr, &wrt, &definitions)?;
+    let (raw, conditions) = differentiate_with_conditions(&expr, &wrt, &definitions)?;
     let simplified = simplify(&raw, &definitions, &assumptions, limits, steps);
     let check = check(&expr, &wrt, &definitions, &assumptions, &simplified.expr);
-    Ok(Derivation { expr, wrt, definitions, assumptions, raw, simplified, check })
+    Ok(Derivation { expr, wrt, definitions, assumptions, raw, conditions, simplified, check })
 }
 
 /// How many random points the numeric check tries.
@@ -169,6 +181,9 @@ impl fmt::Display for Derivation {
             if !self.simplified.assumptions_used.contains(&n) {
                 writeln!(f, "note: the assumption {a} was not needed")?;
             }
+        }
+        if let Some(note) = self.conditions_note() {
+            writeln!(f, "{note}")?;
         }
         write!(f, "{}", self.simplified.expr)
     }

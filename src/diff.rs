@@ -8,9 +8,10 @@
 use crate::ast::{BinOp, Expr, Func, Node, Span};
 use crate::defs::Definitions;
 use crate::diagnostic::Problem;
+use crate::egraph::{constant_value, Limits};
 use crate::names::Fresh;
 use crate::parse::parse_expr;
-use num_traits::{One, Zero};
+use num_traits::{One, Signed, Zero};
 use std::fmt;
 
 /// What to differentiate with respect to: a scalar `x` or a component `z[k]`, `W[p, q]` whose
@@ -101,8 +102,33 @@ impl Problem for DiffError {
     }
 }
 
+/// A condition on the inputs under which a derivative holds.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Condition {
+    /// The expression is > 0 (the base of a power with a varying exponent, through `log`).
+    Positive(Expr),
+}
+
+impl fmt::Display for Condition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Condition::Positive(e) => write!(f, "{e} > 0"),
+        }
+    }
+}
+
 /// The derivative of `e` with respect to `wrt`, seeing through `defs`.
 pub fn differentiate(e: &Expr, wrt: &Wrt, defs: &Definitions) -> Result<Expr, DiffError> {
+    differentiate_with_conditions(e, wrt, defs).map(|(d, _)| d)
+}
+
+/// The derivative of `e` with respect to `wrt`, and the conditions under which it holds (each
+/// once, in the order met).
+pub fn differentiate_with_conditions(
+    e: &Expr,
+    wrt: &Wrt,
+    defs: &Definitions,
+) -> Result<(Expr, Vec<Condition>), DiffError> {
     let mut fresh = Fresh::avoiding(std::iter::once(e).chain(defs.iter().map(|d| &d.body)));
     for d in defs.iter() {
         fresh.reserve(&d.name);
@@ -124,13 +150,22 @@ pub fn differentiate(e: &Expr, wrt: &Wrt, defs: &Definitions) -> Result<Expr, Di
             e.span.clone(),
         ));
     }
-    Differentiator { wrt, defs, fresh }.diff(e)
+    let mut differentiator = Differentiator { wrt, defs, fresh, conditions: vec![] };
+    let d = differentiator.diff(e)?;
+    let mut conditions: Vec<Condition> = vec![];
+    for c in differentiator.conditions {
+        if !conditions.contains(&c) {
+            conditions.push(c);
+        }
+    }
+    Ok((d, conditions))
 }
 
 struct Differentiator<'a> {
     wrt: &'a Wrt,
     defs: &'a Definitions,
     fresh: Fresh,
+    conditions: Vec<Condition>,
 }
 
 impl Differentiator<'_> {
@@ -149,7 +184,7 @@ impl Differentiator<'_> {
             Node::Neg(a) => Ok(neg(self.diff(a)?)),
             Node::Binary(op, a, b) => self.diff_binary(*op, a, b),
             Node::Call(f, args) => self.diff_call(e, *f, args),
-            Node::Sum(i, body) => {
+            Node::Sum(i, count, body) => {
                 let mut body = (**body).clone();
                 let mut index = i.clone();
                 if self.wrt.indices().contains(i) {
@@ -157,7 +192,13 @@ impl Differentiator<'_> {
                     body = body.rename_free(i, &index);
                 }
                 let d = self.diff(&body)?;
-                Ok(sum(&index, d))
+                // A derivative that no longer indexes what the sum ran over keeps the range
+                // written out: d/dx sum(i, z[i] + x) is sum(i = 1..len(z), 1) = len(z).
+                let count = count.as_deref().cloned().or_else(|| match d.indexed_by(&index) {
+                    Some(_) => None,
+                    None => body.indexed_by(&index).map(|(base, axis)| size_of(base, axis)),
+                });
+                Ok(sum(&index, count, d))
             }
         }
     }
@@ -241,21 +282,45 @@ impl Differentiator<'_> {
                 };
                 mul(mul(b, lowered), da)
             }
-            BinOp::Pow if is_zero(&da) => {
-                // c^b: c^b*log(c)*b'
-                mul(mul(pow(a.clone(), b), Expr::call(Func::Log, vec![a])), db)
+            BinOp::Pow => return self.diff_varying_power(a, b, da, db),
+        })
+    }
+
+    /// `a^b` with a varying exponent `b`: through `log(a)`, which has a value only where
+    /// `a > 0`. A base the rules prove constant is decided first: `c^b*log(c)*b'` for `c > 0`;
+    /// `0^b` is 0 where it has a value (b > 0); a negative base has no real derivative.
+    fn diff_varying_power(&mut self, a: Expr, b: Expr, da: Expr, db: Expr) -> Result<Expr, DiffError> {
+        let log_a = Expr::call(Func::Log, vec![a.clone()]);
+        let whole = pow(a.clone(), b.clone());
+        match constant_value(&a, self.defs, &Limits::default()).map(|c| c.signum()) {
+            Some(sign) if sign.is_zero() => {
+                self.conditions.push(Condition::Positive(b.clone()));
+                return Ok(zero());
             }
-            BinOp::Pow => {
-                // a^b*(b'*log(a) + b*a'/a)
-                let whole = pow(a.clone(), b.clone());
-                mul(whole, add(mul(db, Expr::call(Func::Log, vec![a.clone()])), div(mul(b, da), a)))
+            Some(sign) if sign.is_negative() => {
+                return Err(DiffError::new(
+                    &format!("`{a}` is a negative constant: `{whole}` has no real derivative in its exponent"),
+                    a.span.clone(),
+                ))
             }
+            Some(_) => return Ok(mul(mul(whole, log_a), db)),
+            None => self.conditions.push(Condition::Positive(a.clone())),
+        }
+        Ok(if is_zero(&da) {
+            // a^b*log(a)*b'
+            mul(mul(whole, log_a), db)
+        } else {
+            // a^b*(b'*log(a) + b*a'/a)
+            mul(whole, add(mul(db, log_a), div(mul(b, da), a)))
         })
     }
 
     fn diff_call(&mut self, e: &Expr, f: Func, args: &[Expr]) -> Result<Expr, DiffError> {
         let call = |f: Func, x: &Expr| Expr::call(f, vec![x.clone()]);
         if let [x] = args {
+            if f.is_size() {
+                return Ok(zero());
+            }
             if f.takes_vector() {
                 // logsumexp(v): sum(j, softmax(v)[j]*d v[j]); softmax(v) alone is not scalar.
                 if f == Func::Softmax {
@@ -285,7 +350,7 @@ impl Differentiator<'_> {
                 Func::Sigmoid => mul(call(Func::Sigmoid, x), sub(one(), call(Func::Sigmoid, x))),
                 Func::Relu => call(Func::Step, x),
                 Func::Softplus => call(Func::Sigmoid, x),
-                Func::Max | Func::Min | Func::Delta | Func::Softmax | Func::Logsumexp => {
+                Func::Max | Func::Min | Func::Delta | Func::Softmax | Func::Logsumexp | Func::Len | Func::Cols => {
                     unreachable!("two-argument and vector functions are handled elsewhere")
                 }
             };
@@ -357,15 +422,23 @@ fn neg(a: Expr) -> Expr {
     }
 }
 
-/// `sum(i, body)`, with a leading constant factor of `body` moved out: `sum(i, 2*x[i]) = 2*sum(i, x[i])`.
-fn sum(index: &str, body: Expr) -> Expr {
+/// `sum(i, body)` (over 1..`count` when given), with a leading constant factor of `body` moved
+/// out: `sum(i, 2*x[i]) = 2*sum(i, x[i])`; a body without `i` over 1..n is `n*body`.
+fn sum(index: &str, count: Option<Expr>, body: Expr) -> Expr {
     if is_zero(&body) {
         return zero();
     }
-    match body.node {
-        Node::Binary(BinOp::Mul, c, rest) if c.as_num().is_some() => mul(*c, sum(index, *rest)),
-        node => Expr::sum(index, Expr::new(node)),
+    match (body.node, count) {
+        (Node::Binary(BinOp::Mul, c, rest), count) if c.as_num().is_some() => mul(*c, sum(index, count, *rest)),
+        (node, Some(n)) if !Expr::new(node.clone()).free_names().contains(index) => mul(n, Expr::new(node)),
+        (node, count) => Expr::sum_over(index, count, Expr::new(node)),
     }
+}
+
+/// The size of axis `axis` (0: rows or components, 1: columns) of `base`: `len(z)`, `cols(W)`.
+fn size_of(base: &Expr, axis: usize) -> Expr {
+    let func = if axis == 0 { Func::Len } else { Func::Cols };
+    Expr::call(func, vec![base.clone()])
 }
 
 /// `a*b`, folding 0 and 1 and gathering constant factors at the front: `2*(3*x) = 6*x`.
@@ -439,7 +512,9 @@ mod tests {
     #[test]
     fn index_calculus() {
         assert_eq!(d("sum(i, z[i]^2)", "z[k]", &[]), "2*sum(i, z[i]*delta(i, k))");
-        assert_eq!(d("sum(k, z[k])", "z[k]", &[]), "sum(j, delta(j, k))");
+        assert_eq!(d("sum(k, z[k])", "z[k]", &[]), "sum(j = 1..len(z), delta(j, k))");
+        assert_eq!(d("sum(i, z[i] + x)", "x", &[]), "len(z)");
+        assert_eq!(d("sum(i, W[1, i]*x)", "W[p, q]", &[]), "sum(i = 1..cols(W), delta(1, p)*delta(i, q)*x)");
         assert_eq!(d("softmax(z)[i]", "z[k]", &[]), "softmax(z)[i]*(delta(i, k) - sum(j, softmax(z)[j]*delta(j, k)))");
         assert_eq!(d("logsumexp(z)", "z[k]", &[]), "sum(j, softmax(z)[j]*delta(j, k))");
     }

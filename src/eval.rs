@@ -7,6 +7,7 @@ use crate::ast::{BinOp, Expr, Func, Node, Span};
 use crate::diagnostic::Problem;
 use crate::number::{NumError, Number};
 use crate::value::{Env, Value};
+use num_traits::{Signed, ToPrimitive};
 use std::borrow::Cow;
 use std::cmp::Ordering;
 
@@ -182,7 +183,7 @@ pub fn apply_unary(func: Func, x: &Number) -> Result<Number, NumError> {
             let tail = one.try_add(&(-x.clone().abs()).exp()?)?.log()?;
             apply_unary(Func::Relu, &x)?.try_add(&tail)
         }
-        Func::Max | Func::Min | Func::Softmax | Func::Logsumexp | Func::Delta => {
+        Func::Max | Func::Min | Func::Softmax | Func::Logsumexp | Func::Delta | Func::Len | Func::Cols => {
             Err(NumError::Domain(format!("{} does not take one number", func.name())))
         }
     }
@@ -234,8 +235,11 @@ impl Evaluator<'_> {
                 })
             }
             Node::Call(func, args) => self.eval_call(e, *func, args),
-            Node::Sum(index, body) => {
-                let n = self.sum_range(index, body, &e.span)?;
+            Node::Sum(index, count, body) => {
+                let n = match count {
+                    Some(count) => self.count(count)?,
+                    None => self.sum_range(index, body, &e.span)?,
+                };
                 let mut total = Value::Scalar(Number::int(0));
                 for k in 1..=n {
                     self.indices.push((index.clone(), k));
@@ -305,6 +309,20 @@ impl Evaluator<'_> {
                     Ok(Value::Scalar(num(max.try_add(&num(total.log())?))?))
                 }
             }
+            (Func::Len, [Value::Vector(v)]) => Ok(Value::Scalar(Number::int(v.len() as i64))),
+            (Func::Len, [Value::Matrix(rows)]) => Ok(Value::Scalar(Number::int(rows.len() as i64))),
+            (Func::Cols, [Value::Matrix(rows)]) => {
+                Ok(Value::Scalar(Number::int(rows.first().map_or(0, Vec::len) as i64)))
+            }
+            (Func::Len | Func::Cols, [other]) => Err(EvalError::Shape {
+                message: format!(
+                    "{} takes a {}, found a {}",
+                    func.name(),
+                    if func == Func::Len { "vector or matrix" } else { "matrix" },
+                    rank_name(other.rank())
+                ),
+                span: e.span.clone(),
+            }),
             (Func::Softmax | Func::Logsumexp, [other]) => Err(EvalError::Shape {
                 message: format!("{} takes a non-empty vector, found a {}", func.name(), rank_name(other.rank())),
                 span: e.span.clone(),
@@ -321,6 +339,16 @@ impl Evaluator<'_> {
                 Err(EvalError::Shape { message: format!("wrong arguments for {}", func.name()), span: e.span.clone() })
             }
         }
+    }
+
+    /// The value of a sum's explicit range `n` (in `sum(i = 1..n, body)`): a whole number.
+    fn count(&mut self, count: &Expr) -> Result<usize, EvalError> {
+        let value = self.eval(count)?;
+        let n = value.as_scalar().and_then(|n| n.as_exact()).filter(|n| n.is_integer() && !n.is_negative());
+        n.and_then(|n| n.to_integer().to_usize()).ok_or_else(|| EvalError::SumRange {
+            message: format!("a sum's range must be a whole number, found {value}"),
+            span: count.span.clone(),
+        })
     }
 
     /// How far the index of a sum runs: the length of every axis it indexes in the body,
@@ -345,7 +373,7 @@ impl Evaluator<'_> {
 
     fn collect_ranges(&mut self, index: &str, e: &Expr, out: &mut Vec<(usize, String)>) -> Result<(), EvalError> {
         match &e.node {
-            Node::Sum(inner, _) if inner == index => return Ok(()),
+            Node::Sum(inner, _, _) if inner == index => return Ok(()),
             Node::Index(base, indices) => {
                 for (axis, idx) in indices.iter().enumerate() {
                     if matches!(&idx.node, Node::Var(v) if v == index) {
@@ -459,6 +487,10 @@ mod tests {
         assert_eq!(show("sum(i, z[i]^2)", &e), "14");
         assert_eq!(show("z[k]", &e), "2");
         assert_eq!(show("sum(i, softmax(z)[i])", &e), "1");
+        assert_eq!(show("sum(i = 1..len(z), 2)", &e), "6");
+        assert_eq!(show("sum(i = 1..2, z[i])", &e), "3");
+        assert_eq!(show("sum(i = 1..0, z[i])", &e), "0");
+        assert_eq!(show("sum(i = 1..len(z), delta(i, 7))", &e), "0");
         assert_eq!(show("softmax(z)[1] - exp(1)/(exp(1) + exp(2) + exp(3))", &e), "0");
         let same = env(&[("z", vector(&[5, 5, 5]))]);
         assert_eq!(show("softmax(z)[2]", &same), "1/3");
@@ -483,6 +515,8 @@ mod tests {
             ("z[1/2]", "bad_index"),
             ("z[1, 1]", "shape"),
             ("sum(i, 1)", "sum_range"),
+            ("sum(i = 1..1/2, 1)", "sum_range"),
+            ("len(1)", "shape"),
             ("exp(1000)", "overflow"),
         ];
         for (src, kind) in table {

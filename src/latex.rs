@@ -106,9 +106,13 @@ fn render(e: &Expr) -> Piece {
             Piece::new(format!("{}^{{{}}}", place(a, Slot::Base).text, to_latex(b)), Prec::Power)
         }
         Node::Call(func, args) => Piece::new(call(*func, args), Prec::Atom),
-        Node::Sum(index, body) => {
+        Node::Sum(index, count, body) => {
             let body = place(body, Slot::Term).text;
-            let text = format!("\\sum_{{{}}} {body}", name_text(index, false));
+            let index = name_text(index, false);
+            let text = match count {
+                Some(n) => format!("\\sum_{{{index}=1}}^{{{}}} {body}", to_latex(n)),
+                None => format!("\\sum_{{{index}}} {body}"),
+            };
             Piece { text, prec: Prec::Power, open: true }
         }
     }
@@ -153,7 +157,14 @@ fn call(func: Func, args: &[Expr]) -> String {
         | Func::Tanh
         | Func::Max
         | Func::Min => format!("\\{}", func.name()),
-        Func::Relu | Func::Step | Func::Softplus | Func::Sign | Func::Softmax | Func::Logsumexp => {
+        Func::Relu
+        | Func::Step
+        | Func::Softplus
+        | Func::Sign
+        | Func::Softmax
+        | Func::Logsumexp
+        | Func::Len
+        | Func::Cols => {
             format!("\\operatorname{{{}}}", func.name())
         }
     };
@@ -284,6 +295,7 @@ mod tests {
         ("sum(i, x[i]) + b", "\\sum_{i} x_{i} + b"),
         ("sum(i, x[i])^2", "\\left(\\sum_{i} x_{i}\\right)^{2}"),
         ("sum(i, sum(j, W[i, j]))", "\\sum_{i} \\sum_{j} W_{ij}"),
+        ("sum(i = 1..len(z), delta(i, 7))", "\\sum_{i=1}^{\\operatorname{len}\\left(z\\right)} \\delta_{i7}"),
         // Indices.
         ("z[k]", "z_{k}"),
         ("W[i, j]", "W_{ij}"),

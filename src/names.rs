@@ -31,7 +31,7 @@ impl Fresh {
     pub fn reserve_all(&mut self, e: &Expr) {
         match &e.node {
             Node::Var(n) => self.reserve(n),
-            Node::Sum(i, _) => self.reserve(i),
+            Node::Sum(i, ..) => self.reserve(i),
             _ => {}
         }
         for child in e.children() {
@@ -62,16 +62,17 @@ pub fn substitute(e: &Expr, map: &HashMap<String, Expr>, fresh: &mut Fresh) -> E
             None => return e.clone(),
         },
         Node::Num(_) | Node::Pi => return e.clone(),
-        Node::Sum(i, body) => {
+        Node::Sum(i, count, body) => {
+            let count = count.as_ref().map(|c| Box::new(substitute(c, map, fresh)));
             let mut inner = map.clone();
             inner.remove(i);
             let captures = inner.values().any(|r| r.free_names().contains(i));
             if captures {
                 let renamed = fresh.index(i);
                 let body = body.rename_free(i, &renamed);
-                Node::Sum(renamed, Box::new(substitute(&body, &inner, fresh)))
+                Node::Sum(renamed, count, Box::new(substitute(&body, &inner, fresh)))
             } else {
-                Node::Sum(i.clone(), Box::new(substitute(body, &inner, fresh)))
+                Node::Sum(i.clone(), count, Box::new(substitute(body, &inner, fresh)))
             }
         }
         Node::Index(base, idx) => {

@@ -550,7 +550,7 @@ fn number(input: In) -> PResult<Expr> {
 /// A name, a call or a sum: they all start with a word.
 ///
 /// call = func_name , "(" , expr , { "," , expr } , ")" ;
-/// sum  = "sum" , "(" , name , "," , expr , ")" ;
+/// sum  = "sum" , "(" , name , [ range ] , "," , expr , ")" ;
 fn word(input: In) -> PResult<Expr> {
     let start = input;
     let (input, name) = name(input)?;
@@ -568,10 +568,12 @@ fn word(input: In) -> PResult<Expr> {
         let binder_start = rest;
         let (rest, index) =
             self::name(rest).map_err(|_| nom::Err::Failure(Failure::expected(&binder_start, "an index name")))?;
+        let (rest, count) = sum_range(rest)?;
         let (rest, _) = punct(',', "`,`")(rest).map_err(commit)?;
         let (rest, body) = cut_expr(rest)?;
         let (rest, _) = punct(')', "`)`")(rest).map_err(commit)?;
-        return Ok((rest, Expr::spanned(Node::Sum(index, Box::new(body)), span_of(&start, &rest))));
+        let node = Node::Sum(index, count.map(Box::new), Box::new(body));
+        return Ok((rest, Expr::spanned(node, span_of(&start, &rest))));
     }
     let Some(func) = Func::from_name(&name) else {
         return Err(Failure::definite(ParseError::UnknownFunction { name, span: name_span }));
@@ -588,6 +590,19 @@ fn word(input: In) -> PResult<Expr> {
         }));
     }
     Ok((rest, Expr::spanned(Node::Call(func, args), span)))
+}
+
+/// The optional range of a sum after its index: `= 1..n` gives `n`.
+///
+/// range = "=" , "1" , ".." , expr ;
+fn sum_range(input: In) -> PResult<Option<Expr>> {
+    let Ok((rest, _)) = punct('=', "`=`")(input) else { return Ok((input, None)) };
+    let (after_ws, _) = ws(rest)?;
+    let (rest, _) = tag::<_, _, Failure>("1..").parse(after_ws).map_err(|_| {
+        nom::Err::Failure(Failure::expected(&after_ws, "`1..` (a sum's range runs from 1: `sum(i = 1..n, body)`)"))
+    })?;
+    let (rest, count) = cut_expr(rest)?;
+    Ok((rest, Some(count)))
 }
 
 /// name = letter , { letter | digit | "_" } ;  Greek letters and `ŷ` are read as their ASCII names.

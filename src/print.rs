@@ -90,9 +90,13 @@ fn write_expr(e: &Expr, min: Prec, out: &mut String) {
             write_list(args, out);
             out.push(')');
         }
-        Node::Sum(index, body) => {
+        Node::Sum(index, count, body) => {
             out.push_str("sum(");
             out.push_str(index);
+            if let Some(count) = count {
+                out.push_str(" = 1..");
+                write_expr(count, Prec::Sum, out);
+            }
             out.push_str(", ");
             write_expr(body, Prec::Sum, out);
             out.push(')');

@@ -141,7 +141,7 @@ fn definition_value(d: &crate::defs::Definition, env: &Env, n: usize) -> Option<
 
 /// Makes `sum(i, v[i]) = c` true by rescaling the vector `v`; `None` for other assumptions.
 fn enforce(a: &Assumption, env: &mut Env) -> Option<()> {
-    let Node::Sum(i, body) = &a.lhs.node else { return None };
+    let Node::Sum(i, None, body) = &a.lhs.node else { return None };
     let Node::Index(base, idx) = &body.node else { return None };
     let (Node::Var(v), [index]) = (&base.node, idx.as_slice()) else { return None };
     if index.node != Node::Var(i.clone()) {
@@ -178,15 +178,19 @@ fn collect_roles(e: &Expr, bound: &mut Vec<String>, roles: &mut BTreeMap<String,
             }
         }
         Node::Call(f, args) if f.takes_vector() => {
+            let rank = if *f == Func::Cols { 2 } else { 1 };
             for a in args {
                 match &a.node {
-                    Node::Var(n) => mark(n, Role::Value(1), roles, bound),
+                    Node::Var(n) => mark(n, Role::Value(rank), roles, bound),
                     _ => collect_roles(a, bound, roles),
                 }
             }
         }
         Node::Call(Func::Delta, args) => args.iter().for_each(|a| index_roles(a, bound, roles)),
-        Node::Sum(i, body) => {
+        Node::Sum(i, count, body) => {
+            if let Some(count) = count {
+                collect_roles(count, bound, roles);
+            }
             bound.push(i.clone());
             collect_roles(body, bound, roles);
             bound.pop();

@@ -11,7 +11,7 @@
 
 use deltaform::ast::{BinOp, Expr, Func, Node};
 use deltaform::defs::Definitions;
-use deltaform::egraph::rules::{Cond, When, KRONECKER, RULES};
+use deltaform::egraph::rules::{Cond, When, KRONECKER, KRONECKER_OVER_SIZE, RULES};
 use deltaform::egraph::{range_of, simplify, Limits};
 use deltaform::{eval, eval_scalar, parse_expr, Env, Number, Value};
 use num_bigint::BigInt;
@@ -214,11 +214,13 @@ enum Role {
     Vector,
     /// The index bound by a `sum`.
     Binder,
+    /// The `n` of a sum over 1..n.
+    Count,
 }
 
 /// The role of every variable of the patterns (the strongest role a variable plays anywhere).
 fn roles(patterns: &[&Sexp]) -> BTreeMap<String, Role> {
-    let indexed = patterns.iter().any(|p| has_head(p, &["sum", "idx", "softmax", "logsumexp"]));
+    let indexed = patterns.iter().any(|p| has_head(p, &["sum", "sum_to", "idx", "softmax", "logsumexp"]));
     let mut roles = BTreeMap::new();
     let mut vars = BTreeSet::new();
     patterns.iter().for_each(|p| pattern_vars(p, &mut vars));
@@ -240,6 +242,10 @@ fn roles(patterns: &[&Sexp]) -> BTreeMap<String, Role> {
         };
         match head {
             "sum" => mark(roles, &items[1], Role::Binder),
+            "sum_to" => {
+                mark(roles, &items[1], Role::Binder);
+                mark(roles, &items[2], Role::Count);
+            }
             "idx" => {
                 mark(roles, &items[1], Role::Vector);
                 items[2..].iter().for_each(|i| mark(roles, i, Role::Index));
@@ -287,6 +293,10 @@ fn instantiate(p: &Sexp, inst: &BTreeMap<String, Expr>, range: Option<&str>) -> 
                     }
                     Expr::sum(&i, body)
                 }
+                "sum_to" => {
+                    let Node::Var(i) = go(&args[0]).node else { panic!("a sum's binder must be a name") };
+                    Expr::sum_over(&i, Some(go(&args[1])), go(&args[2]))
+                }
                 name => {
                     let f = Func::from_name(name).unwrap_or_else(|| panic!("unknown function {name} in a pattern"));
                     assert_eq!(args.len(), f.arity(), "arity of {name}");
@@ -321,7 +331,13 @@ fn cases() -> Vec<Case> {
         name: KRONECKER,
         lhs: "(sum ?i (* (delta ?i ?k) ?f))",
         rhs: Rhs::Substitute,
-        when: When::All(&[Cond::Lacks("?i", "?k")]),
+        when: When::All(&[Cond::OtherIndex("?i", "?k")]),
+    });
+    cases.push(Case {
+        name: KRONECKER_OVER_SIZE,
+        lhs: "(sum_to ?i ?n (* (delta ?i ?k) ?f))",
+        rhs: Rhs::Substitute,
+        when: When::All(&[Cond::OtherIndex("?i", "?k"), Cond::Size("?n")]),
     });
     cases
 }
@@ -336,6 +352,7 @@ const BINDER: &str = "i";
 struct Pools {
     vectors: Vec<Expr>,
     indices: Vec<Expr>,
+    counts: Vec<Expr>,
     with_i: Vec<Expr>,
     without_i: Vec<Expr>,
 }
@@ -345,7 +362,8 @@ impl Pools {
         let parse = |xs: &[&str]| xs.iter().map(|s| parse_expr(s).unwrap_or_else(|e| panic!("{s}: {e}"))).collect();
         Pools {
             vectors: parse(&["y", "w", "2*y", "y - w", "exp(w)", "softmax(y)", "c*y", "-w", "i*y"]),
-            indices: parse(&["k", "l", "1"]),
+            indices: parse(&["k", "l", "1", "7", "0", "1/2", "k + 1"]),
+            counts: parse(&["len(y)", "len(w)", "m", "1", "0", "2"]),
             with_i: parse(&[
                 "y[i]",
                 "2*w[i]",
@@ -397,7 +415,9 @@ fn cond_var(c: &Cond) -> &'static str {
         | Cond::PositiveConstant(v)
         | Cond::NegativeInteger(v)
         | Cond::Lacks(_, v)
-        | Cond::Has(_, v) => v,
+        | Cond::Has(_, v)
+        | Cond::OtherIndex(_, v)
+        | Cond::Size(v) => v,
     }
 }
 
@@ -425,6 +445,11 @@ fn cond_holds(c: &Cond, inst: &BTreeMap<String, Expr>, env: &Env) -> bool {
             let Node::Var(binder) = &inst[i].node else { panic!("{i} is not a bound index") };
             indexes_by(&inst[t], binder)
         }
+        Cond::Size(n) => matches!(&inst[n].node, Node::Call(Func::Len | Func::Cols, _)),
+        Cond::OtherIndex(i, k) => matches!(&inst[k].node, Node::Var(v) if Some(v) != match &inst[i].node {
+            Node::Var(binder) => Some(binder),
+            _ => None,
+        }),
     }
 }
 
@@ -433,7 +458,7 @@ fn cond_holds(c: &Cond, inst: &BTreeMap<String, Expr>, env: &Env) -> bool {
 fn indexes_by(e: &Expr, name: &str) -> bool {
     match &e.node {
         Node::Index(_, idx) if idx.iter().any(|i| matches!(&i.node, Node::Var(v) if v == name)) => true,
-        Node::Sum(i, _) if i == name => false,
+        Node::Sum(i, ..) if i == name => false,
         _ => e.children().into_iter().any(|c| indexes_by(c, name)),
     }
 }
@@ -508,6 +533,7 @@ fn check_case(case: &Case, pools: &Pools, rng: &mut Rng) -> Vec<String> {
                 Role::Binder => Expr::var(BINDER),
                 Role::Vector => rng.pick(&pools.vectors).clone(),
                 Role::Index => rng.pick(&pools.indices).clone(),
+                Role::Count => rng.pick(&pools.counts).clone(),
                 Role::Term => {
                     let wants_i = case_conds.iter().any(|c| matches!(c, Cond::Has(_, t) if t == v));
                     let avoids_i = case_conds.iter().any(|c| matches!(c, Cond::Lacks(_, t) if t == v));
@@ -603,9 +629,9 @@ fn every_rule_holds_at_random_points() {
         failures.extend(check_case(&case, &pools, &mut rng));
         tested.insert(case.name);
     }
-    let all: BTreeSet<&str> = RULES.iter().map(|r| r.name).chain([KRONECKER]).collect();
+    let all: BTreeSet<&str> = RULES.iter().map(|r| r.name).chain([KRONECKER, KRONECKER_OVER_SIZE]).collect();
     assert_eq!(tested, all, "every rule of the table is tested");
-    assert_eq!(all.len(), RULES.len() + 1, "rule names are unique");
+    assert_eq!(all.len(), RULES.len() + 2, "rule names are unique");
     assert!(failures.is_empty(), "unsound rules (RULES_SEED={seed}):\n{}", failures.join("\n"));
 }
 
@@ -630,12 +656,19 @@ fn kronecker_elimination_keeps_the_value() {
         "sum(i, a[i]*delta(i, k) + b[i])",
         // Substituting k for i under a sum that binds k: the inner k must be renamed.
         "sum(i, delta(i, k)*sum(k, a[k]*b[i]))",
+        // Not an index name: may lie outside the range, so the sum is kept (it is 0 there).
+        "sum(i, delta(i, 7)*a[i])",
+        "sum(i, delta(i, 0)*a[i])",
+        "sum(i, delta(1/2, i)*a[i])",
+        "sum(i, delta(i, k + 1)*a[i])",
     ];
     let mut failures = vec![];
     for src in sums {
         let e = parse_expr(src).unwrap();
         let s = simplify(&e, &Definitions::default(), &[], &Limits::default(), false).expr;
-        if s.to_string().contains("delta") {
+        let index_name =
+            !["delta(i, 7)", "delta(i, 0)", "delta(1/2, i)", "delta(i, k + 1)"].iter().any(|d| src.contains(d));
+        if index_name && s.to_string().contains("delta") {
             failures.push(format!("{src} => {s}: Kronecker elimination did not fire"));
         }
         for _ in 0..60 {

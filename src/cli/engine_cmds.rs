@@ -127,7 +127,10 @@ pub fn derive_cmd(args: &DeriveArgs) -> Result<Output, Failure> {
         ExprFormat::Json => format!("{}\n", derivation_json(&d)),
         ExprFormat::Latex => derivation_latex(&d, args.steps),
         ExprFormat::Text if args.steps => format!("{d}\n"),
-        ExprFormat::Text => format!("{}{}\n", notes(&d.simplified), d.result()),
+        ExprFormat::Text => {
+            let conditions = d.conditions_note().map(|n| format!("{n}\n")).unwrap_or_default();
+            format!("{}{conditions}{}\n", notes(&d.simplified), d.result())
+        }
     };
     Ok(Output::ok(stdout))
 }
@@ -172,6 +175,7 @@ fn derivation_json(d: &Derivation) -> serde_json::Value {
         "limits_hit": d.simplified.limit_hit.as_ref().map(|l| l.to_string()),
         "assumptions_used": used,
         "assumptions": used_at,
+        "conditions": d.conditions.iter().map(|c| c.to_string()).collect::<Vec<_>>(),
         "numeric_check": check,
         "egraph": {"nodes": d.simplified.nodes, "classes": d.simplified.classes, "iterations": d.simplified.iterations},
     })

@@ -200,7 +200,7 @@ fn function_range(node: &Math, arg: &Interval) -> Interval {
         Math::Step(_) | Math::Delta(_) => Interval::closed(0.0, 1.0),
         Math::Cosh(_) => Interval::new(1.0, f64::INFINITY, false, true),
         Math::Abs(_) | Math::Sqrt(_) if arg.nonzero() => positive,
-        Math::Abs(_) | Math::Sqrt(_) | Math::Relu(_) => nonneg,
+        Math::Abs(_) | Math::Sqrt(_) | Math::Relu(_) | Math::Len(_) | Math::Cols(_) => nonneg,
         Math::Sinh(_) if arg.positive() => positive,
         Math::Log(_) if arg.lo > 1.0 || (arg.lo == 1.0 && arg.lo_open) => positive,
         _ => Interval::ALL,
@@ -219,20 +219,26 @@ impl Analysis<Math> for Facts {
         };
         let free = match enode {
             Math::Symbol(s) => BTreeSet::from([*s]),
-            Math::Sum([b, body]) => {
+            Math::Sum([b, body]) | Math::SumTo([b, _, body]) => {
                 let mut free = data(body).free.clone();
                 if let Some(s) = data(b).symbol {
                     free.remove(&s);
+                }
+                if let Math::SumTo([_, n, _]) = enode {
+                    free.extend(data(n).free.iter().copied());
                 }
                 free
             }
             _ => enode.children().iter().flat_map(|c| data(c).free.iter().copied()).collect(),
         };
         let indexed = match enode {
-            Math::Sum([b, body]) => {
+            Math::Sum([b, body]) | Math::SumTo([b, _, body]) => {
                 let mut indexed = data(body).indexed.clone();
                 if let Some(s) = data(b).symbol {
                     indexed.remove(&s);
+                }
+                if let Math::SumTo([_, n, _]) = enode {
+                    indexed.extend(data(n).indexed.iter().copied());
                 }
                 indexed
             }

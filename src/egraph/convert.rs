@@ -27,13 +27,14 @@ pub fn term_keeping_names(e: &Expr) -> RecExpr<Math> {
 /// canonical name never captures a name substituted into the body.
 pub fn canonical_binders(e: &Expr) -> Expr {
     let node = match &e.node {
-        Node::Sum(i, body) => {
+        Node::Sum(i, count, body) => {
+            let count = count.as_ref().map(|c| Box::new(canonical_binders(c)));
             let body = canonical_binders(body);
             let mut used = body.free_names();
             collect_binders(&body, &mut used);
             used.remove(i);
             let name = (0..).map(binder).find(|b| !used.contains(b)).expect("a free binder number");
-            Node::Sum(name.clone(), Box::new(body.rename_free(i, &name)))
+            Node::Sum(name.clone(), count, Box::new(body.rename_free(i, &name)))
         }
         Node::Num(_) | Node::Pi | Node::Var(_) => return e.clone(),
         Node::Index(b, idx) => Node::Index(Box::new(canonical_binders(b)), idx.iter().map(canonical_binders).collect()),
@@ -45,7 +46,7 @@ pub fn canonical_binders(e: &Expr) -> Expr {
 }
 
 fn collect_binders(e: &Expr, out: &mut BTreeSet<String>) {
-    if let Node::Sum(i, _) = &e.node {
+    if let Node::Sum(i, ..) = &e.node {
         out.insert(i.clone());
     }
     e.children().into_iter().for_each(|c| collect_binders(c, out));
@@ -89,10 +90,14 @@ fn add_node(e: &Expr, term: &mut RecExpr<Math>) -> Id {
             let ids: Vec<Id> = args.iter().map(|a| add_node(a, term)).collect();
             call_node(*f, &ids).map(|n| term.add(n)).expect("every function of the language has an e-graph node")
         }
-        Node::Sum(i, body) => {
+        Node::Sum(i, count, body) => {
+            let count = count.as_ref().map(|c| add_node(c, term));
             let b = term.add(Math::Symbol(Symbol::from(i)));
             let body = add_node(body, term);
-            term.add(Math::Sum([b, body]))
+            match count {
+                Some(n) => term.add(Math::SumTo([b, n, body])),
+                None => term.add(Math::Sum([b, body])),
+            }
         }
     }
 }
@@ -122,6 +127,8 @@ fn call_node(f: Func, args: &[Id]) -> Option<Math> {
         Func::Max => two(Math::Max),
         Func::Min => two(Math::Min),
         Func::Delta => two(Math::Delta),
+        Func::Len => one(Math::Len),
+        Func::Cols => one(Math::Cols),
     }
 }
 
@@ -148,6 +155,8 @@ pub fn node_func(node: &Math) -> Option<Func> {
         Math::Max(_) => Func::Max,
         Math::Min(_) => Func::Min,
         Math::Delta(_) => Func::Delta,
+        Math::Len(_) => Func::Len,
+        Math::Cols(_) => Func::Cols,
         _ => return None,
     })
 }
@@ -169,7 +178,8 @@ fn node_expr(term: &RecExpr<Math>, id: Id) -> Expr {
         Math::Mul([a, b]) => Node::Binary(BinOp::Mul, child(a), child(b)),
         Math::Pow([a, b]) => Node::Binary(BinOp::Pow, child(a), child(b)),
         Math::Index(ids) => Node::Index(child(&ids[0]), ids[1..].iter().map(|i| node_expr(term, *i)).collect()),
-        Math::Sum([b, body]) => Node::Sum(term[*b].to_string(), child(body)),
+        Math::Sum([b, body]) => Node::Sum(term[*b].to_string(), None, child(body)),
+        Math::SumTo([b, n, body]) => Node::Sum(term[*b].to_string(), Some(child(n)), child(body)),
         other => {
             let f = node_func(other).expect("every other node is a call");
             Node::Call(f, other.children().iter().map(|i| node_expr(term, *i)).collect())
@@ -226,7 +236,7 @@ fn resugar(e: &Expr) -> Expr {
         Node::Neg(a) => Expr::negate(resugar(a)),
         Node::Binary(op, a, b) => Expr::binary(*op, resugar(a), resugar(b)),
         Node::Call(f, args) => Expr::call(*f, args.iter().map(resugar).collect()),
-        Node::Sum(i, body) => Expr::sum(i, resugar(body)),
+        Node::Sum(i, count, body) => Expr::sum_over(i, count.as_deref().map(resugar), resugar(body)),
     }
 }
 
@@ -308,7 +318,7 @@ fn split_sign(e: &Expr) -> (bool, Expr) {
 /// Renames `%n` bound indices to readable names: the first hint free at that point, else a new one.
 fn name_binders(e: &Expr, hints: &[String], avoid: &mut BTreeSet<String>) -> Expr {
     let node = match &e.node {
-        Node::Sum(i, body) if is_binder(i) => {
+        Node::Sum(i, count, body) if is_binder(i) => {
             let defaults = ["i", "j", "l", "m", "n", "p", "q", "r", "s", "t"];
             let candidates = hints.iter().map(String::as_str).chain(defaults);
             let free = body.free_names();
@@ -321,10 +331,15 @@ fn name_binders(e: &Expr, hints: &[String], avoid: &mut BTreeSet<String>) -> Exp
             avoid.insert(name.clone());
             let inner = name_binders(&renamed, hints, avoid);
             avoid.remove(&name);
-            Node::Sum(name, Box::new(inner))
+            let count = count.as_ref().map(|c| Box::new(name_binders(c, hints, avoid)));
+            Node::Sum(name, count, Box::new(inner))
         }
         Node::Num(_) | Node::Pi | Node::Var(_) => return e.clone(),
-        Node::Sum(i, body) => Node::Sum(i.clone(), Box::new(name_binders(body, hints, avoid))),
+        Node::Sum(i, count, body) => Node::Sum(
+            i.clone(),
+            count.as_ref().map(|c| Box::new(name_binders(c, hints, avoid))),
+            Box::new(name_binders(body, hints, avoid)),
+        ),
         Node::Index(b, idx) => Node::Index(
             Box::new(name_binders(b, hints, avoid)),
             idx.iter().map(|x| name_binders(x, hints, avoid)).collect(),

@@ -29,6 +29,7 @@ pub fn node_cost(egraph: &MathGraph, enode: &Math) -> f64 {
         // What stands under a sum costs a little more: factors that do not depend on the index
         // read better outside it (`c*sum(i, a[i])`).
         Math::Sum([i, body]) => 1.0 + cost(i) + 1.05 * cost(body),
+        Math::SumTo([i, n, body]) => 1.0 + cost(i) + cost(n) + 1.05 * cost(body),
         _ => 1.0 + enode.children().iter().map(cost).sum::<f64>(),
     }
 }

@@ -1,5 +1,5 @@
-//! Kronecker elimination, `sum(i, delta(i, k)*f(i)) = f(k)`: substitutes `k` for the bound
-//! index. A pattern cannot substitute, so this applier extracts terms, substitutes
+//! Kronecker elimination, `sum(i, delta(i, k)*f(i)) = f(k)` for an index name `k`: substitutes
+//! `k` for the bound index. A pattern cannot substitute, so this applier extracts terms, substitutes
 //! (capture-avoiding) on the AST and adds the result back.
 //!
 //! It looks at a sum's body two ways: every product in the body's class with a delta of the
@@ -12,31 +12,45 @@ use super::analysis::{Facts, MathGraph};
 use super::convert::{flatten, from_term, term_keeping_names, to_term};
 use super::cost::best_term;
 use super::lang::Math;
-use super::rules::KRONECKER;
+use super::rules::{KRONECKER, KRONECKER_OVER_SIZE};
 use crate::ast::{BinOp, Expr, Func, Node};
 use crate::names::{substitute, Fresh};
 use egg::{Applier, Id, PatternAst, Rewrite, SearchMatches, Subst, Symbol, Var};
 use std::collections::HashMap;
 
-/// The applier of [`KRONECKER`].
+/// The applier of [`KRONECKER`] and [`KRONECKER_OVER_SIZE`].
 pub struct Kronecker {
     i: Var,
     body: Var,
+    /// The `n` of `sum(i = 1..n, body)`, for a sum over a vector's size.
+    size: Option<Var>,
 }
 
 impl Kronecker {
     /// The rewrite of `sum(?i, ?body)` by eliminating the deltas of `?i` in `?body`.
     pub fn rewrite() -> Rewrite<Math, Facts> {
         let lhs: egg::Pattern<Math> = "(sum ?i ?body)".parse().expect("a valid pattern");
-        let applier = Kronecker { i: "?i".parse().expect("var"), body: "?body".parse().expect("var") };
+        let applier = Kronecker { i: var("?i"), body: var("?body"), size: None };
         Rewrite::new(KRONECKER, lhs, applier).expect("a well-formed rule")
+    }
+
+    /// The rewrite of `sum(?i = 1..?n, ?body)` for a size `?n` (`len(v)`, `cols(W)`).
+    pub fn rewrite_over_size() -> Rewrite<Math, Facts> {
+        let lhs: egg::Pattern<Math> = "(sum_to ?i ?n ?body)".parse().expect("a valid pattern");
+        let applier = Kronecker { i: var("?i"), body: var("?body"), size: Some(var("?n")) };
+        Rewrite::new(KRONECKER_OVER_SIZE, lhs, applier).expect("a well-formed rule")
     }
 
     /// For one match, pairs of a sum (as read) and its elimination.
     fn eliminate(&self, egraph: &MathGraph, subst: &Subst) -> Vec<(Expr, Expr)> {
         let Some(binder) = egraph[subst[self.i]].data.symbol else { return vec![] };
+        let count = match self.size {
+            Some(n) if !is_size(egraph, subst[n]) => return vec![],
+            Some(n) => Some(from_term(&best_term(egraph, subst[n]))),
+            None => None,
+        };
         let index = binder.as_str();
-        let sum = |body: Expr| Expr::new(Node::Sum(index.to_string(), Box::new(body)));
+        let sum = |body: Expr| Expr::sum_over(index, count.clone(), body);
         let body = egraph.find(subst[self.body]);
         let mut found: Vec<(Expr, Expr)> = egraph[body]
             .nodes
@@ -69,7 +83,7 @@ impl Kronecker {
             vec![]
         };
         for body in std::iter::once(best).chain(expanded) {
-            if let Some(eliminated) = eliminate_in_terms(&body, index) {
+            if let Some(eliminated) = eliminate_in_terms(&body, index, count.as_ref()) {
                 found.push((sum(body), eliminated));
             }
         }
@@ -77,22 +91,31 @@ impl Kronecker {
     }
 }
 
-/// The `k` class of a class holding `delta(i, k)` or `delta(k, i)` (i the binder), when `k` does
-/// not depend on `i`.
+fn var(name: &str) -> Var {
+    name.parse().expect("a pattern variable")
+}
+
+/// Whether class `id` holds a size, `len(v)` or `cols(W)`.
+fn is_size(egraph: &MathGraph, id: Id) -> bool {
+    egraph[id].nodes.iter().any(|node| matches!(node, Math::Len(_) | Math::Cols(_)))
+}
+
+/// The `k` class of a class holding `delta(i, k)` or `delta(k, i)` (i the binder), when `k` is
+/// an index name other than `i` ([`in_range`]).
 fn delta_of(egraph: &MathGraph, class: Id, binder: Symbol) -> Option<Id> {
     let is_binder = |id: &Id| egraph[*id].data.symbol == Some(binder);
-    let lacks_binder = |id: &Id| !egraph[*id].data.free.contains(&binder);
+    let other_index = |id: &Id| egraph[*id].data.symbol.is_some_and(|s| s != binder);
     egraph[class].nodes.iter().find_map(|node| match node {
-        Math::Delta([a, b]) if is_binder(a) && lacks_binder(b) => Some(*b),
-        Math::Delta([a, b]) if is_binder(b) && lacks_binder(a) => Some(*a),
+        Math::Delta([a, b]) if is_binder(a) && other_index(b) => Some(*b),
+        Math::Delta([a, b]) if is_binder(b) && other_index(a) => Some(*a),
         _ => None,
     })
 }
 
-/// The body of `sum(index, body)` with each product that has a delta factor of `index`
-/// eliminated, the other products left under a sum; `None` when there is no delta factor, or
-/// when the products left over would not tell the sum's range.
-fn eliminate_in_terms(body: &Expr, index: &str) -> Option<Expr> {
+/// The body of `sum(index, body)` (over 1..`count` when given) with each product that has a
+/// delta factor of `index` eliminated, the other products left under a sum; `None` when there
+/// is no delta factor, or when the products left over would not tell an unwritten range.
+fn eliminate_in_terms(body: &Expr, index: &str, count: Option<&Expr>) -> Option<Expr> {
     let mut terms = vec![];
     flatten(body, BinOp::Add, &mut terms);
     let mut eliminated = vec![];
@@ -107,10 +130,10 @@ fn eliminate_in_terms(body: &Expr, index: &str) -> Option<Expr> {
         return None;
     }
     if let Some(rest) = rest.into_iter().reduce(|a, b| Expr::binary(BinOp::Add, a, b)) {
-        if !indexes_by(&rest, index) {
+        if count.is_none() && rest.indexed_by(index).is_none() {
             return None;
         }
-        eliminated.push(Expr::new(Node::Sum(index.to_string(), Box::new(rest))));
+        eliminated.push(Expr::sum_over(index, count.cloned(), rest));
     }
     eliminated.into_iter().reduce(|a, b| Expr::binary(BinOp::Add, a, b))
 }
@@ -135,10 +158,9 @@ fn split_delta(term: &Expr, index: &str) -> Option<(Expr, Expr)> {
     let (at, k) = factors.iter().enumerate().find_map(|(at, f)| match &f.node {
         Node::Call(Func::Delta, args) => {
             let is_index = |e: &Expr| matches!(&e.node, Node::Var(v) if v == index);
-            let lacks_index = |e: &Expr| !e.free_names().contains(index);
             match (&args[0], &args[1]) {
-                (a, b) if is_index(a) && lacks_index(b) => Some((at, b.clone())),
-                (a, b) if is_index(b) && lacks_index(a) => Some((at, a.clone())),
+                (a, b) if is_index(a) && in_range(b, index) => Some((at, b.clone())),
+                (a, b) if is_index(b) && in_range(a, index) => Some((at, a.clone())),
                 _ => None,
             }
         }
@@ -154,20 +176,19 @@ fn split_delta(term: &Expr, index: &str) -> Option<(Expr, Expr)> {
     Some((k, others))
 }
 
+/// Whether `k` may be substituted for the bound `index` of a sum: `k` is another index name (a
+/// free index like the `k` of `--wrt 'z[k]'`, or the index of an enclosing sum), which stands for
+/// a component of the vectors the sum runs over. A number (`delta(i, 7)`, `delta(i, 1/2)`) or a
+/// compound index (`delta(i, k + 1)`) may lie outside the sum's range, where the sum is 0 but
+/// the substituted term has no value: the sum is kept.
+fn in_range(k: &Expr, index: &str) -> bool {
+    matches!(&k.node, Node::Var(v) if v != index)
+}
+
 /// `e` with `k` for `index`, renaming binders of `e` that would capture a name of `k`.
 fn replace_index(e: &Expr, index: &str, k: &Expr) -> Expr {
     let mut fresh = Fresh::avoiding([k, e]);
     substitute(e, &HashMap::from([(index.to_string(), k.clone())]), &mut fresh)
-}
-
-/// Whether `e` indexes a vector by `index` itself, outside any sum rebinding it (so a sum over
-/// `index` can tell its range from `e`).
-fn indexes_by(e: &Expr, index: &str) -> bool {
-    match &e.node {
-        Node::Index(_, idx) if idx.iter().any(|i| matches!(&i.node, Node::Var(v) if v == index)) => true,
-        Node::Sum(i, _) if i == index => false,
-        _ => e.children().into_iter().any(|c| indexes_by(c, index)),
-    }
 }
 
 impl Applier<Math, Facts> for Kronecker {

@@ -1,5 +1,6 @@
 //! The e-graph's language: the expression language with `-`, `/` and unary minus encoded as
-//! `+`, `*`, `^ -1` and `* -1`, exact rational constants, and `sum` binding its first child.
+//! `+`, `*`, `^ -1` and `* -1`, exact rational constants, and `sum` (over what its body indexes)
+//! and `sum_to` (over 1..n, its second child) binding their first child.
 
 use egg::{define_language, Id, Symbol};
 use num_rational::BigRational;
@@ -64,6 +65,9 @@ define_language! {
         "delta" = Delta([Id; 2]),
         "idx" = Index(Box<[Id]>),
         "sum" = Sum([Id; 2]),
+        "sum_to" = SumTo([Id; 3]),
+        "len" = Len([Id; 1]),
+        "cols" = Cols([Id; 1]),
         "pi" = Pi,
         Num(Constant),
         Symbol(Symbol),

@@ -175,6 +175,25 @@ pub fn simplify(
     limits: &Limits,
     explain: bool,
 ) -> Simplified {
+    let mut simplified = saturate(e, defs, assumptions, limits, explain);
+    if simplified.limit_hit == Some(LimitHit::Undefined) {
+        return simplified;
+    }
+    let expr = &simplified.expr;
+    let named = |i: usize| simplified.steps.iter().any(|s| s.rule == assumptions[i].rule_name());
+    // One simplification without each assumption: linear in their number (a recursive
+    // decision would be factorial).
+    let needed = |i: usize| {
+        let others: Vec<Assumption> =
+            assumptions.iter().enumerate().filter(|&(n, _)| n != i).map(|(_, a)| a.clone()).collect();
+        saturate(e, defs, &others, limits, false).expr != *expr
+    };
+    simplified.assumptions_used = (0..assumptions.len()).filter(|&i| named(i) || needed(i)).collect();
+    simplified
+}
+
+/// [`simplify`] without deciding which assumptions were used.
+fn saturate(e: &Expr, defs: &Definitions, assumptions: &[Assumption], limits: &Limits, explain: bool) -> Simplified {
     let start = to_term(e);
     let rules = rule_set(Rules::Collecting, defs, assumptions);
     let runner = bounded_runner(limits, false).with_expr(&start).with_hook(stop_when_settled()).run(&rules);
@@ -203,14 +222,7 @@ pub fn simplify(
     let expr = readable(&best, &hints);
     let steps =
         if explain { derivation_steps(&start, &best, defs, assumptions, limits, &hints, &expr) } else { vec![] };
-    let named = |i: usize| steps.iter().any(|s| s.rule == assumptions[i].rule_name());
-    let needed = |i: usize| {
-        let others: Vec<Assumption> =
-            assumptions.iter().enumerate().filter(|&(n, _)| n != i).map(|(_, a)| a.clone()).collect();
-        simplify(e, defs, &others, limits, false).expr != expr
-    };
-    let assumptions_used = (0..assumptions.len()).filter(|&i| named(i) || needed(i)).collect();
-    Simplified { expr, steps, limit_hit, assumptions_used, nodes, classes, iterations }
+    Simplified { expr, steps, limit_hit, assumptions_used: vec![], nodes, classes, iterations }
 }
 
 /// The steps from `start` to `best`: a proof one rule at a time (the distributive law instead
@@ -318,7 +330,10 @@ fn bounded_runner(limits: &Limits, explain: bool) -> Runner<Math, Facts> {
     }
     // The two appliers that read whole terms match every sum (or sum and product) class; the
     // default scheduler would ban them for matching so much, and they are what makes progress.
-    let scheduler = BackoffScheduler::default().do_not_ban(rules::KRONECKER).do_not_ban(collect::COLLECT);
+    let scheduler = BackoffScheduler::default()
+        .do_not_ban(rules::KRONECKER)
+        .do_not_ban(rules::KRONECKER_OVER_SIZE)
+        .do_not_ban(collect::COLLECT);
     Runner::default()
         .with_scheduler(scheduler)
         .with_hook(|runner: &mut Runner<Math, Facts>| match runner.egraph.analysis.contradiction {
@@ -365,11 +380,11 @@ fn definition_rule(def: &crate::defs::Definition) -> Option<Rewrite<Math, Facts>
 fn assumption_rules(a: &Assumption) -> Vec<Rewrite<Math, Facts>> {
     let lhs = canonical_binders(&a.lhs);
     let mut variants = vec![lhs.clone()];
-    if let Node::Sum(i, body) = &lhs.node {
+    if let Node::Sum(i, count, body) = &lhs.node {
         for n in 0..4 {
             let name = format!("%{n}");
             if &name != i && !body.free_names().contains(&name) {
-                variants.push(Expr::sum(&name, body.rename_free(i, &name)));
+                variants.push(Expr::sum_over(&name, count.as_deref().cloned(), body.rename_free(i, &name)));
             }
         }
     }
@@ -397,7 +412,7 @@ fn binder_hints(e: &Expr, defs: &Definitions) -> Vec<String> {
 }
 
 fn collect_binder_names(e: &Expr, out: &mut Vec<String>) {
-    if let Node::Sum(i, _) = &e.node {
+    if let Node::Sum(i, ..) = &e.node {
         if !out.contains(i) {
             out.push(i.clone());
         }
@@ -434,6 +449,16 @@ fn steps(egraph: &mut MathGraph, from: &RecExpr<Math>, to: &RecExpr<Math>, hints
 /// The rule a flat explanation term was rewritten by (it may sit on a sub-term).
 fn rule_of(term: &FlatTerm<Math>) -> Option<Symbol> {
     term.forward_rule.or(term.backward_rule).or_else(|| term.children.iter().find_map(rule_of))
+}
+
+/// The exact value of `e` when the rules prove it constant (`x - x` is 0), within `limits`.
+pub fn constant_value(e: &Expr, defs: &Definitions, limits: &Limits) -> Option<num_rational::BigRational> {
+    let rules = rule_set(Rules::Collecting, defs, &[]);
+    let runner = bounded_runner(limits, false).with_expr(&to_term(e)).with_hook(stop_when_settled()).run(&rules);
+    if runner.egraph.analysis.contradiction {
+        return None;
+    }
+    runner.egraph[runner.roots[0]].data.constant.clone()
 }
 
 /// The interval the analysis finds for the values of `e` (for tests of the analysis).

@@ -25,6 +25,12 @@ pub enum Cond {
     Lacks(&'static str, &'static str),
     /// The term indexes a vector by the bound index (so the sum's range can be read from it).
     Has(&'static str, &'static str),
+    /// The variable is an index name other than the bound index (first name): it stands for a
+    /// component in the sum's range, which a number or a compound index need not.
+    OtherIndex(&'static str, &'static str),
+    /// The variable is the size of a vector or matrix axis (`len(v)`, `cols(W)`), so an index
+    /// name stands for a component in the range 1..it (the convention of free index names).
+    Size(&'static str),
 }
 
 /// Either all conditions hold, or any one of them.
@@ -75,6 +81,9 @@ const fn identity(name: &'static str, lhs: &'static str, rhs: &'static str) -> R
 /// The name of the Kronecker-elimination rule (`sum(i, delta(i, k)*f(i)) = f(k)`), which is
 /// applied by [`Kronecker`] rather than by a pattern.
 pub const KRONECKER: &str = "kronecker: sum(i, delta(i, k)*f(i)) = f(k)";
+
+/// Kronecker elimination in a sum over the components of a vector, `sum(i = 1..len(v), ...)`.
+pub const KRONECKER_OVER_SIZE: &str = "kronecker: sum(i = 1..len(v), delta(i, k)*f(i)) = f(k)";
 
 /// The name of the distributive law, which collecting like terms subsumes.
 const DISTRIBUTE: &str = "distribute";
@@ -159,7 +168,7 @@ pub const RULES: &[RuleSpec] = &[
     rearrange("delta is symmetric", "(delta ?a ?b)", "(delta ?b ?a)"),
     rule("delta(i, i) = 1", "(delta ?a ?a)", "1"),
     rule("delta(i, j)^2 = delta(i, j)", "(^ (delta ?a ?b) 2)", "(delta ?a ?b)"),
-    rule_if("sum(i, delta(i, k)) = 1", "(sum ?i (delta ?i ?k))", "1", When::All(&[Cond::Lacks("?i", "?k")])),
+    rule_if("sum(i, delta(i, k)) = 1", "(sum ?i (delta ?i ?k))", "1", When::All(&[Cond::OtherIndex("?i", "?k")])),
     rule_if(
         "split the sum",
         "(sum ?i (+ ?a ?b))",
@@ -171,6 +180,27 @@ pub const RULES: &[RuleSpec] = &[
         "(sum ?i (* ?c ?a))",
         "(* ?c (sum ?i ?a))",
         When::All(&[Cond::Lacks("?i", "?c"), Cond::Has("?i", "?a")]),
+    ),
+    // Sums over 1..n: their range is written, so no part needs to tell it.
+    rule("split the sum over 1..n", "(sum_to ?i ?n (+ ?a ?b))", "(+ (sum_to ?i ?n ?a) (sum_to ?i ?n ?b))"),
+    rule_if(
+        "pull a constant factor out of the sum over 1..n",
+        "(sum_to ?i ?n (* ?c ?a))",
+        "(* ?c (sum_to ?i ?n ?a))",
+        When::All(&[Cond::Lacks("?i", "?c")]),
+    ),
+    rule_if("sum(i = 1..n, c) = n*c", "(sum_to ?i ?n ?c)", "(* ?n ?c)", When::All(&[Cond::Lacks("?i", "?c")])),
+    rule_if(
+        "sum(i = 1..n, delta(i, k)) = 1",
+        "(sum_to ?i ?n (delta ?i ?k))",
+        "1",
+        When::All(&[Cond::OtherIndex("?i", "?k"), Cond::Size("?n")]),
+    ),
+    rule_if(
+        "sum(i = 1..len(v), softmax(v)[i]) = 1",
+        "(sum_to ?i (len ?v) (idx (softmax ?v) ?i))",
+        "1",
+        When::All(&[Cond::Lacks("?i", "?v")]),
     ),
 ];
 
@@ -188,6 +218,10 @@ impl Cond {
             }
             Cond::Lacks(i, t) => data(i).symbol.is_some_and(|s| !data(t).free.contains(&s)),
             Cond::Has(i, t) => data(i).symbol.is_some_and(|s| data(t).indexed.contains(&s)),
+            Cond::OtherIndex(i, k) => data(k).symbol.is_some_and(|s| Some(s) != data(i).symbol),
+            Cond::Size(n) => {
+                egraph[subst[var(n)]].nodes.iter().any(|node| matches!(node, Math::Len(_) | Math::Cols(_)))
+            }
         }
     }
 }
@@ -223,6 +257,7 @@ pub fn rule_set(proofs: bool, collect: bool) -> Vec<Rewrite<Math, Facts>> {
     let mut rules: Vec<_> =
         RULES.iter().filter(|r| (proofs || !r.proof_only) && !(collect && r.name == DISTRIBUTE)).map(rewrite).collect();
     rules.push(Kronecker::rewrite());
+    rules.push(Kronecker::rewrite_over_size());
     if collect {
         rules.push(super::collect::Collect::rewrite());
     }

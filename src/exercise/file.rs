@@ -721,7 +721,10 @@ fn find_free_var<'e>(e: &'e Expr, pred: &mut dyn FnMut(&str) -> bool) -> Option<
     fn go<'e>(e: &'e Expr, bound: &mut Vec<String>, pred: &mut dyn FnMut(&str) -> bool) -> Option<&'e Expr> {
         match &e.node {
             Node::Var(v) if !bound.contains(v) && pred(v) => Some(e),
-            Node::Sum(i, body) => {
+            Node::Sum(i, count, body) => {
+                if let Some(found) = count.as_deref().and_then(|c| go(c, bound, pred)) {
+                    return Some(found);
+                }
                 bound.push(i.clone());
                 let found = go(body, bound, pred);
                 bound.pop();
