@@ -7,7 +7,7 @@ use crate::defs::Definitions;
 use crate::diagnostic::Diagnostic;
 use crate::diff::{differentiate_with_conditions, Condition, Wrt};
 use crate::egraph::{simplify, Assumption, Limits, Simplified};
-use crate::eval::eval;
+use crate::eval::{eval_within, EvalError};
 use crate::parse::parse_statement;
 use crate::sample::{close, numeric_derivative, Inputs, Rng};
 use std::fmt;
@@ -124,16 +124,30 @@ pub fn derive_parsed(
     steps: bool,
 ) -> Result<Derivation, crate::diff::DiffError> {
     let (raw, conditions) = differentiate_with_conditions(&expr, &wrt, &definitions)?;
+    let started = std::time::Instant::now();
     let simplified = simplify(&raw, &definitions, &assumptions, limits, steps);
-    let check = check(&expr, &wrt, &definitions, &assumptions, &simplified.expr);
+    let deadline = started + limits.time;
+    let check = check(&expr, &wrt, &definitions, &assumptions, &simplified.expr, deadline);
     Ok(Derivation { expr, wrt, definitions, assumptions, raw, conditions, simplified, check })
 }
+
+/// The most expression nodes one evaluation of the check visits: the check is a safeguard
+/// that must not take longer than the derivation.
+const CHECK_BUDGET: u64 = 2_000_000;
 
 /// How many random points the numeric check tries.
 const CHECK_POINTS: usize = 8;
 
-/// Compares `result` with a central-difference derivative of `expr` at random points.
-fn check(expr: &Expr, wrt: &Wrt, defs: &Definitions, assumptions: &[Assumption], result: &Expr) -> Check {
+/// Compares `result` with a central-difference derivative of `expr` at random points, until
+/// `deadline` (a point started before it is finished).
+fn check(
+    expr: &Expr,
+    wrt: &Wrt,
+    defs: &Definitions,
+    assumptions: &[Assumption],
+    result: &Expr,
+    deadline: std::time::Instant,
+) -> Check {
     let inputs = Inputs::of([expr, result], defs);
     let mut rng = Rng::new(0x5eed);
     let mut agreed = 0;
@@ -141,12 +155,25 @@ fn check(expr: &Expr, wrt: &Wrt, defs: &Definitions, assumptions: &[Assumption],
         if agreed == CHECK_POINTS {
             break;
         }
+        if std::time::Instant::now() > deadline {
+            if agreed == 0 {
+                return Check::Skipped("the time limit was reached before a point was checked".into());
+            }
+            break;
+        }
         let n = 2 + attempt % 3;
         let Some(env) = inputs.point(&mut rng, n, assumptions) else {
             return Check::Skipped("an assumption cannot be made true at random points".into());
         };
         let Some(numeric) = numeric_derivative(expr, wrt, &inputs, &env, n) else { continue };
-        let Some(symbolic) = eval(result, &env).ok().and_then(|v| v.as_scalar().cloned()) else { continue };
+        let symbolic = match eval_within(result, &env, CHECK_BUDGET) {
+            Err(EvalError::TooCostly { .. }) if agreed == 0 => {
+                return Check::Skipped("evaluating the result at a point takes too long".into())
+            }
+            Err(EvalError::TooCostly { .. }) => break,
+            other => other.ok().and_then(|v| v.as_scalar().cloned()),
+        };
+        let Some(symbolic) = symbolic else { continue };
         if !close(&symbolic, &crate::number::Number::Approx(numeric), 1e-4) {
             let point = env.iter().map(|(k, v)| format!("{k} = {}", v.format(6))).collect::<Vec<_>>().join(", ");
             return Check::Disagreed(point, symbolic.to_f64(), numeric);

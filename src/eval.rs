@@ -10,6 +10,7 @@ use crate::value::{Env, Value};
 use num_traits::{Signed, ToPrimitive};
 use std::borrow::Cow;
 use std::cmp::Ordering;
+use std::collections::{BTreeSet, HashMap};
 
 /// Why an expression has no value.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
@@ -78,7 +79,20 @@ pub enum EvalError {
         /// The sum.
         span: Span,
     },
+    /// An evaluation that would take more than [`EVAL_BUDGET`] steps (nested sums over large
+    /// vectors, deeply nested softmaxes).
+    #[error("evaluating this takes more than {budget} steps; it was stopped")]
+    TooCostly {
+        /// The step budget.
+        budget: u64,
+        /// The expression being evaluated when the budget ran out.
+        span: Span,
+    },
 }
+
+/// The most expression nodes one evaluation visits (about a second of work) before it stops
+/// with [`EvalError::TooCostly`].
+pub const EVAL_BUDGET: u64 = 20_000_000;
 
 impl Problem for EvalError {
     fn kind(&self) -> &'static str {
@@ -91,6 +105,7 @@ impl Problem for EvalError {
             EvalError::BadIndex { .. } => "bad_index",
             EvalError::Shape { .. } => "shape",
             EvalError::SumRange { .. } => "sum_range",
+            EvalError::TooCostly { .. } => "too_costly",
         }
     }
 
@@ -103,7 +118,8 @@ impl Problem for EvalError {
             | EvalError::IndexOutOfRange { span, .. }
             | EvalError::BadIndex { span, .. }
             | EvalError::Shape { span, .. }
-            | EvalError::SumRange { span, .. } => Some(span.clone()),
+            | EvalError::SumRange { span, .. }
+            | EvalError::TooCostly { span, .. } => Some(span.clone()),
         }
     }
 
@@ -127,7 +143,8 @@ impl EvalError {
             | EvalError::IndexOutOfRange { span, .. }
             | EvalError::BadIndex { span, .. }
             | EvalError::Shape { span, .. }
-            | EvalError::SumRange { span, .. } => *span = span.start + offset..span.end + offset,
+            | EvalError::SumRange { span, .. }
+            | EvalError::TooCostly { span, .. } => *span = span.start + offset..span.end + offset,
         }
         self
     }
@@ -135,7 +152,12 @@ impl EvalError {
 
 /// Evaluates `e` with the names bound in `env`.
 pub fn eval(e: &Expr, env: &Env) -> Result<Value, EvalError> {
-    Evaluator { env, indices: Vec::new() }.eval(e)
+    eval_within(e, env, EVAL_BUDGET)
+}
+
+/// Evaluates `e` visiting at most `budget` expression nodes.
+pub fn eval_within(e: &Expr, env: &Env, budget: u64) -> Result<Value, EvalError> {
+    Evaluator { env, indices: Vec::new(), wholes: HashMap::new(), budget, budget_left: budget }.eval(e)
 }
 
 /// Evaluates `e` and requires a scalar result.
@@ -201,6 +223,14 @@ struct Evaluator<'a> {
     env: &'a Env,
     /// Values of the indices bound by enclosing sums, innermost last.
     indices: Vec<(String, usize)>,
+    /// Indexed vectors computed once (`softmax(v)` in `softmax(v)[j]` under a sum over `j`),
+    /// by the address of their expression in the tree being evaluated, with its free names:
+    /// a value is reused while no enclosing sum binds one of them. Without it, nested
+    /// softmaxes would be evaluated again for every component, exponentially often.
+    wholes: HashMap<*const Expr, (BTreeSet<String>, Value)>,
+    /// The step budget, and what is left of it.
+    budget: u64,
+    budget_left: u64,
 }
 
 impl Evaluator<'_> {
@@ -215,6 +245,10 @@ impl Evaluator<'_> {
     }
 
     fn eval(&mut self, e: &Expr) -> Result<Value, EvalError> {
+        self.budget_left = self
+            .budget_left
+            .checked_sub(1)
+            .ok_or_else(|| EvalError::TooCostly { budget: self.budget, span: e.span.clone() })?;
         let num = |r: Result<Number, NumError>| r.map_err(|err| num_error(err, &e.span));
         match &e.node {
             Node::Num(r) => Ok(Value::Scalar(Number::Exact(r.clone()))),
@@ -262,10 +296,7 @@ impl Evaluator<'_> {
                 .ok_or_else(|| EvalError::BadIndex { found: value.to_string(), span: index.span.clone() })?;
             position.push(k);
         }
-        let value = match &base.node {
-            Node::Var(name) => self.lookup(name, &base.span)?,
-            _ => Cow::Owned(self.eval(base)?),
-        };
+        let value = self.indexed_value(base)?;
         if value.rank() != indices.len() {
             return Err(EvalError::Shape {
                 message: format!(
@@ -289,6 +320,29 @@ impl Evaluator<'_> {
             len: shape[axis],
             span: indices[axis].span.clone(),
         })
+    }
+
+    /// The value of an indexed expression: a name's, or a computed vector's (reused while the
+    /// sums around it do not bind its names).
+    fn indexed_value(&mut self, base: &Expr) -> Result<Cow<'_, Value>, EvalError> {
+        if let Node::Var(name) = &base.node {
+            return self.lookup(name, &base.span);
+        }
+        let key = base as *const Expr;
+        let bound =
+            |names: &BTreeSet<String>, indices: &[(String, usize)]| indices.iter().any(|(i, _)| names.contains(i));
+        if let Some((names, _)) = self.wholes.get(&key) {
+            if !bound(names, &self.indices) {
+                return Ok(Cow::Borrowed(&self.wholes[&key].1));
+            }
+        }
+        let value = self.eval(base)?;
+        let names = base.free_names();
+        if bound(&names, &self.indices) {
+            return Ok(Cow::Owned(value));
+        }
+        self.wholes.insert(key, (names, value));
+        Ok(Cow::Borrowed(&self.wholes[&key].1))
     }
 
     fn eval_call(&mut self, e: &Expr, func: Func, args: &[Expr]) -> Result<Value, EvalError> {
@@ -377,10 +431,7 @@ impl Evaluator<'_> {
             Node::Index(base, indices) => {
                 for (axis, idx) in indices.iter().enumerate() {
                     if matches!(&idx.node, Node::Var(v) if v == index) {
-                        let value = match &base.node {
-                            Node::Var(name) => self.lookup(name, &base.span)?.shape(),
-                            _ => self.eval(base)?.shape(),
-                        };
+                        let value = self.indexed_value(base)?.shape();
                         if let Some(len) = value.get(axis) {
                             out.push((*len, e.to_string()));
                         }
@@ -522,6 +573,24 @@ mod tests {
         for (src, kind) in table {
             assert_eq!(show(src, &e), format!("error: {kind}"), "{src}");
         }
+    }
+
+    #[test]
+    fn an_evaluation_stops_at_its_budget() {
+        let e = parse_expr("sum(i = 1..100, sum(j = 1..100, i*j))").unwrap();
+        assert_eq!(eval_within(&e, &Env::new(), 1_000).unwrap_err().kind(), "too_costly");
+        assert_eq!(eval_within(&e, &Env::new(), 100_000).unwrap().to_string(), "25502500");
+    }
+
+    #[test]
+    fn nested_softmaxes_are_evaluated_once_per_sum() {
+        let mut nested = "z".to_string();
+        for _ in 0..8 {
+            nested = format!("softmax({nested})");
+        }
+        let e = parse_expr(&format!("sum(j, {nested}[j]*sum(l, {nested}[l]))")).unwrap();
+        let env = env(&[("z", vector(&[1, 2, 3, 4]))]);
+        assert!(eval_within(&e, &env, 10_000).is_ok());
     }
 
     #[test]

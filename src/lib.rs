@@ -11,6 +11,7 @@ pub mod defs;
 pub mod derive;
 pub mod diagnostic;
 pub mod diff;
+pub mod domain;
 pub mod egraph;
 pub mod eval;
 pub mod exercise;

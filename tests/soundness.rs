@@ -98,3 +98,43 @@ fn deciding_which_assumptions_were_used_is_linear() {
     assert_eq!(stdout.lines().last(), Some("y[k]"));
     assert!(started.elapsed().as_secs() < 10, "took {:?}", started.elapsed());
 }
+
+#[test]
+fn proofs_state_where_both_sides_have_a_value() {
+    for (a, b, caveat) in [
+        ("x^(1/2)*x^(1/2)", "x", "A has a value only where x >= 0 (for x^(1/2))"),
+        ("0*log(x)", "0", "A has a value only where x > 0 (for log(x))"),
+    ] {
+        let (code, stdout, _) = run(&["equiv", a, b]);
+        assert_eq!(code, 0, "{stdout}");
+        assert!(stdout.contains("where both sides have a value"), "{stdout}");
+        assert!(stdout.contains(caveat), "{stdout}");
+    }
+    // No caveat when both sides need the same.
+    let (_, stdout, _) = run(&["equiv", "log(x) + log(x)", "2*log(x)"]);
+    assert!(!stdout.contains("caveat"), "{stdout}");
+    let (_, stdout, _) = run(&["simplify", "0*log(x)"]);
+    assert!(stdout.contains("the input has a value only where x > 0"), "{stdout}");
+    assert_eq!(stdout.lines().last(), Some("0"));
+}
+
+#[test]
+fn every_command_honours_its_bounds() {
+    // Nested softmax: the derivative doubles in size with each level.
+    let mut nested = "z".to_string();
+    for _ in 0..10 {
+        nested = format!("softmax({nested})");
+    }
+    let started = std::time::Instant::now();
+    let (code, stdout, _) =
+        run(&["derive", &format!("{nested}[1]"), "--wrt", "z[k]", "--steps", "--time-limit-ms", "500"]);
+    assert_eq!(code, 0);
+    assert!(stdout.contains("not explained step by step"), "{}", &stdout[..200.min(stdout.len())]);
+    assert!(started.elapsed().as_secs() < 20, "took {:?}", started.elapsed());
+    // An evaluation with a budget: stopped, with the reason.
+    deltaform()
+        .args(["eval", "sum(i = 1..10^6, sum(j = 1..10^6, i*j))"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("it was stopped"));
+}

@@ -6,6 +6,7 @@ use crate::ast::{Expr, Statement};
 use crate::defs::Definitions;
 use crate::derive::{derive, parse_context, Check, Derivation, Options};
 use crate::diagnostic::Diagnostic;
+use crate::domain;
 use crate::egraph::{prove_equal, simplify, Assumption, Limits, Simplified, Step};
 use crate::eval::eval;
 use crate::latex::to_latex;
@@ -216,6 +217,10 @@ pub fn simplify_cmd(args: &SimplifyArgs) -> Result<Output, Failure> {
     let (defs, assumptions) = context(&args.context.lets, &args.context.assume, args.format)?;
     let explain = args.steps || args.format == ExprFormat::Json;
     let s = simplify(&expr, &defs, &assumptions, &args.limits.limits(), explain);
+    let caveats: Vec<String> = domain::lost(&expr, &s.expr)
+        .iter()
+        .map(|c| format!("note: the input has a value only where {c}; the result equals it there"))
+        .collect();
     let stdout = match args.format {
         ExprFormat::Json => format!(
             "{}\n",
@@ -225,6 +230,7 @@ pub fn simplify_cmd(args: &SimplifyArgs) -> Result<Output, Failure> {
                 "steps": steps_json(&s.steps),
                 "limits_hit": s.limit_hit.as_ref().map(|l| l.to_string()),
                 "assumptions_used": s.assumptions_used.iter().map(|&i| assumptions[i].to_string()).collect::<Vec<_>>(),
+                "caveats": caveats,
             })
         ),
         ExprFormat::Latex => format!("{}\n", to_latex(&s.expr)),
@@ -234,7 +240,8 @@ pub fn simplify_cmd(args: &SimplifyArgs) -> Result<Output, Failure> {
             } else {
                 String::new()
             };
-            format!("{steps}{}{}\n", notes(&s), s.expr)
+            let caveats: String = caveats.iter().map(|c| format!("{c}\n")).collect();
+            format!("{steps}{}{caveats}{}\n", notes(&s), s.expr)
         }
     };
     Ok(Output::ok(stdout))
@@ -252,7 +259,17 @@ pub fn equiv_cmd(args: &EquivArgs) -> Result<Output, Failure> {
     let limits = args.limits.limits();
     if let Some(steps) = prove_equal(&a, &b, &assumptions, &limits) {
         let plural = if steps.len() == 1 { "" } else { "s" };
-        let mut text = format!("equal: proved by rewriting ({} step{plural})\n", steps.len());
+        let caveats: Vec<String> = [("A", &a, &b), ("B", &b, &a)]
+            .iter()
+            .flat_map(|(name, this, other)| {
+                domain::lost(this, other).into_iter().map(move |c| format!("{name} has a value only where {c}"))
+            })
+            .collect();
+        let scope = if caveats.is_empty() { "" } else { ", where both sides have a value" };
+        let mut text = format!("equal: proved by rewriting ({} step{plural}){scope}\n", steps.len());
+        for caveat in &caveats {
+            text.push_str(&format!("caveat: {caveat}\n"));
+        }
         if args.explain {
             text.push_str(&format!("  {a}\n"));
             for s in &steps {
@@ -260,7 +277,9 @@ pub fn equiv_cmd(args: &EquivArgs) -> Result<Output, Failure> {
             }
         }
         let out = match args.format {
-            ExprFormat::Json => format!("{}\n", json!({"equal": true, "how": "proof", "steps": steps_json(&steps)})),
+            ExprFormat::Json => {
+                format!("{}\n", json!({"equal": true, "how": "proof", "steps": steps_json(&steps), "caveats": caveats}))
+            }
             _ => text,
         };
         return Ok(Output::ok(out));

@@ -225,6 +225,10 @@ fn saturate(e: &Expr, defs: &Definitions, assumptions: &[Assumption], limits: &L
     Simplified { expr, steps, limit_hit, assumptions_used: vec![], nodes, classes, iterations }
 }
 
+/// The largest pair of terms (in nodes) explained step by step: an explanation is read as a
+/// tree, which grows with the size of every term it passes through.
+const MAX_EXPLAINED_SIZE: usize = 2_000;
+
 /// The steps from `start` to `best`: a proof one rule at a time (the distributive law instead
 /// of collecting like terms) if one is found within `limits`, else one in coarser steps. The
 /// simplification itself runs without explanations, which would slow it down several times.
@@ -237,8 +241,15 @@ fn derivation_steps(
     hints: &[String],
     end: &Expr,
 ) -> Vec<Step> {
+    let size = start.as_ref().len() + best.as_ref().len();
+    if size > MAX_EXPLAINED_SIZE {
+        let rule = format!("rewriting (not explained step by step: {size} nodes, more than {MAX_EXPLAINED_SIZE})");
+        return vec![Step { rule, expr: end.clone() }];
+    }
+    // Two tries share the time limit.
+    let limits = Limits { time: limits.time / 2, ..limits.clone() };
     for rules in [Rules::OneAtATime, Rules::Collecting] {
-        if let Some(mut egraph) = connect(start, best, &rule_set(rules, defs, assumptions), limits) {
+        if let Some(mut egraph) = connect(start, best, &rule_set(rules, defs, assumptions), &limits) {
             return steps(&mut egraph, start, best, hints, end);
         }
     }

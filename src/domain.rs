@@ -1,0 +1,154 @@
+//! Where an expression has a value: the conditions its partial operations put on their
+//! arguments (`log(u)` needs `u > 0`, `a/b` needs `b != 0`, ...). A rewrite may keep the value
+//! wherever its left side has one and still have a value elsewhere (`0*log(x) = 0`,
+//! `x^(1/2)*x^(1/2) = x`); comparing the conditions of the two sides states that caveat.
+
+use crate::ast::{BinOp, Expr, Func, Node};
+use crate::egraph::range_of;
+use num_traits::{Signed, Zero};
+use std::fmt;
+
+/// How an argument is restricted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Relation {
+    /// `u > 0`
+    Positive,
+    /// `u >= 0`
+    NonNegative,
+    /// `u != 0`
+    NonZero,
+}
+
+/// One condition: the argument, its restriction, the operation that needs it, and whether it
+/// must hold for every value of an enclosing sum's index.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Condition {
+    /// The restricted argument.
+    pub argument: Expr,
+    /// The restriction.
+    pub relation: Relation,
+    /// The operation that needs it (`log(x)`).
+    pub source: Expr,
+    /// Whether the argument depends on the index of an enclosing sum.
+    pub for_every_index: bool,
+}
+
+impl fmt::Display for Condition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let relation = match self.relation {
+            Relation::Positive => ">",
+            Relation::NonNegative => ">=",
+            Relation::NonZero => "!=",
+        };
+        write!(f, "{} {relation} 0", self.argument)?;
+        if self.for_every_index {
+            f.write_str(" for every index")?;
+        }
+        write!(f, " (for {})", self.source)
+    }
+}
+
+/// The conditions under which `e` has a value, except those the interval analysis proves
+/// always true (`exp(x) > 0`). Each condition once, in the order met.
+pub fn conditions(e: &Expr) -> Vec<Condition> {
+    let mut out = vec![];
+    collect(e, &mut Vec::new(), &mut out);
+    out
+}
+
+/// The conditions of `from` that `to` does not have: where `from` may have no value although
+/// `to` has one.
+pub fn lost(from: &Expr, to: &Expr) -> Vec<Condition> {
+    let kept = conditions(to);
+    conditions(from)
+        .into_iter()
+        .filter(|c| !kept.iter().any(|k| k.argument == c.argument && k.relation == c.relation))
+        .collect()
+}
+
+fn collect(e: &Expr, bound: &mut Vec<String>, out: &mut Vec<Condition>) {
+    let mut need = |argument: &Expr, relation: Relation, bound: &[String]| {
+        if proved(argument, relation) || out.iter().any(|c| &c.argument == argument && c.relation == relation) {
+            return;
+        }
+        let for_every_index = argument.free_names().iter().any(|n| bound.contains(n));
+        out.push(Condition { argument: argument.clone(), relation, source: e.clone(), for_every_index });
+    };
+    match &e.node {
+        Node::Call(Func::Log, args) => need(&args[0], Relation::Positive, bound),
+        Node::Call(Func::Sqrt, args) => need(&args[0], Relation::NonNegative, bound),
+        Node::Binary(BinOp::Div, _, b) => need(b, Relation::NonZero, bound),
+        Node::Binary(BinOp::Pow, base, exponent) => match exact_constant(exponent).as_ref() {
+            Some(p) if p.is_integer() && p.is_negative() => need(base, Relation::NonZero, bound),
+            Some(p) if p.is_integer() => {}
+            Some(p) => {
+                let even_root = (p.denom() % 2u32).is_zero();
+                match (even_root, p.is_negative()) {
+                    (true, true) => need(base, Relation::Positive, bound),
+                    (true, false) => need(base, Relation::NonNegative, bound),
+                    (false, true) => need(base, Relation::NonZero, bound),
+                    (false, false) => {}
+                }
+            }
+            None => need(base, Relation::Positive, bound),
+        },
+        _ => {}
+    }
+    if let Node::Sum(i, count, body) = &e.node {
+        if let Some(count) = count {
+            collect(count, bound, out);
+        }
+        bound.push(i.clone());
+        collect(body, bound, out);
+        bound.pop();
+        return;
+    }
+    for child in e.children() {
+        collect(child, bound, out);
+    }
+}
+
+/// The exact value of a constant expression (`1/2`, `-2`).
+fn exact_constant(e: &Expr) -> Option<num_rational::BigRational> {
+    crate::eval::eval_scalar(e, &crate::value::Env::new()).ok()?.as_exact().cloned()
+}
+
+/// Whether the interval analysis proves the condition for every value of `argument`.
+fn proved(argument: &Expr, relation: Relation) -> bool {
+    let range = range_of(argument);
+    match relation {
+        Relation::Positive => range.positive(),
+        Relation::NonNegative => range.nonnegative(),
+        Relation::NonZero => range.nonzero(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::parse_expr;
+
+    fn shown(src: &str) -> Vec<String> {
+        conditions(&parse_expr(src).unwrap()).iter().map(|c| c.to_string()).collect()
+    }
+
+    #[test]
+    fn partial_operations_restrict_their_arguments() {
+        assert_eq!(shown("0*log(x)"), ["x > 0 (for log(x))"]);
+        assert_eq!(shown("x^(1/2)*x^(1/2)"), ["x >= 0 (for x^(1/2))"]);
+        assert_eq!(shown("a/(b - 1)"), ["b - 1 != 0 (for a/(b - 1))"]);
+        assert_eq!(shown("x^-2 + x^(1/3) + x^y"), ["x != 0 (for x^-2)", "x > 0 (for x^y)"]);
+        assert_eq!(shown("sum(i, log(y[i]))"), ["y[i] > 0 for every index (for log(y[i]))"]);
+        // Proved by the interval analysis: no condition.
+        assert!(shown("log(exp(x)) + 1/(1 + exp(x)) + sqrt(x^2)").is_empty());
+    }
+
+    #[test]
+    fn lost_conditions_are_those_of_one_side_only() {
+        let (a, b) = (parse_expr("0*log(x)").unwrap(), parse_expr("0").unwrap());
+        assert_eq!(lost(&a, &b).len(), 1);
+        assert!(lost(&b, &a).is_empty());
+        let (a, b) = (parse_expr("log(x) + log(x)").unwrap(), parse_expr("2*log(x)").unwrap());
+        assert!(lost(&a, &b).is_empty());
+    }
+}
