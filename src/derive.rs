@@ -10,6 +10,7 @@ use crate::egraph::{simplify, Assumption, Limits, Simplified};
 use crate::eval::{eval_within, EvalError};
 use crate::parse::parse_statement;
 use crate::sample::{close, numeric_derivative, Inputs, Rng};
+use crate::warnings::{missing_variable, unused_assumptions, unused_definitions};
 use std::fmt;
 
 /// What to derive with, besides the expression and the variable.
@@ -56,6 +57,8 @@ pub struct Derivation {
     pub simplified: Simplified,
     /// The numeric check of the result.
     pub check: Check,
+    /// Likely typos: a variable that does not occur, a definition or assumption never used.
+    pub warnings: Vec<String>,
 }
 
 impl Derivation {
@@ -128,7 +131,10 @@ pub fn derive_parsed(
     let simplified = simplify(&raw, &definitions, &assumptions, limits, steps);
     let deadline = started + limits.time;
     let check = check(&expr, &wrt, &definitions, &assumptions, &simplified.expr, deadline);
-    Ok(Derivation { expr, wrt, definitions, assumptions, raw, conditions, simplified, check })
+    let mut warnings: Vec<String> = missing_variable(&expr, wrt.name(), &definitions).into_iter().collect();
+    warnings.extend(unused_definitions(&expr, &simplified.expr, &definitions));
+    warnings.extend(unused_assumptions(&expr, &assumptions, &simplified.assumptions_used, &definitions));
+    Ok(Derivation { expr, wrt, definitions, assumptions, raw, conditions, simplified, check, warnings })
 }
 
 /// The most expression nodes one evaluation of the check visits: the check is a safeguard

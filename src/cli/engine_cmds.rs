@@ -11,6 +11,7 @@ use crate::egraph::{prove_equal, simplify, Assumption, Limits, Simplified, Step}
 use crate::eval::eval;
 use crate::latex::to_latex;
 use crate::sample::{close, Inputs, Rng};
+use crate::warnings::{unused_assumptions, unused_definitions};
 use clap::Args;
 use serde_json::json;
 use std::time::Duration;
@@ -133,7 +134,7 @@ pub fn derive_cmd(args: &DeriveArgs) -> Result<Output, Failure> {
             format!("{}{conditions}{}\n", notes(&d.simplified), d.result())
         }
     };
-    Ok(Output::ok(stdout))
+    Ok(Output::ok(stdout).with_warnings(d.warnings.clone()))
 }
 
 /// Lines saying a limit was hit, before a bare result.
@@ -177,6 +178,7 @@ fn derivation_json(d: &Derivation) -> serde_json::Value {
         "assumptions_used": used,
         "assumptions": used_at,
         "conditions": d.conditions.iter().map(|c| c.to_string()).collect::<Vec<_>>(),
+        "warnings": d.warnings,
         "numeric_check": check,
         "egraph": {"nodes": d.simplified.nodes, "classes": d.simplified.classes, "iterations": d.simplified.iterations},
     })
@@ -217,6 +219,8 @@ pub fn simplify_cmd(args: &SimplifyArgs) -> Result<Output, Failure> {
     let (defs, assumptions) = context(&args.context.lets, &args.context.assume, args.format)?;
     let explain = args.steps || args.format == ExprFormat::Json;
     let s = simplify(&expr, &defs, &assumptions, &args.limits.limits(), explain);
+    let mut warnings = unused_definitions(&expr, &s.expr, &defs);
+    warnings.extend(unused_assumptions(&expr, &assumptions, &s.assumptions_used, &defs));
     let caveats: Vec<String> = domain::lost(&expr, &s.expr)
         .iter()
         .map(|c| format!("note: the input has a value only where {c}; the result equals it there"))
@@ -231,6 +235,7 @@ pub fn simplify_cmd(args: &SimplifyArgs) -> Result<Output, Failure> {
                 "limits_hit": s.limit_hit.as_ref().map(|l| l.to_string()),
                 "assumptions_used": s.assumptions_used.iter().map(|&i| assumptions[i].to_string()).collect::<Vec<_>>(),
                 "caveats": caveats,
+                "warnings": warnings,
             })
         ),
         ExprFormat::Latex => format!("{}\n", to_latex(&s.expr)),
@@ -244,7 +249,7 @@ pub fn simplify_cmd(args: &SimplifyArgs) -> Result<Output, Failure> {
             format!("{steps}{}{caveats}{}\n", notes(&s), s.expr)
         }
     };
-    Ok(Output::ok(stdout))
+    Ok(Output::ok(stdout).with_warnings(warnings))
 }
 
 /// How many random points the numeric comparison tries.
@@ -308,7 +313,7 @@ pub fn equiv_cmd(args: &EquivArgs) -> Result<Output, Failure> {
         ),
     };
     let stdout = if args.format == ExprFormat::Json { format!("{json_value}\n") } else { text };
-    Ok(Output { stdout, code })
+    Ok(Output { stdout, warnings: vec![], code })
 }
 
 enum Verdict {
