@@ -28,10 +28,19 @@ pub fn node_cost(egraph: &MathGraph, enode: &Math) -> f64 {
         Math::Index(_) => 0.5 + enode.children().iter().map(cost).sum::<f64>(),
         // What stands under a sum costs a little more: factors that do not depend on the index
         // read better outside it (`c*sum(i, a[i])`).
+        // A sum without a written range must tell it from its body in every form, or it would
+        // print as a sum that cannot be evaluated (`sum(i, 1)`); its written-range form
+        // (`sum(i = 1..len(z), 1)`) stands in.
+        Math::Sum([i, body]) if !tells_range(egraph, *i, *body) => f64::INFINITY,
         Math::Sum([i, body]) => 1.0 + cost(i) + 1.05 * cost(body),
         Math::SumTo([i, n, body]) => 1.0 + cost(i) + cost(n) + 1.05 * cost(body),
         _ => 1.0 + enode.children().iter().map(cost).sum::<f64>(),
     }
+}
+
+/// Whether every form of class `body` indexes a vector by the bound index of class `binder`.
+fn tells_range(egraph: &MathGraph, binder: Id, body: Id) -> bool {
+    egraph[binder].data.symbol.is_some_and(|s| egraph[body].data.indexed.contains(&s))
 }
 
 /// The cheapest node of class `id` among those `allowed`.

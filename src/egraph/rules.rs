@@ -196,6 +196,7 @@ pub const RULES: &[RuleSpec] = &[
         "1",
         When::All(&[Cond::OtherIndex("?i", "?k"), Cond::Size("?n")]),
     ),
+    rule("len(softmax(v)) = len(v)", "(len (softmax ?v))", "(len ?v)"),
     rule_if(
         "sum(i = 1..len(v), softmax(v)[i]) = 1",
         "(sum_to ?i (len ?v) (idx (softmax ?v) ?i))",
@@ -259,12 +260,14 @@ pub fn rule_set(proofs: bool, collect: bool) -> Vec<Rewrite<Math, Facts>> {
     rules.push(Kronecker::rewrite());
     rules.push(Kronecker::rewrite_over_size());
     if collect {
+        // Writing ranges only widens the search; proofs one rule at a time do without it.
+        rules.push(super::ranges::WriteRange::rewrite());
         rules.push(super::collect::Collect::rewrite());
     }
     rules
 }
 
-/// Whether the rule named `name` only rearranges terms.
+/// Whether the rule named `name` only rearranges terms (writing a sum's range does too).
 pub fn rearranges(name: &str) -> bool {
-    RULES.iter().any(|r| r.name == name && r.rearranges)
+    name == super::ranges::WRITE_RANGE || RULES.iter().any(|r| r.name == name && r.rearranges)
 }
