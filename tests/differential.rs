@@ -14,6 +14,7 @@ use deltaform::{eval, parse_expr, Env, Expr, Number, Value};
 use num_bigint::BigInt;
 use num_rational::BigRational;
 use proptest::prelude::*;
+use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, RngSeed, TestCaseError, TestRunner};
 use std::time::Duration;
 
@@ -230,6 +231,19 @@ fn derive_simplify_and_equiv_agree_with_evaluation() {
     let mut runner = TestRunner::new(config);
     let strategy = (expression(false), prop::collection::vec(point(), 6));
     let started = std::time::Instant::now();
+    if std::env::var_os("DIFFERENTIAL_COUNT").is_some() {
+        // Count the disagreements of every kind instead of stopping at the first (for reports).
+        let mut found: std::collections::BTreeMap<String, usize> = Default::default();
+        for _ in 0..cases {
+            let (src, points) = strategy.new_tree(&mut runner).expect("a case").current();
+            if let Err(failure) = problems(&src, &points) {
+                let kind = failure.to_string().split_whitespace().nth(2).unwrap_or("?").to_string();
+                *found.entry(kind).or_default() += 1;
+            }
+        }
+        eprintln!("differential test: {cases} random expressions, disagreements by command: {found:?}");
+        return;
+    }
     let outcome = runner.run(&strategy, |(src, points)| problems(&src, &points));
     eprintln!("differential test: {cases} random expressions in {:.1} s", started.elapsed().as_secs_f64());
     if let Err(failure) = outcome {
