@@ -169,8 +169,6 @@ fn exact_numbers_that_outgrow_the_bound_continue_in_f64() {
 
 /// A custom loss in `yhat[i]` alone: `sum(i, yhat[i])` has delta^L = 1 for every unit.
 #[test]
-#[ignore = "the engine's derivative d/dz[k] sum(i, z[i]) = sum(i, delta(i, k)) tells no range for i \
-            (src/diff.rs), so it cannot be evaluated; un-ignore once sums keep their range"]
 fn a_loss_in_yhat_alone_runs() {
     let dir = std::env::temp_dir().join(format!("deltaform-run-yhat-loss-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
