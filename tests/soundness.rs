@@ -172,3 +172,12 @@ fn typos_do_not_pass_silently() {
         .code(2)
         .stderr(predicate::str::contains("did you mean `sigmoid`?"));
 }
+
+#[test]
+fn found_by_the_differential_test() {
+    // A sum whose body became 0 printed as the unevaluable `sum(i, 0)`.
+    assert_eq!(result(&["simplify", "sum(i, z[i]*(z[i] - z[i]))"]), "0");
+    assert_eq!(result(&["simplify", "sum(i, exp(z[i])/exp(z[i]))"]), "len(z)");
+    // A constant class emptied by pruning before its number joined it: extraction panicked.
+    assert_eq!(result(&["simplify", "x + sum(i, z[i]*(max(pi - pi, 0) - 0*x))"]), "x");
+}

@@ -347,7 +347,9 @@ impl Analysis<Math> for Facts {
                 None => id,
             };
             egraph.union_trusted(from, added, "fold constants");
-            if egraph.analysis.prune {
+            // Pruning keeps the number; where the union with it is still pending (the class
+            // holds no leaf yet), the class keeps its nodes, so that it is never empty.
+            if egraph.analysis.prune && egraph[id].nodes.iter().any(|n| n.is_leaf()) {
                 egraph[id].nodes.retain(|n| n.is_leaf());
                 let cost = egraph[id].nodes.iter().map(|n| node_cost(egraph, n)).fold(f64::INFINITY, f64::min);
                 egraph[id].data.cost = cost;
@@ -356,16 +358,10 @@ impl Analysis<Math> for Facts {
     }
 }
 
-/// A node of class `id` that folds to `c` from its children's constants, all of them constant
-/// (not a number itself, nor a sum of zeros, whose bound index is no constant).
+/// A node of class `id` that folds to `c` from its children's constants (not a number itself).
 fn folded_node(egraph: &MathGraph, id: Id, c: &BigRational) -> Option<Math> {
     let constant = |child: Id| egraph[child].data.constant.clone();
-    let all_constant = |n: &Math| n.children().iter().all(|child| constant(*child).is_some());
-    egraph[id]
-        .nodes
-        .iter()
-        .find(|n| !n.is_leaf() && all_constant(n) && fold_constant(n, &constant).is_some_and(|v| &v.0 == c))
-        .cloned()
+    egraph[id].nodes.iter().find(|n| !n.is_leaf() && fold_constant(n, &constant).is_some_and(|v| &v.0 == c)).cloned()
 }
 
 /// The exact value of `node` when its children are constants and the value is rational.
@@ -384,8 +380,6 @@ fn fold_constant(node: &Math, child: &dyn Fn(Id) -> Option<BigRational>) -> Opti
             BigRational::from_integer(((a == b) as i64).into())
         }
         Math::Max([a, b]) => child(*a)?.max(child(*b)?),
-        // A sum of zeros is 0, whatever it runs over.
-        Math::Sum([_, body]) | Math::SumTo([_, _, body]) if child(*body)?.is_zero() => BigRational::zero(),
         Math::Min([a, b]) => child(*a)?.min(child(*b)?),
         _ => {
             let func = super::convert::node_func(node)?;

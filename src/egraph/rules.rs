@@ -181,6 +181,8 @@ pub const RULES: &[RuleSpec] = &[
         "(* ?c (sum ?i ?a))",
         When::All(&[Cond::Lacks("?i", "?c"), Cond::Has("?i", "?a")]),
     ),
+    rule("a sum of zeros is 0", "(sum ?i 0)", "0"),
+    rule("a sum of zeros over 1..n is 0", "(sum_to ?i ?n 0)", "0"),
     // Sums over 1..n: their range is written, so no part needs to tell it.
     rule("split the sum over 1..n", "(sum_to ?i ?n (+ ?a ?b))", "(+ (sum_to ?i ?n ?a) (sum_to ?i ?n ?b))"),
     rule_if(
