@@ -67,9 +67,10 @@ fn write_expr(e: &Expr, min: Prec, out: &mut String) {
             out.push(']');
         }
         Node::Neg(inner) => {
+            // A repeated minus prints as `--x`, not `-(-x)`: parentheses would cost the parser a
+            // nesting level per minus, so a long run accepted as input would print too deep.
             out.push('-');
-            let nested_minus = matches!(inner.node, Node::Neg(_)) || prec_of(inner) == Prec::Unary;
-            write_expr(inner, if nested_minus { Prec::Power } else { Prec::Unary }, out);
+            write_expr(inner, Prec::Unary, out);
         }
         Node::Binary(op, a, b) => {
             let (left, right) = operand_prec(*op);
@@ -194,7 +195,10 @@ mod tests {
         assert_eq!(canon("a/(b*c)"), "a/(b*c)");
         assert_eq!(canon("(2^3)^2"), "(2^3)^2");
         assert_eq!(canon("2^(3^2)"), "2^3^2");
-        assert_eq!(canon("- - x"), "-(-x)");
+        assert_eq!(canon("- - x"), "--x");
+        assert_eq!(canon("-(-(-x^2))"), "---x^2");
+        assert_eq!(canon("(-(-x))^2"), "(--x)^2");
+        assert_eq!(canon("2^-(-x)"), "2^--x");
         assert_eq!(canon("sigmoid(-(x + 1))*W[i, j]"), "sigmoid(-(x + 1))*W[i, j]");
     }
 
