@@ -4,6 +4,7 @@
 //! text and what was expected there.
 
 use crate::ast::{BinOp, Expr, Func, Node, Span, Statement};
+use crate::print::split_fives;
 use nom::branch::alt;
 use nom::bytes::complete::{tag, take_while};
 use nom::character::complete::{char, digit1, one_of, satisfy};
@@ -14,7 +15,7 @@ use nom_locate::LocatedSpan;
 use num_bigint::BigInt;
 use num_rational::BigRational;
 use num_traits::Zero;
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 
 /// The located input the parser works on.
 type In<'a> = LocatedSpan<&'a str>;
@@ -203,6 +204,62 @@ pub fn parse_statement(src: &str) -> Result<Statement, ParseError> {
     finish(src, statement)
 }
 
+/// An accepted spelling that is not the canonical one, which the user should hear about.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Note {
+    /// What was read as what.
+    pub message: &'static str,
+    /// The whole input the spelling was found in.
+    pub source: String,
+    /// Where in `source` (its first occurrence).
+    pub span: Span,
+}
+
+/// The note for `**` read as the power operator `^`.
+pub const STARRED_POWER_NOTE: &str = "`**` read as `^`";
+
+thread_local! {
+    /// Where the input being parsed on this thread first spells `^` as `**`.
+    static STARRED_POWER: Cell<Option<Span>> = const { Cell::new(None) };
+    /// The notes gathered while a [`NoteCollector`] lives on this thread.
+    static NOTES: RefCell<Option<Vec<Note>>> = const { RefCell::new(None) };
+}
+
+/// Gathers the [`Note`]s of every input parsed on this thread while it lives, one per input
+/// (an input parsed twice is noted once). Without a collector no note is kept.
+#[derive(Debug)]
+pub struct NoteCollector(());
+
+impl NoteCollector {
+    /// Starts gathering notes on this thread (dropping any a previous collector left).
+    pub fn start() -> NoteCollector {
+        NOTES.with(|n| *n.borrow_mut() = Some(Vec::new()));
+        NoteCollector(())
+    }
+
+    /// Stops gathering and returns the notes, in the order their inputs were parsed.
+    pub fn finish(self) -> Vec<Note> {
+        NOTES.with(|n| n.borrow_mut().take()).unwrap_or_default()
+    }
+}
+
+impl Drop for NoteCollector {
+    fn drop(&mut self) {
+        NOTES.with(|n| n.borrow_mut().take());
+    }
+}
+
+/// Records a note about `source` if a [`NoteCollector`] is gathering and has none for it yet.
+fn record_note(message: &'static str, source: &str, span: Span) {
+    NOTES.with(|n| {
+        if let Some(notes) = n.borrow_mut().as_mut() {
+            if !notes.iter().any(|note| note.message == message && note.source == source) {
+                notes.push(Note { message, source: source.to_string(), span });
+            }
+        }
+    });
+}
+
 /// How deep an expression tree may be: bounds every recursive walk over it (printing,
 /// evaluation, differentiation) well inside a thread's stack.
 pub const MAX_DEPTH: usize = 256;
@@ -216,9 +273,13 @@ thread_local! {
 struct NestingGuard;
 
 impl NestingGuard {
-    /// Enters one more level, or fails with [`ParseError::TooDeep`] at `at`.
+    /// Enters one more level, or fails with [`ParseError::TooDeep`] at `at` (at the end of the
+    /// input, where there is nothing to point at, with the missing expression instead).
     fn enter(at: &In) -> Result<NestingGuard, nom::Err<Failure>> {
         let depth = NESTING.with(|n| n.get());
+        if depth >= MAX_DEPTH && at.fragment().is_empty() {
+            return Err(nom::Err::Error(Failure::expected(at, "an expression")));
+        }
         if depth >= MAX_DEPTH {
             let start = at.location_offset();
             let len = at.fragment().chars().next().map_or(0, char::len_utf8);
@@ -259,6 +320,7 @@ impl Depth for Statement {
 /// Runs `parser` over all of `src`, turning a failure into a [`ParseError`].
 fn finish<'a, T: Depth>(src: &'a str, parser: fn(In<'a>) -> PResult<'a, T>) -> Result<T, ParseError> {
     NESTING.with(|n| n.set(0));
+    STARRED_POWER.with(|s| s.set(None));
     let input = In::new(src);
     match parser(input) {
         Ok((rest, value)) => {
@@ -268,6 +330,9 @@ fn finish<'a, T: Depth>(src: &'a str, parser: fn(In<'a>) -> PResult<'a, T>) -> R
             }
             let (rest, _) = ws(rest).map_err(|e| to_error(src, e))?;
             if rest.fragment().is_empty() {
+                if let Some(span) = STARRED_POWER.with(Cell::take) {
+                    record_note(STARRED_POWER_NOTE, src, span);
+                }
                 Ok(value)
             } else {
                 let mut failure = Failure::expected(&rest, "an operator");
@@ -340,6 +405,20 @@ fn punct<'a>(symbol: char, label: &'static str) -> impl Fn(In<'a>) -> PResult<'a
         };
         result.map_err(|_| nom::Err::Error(Failure::expected(&input, label)))
     }
+}
+
+/// The power operator: `^`, or `**` (Python's spelling, remembered for a [`Note`]).
+fn caret(input: In) -> PResult<In> {
+    let (input, _) = ws(input)?;
+    if let Ok((rest, stars)) = tag::<_, _, Failure>("**").parse(input) {
+        let span = span_of(&input, &rest);
+        STARRED_POWER.with(|s| {
+            let first = s.take().unwrap_or(span);
+            s.set(Some(first));
+        });
+        return Ok((rest, stars));
+    }
+    recognize(char('^')).parse(input).map_err(|_: nom::Err<Failure>| nom::Err::Error(Failure::expected(&input, "`^`")))
 }
 
 /// statement = expr , [ "=" , expr ] ;
@@ -436,11 +515,11 @@ fn unary(input: In) -> PResult<Expr> {
     }
 }
 
-/// power = postfix , [ "^" , unary ] ;   (right-associative through `unary`)
+/// power = postfix , [ caret , unary ] ;   (right-associative through `unary`)
 fn power(input: In) -> PResult<Expr> {
     let start = input;
     let (input, base) = postfix(input)?;
-    match punct('^', "`^`")(input) {
+    match caret(input) {
         Ok((rest, _)) => {
             let (rest, exponent) = unary(rest).map_err(commit)?;
             let span = span_of(&start, &rest);
@@ -542,13 +621,24 @@ fn number(input: In) -> PResult<Expr> {
         return Err(Failure::definite(ParseError::BadNumber { text: text.to_string(), span }));
     }
     let mantissa: BigInt = digits.parse().unwrap_or_else(|_| BigInt::zero());
-    let ten = BigInt::from(10);
-    let value = if scale >= 0 {
-        BigRational::from_integer(mantissa * num_traits::pow(ten, scale as usize))
-    } else {
-        BigRational::new(mantissa, num_traits::pow(ten, (-scale) as usize))
-    };
-    Ok((input, Expr::spanned(Node::Num(value), span)))
+    Ok((input, Expr::spanned(Node::Num(decimal_value(mantissa, scale)), span)))
+}
+
+/// `mantissa * 10^scale` in lowest terms. For a negative scale the fraction is reduced by the
+/// factors 2 and 5 the mantissa shares with `10^-scale` (the only ones it can share), which is
+/// much faster than a gcd on the 10,000-digit numbers a literal may have.
+fn decimal_value(mantissa: BigInt, scale: i64) -> BigRational {
+    let places = scale.unsigned_abs() as usize;
+    if scale >= 0 {
+        return BigRational::from_integer(mantissa * num_traits::pow(BigInt::from(10), places));
+    }
+    if mantissa.is_zero() {
+        return BigRational::zero();
+    }
+    let twos = (mantissa.trailing_zeros().unwrap_or(0) as usize).min(places);
+    let (fives, numer) = split_fives(&(mantissa >> twos), places);
+    let denom = num_traits::pow(BigInt::from(5), places - fives) << (places - twos);
+    BigRational::new_raw(numer, denom)
 }
 
 /// A name, a call or a sum: they all start with a word.
@@ -700,6 +790,48 @@ mod tests {
     }
 
     #[test]
+    fn double_star_is_the_power_operator() {
+        assert_eq!(p("x**2"), "x^2");
+        assert_eq!(parse_expr("2**3**2").unwrap(), parse_expr("2^(3^2)").unwrap());
+        assert_eq!(parse_expr("-x ** -1").unwrap(), parse_expr("-(x^(-1))").unwrap());
+        assert_eq!(parse_expr("a*b**c/d").unwrap(), parse_expr("a*(b^c)/d").unwrap());
+        assert_eq!(parse_expr("x^2**y").unwrap(), parse_expr("x^(2^y)").unwrap());
+        for (src, at) in [("x* *2", 3), ("x * *2", 4), ("x***2", 3), ("x**", 3)] {
+            assert_eq!(parse_expr(src).unwrap_err().span().start, at, "{src}");
+        }
+    }
+
+    #[test]
+    fn double_star_is_noted_once_per_input_while_collecting() {
+        let collector = NoteCollector::start();
+        parse_expr("x**2 + y**2").unwrap();
+        parse_statement("x**2 + y**2").unwrap();
+        parse_expr("x^2").unwrap();
+        parse_statement("f = 2 ** z").unwrap();
+        assert!(parse_expr("x**").is_err());
+        let notes = collector.finish();
+        let noted: Vec<(&str, Span)> = notes.iter().map(|n| (n.source.as_str(), n.span.clone())).collect();
+        assert_eq!(noted, [("x**2 + y**2", 1..3), ("f = 2 ** z", 6..8)]);
+        assert!(notes.iter().all(|n| n.message == STARRED_POWER_NOTE));
+        parse_expr("x**2").unwrap();
+        assert_eq!(NoteCollector::start().finish(), [], "nothing is kept without a collector");
+    }
+
+    #[test]
+    fn decimal_values_are_in_lowest_terms() {
+        let q = |n: i64, d: i64| BigRational::new(n.into(), d.into());
+        for (text, value) in [("0.5", q(1, 2)), ("2.50", q(5, 2)), ("0.0", q(0, 1)), ("1.25e-1", q(1, 8))] {
+            let parsed = parse_number(text).unwrap();
+            assert_eq!((parsed.numer(), parsed.denom()), (value.numer(), value.denom()), "{text}");
+        }
+        for text in ["0.12", "0.375", "15e-3", "4e-4", "6.0e-2", "1e-10000", "3.2e-9000", "7000e-9999"] {
+            let parsed = parse_number(text).unwrap();
+            let reduced = BigRational::new(parsed.numer().clone(), parsed.denom().clone());
+            assert_eq!((parsed.numer(), parsed.denom()), (reduced.numer(), reduced.denom()), "{text}");
+        }
+    }
+
+    #[test]
     fn unicode_aliases() {
         assert_eq!(p("σ(x) · ŷ − η"), "sigmoid(x)*yhat - eta");
         assert_eq!(p("Σ(i, y[i])"), "sum(i, y[i])");
@@ -727,5 +859,12 @@ mod tests {
         assert_eq!(e.span(), 2..3);
         let e = parse_expr("1.x").unwrap_err();
         assert_eq!(e.kind(), "bad_number");
+        // Each `-` opens a level: the one past the limit starts after the 256th, here the end
+        // of the input (found by a property test: the span used to be empty).
+        let too_deep = "x*".to_string() + &"-".repeat(MAX_DEPTH);
+        let e = parse_expr(&(too_deep.clone() + "y")).unwrap_err();
+        assert_eq!((e.kind(), e.span()), ("too_deep", too_deep.len()..too_deep.len() + 1));
+        let e = parse_expr(&too_deep).unwrap_err();
+        assert_eq!((e.kind(), e.span()), ("unexpected_end", too_deep.len()..too_deep.len()));
     }
 }

@@ -5,7 +5,7 @@ use crate::ast::{BinOp, Expr, Node};
 use num_bigint::BigInt;
 use num_integer::Integer;
 use num_rational::BigRational;
-use num_traits::{Signed, ToPrimitive, Zero};
+use num_traits::{One, Signed, ToPrimitive, Zero};
 
 /// Binding strength of a printed form; a child printed below its slot's minimum gets parentheses.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -67,9 +67,10 @@ fn write_expr(e: &Expr, min: Prec, out: &mut String) {
             out.push(']');
         }
         Node::Neg(inner) => {
+            // A repeated minus prints as `--x`, not `-(-x)`: parentheses would cost the parser a
+            // nesting level per minus, so a long run accepted as input would print too deep.
             out.push('-');
-            let nested_minus = matches!(inner.node, Node::Neg(_)) || prec_of(inner) == Prec::Unary;
-            write_expr(inner, if nested_minus { Prec::Power } else { Prec::Unary }, out);
+            write_expr(inner, Prec::Unary, out);
         }
         Node::Binary(op, a, b) => {
             let (left, right) = operand_prec(*op);
@@ -118,25 +119,38 @@ fn write_list(items: &[Expr], out: &mut String) {
 
 /// The digits of `n` written as a finite decimal, if it has one (its denominator has only
 /// the prime factors 2 and 5): `(mantissa, places)` with `n = mantissa / 10^places`.
+///
+/// Works on the factors directly (no rational arithmetic, whose gcds are slow for the
+/// 10,000-digit numbers the parser accepts).
 pub(crate) fn decimal_digits(n: &BigRational) -> Option<(BigInt, usize)> {
-    let mut denom = n.denom().clone();
-    let (mut twos, mut fives) = (0usize, 0usize);
-    let two = BigInt::from(2);
-    let five = BigInt::from(5);
-    while denom.is_even() {
-        denom /= &two;
-        twos += 1;
-    }
-    while (&denom % &five).is_zero() {
-        denom /= &five;
-        fives += 1;
-    }
-    if denom != BigInt::from(1) {
+    let denom = n.denom();
+    let twos = denom.trailing_zeros().unwrap_or(0) as usize;
+    let (fives, rest) = split_fives(&(denom >> twos), usize::MAX);
+    if !rest.is_one() {
         return None;
     }
     let places = twos.max(fives);
-    let scaled = n * BigRational::from_integer(num_traits::pow(BigInt::from(10), places));
-    Some((scaled.to_integer(), places))
+    let mantissa = (n.numer() * num_traits::pow(BigInt::from(5), places - fives)) << (places - twos);
+    Some((mantissa, places))
+}
+
+/// `(k, n / 5^k)` for the largest `k <= at_most` with `5^k` dividing `n` (`n` not 0).
+pub(crate) fn split_fives(n: &BigInt, at_most: usize) -> (usize, BigInt) {
+    // Divide by 5^13 (the largest power of 5 in a u32) while it goes, then by 5.
+    const FIVE_TO_13: u32 = 1_220_703_125;
+    let mut rest = n.clone();
+    let mut count = 0;
+    for (step, divisor) in [(13, FIVE_TO_13), (1, 5)] {
+        while count + step <= at_most {
+            let (quotient, remainder) = rest.div_rem(&BigInt::from(divisor));
+            if !remainder.is_zero() {
+                break;
+            }
+            rest = quotient;
+            count += step;
+        }
+    }
+    (count, rest)
 }
 
 /// Prints an exact number the way the parser reads it back: integers and finite decimals as
@@ -179,6 +193,7 @@ fn decimal_text(mantissa: &BigInt, places: usize) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
     use crate::parse::parse_expr;
 
     fn canon(s: &str) -> String {
@@ -194,8 +209,27 @@ mod tests {
         assert_eq!(canon("a/(b*c)"), "a/(b*c)");
         assert_eq!(canon("(2^3)^2"), "(2^3)^2");
         assert_eq!(canon("2^(3^2)"), "2^3^2");
-        assert_eq!(canon("- - x"), "-(-x)");
+        assert_eq!(canon("- - x"), "--x");
+        assert_eq!(canon("-(-(-x^2))"), "---x^2");
+        assert_eq!(canon("(-(-x))^2"), "(--x)^2");
+        assert_eq!(canon("2^-(-x)"), "2^--x");
         assert_eq!(canon("sigmoid(-(x + 1))*W[i, j]"), "sigmoid(-(x + 1))*W[i, j]");
+    }
+
+    #[test]
+    fn decimal_digits_of_exact_numbers() {
+        let q = |n: i64, d: i64| BigRational::new(n.into(), d.into());
+        let digits = |r: BigRational| decimal_digits(&r).map(|(m, p)| (m.to_string(), p));
+        assert_eq!(digits(q(1, 10)), Some(("1".into(), 1)));
+        assert_eq!(digits(q(-3, 8)), Some(("-375".into(), 3)));
+        assert_eq!(digits(q(7, 1)), Some(("7".into(), 0)));
+        assert_eq!(digits(q(1, 3)), None);
+        assert_eq!(digits(q(1, 30)), None);
+        let tiny = BigRational::new(1.into(), num_traits::pow(BigInt::from(10), 10_000));
+        assert_eq!(decimal_digits(&tiny), Some((BigInt::from(1), 10_000)));
+        let power = num_traits::pow(BigInt::from(5), 40);
+        assert_eq!(split_fives(&(&power * 3), usize::MAX), (40, BigInt::from(3)));
+        assert_eq!(split_fives(&power, 27), (27, num_traits::pow(BigInt::from(5), 13)));
     }
 
     #[test]

@@ -57,6 +57,55 @@ fn parse_prints_a_fixed_point() {
     assert_eq!(last_line(&["parse", "σ(x)", "--format", "latex"]), "\\sigma\\left(x\\right)");
 }
 
+/// The note `deltaform` prints on standard error for an input that spells `^` as `**`.
+fn starred_note(src: &str) -> String {
+    format!("note: `**` read as `^` in `{src}`\n")
+}
+
+#[test]
+fn double_star_reads_as_power_with_one_note_per_input() {
+    deltaform()
+        .args(["parse", "x**2 + y ** -1"])
+        .assert()
+        .success()
+        .stdout("x^2 + y^-1\n")
+        .stderr(starred_note("x**2 + y ** -1"));
+    deltaform().args(["parse", "x^2 + y^-1"]).assert().success().stderr("");
+    let json = deltaform().args(["parse", "x**2", "--format", "json"]).output().expect("runs");
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON on standard output");
+    assert_eq!(
+        (v["canonical"].as_str(), String::from_utf8_lossy(&json.stderr)),
+        (Some("x^2"), starred_note("x**2").into())
+    );
+    deltaform()
+        .args(["eval", "2**x", "--at", "x=3**2"])
+        .assert()
+        .success()
+        .stdout("512\n")
+        .stderr(starred_note("3**2") + &starred_note("2**x"));
+    deltaform()
+        .args(["derive", "h**2", "--wrt", "x", "--let", "h = x**3"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(starred_note("h**2")).and(predicate::str::contains(starred_note("h = x**3"))))
+        .stderr(predicate::function(|err: &str| err.lines().count() == 2));
+    deltaform().args(["equiv", "x**2", "x^2"]).assert().success().stderr(starred_note("x**2"));
+}
+
+#[test]
+fn double_star_in_an_exercise_file_is_noted() {
+    let base = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/seed_ex1_sigmoid.toml"))
+        .expect("the example");
+    assert!(base.contains("loss = \"squared_error\""));
+    let starred = base.replace("loss = \"squared_error\"", "loss = \"1/2*(yhat[i] - y[i])**2\"");
+    let path = std::env::temp_dir().join(format!("deltaform-starred-{}.toml", std::process::id()));
+    std::fs::write(&path, starred).expect("a temporary file");
+    let out = deltaform().arg("run").arg(&path).output().expect("runs");
+    let _ = std::fs::remove_file(&path);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stderr), starred_note("1/2*(yhat[i] - y[i])**2"));
+}
+
 #[test]
 fn parse_errors_exit_2_with_a_caret() {
     for (src, kind) in [

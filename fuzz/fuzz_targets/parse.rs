@@ -1,5 +1,6 @@
 //! Fuzzes the parser: any input either parses to a statement whose canonical print parses back
-//! to the same statement, or fails with an error whose span lies inside the input.
+//! to the same statement and prints the same again, or fails with an error whose span lies
+//! inside the input.
 #![no_main]
 
 use deltaform::diagnostic::Diagnostic;
@@ -11,7 +12,9 @@ fuzz_target!(|data: &[u8]| {
     match parse_statement(src) {
         Ok(statement) => {
             let text = statement.to_string();
-            assert_eq!(parse_statement(&text).as_ref(), Ok(&statement), "{src:?} printed as {text:?}");
+            let again = parse_statement(&text);
+            assert_eq!(again.as_ref(), Ok(&statement), "{src:?} printed as {text:?}");
+            assert_eq!(again.map(|s| s.to_string()).as_ref(), Ok(&text), "printing {src:?} is not a fixed point");
         }
         Err(err) => {
             let span = err.span();

@@ -6,6 +6,7 @@ mod expr_cmds;
 mod run_cmd;
 
 use crate::diagnostic::Diagnostic;
+use crate::parse::{Note, NoteCollector};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::ffi::OsString;
 
@@ -122,6 +123,7 @@ pub fn run<I: IntoIterator<Item = T>, T: Into<OsString> + Clone>(args: I) -> u8 
             return if err.use_stderr() { EXIT_BAD_INPUT } else { EXIT_OK };
         }
     };
+    let notes = NoteCollector::start();
     let result = match cli.command {
         Command::Parse(args) => expr_cmds::parse(&args),
         Command::Eval(args) => expr_cmds::eval(&args),
@@ -130,6 +132,9 @@ pub fn run<I: IntoIterator<Item = T>, T: Into<OsString> + Clone>(args: I) -> u8 
         Command::Equiv(args) => engine_cmds::equiv_cmd(&args),
         Command::Run(args) => run_cmd::run(&args),
     };
+    for note in notes.finish() {
+        eprintln!("{}", note_line(&note));
+    }
     match result {
         Ok(output) => {
             for warning in &output.warnings {
@@ -147,4 +152,10 @@ pub fn run<I: IntoIterator<Item = T>, T: Into<OsString> + Clone>(args: I) -> u8 
             EXIT_BAD_INPUT
         }
     }
+}
+
+/// A parser note as one line for standard error, naming the input it is about.
+fn note_line(note: &Note) -> String {
+    let source: Vec<&str> = note.source.split_whitespace().collect();
+    format!("note: {} in `{}`", note.message, source.join(" "))
 }
