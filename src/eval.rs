@@ -518,7 +518,7 @@ fn num_error(err: NumError, span: &Span) -> EvalError {
         NumError::DivisionByZero => EvalError::DivisionByZero { span: span.clone() },
         NumError::Domain(message) => EvalError::Domain { message, span: span.clone() },
         NumError::Overflow => EvalError::Overflow { span: span.clone() },
-        undecidable @ NumError::Undecidable { .. } => {
+        undecidable @ NumError::Undecidable(_) => {
             EvalError::Undecidable { message: undecidable.to_string(), span: span.clone() }
         }
     }

@@ -41,22 +41,19 @@ pub struct Enclosure {
     gave_up_exact: bool,
 }
 
-/// The next f64 above `x` (for finite `x`).
+/// An f64 above `x` by one or two units in the last place (for finite `x`; 0 goes to the
+/// smallest subnormal): an upper bound of any real number that rounds to `x`.
+#[inline]
 fn next_up(x: f64) -> f64 {
-    if !x.is_finite() {
-        x
-    } else if x == 0.0 {
-        f64::from_bits(1)
-    } else if x > 0.0 {
-        f64::from_bits(x.to_bits() + 1)
-    } else {
-        f64::from_bits(x.to_bits() - 1)
-    }
+    // |x|·2^-52 is at least one ulp of x, and below two.
+    x + (x.abs() * f64::EPSILON + f64::from_bits(1))
 }
 
-/// The next f64 below `x` (for finite `x`).
+/// An f64 below `x` by one or two units in the last place: a lower bound of any real number
+/// that rounds to `x`.
+#[inline]
 fn next_down(x: f64) -> f64 {
-    -next_up(-x)
+    x - (x.abs() * f64::EPSILON + f64::from_bits(1))
 }
 
 /// A lower bound of the exact value of a libm result `x`.
@@ -70,6 +67,7 @@ fn libm_up(x: f64) -> f64 {
 }
 
 /// The sign of a sum of two numbers of the given signs, where it follows from them.
+#[inline]
 fn sum_sign(a: Option<Ordering>, b: Option<Ordering>) -> Option<Ordering> {
     match (a, b) {
         (Some(Ordering::Equal), s) | (s, Some(Ordering::Equal)) => s,
@@ -79,6 +77,7 @@ fn sum_sign(a: Option<Ordering>, b: Option<Ordering>) -> Option<Ordering> {
 }
 
 /// The sign of a product of two numbers of the given signs.
+#[inline]
 fn product_sign(a: Option<Ordering>, b: Option<Ordering>) -> Option<Ordering> {
     match (a?, b?) {
         (Ordering::Equal, _) | (_, Ordering::Equal) => Some(Ordering::Equal),
@@ -87,6 +86,7 @@ fn product_sign(a: Option<Ordering>, b: Option<Ordering>) -> Option<Ordering> {
 }
 
 /// The number of significant bits of a finite f64: from its leading to its trailing 1 bit.
+#[inline]
 fn significant_bits(x: f64) -> u32 {
     let bits = x.to_bits();
     let mantissa = bits & ((1u64 << 52) - 1);
@@ -100,12 +100,14 @@ fn significant_bits(x: f64) -> u32 {
 
 /// Whether the product of `a` and `b`, whose rounded value is `product`, is surely exact: both
 /// have few enough significant bits for the product to fit 53, and it does not underflow.
+#[inline]
 fn exact_product(a: f64, b: f64, product: f64) -> bool {
     let zero_factor = a == 0.0 || b == 0.0;
     significant_bits(a) + significant_bits(b) <= 53 && (zero_factor || product.abs() >= f64::MIN_POSITIVE)
 }
 
 /// The smallest and largest of `f` at the four corners of `a × b`.
+#[inline]
 fn corners(a: &Enclosure, b: &Enclosure, f: impl Fn(f64, f64) -> f64) -> (f64, f64) {
     let values = [f(a.lo, b.lo), f(a.lo, b.hi), f(a.hi, b.lo), f(a.hi, b.hi)];
     values.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)))
@@ -113,6 +115,7 @@ fn corners(a: &Enclosure, b: &Enclosure, f: impl Fn(f64, f64) -> f64) -> (f64, f
 
 /// Bounds of a correctly rounded result `value` whose exact rounding error `error` is known
 /// (true value = value + error), when the error is trustworthy.
+#[inline]
 fn rounded_bounds(value: f64, error: Option<f64>) -> (f64, f64) {
     match error {
         Some(0.0) => (value, value),
@@ -124,22 +127,25 @@ fn rounded_bounds(value: f64, error: Option<f64>) -> (f64, f64) {
 
 impl Enclosure {
     /// The f64 `x` itself (every f64 is an exact binary fraction); an error when not finite.
+    #[inline]
     pub fn point(x: f64) -> Result<Enclosure, NumError> {
-        Enclosure::finish(x, x, x, None, false)
+        Enclosure::point_unchecked(x).checked()
+    }
+
+    /// The f64 `x` itself; an invalid enclosure when `x` is not finite.
+    #[inline]
+    pub fn point_unchecked(x: f64) -> Enclosure {
+        let x = if x.is_finite() { x + 0.0 } else { f64::NAN };
+        Enclosure { value: x, lo: x, hi: x, nonzero: x != 0.0, gave_up_exact: false }
     }
 
     /// The enclosure of a value `value` known to lie in `[lo, hi]` and to have the sign `sign`
-    /// (when known): the value is clamped into the bounds, the bounds are narrowed by the sign,
-    /// and anything not finite is an overflow.
-    fn finish(
-        value: f64,
-        lo: f64,
-        hi: f64,
-        sign: Option<Ordering>,
-        gave_up_exact: bool,
-    ) -> Result<Enclosure, NumError> {
+    /// (when known): the value is clamped into the bounds and the bounds are narrowed by the
+    /// sign. Anything not finite gives an invalid enclosure, which [`Enclosure::checked`] refuses.
+    #[inline(always)]
+    fn finish(value: f64, lo: f64, hi: f64, sign: Option<Ordering>, gave_up_exact: bool) -> Enclosure {
         if !(value.is_finite() && lo.is_finite() && hi.is_finite()) {
-            return Err(NumError::Overflow);
+            return Enclosure { value: f64::NAN, lo: f64::NAN, hi: f64::NAN, nonzero: false, gave_up_exact };
         }
         let (lo, hi, nonzero) = match sign {
             Some(Ordering::Greater) => (lo.max(0.0), hi, true),
@@ -149,16 +155,26 @@ impl Enclosure {
         };
         let value = value.max(lo).min(hi);
         // 0.0 + 0.0 turns a -0.0 into 0.0: a zero is always shown as 0.
-        Ok(Enclosure { value: value + 0.0, lo: lo + 0.0, hi: hi + 0.0, nonzero, gave_up_exact })
+        Enclosure { value: value + 0.0, lo, hi, nonzero, gave_up_exact }
+    }
+
+    /// The enclosure, or an overflow error when a result left f64's range on the way.
+    #[inline]
+    pub fn checked(self) -> Result<Enclosure, NumError> {
+        if self.value.is_finite() {
+            Ok(self)
+        } else {
+            Err(NumError::Overflow)
+        }
     }
 
     /// The enclosure of a real number whose f64 rounding to nearest is `x` and whose sign is
     /// `sign`; `exact` when `x` is the number itself.
     pub fn rounded(x: f64, sign: Ordering, exact: bool) -> Result<Enclosure, NumError> {
         if exact {
-            Enclosure::finish(x, x, x, Some(sign), false)
+            Enclosure::finish(x, x, x, Some(sign), false).checked()
         } else {
-            Enclosure::finish(x, next_down(x), next_up(x), Some(sign), false)
+            Enclosure::finish(x, next_down(x), next_up(x), Some(sign), false).checked()
         }
     }
 
@@ -217,11 +233,13 @@ impl Enclosure {
         Enclosure { value: x, lo: x, hi: x, nonzero: x != 0.0, gave_up_exact: self.gave_up_exact }
     }
 
+    #[inline]
     fn is_point(&self) -> bool {
         self.lo == self.hi
     }
 
     /// The sign of the true value, where the enclosure decides it.
+    #[inline]
     pub fn sign(&self) -> Option<Ordering> {
         if self.lo > 0.0 || (self.lo == 0.0 && self.nonzero) {
             Some(Ordering::Greater)
@@ -241,11 +259,11 @@ impl Enclosure {
 
     /// The error saying that the sign of this number cannot be decided.
     pub fn undecidable(&self) -> NumError {
-        NumError::Undecidable {
+        NumError::Undecidable(Box::new(super::UndecidedSign {
             subject: "a number".into(),
             low: super::format_significant(self.lo, 6),
             high: super::format_significant(self.hi, 6),
-        }
+        }))
     }
 
     /// Whether the two enclosures hold the same single value: both are the same point.
@@ -254,6 +272,7 @@ impl Enclosure {
     }
 
     /// `-self`, exactly.
+    #[inline]
     pub fn neg(&self) -> Enclosure {
         Enclosure {
             value: 0.0 - self.value,
@@ -264,8 +283,9 @@ impl Enclosure {
         }
     }
 
-    /// `self + other`.
-    pub fn add(&self, other: &Enclosure) -> Result<Enclosure, NumError> {
+    /// `self + other` (invalid on overflow: see [`Enclosure::checked`]).
+    #[inline]
+    pub fn add(&self, other: &Enclosure) -> Enclosure {
         let value = self.value + other.value;
         let (lo, hi) = if self.is_point() && other.is_point() {
             // Knuth's two-sum: the exact rounding error of the sum.
@@ -275,17 +295,30 @@ impl Enclosure {
         } else {
             (next_down(self.lo + other.lo), next_up(self.hi + other.hi))
         };
-        let sign = sum_sign(self.sign(), other.sign());
+        // Sign knowledge matters only when the bounds leave the sign open.
+        let sign = if lo > 0.0 || hi < 0.0 { None } else { sum_sign(self.sign(), other.sign()) };
         Enclosure::finish(value, lo, hi, sign, self.gave_up_exact || other.gave_up_exact)
     }
 
-    /// `self - other`.
-    pub fn sub(&self, other: &Enclosure) -> Result<Enclosure, NumError> {
-        self.add(&other.neg())
+    /// `self - other` (invalid on overflow).
+    #[inline]
+    pub fn sub(&self, other: &Enclosure) -> Enclosure {
+        let value = self.value - other.value;
+        let (lo, hi) = if self.is_point() && other.is_point() {
+            // Knuth's two-sum of self and -other.
+            let b = value - self.value;
+            let error = (self.value - (value - b)) - (other.value + b);
+            rounded_bounds(value, Some(error))
+        } else {
+            (next_down(self.lo - other.hi), next_up(self.hi - other.lo))
+        };
+        let sign = if lo > 0.0 || hi < 0.0 { None } else { sum_sign(self.sign(), other.sign().map(Ordering::reverse)) };
+        Enclosure::finish(value, lo, hi, sign, self.gave_up_exact || other.gave_up_exact)
     }
 
-    /// `self * other`.
-    pub fn mul(&self, other: &Enclosure) -> Result<Enclosure, NumError> {
+    /// `self * other` (invalid on overflow).
+    #[inline]
+    pub fn mul(&self, other: &Enclosure) -> Enclosure {
         let value = self.value * other.value;
         let (lo, hi) = if self.is_point() && other.is_point() {
             if exact_product(self.value, other.value, value) {
@@ -297,11 +330,12 @@ impl Enclosure {
             let (lo, hi) = corners(self, other, |x, y| x * y);
             (next_down(lo), next_up(hi))
         };
-        let sign = product_sign(self.sign(), other.sign());
+        let sign = if lo > 0.0 || hi < 0.0 { None } else { product_sign(self.sign(), other.sign()) };
         Enclosure::finish(value, lo, hi, sign, self.gave_up_exact || other.gave_up_exact)
     }
 
     /// `self / other`; an error when `other` is 0 or may be.
+    #[inline]
     pub fn div(&self, other: &Enclosure) -> Result<Enclosure, NumError> {
         match other.decided_sign().map_err(|e| e.about(|| "the divisor".into()))? {
             Ordering::Equal => return Err(NumError::DivisionByZero),
@@ -319,8 +353,8 @@ impl Enclosure {
             let (lo, hi) = corners(self, other, |x, y| x / y);
             (next_down(lo), next_up(hi))
         };
-        let sign = product_sign(self.sign(), other.sign());
-        Enclosure::finish(value, lo, hi, sign, self.gave_up_exact || other.gave_up_exact)
+        let sign = if lo > 0.0 || hi < 0.0 { None } else { product_sign(self.sign(), other.sign()) };
+        Enclosure::finish(value, lo, hi, sign, self.gave_up_exact || other.gave_up_exact).checked()
     }
 
     /// |self| (continuous: no sign needs deciding).
@@ -385,7 +419,7 @@ impl Enclosure {
             }
         };
         let (lo, hi) = (libm_down(lo).max(range.0), libm_up(hi).min(range.1));
-        Enclosure::finish(value, lo, hi, sign, self.gave_up_exact)
+        Enclosure::finish(value, lo, hi, sign, self.gave_up_exact).checked()
     }
 
     /// `f(self)` for a libm function `f` with |f'| ≤ 1 everywhere and values in [-1, 1].
@@ -394,7 +428,7 @@ impl Enclosure {
         let radius = if self.is_point() { 0.0 } else { next_up((self.value - self.lo).max(self.hi - self.value)) };
         let lo = next_down(libm_down(value) - radius).max(-1.0);
         let hi = next_up(libm_up(value) + radius).min(1.0);
-        Enclosure::finish(value, lo, hi, None, self.gave_up_exact)
+        Enclosure::finish(value, lo, hi, None, self.gave_up_exact).checked()
     }
 
     /// e^self.
@@ -456,7 +490,7 @@ impl Enclosure {
             (next_down(self.lo.max(0.0).sqrt()), next_up(self.hi.sqrt()))
         };
         let sign = self.sign();
-        Enclosure::finish(value, lo.max(0.0), hi, sign, self.gave_up_exact)
+        Enclosure::finish(value, lo.max(0.0), hi, sign, self.gave_up_exact).checked()
     }
 
     /// The sine.
@@ -485,7 +519,7 @@ impl Enclosure {
             )));
         }
         let quotient = sin.div(&cos)?;
-        Enclosure::finish(self.value.tan(), quotient.lo, quotient.hi, quotient.sign(), self.gave_up_exact)
+        Enclosure::finish(self.value.tan(), quotient.lo, quotient.hi, quotient.sign(), self.gave_up_exact).checked()
     }
 
     /// The hyperbolic sine.
@@ -508,6 +542,7 @@ impl Enclosure {
             (1.0, self.lo.cosh().max(self.hi.cosh()))
         };
         Enclosure::finish(value, libm_down(lo).max(1.0), libm_up(hi), Some(Ordering::Greater), self.gave_up_exact)
+            .checked()
     }
 
     /// The hyperbolic tangent.
@@ -567,7 +602,7 @@ impl Enclosure {
             _ => None,
         };
         let gave_up = self.gave_up_exact || exponent.gave_up_exact;
-        let power = Enclosure::finish(value, lo.max(0.0), hi, power_sign, gave_up)?;
+        let power = Enclosure::finish(value, lo.max(0.0), hi, power_sign, gave_up).checked()?;
         if negative_base != NegativeBase::Odd {
             return Ok(power);
         }
@@ -576,7 +611,7 @@ impl Enclosure {
             Some(Ordering::Less) => Ok(power.neg()),
             None => {
                 let value = if self.value < 0.0 { -power.value } else { power.value };
-                Enclosure::finish(value, -power.hi, power.hi, None, gave_up)
+                Enclosure::finish(value, -power.hi, power.hi, None, gave_up).checked()
             }
         }
     }
@@ -632,11 +667,11 @@ mod tests {
 
     #[test]
     fn sums_of_points_stay_exact_when_f64_is() {
-        let s = point(0.5).add(&point(0.25)).unwrap();
+        let s = point(0.5).add(&point(0.25));
         assert_eq!((s.lo, s.hi), (0.75, 0.75));
-        let t = point(0.1).add(&point(0.2)).unwrap();
+        let t = point(0.1).add(&point(0.2));
         assert!(t.lo < t.hi && t.lo <= 0.3 && 0.3 <= t.hi);
-        assert_eq!(point(0.1).sub(&point(0.1)).unwrap().sign(), Some(Ordering::Equal));
+        assert_eq!(point(0.1).sub(&point(0.1)).sign(), Some(Ordering::Equal));
     }
 
     #[test]
@@ -652,7 +687,7 @@ mod tests {
 
     #[test]
     fn products_and_quotients_of_points() {
-        assert_eq!(point(0.5).mul(&point(6.0)).unwrap(), point(3.0));
+        assert_eq!(point(0.5).mul(&point(6.0)), point(3.0));
         assert_eq!(point(3.0).div(&point(4.0)).unwrap(), point(0.75));
         let third = point(1.0).div(&point(3.0)).unwrap();
         assert!(third.lo < third.hi && third.lo < 1.0 / 3.0 + 1e-16);
@@ -664,23 +699,23 @@ mod tests {
         let tiny = point(-1000.0).exp().unwrap();
         assert_eq!(tiny.value, 0.0);
         assert_eq!(tiny.sign(), Some(Ordering::Greater));
-        assert_eq!(tiny.mul(&tiny).unwrap().sign(), Some(Ordering::Greater));
+        assert_eq!(tiny.mul(&tiny).sign(), Some(Ordering::Greater));
         assert_eq!(tiny.neg().sign(), Some(Ordering::Less));
         assert_eq!(point(-800.0).sigmoid().unwrap().sign(), Some(Ordering::Greater));
         // The difference of two underflowed numbers is undecided, not 0.
-        assert_eq!(tiny.sub(&point(-1001.0).exp().unwrap()).unwrap().sign(), None);
+        assert_eq!(tiny.sub(&point(-1001.0).exp().unwrap()).sign(), None);
     }
 
     #[test]
     fn rounding_error_around_zero_is_undecided() {
         let two = point(2.0);
         let root = two.sqrt().unwrap();
-        let diff = root.mul(&root).unwrap().sub(&two).unwrap();
+        let diff = root.mul(&root).sub(&two);
         assert_eq!(diff.sign(), None);
-        assert!(matches!(diff.decided_sign(), Err(NumError::Undecidable { .. })));
-        assert!(matches!(point(1.0).div(&diff), Err(NumError::Undecidable { .. })));
-        assert!(matches!(diff.sqrt(), Err(NumError::Undecidable { .. })));
-        assert!(matches!(diff.ln(), Err(NumError::Undecidable { .. })));
+        assert!(matches!(diff.decided_sign(), Err(NumError::Undecidable(_))));
+        assert!(matches!(point(1.0).div(&diff), Err(NumError::Undecidable(_))));
+        assert!(matches!(diff.sqrt(), Err(NumError::Undecidable(_))));
+        assert!(matches!(diff.ln(), Err(NumError::Undecidable(_))));
         // abs, max and min are continuous: they need no decision.
         assert_eq!(diff.abs().lo, 0.0);
         assert_eq!(diff.max(&point(0.0)).lo, 0.0);
@@ -721,5 +756,6 @@ mod tests {
         assert_eq!(point(0.0).pow(&point(-1.0), NegativeBase::Odd), Err(NumError::DivisionByZero));
         assert_eq!(point(0.0).pow(&point(2.0), NegativeBase::Even).unwrap().sign(), Some(Ordering::Equal));
         assert_eq!(point(1e300).pow(&point(2.0), NegativeBase::Even), Err(NumError::Overflow));
+        assert_eq!(point(1e300).mul(&point(1e300)).checked(), Err(NumError::Overflow));
     }
 }

@@ -111,6 +111,14 @@ fn is_f64(r: &BigRational) -> bool {
 /// The enclosure of `r` (the f64 nearest to it, within one ulp); an overflow error beyond
 /// f64's range. A number below f64's range keeps its sign.
 pub fn enclose(r: &BigRational) -> Result<Enclosure, NumError> {
+    const EXACT_INTS: u64 = 1 << 53;
+    if let (Some(n), Some(d)) = (r.numer().to_i64(), r.denom().to_u64()) {
+        if n.unsigned_abs() <= EXACT_INTS && d <= EXACT_INTS {
+            // Both parts are f64 exactly: one correctly rounded division, exact when the
+            // denominator is a power of two.
+            return Enclosure::rounded(n as f64 / d as f64, n.cmp(&0), d.is_power_of_two());
+        }
+    }
     // num-rational rounds BigRational to f64 correctly (to nearest, ties to even).
     let x = r.to_f64().filter(|x| x.is_finite()).ok_or(NumError::Overflow)?;
     Enclosure::rounded(x, sign(r), is_f64(r))
@@ -137,7 +145,7 @@ fn shifted(r: &BigRational, k: i64) -> BigRational {
 fn scaled(mut x: Enclosure, mut k: i64) -> Result<Enclosure, NumError> {
     while k != 0 {
         let step = k.clamp(-1000, 1000);
-        x = x.mul(&Enclosure::point(2f64.powi(step as i32))?)?;
+        x = x.mul(&Enclosure::point(2f64.powi(step as i32))?).checked()?;
         k -= step;
     }
     Ok(x)
@@ -162,7 +170,7 @@ pub fn ln(r: &BigRational) -> Result<Enclosure, NumError> {
     // r = m · 2^k with m near 1: log r = log m + k log 2.
     let k = binary_exponent(r);
     let log_m = enclose(&shifted(r, k))?.ln()?;
-    log_m.add(&Enclosure::ln_2().mul(&Enclosure::point(k as f64)?)?)
+    log_m.add(&Enclosure::ln_2().mul(&Enclosure::point(k as f64)?)).checked()
 }
 
 /// The square root of a non-negative exact number, of any size.
@@ -186,7 +194,7 @@ pub fn rounded_pow(base: &BigRational, exponent: &BigRational, gave_up_exact: bo
         enclose(base)?.pow(&e, rule)?
     } else {
         // |base|^e = exp(e · log |base|), then the sign.
-        let magnitude = e.mul(&ln(&base.abs())?)?.exp()?;
+        let magnitude = e.mul(&ln(&base.abs())?).checked()?.exp()?;
         if base.is_negative() && rule == NegativeBase::Odd {
             magnitude.neg()
         } else {

@@ -2,8 +2,9 @@
 //! powers and the exact cases of transcendental functions (exp(0), log(1), ...), and otherwise
 //! are f64 with a rigorous enclosure of the true value (see [`enclosure`]), so that a sign, a
 //! comparison or a pole is decided soundly or reported as undecidable, never guessed from a
-//! rounded value. Exact numbers are bounded in size ([`MAX_EXACT_BITS`]): past it the
-//! computation goes on in f64.
+//! rounded value. Exact numbers are bounded in size ([`MAX_EXACT_BITS`],
+//! [`MAX_EXACT_DENOMINATOR_BITS`]): past that the computation goes on in f64. Numbers that start
+//! as plain f64 ([`Number::Approx`]) are taken at face value and computed in plain f64.
 
 pub mod enclosure;
 mod exact;
@@ -34,8 +35,9 @@ const SATURATION: f64 = 4096.0;
 pub enum Number {
     /// An exact rational.
     Exact(BigRational),
-    /// An f64 taken at face value, as the exact binary fraction it is (always finite): an input
-    /// such as a sampled point, or a value computed in f64 elsewhere.
+    /// An f64 taken at face value, as the exact binary fraction it is (always finite): a sampled
+    /// point, a value of the runner's f64 mode. Arithmetic among such numbers (and exact ones) is
+    /// plain f64, as fast as f64 and as trustworthy; with a rounded number it counts as a point.
     Approx(f64),
     /// The f64 result of rounded arithmetic, with an enclosure that certainly holds the true value.
     Rounded(Enclosure),
@@ -54,22 +56,31 @@ pub enum NumError {
     #[error("the result is too large to represent")]
     Overflow,
     /// A sign (of a divisor, an argument, a difference) that rounding error leaves open.
-    #[error("cannot decide the sign of {subject}: it is within rounding error of 0 (between {low} and {high})")]
-    Undecidable {
-        /// What the sign is of.
-        subject: String,
-        /// The lower bound of its enclosure.
-        low: String,
-        /// The upper bound of its enclosure.
-        high: String,
-    },
+    #[error("{0}")]
+    Undecidable(Box<UndecidedSign>),
+}
+
+/// A sign that rounding error leaves open: what it is the sign of, and the bounds of its
+/// enclosure (which hold 0).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("cannot decide the sign of {subject}: it is within rounding error of 0 (between {low} and {high})")]
+pub struct UndecidedSign {
+    /// What the sign is of.
+    pub subject: String,
+    /// The lower bound of its enclosure, formatted.
+    pub low: String,
+    /// The upper bound of its enclosure, formatted.
+    pub high: String,
 }
 
 impl NumError {
     /// The same error, saying what an undecidable sign is of (e.g. an expression's text).
     pub fn about(self, what: impl FnOnce() -> String) -> NumError {
         match self {
-            NumError::Undecidable { low, high, .. } => NumError::Undecidable { subject: what(), low, high },
+            NumError::Undecidable(mut sign) => {
+                sign.subject = what();
+                NumError::Undecidable(sign)
+            }
             other => other,
         }
     }
@@ -143,6 +154,7 @@ impl Number {
     }
 
     /// The enclosure of the value; an overflow error for an exact number beyond f64's range.
+    #[inline]
     pub fn enclosure(&self) -> Result<Enclosure, NumError> {
         match self {
             Number::Exact(r) => exact::enclose(r),
@@ -188,7 +200,7 @@ impl Number {
                     return Ok(Ordering::Equal);
                 }
                 let about = || "the difference".to_string();
-                a.sub(&b).and_then(|d| d.decided_sign()).map_err(|e| e.about(about))
+                a.sub(&b).checked().and_then(|d| d.decided_sign()).map_err(|e| e.about(about))
             }
         }
     }
@@ -202,45 +214,81 @@ impl Number {
         })
     }
 
+    #[inline]
     fn exact_or(
         self,
         other: &Number,
         exact: impl Fn(&BigRational, &BigRational) -> NumResult,
-        rounded: impl Fn(&Enclosure, &Enclosure) -> Result<Enclosure, NumError>,
+        plain: impl Fn(f64, f64) -> f64,
+        rounded: impl Fn(&Enclosure, &Enclosure) -> Enclosure,
     ) -> NumResult {
-        match (&self, other) {
-            (Number::Exact(a), Number::Exact(b)) => exact(a, b),
-            _ => Ok(Number::Rounded(rounded(&self.enclosure()?, &other.enclosure()?)?)),
+        let result = match (&self, other) {
+            (Number::Exact(a), Number::Exact(b)) => return exact(a, b),
+            (Number::Rounded(a), Number::Rounded(b)) => rounded(a, b),
+            (Number::Rounded(a), _) => rounded(a, &other.enclosure()?),
+            (_, Number::Rounded(b)) => rounded(&self.enclosure()?, b),
+            _ => return Number::approx(plain(self.to_f64(), other.to_f64())),
+        };
+        Number::from_enclosure(result)
+    }
+
+    /// Whether a result of these operands is an f64 at face value: some operand is one, and
+    /// none is rounded.
+    fn at_face_value(&self, other: &Number) -> bool {
+        let rounded = |n: &Number| matches!(n, Number::Rounded(_));
+        let approx = |n: &Number| matches!(n, Number::Approx(_));
+        (approx(self) || approx(other)) && !rounded(self) && !rounded(other)
+    }
+
+    /// A rounded number, or an overflow error for an invalid enclosure.
+    #[inline]
+    fn from_enclosure(e: Enclosure) -> NumResult {
+        if e.value().is_finite() {
+            Ok(Number::Rounded(e))
+        } else {
+            Err(NumError::Overflow)
         }
     }
 
     /// `self + other`
+    #[inline]
     pub fn try_add(self, other: &Number) -> NumResult {
-        self.exact_or(other, exact::add, Enclosure::add)
+        self.exact_or(other, exact::add, |a, b| a + b, Enclosure::add)
     }
 
     /// `self - other`
+    #[inline]
     pub fn try_sub(self, other: &Number) -> NumResult {
-        self.exact_or(other, exact::sub, Enclosure::sub)
+        self.exact_or(other, exact::sub, |a, b| a - b, Enclosure::sub)
     }
 
     /// `self * other`
+    #[inline]
     pub fn try_mul(self, other: &Number) -> NumResult {
-        self.exact_or(other, exact::mul, Enclosure::mul)
+        self.exact_or(other, exact::mul, |a, b| a * b, Enclosure::mul)
     }
 
     /// `self / other`; an error when `other` is zero (or may be, within rounding error).
+    #[inline]
     pub fn try_div(self, other: &Number) -> NumResult {
         if other.is_zero() {
             return Err(NumError::DivisionByZero);
         }
-        self.exact_or(other, exact::div, Enclosure::div)
+        match (&self, other) {
+            (Number::Exact(a), Number::Exact(b)) => exact::div(a, b),
+            _ if self.at_face_value(other) => Number::approx(self.to_f64() / other.to_f64()),
+            _ => Ok(Number::Rounded(self.enclosure()?.div(&other.enclosure()?)?)),
+        }
     }
 
     /// `self ^ exponent`: exact for exact bases with integer exponents, and for exact
     /// rational exponents `p/q` when the base is a perfect q-th power; a negative base has the
     /// real (odd) root when `q` is odd, and no value when it is even.
     pub fn pow(self, exponent: &Number) -> NumResult {
+        let rule = match exponent {
+            Number::Exact(e) => exact::negative_base(e),
+            _ => NegativeBase::Undefined,
+        };
         match (&self, exponent) {
             (Number::Exact(base), Number::Exact(e)) => {
                 if base.is_zero() && e.is_negative() {
@@ -251,10 +299,24 @@ impl Number {
                     None => exact::rounded_pow(base, e, false),
                 }
             }
-            (_, Number::Exact(e)) => {
-                Ok(Number::Rounded(self.enclosure()?.pow(&exact::enclose(e)?, exact::negative_base(e))?))
+            (Number::Approx(b), Number::Approx(e)) if *b < 0.0 && e.fract() == 0.0 => {
+                // A negative f64 to an integral f64 power, at face value.
+                Number::approx(b.powf(*e))
             }
-            _ => Ok(Number::Rounded(self.enclosure()?.pow(&exponent.enclosure()?, NegativeBase::Undefined)?)),
+            _ => {
+                let power = self.enclosure()?.pow(&exponent.enclosure()?, rule)?;
+                self.rounded_or_face_value(exponent, power)
+            }
+        }
+    }
+
+    /// A result computed through enclosures: rounded, or at face value when the operands are
+    /// (see [`Number::at_face_value`]).
+    fn rounded_or_face_value(&self, other: &Number, result: Enclosure) -> NumResult {
+        if self.at_face_value(other) {
+            Number::approx(result.value())
+        } else {
+            Ok(Number::Rounded(result))
         }
     }
 
@@ -275,12 +337,19 @@ impl Number {
         }
     }
 
+    /// `f(self)` through the enclosure of `self`: rounded, or at face value for an f64 at face
+    /// value.
+    fn apply(self, enclosure: Enclosure, f: fn(&Enclosure) -> Result<Enclosure, NumError>) -> NumResult {
+        self.rounded_or_face_value(&self, f(&enclosure)?)
+    }
+
     /// `f(self)`, exact (`at_zero()`) when `self` is an exact 0.
     fn at_zero_or(self, at_zero: fn() -> Number, f: fn(&Enclosure) -> Result<Enclosure, NumError>) -> NumResult {
         if self.is_exact() && self.is_zero() {
             return Ok(at_zero());
         }
-        Ok(Number::Rounded(f(&self.enclosure()?)?))
+        let enclosure = self.enclosure()?;
+        self.apply(enclosure, f)
     }
 
     /// The natural exponential; exact for 0.
@@ -288,7 +357,8 @@ impl Number {
         if self.is_exact() && self.is_zero() {
             return Ok(Number::int(1));
         }
-        Ok(Number::Rounded(self.saturated_enclosure(true)?.exp()?))
+        let enclosure = self.saturated_enclosure(true)?;
+        self.apply(enclosure, Enclosure::exp)
     }
 
     /// The natural logarithm; exact for 1, an error for non-positive arguments.
@@ -299,7 +369,10 @@ impl Number {
             }
             Number::Exact(r) if r.is_one() => Ok(Number::int(0)),
             Number::Exact(r) => Ok(Number::Rounded(exact::ln(r)?)),
-            _ => Ok(Number::Rounded(self.enclosure()?.ln()?)),
+            _ => {
+                let enclosure = self.enclosure()?;
+                self.apply(enclosure, Enclosure::ln)
+            }
         }
     }
 
@@ -311,7 +384,10 @@ impl Number {
                 Some(root) => Ok(Number::Exact(root)),
                 None => Ok(Number::Rounded(exact::sqrt(r)?)),
             },
-            _ => Ok(Number::Rounded(self.enclosure()?.sqrt()?)),
+            _ => {
+                let enclosure = self.enclosure()?;
+                self.apply(enclosure, Enclosure::sqrt)
+            }
         }
     }
 
@@ -345,7 +421,8 @@ impl Number {
         if self.is_exact() && self.is_zero() {
             return Ok(Number::int(0));
         }
-        Ok(Number::Rounded(self.saturated_enclosure(true)?.tanh()?))
+        let enclosure = self.saturated_enclosure(true)?;
+        self.apply(enclosure, Enclosure::tanh)
     }
 
     /// The logistic sigmoid 1/(1 + e^-x); exact (1/2) for 0.
@@ -353,12 +430,14 @@ impl Number {
         if self.is_exact() && self.is_zero() {
             return Ok(Number::Exact(BigRational::new(BigInt::from(1), BigInt::from(2))));
         }
-        Ok(Number::Rounded(self.saturated_enclosure(true)?.sigmoid()?))
+        let enclosure = self.saturated_enclosure(true)?;
+        self.apply(enclosure, Enclosure::sigmoid)
     }
 
     /// softplus(x) = log(1 + e^x), without overflow for large x.
     pub fn softplus(self) -> NumResult {
-        Ok(Number::Rounded(self.saturated_enclosure(false)?.softplus()?))
+        let enclosure = self.saturated_enclosure(false)?;
+        self.apply(enclosure, Enclosure::softplus)
     }
 
     /// |self| (continuous: never undecidable).
@@ -378,7 +457,7 @@ impl Number {
             // Equal values: the exact one, if either is.
             Ok(Ordering::Equal) if other.is_exact() => Ok(other),
             Ok(_) => Ok(self),
-            Err(NumError::Undecidable { .. }) => Ok(Number::Rounded(self.enclosure()?.max(&other.enclosure()?))),
+            Err(NumError::Undecidable(_)) => Ok(Number::Rounded(self.enclosure()?.max(&other.enclosure()?))),
             Err(e) => Err(e),
         }
     }
@@ -539,10 +618,10 @@ mod tests {
         assert_eq!(Number::int(1).try_div(&tiny), Err(NumError::Overflow));
         let root = Number::int(2).sqrt().unwrap();
         let zero_ish = root.clone().try_mul(&root).unwrap().try_sub(&Number::int(2)).unwrap();
-        assert!(matches!(zero_ish.sign(), Err(NumError::Undecidable { .. })));
-        assert!(matches!(zero_ish.step(), Err(NumError::Undecidable { .. })));
-        assert!(matches!(zero_ish.delta(&Number::int(0)), Err(NumError::Undecidable { .. })));
-        assert!(matches!(Number::int(1).try_div(&zero_ish), Err(NumError::Undecidable { .. })));
+        assert!(matches!(zero_ish.sign(), Err(NumError::Undecidable(_))));
+        assert!(matches!(zero_ish.step(), Err(NumError::Undecidable(_))));
+        assert!(matches!(zero_ish.delta(&Number::int(0)), Err(NumError::Undecidable(_))));
+        assert!(matches!(Number::int(1).try_div(&zero_ish), Err(NumError::Undecidable(_))));
         // relu, abs, max and min are continuous: an enclosure instead of a decision.
         let relu = zero_ish.clone().relu().unwrap();
         assert!(!relu.is_exact() && relu.enclosure().unwrap().lo() == 0.0);
@@ -569,7 +648,7 @@ mod tests {
         assert_eq!(ten_to(400).try_compare(&Number::pi()), Ok(Ordering::Greater));
         let e = Number::int(1).exp().unwrap();
         let e_again = Number::int(1).exp().unwrap().try_mul(&Number::int(3)).unwrap().try_div(&Number::int(3)).unwrap();
-        assert!(matches!(e.try_compare(&e_again), Err(NumError::Undecidable { .. })));
+        assert!(matches!(e.try_compare(&e_again), Err(NumError::Undecidable(_))));
         // compare() falls back to the f64 values.
         assert_eq!(e.compare(&e_again), e.to_f64().partial_cmp(&e_again.to_f64()).unwrap());
     }
