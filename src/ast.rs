@@ -42,6 +42,9 @@ pub enum Node {
     /// `sum(i = 1..n, body)`, `i` runs over 1..n (the range sees no `i`); without one, over the
     /// components of the vectors `body` indexes by `i` itself (`z[i]`).
     Sum(String, Option<Box<Expr>>, Box<Expr>),
+    /// An array literal: `[a, b, c]` is a (column) vector of its items, `[[a, b], [c, d]]` a
+    /// matrix given by its rows.
+    Array(Vec<Expr>),
 }
 
 /// Binary operators.
@@ -119,11 +122,15 @@ pub enum Func {
     Len,
     /// `cols(W)`: the number of columns of a matrix
     Cols,
+    /// `transpose(A)`: a matrix's transpose; a (column) vector's is a one-row matrix
+    Transpose,
+    /// `matmul(A, B)`: the matrix product (a scalar factor scales the other)
+    MatMul,
 }
 
 impl Func {
     /// Every function, in a stable order.
-    pub const ALL: [Func; 22] = [
+    pub const ALL: [Func; 24] = [
         Func::Exp,
         Func::Log,
         Func::Sqrt,
@@ -146,6 +153,8 @@ impl Func {
         Func::Delta,
         Func::Len,
         Func::Cols,
+        Func::Transpose,
+        Func::MatMul,
     ];
 
     /// The canonical name printed for the function.
@@ -173,6 +182,8 @@ impl Func {
             Func::Delta => "delta",
             Func::Len => "len",
             Func::Cols => "cols",
+            Func::Transpose => "transpose",
+            Func::MatMul => "matmul",
         }
     }
 
@@ -189,14 +200,20 @@ impl Func {
     /// How many arguments the function takes.
     pub fn arity(self) -> usize {
         match self {
-            Func::Max | Func::Min | Func::Delta => 2,
+            Func::Max | Func::Min | Func::Delta | Func::MatMul => 2,
             _ => 1,
         }
     }
 
     /// Whether the function takes a whole vector or matrix (`softmax(z)`, `logsumexp(z)`, `len(z)`).
     pub fn takes_vector(self) -> bool {
-        matches!(self, Func::Softmax | Func::Logsumexp | Func::Len | Func::Cols)
+        matches!(self, Func::Softmax | Func::Logsumexp | Func::Len | Func::Cols | Func::Transpose | Func::MatMul)
+    }
+
+    /// Whether the function exists only in matrix form (`transpose`, `matmul`), which is
+    /// evaluated but not yet differentiated or simplified.
+    pub fn is_matrix_form(self) -> bool {
+        matches!(self, Func::Transpose | Func::MatMul)
     }
 
     /// Whether the function tells a size (`len(z)`, `cols(W)`): a whole number that no value of
@@ -284,7 +301,7 @@ impl Expr {
             Node::Neg(e) => vec![e],
             Node::Sum(_, count, body) => count.iter().map(|c| &**c).chain(std::iter::once(&**body)).collect(),
             Node::Binary(_, a, b) => vec![a, b],
-            Node::Call(_, args) => args.iter().collect(),
+            Node::Call(_, args) | Node::Array(args) => args.iter().collect(),
         }
     }
 
@@ -365,6 +382,7 @@ impl Expr {
             Node::Neg(e) => Node::Neg(Box::new(e.map_free_var(f))),
             Node::Binary(op, a, b) => Node::Binary(*op, Box::new(a.map_free_var(f)), Box::new(b.map_free_var(f))),
             Node::Call(func, args) => Node::Call(*func, args.iter().map(|e| e.map_free_var(f)).collect()),
+            Node::Array(items) => Node::Array(items.iter().map(|e| e.map_free_var(f)).collect()),
         };
         Expr::spanned(node, self.span.clone())
     }

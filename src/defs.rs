@@ -166,6 +166,7 @@ impl Definitions {
             Node::Call(f, args) => {
                 Node::Call(*f, args.iter().map(|a| self.expand(a, fresh)).collect::<Result<_, _>>()?)
             }
+            Node::Array(items) => Node::Array(items.iter().map(|a| self.expand(a, fresh)).collect::<Result<_, _>>()?),
             Node::Sum(i, count, body) => {
                 let count = count.as_ref().map(|c| self.expand(c, fresh).map(Box::new)).transpose()?;
                 Node::Sum(i.clone(), count, Box::new(self.expand(body, fresh)?))

@@ -168,6 +168,15 @@ struct Differentiator<'a> {
     conditions: Vec<Condition>,
 }
 
+/// The error for an expression in matrix form (an array literal, `transpose`, `matmul`), which
+/// is evaluated but not differentiated: derivatives are taken in index form (`W[i, j]*x[j]`).
+fn matrix_form(e: &Expr) -> DiffError {
+    DiffError::new(
+        "matrix form (array literals, transpose, matmul) is evaluated but not differentiated: write it in index form, e.g. sum(j, W[i, j]*x[j])",
+        e.span.clone(),
+    )
+}
+
 impl Differentiator<'_> {
     fn depends(&self, e: &Expr) -> bool {
         self.defs.mentions(e, self.wrt.name())
@@ -183,6 +192,8 @@ impl Differentiator<'_> {
             Node::Index(base, idx) => self.diff_index(e, base, idx),
             Node::Neg(a) => Ok(neg(self.diff(a)?)),
             Node::Binary(op, a, b) => self.diff_binary(*op, a, b),
+            Node::Call(f, args) if f.is_matrix_form() => Err(matrix_form(e)),
+            Node::Array(_) => Err(matrix_form(e)),
             Node::Call(f, args) => self.diff_call(e, *f, args),
             Node::Sum(i, count, body) => {
                 let mut body = (**body).clone();
@@ -350,8 +361,16 @@ impl Differentiator<'_> {
                 Func::Sigmoid => mul(call(Func::Sigmoid, x), sub(one(), call(Func::Sigmoid, x))),
                 Func::Relu => call(Func::Step, x),
                 Func::Softplus => call(Func::Sigmoid, x),
-                Func::Max | Func::Min | Func::Delta | Func::Softmax | Func::Logsumexp | Func::Len | Func::Cols => {
-                    unreachable!("two-argument and vector functions are handled elsewhere")
+                Func::Max
+                | Func::Min
+                | Func::Delta
+                | Func::Softmax
+                | Func::Logsumexp
+                | Func::Len
+                | Func::Cols
+                | Func::Transpose
+                | Func::MatMul => {
+                    unreachable!("two-argument, vector and matrix-form functions are handled elsewhere")
                 }
             };
             return Ok(mul(outer, dx));

@@ -5,6 +5,7 @@
 
 use crate::ast::{BinOp, Expr, Func, Node, Span};
 use crate::diagnostic::Problem;
+use crate::linear::{self, ShapeError};
 use crate::number::{NumError, Number};
 use crate::value::{Env, Value};
 use num_traits::{Signed, ToPrimitive};
@@ -205,9 +206,15 @@ pub fn apply_unary(func: Func, x: &Number) -> Result<Number, NumError> {
         Func::Relu => x.relu(),
         Func::Step => x.step(),
         Func::Softplus => x.softplus(),
-        Func::Max | Func::Min | Func::Softmax | Func::Logsumexp | Func::Delta | Func::Len | Func::Cols => {
-            Err(NumError::Domain(format!("{} does not take one number", func.name())))
-        }
+        Func::Max
+        | Func::Min
+        | Func::Softmax
+        | Func::Logsumexp
+        | Func::Delta
+        | Func::Len
+        | Func::Cols
+        | Func::Transpose
+        | Func::MatMul => Err(NumError::Domain(format!("{} does not take one number", func.name()))),
     }
 }
 
@@ -269,6 +276,10 @@ impl Evaluator<'_> {
                 })
             }
             Node::Call(func, args) => self.eval_call(e, *func, args),
+            Node::Array(items) => {
+                let values = items.iter().map(|item| self.eval(item)).collect::<Result<Vec<_>, _>>()?;
+                linear::array(values).map_err(|err| shape_error(err, &e.span))
+            }
             Node::Sum(index, count, body) => {
                 let n = match count {
                     Some(count) => self.count(count)?,
@@ -343,6 +354,8 @@ impl Evaluator<'_> {
                 Ok(Value::Vector(shifted.into_iter().map(|x| num(x.try_div(&total))).collect::<Result<_, _>>()?))
             }
             (Func::Logsumexp, [Value::Vector(v)]) if !v.is_empty() => Ok(Value::Scalar(num(logsumexp(v))?)),
+            (Func::Transpose, [x]) => Ok(linear::transpose(x)),
+            (Func::MatMul, [a, b]) => linear::matmul(a, b).map_err(|err| shape_error(err, &e.span)),
             (Func::Len, [Value::Vector(v)]) => Ok(Value::Scalar(Number::int(v.len() as i64))),
             (Func::Len, [Value::Matrix(rows)]) => Ok(Value::Scalar(Number::int(rows.len() as i64))),
             (Func::Cols, [Value::Matrix(rows)]) => {
@@ -511,6 +524,13 @@ fn largest(v: &[Number]) -> Number {
 fn logsumexp(v: &[Number]) -> Result<Number, NumError> {
     let (_, total) = shifted_exps(v)?;
     largest(v).try_add(&total.log()?)
+}
+
+fn shape_error(err: ShapeError, span: &Span) -> EvalError {
+    match err {
+        ShapeError::Number(err) => num_error(err, span),
+        other => EvalError::Shape { message: other.to_string(), span: span.clone() },
+    }
 }
 
 fn num_error(err: NumError, span: &Span) -> EvalError {

@@ -105,7 +105,12 @@ fn render(e: &Expr) -> Piece {
         Node::Binary(BinOp::Pow, a, b) => {
             Piece::new(format!("{}^{{{}}}", place(a, Slot::Base).text, to_latex(b)), Prec::Power)
         }
+        Node::Call(Func::Transpose, args) => {
+            let base = args.first().map_or_else(String::new, |a| place(a, Slot::Base).text);
+            Piece::new(format!("{base}^{{\\top}}"), Prec::Power)
+        }
         Node::Call(func, args) => Piece::new(call(*func, args), Prec::Atom),
+        Node::Array(items) => Piece::new(array(items), Prec::Atom),
         Node::Sum(index, count, body) => {
             let body = place(body, Slot::Term).text;
             let index = name_text(index, false);
@@ -164,11 +169,22 @@ fn call(func: Func, args: &[Expr]) -> String {
         | Func::Softmax
         | Func::Logsumexp
         | Func::Len
-        | Func::Cols => {
+        | Func::Cols
+        | Func::Transpose
+        | Func::MatMul => {
             format!("\\operatorname{{{}}}", func.name())
         }
     };
     format!("{operator}{}", parens(&list))
+}
+
+/// An array literal as a `bmatrix`: a vector as one column, a matrix row by row.
+fn array(items: &[Expr]) -> String {
+    let row = |e: &Expr| match &e.node {
+        Node::Array(cells) => cells.iter().map(to_latex).collect::<Vec<_>>().join(" & "),
+        _ => to_latex(e),
+    };
+    format!("\\begin{{bmatrix}} {} \\end{{bmatrix}}", items.iter().map(row).collect::<Vec<_>>().join(" \\\\ "))
 }
 
 /// The contents of a subscript: `ij` when every index is one letter or digit, else `i,k + 1`.

@@ -16,6 +16,7 @@ pub mod egraph;
 pub mod eval;
 pub mod exercise;
 pub mod latex;
+pub mod linear;
 pub mod names;
 pub mod number;
 pub mod parse;

@@ -83,6 +83,7 @@ pub fn substitute(e: &Expr, map: &HashMap<String, Expr>, fresh: &mut Fresh) -> E
             Node::Binary(*op, Box::new(substitute(a, map, fresh)), Box::new(substitute(b, map, fresh)))
         }
         Node::Call(f, args) => Node::Call(*f, args.iter().map(|x| substitute(x, map, fresh)).collect()),
+        Node::Array(items) => Node::Array(items.iter().map(|x| substitute(x, map, fresh)).collect()),
     };
     Expr::spanned(node, e.span.clone())
 }

@@ -566,13 +566,19 @@ fn comma_list(input: In) -> PResult<Vec<Expr>> {
     Ok((input, items))
 }
 
-/// primary = number | sum | call | name | "(" , expr , ")" ;
+/// primary = number | sum | call | name | "(" , expr , ")" | array ;
+/// array = "[" , expr , { "," , expr } , "]" ;
 fn primary(input: In) -> PResult<Expr> {
     let (input, _) = ws(input)?;
     if let Ok((rest, _)) = punct('(', "`(`")(input) {
         let (rest, inner) = cut_expr(rest)?;
         let (rest, _) = punct(')', "`)`").parse(rest).map_err(commit)?;
         return Ok((rest, inner));
+    }
+    if let Ok((rest, _)) = punct('[', "`[`")(input) {
+        let (rest, items) = comma_list(rest)?;
+        let (rest, _) = punct(']', "`]` or `,`").parse(rest).map_err(commit)?;
+        return Ok((rest, Expr::spanned(Node::Array(items), span_of(&input, &rest))));
     }
     alt((number, word)).parse(input).map_err(|e| match e {
         nom::Err::Error(_) => nom::Err::Error(Failure::expected(&input, "an expression")),

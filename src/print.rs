@@ -34,7 +34,9 @@ pub(crate) fn prec_of(e: &Expr) -> Prec {
     match &e.node {
         Node::Num(n) if n.is_negative() => Prec::Unary,
         Node::Num(n) if decimal_digits(n).is_none() => Prec::Product,
-        Node::Num(_) | Node::Pi | Node::Var(_) | Node::Index(..) | Node::Call(..) | Node::Sum(..) => Prec::Atom,
+        Node::Num(_) | Node::Pi | Node::Var(_) | Node::Index(..) | Node::Call(..) | Node::Sum(..) | Node::Array(_) => {
+            Prec::Atom
+        }
         Node::Neg(_) => Prec::Unary,
         Node::Binary(BinOp::Add | BinOp::Sub, ..) => Prec::Sum,
         Node::Binary(BinOp::Mul | BinOp::Div, ..) => Prec::Product,
@@ -90,6 +92,11 @@ fn write_expr(e: &Expr, min: Prec, out: &mut String) {
             out.push('(');
             write_list(args, out);
             out.push(')');
+        }
+        Node::Array(items) => {
+            out.push('[');
+            write_list(items, out);
+            out.push(']');
         }
         Node::Sum(index, count, body) => {
             out.push_str("sum(");

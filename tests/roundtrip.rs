@@ -79,8 +79,9 @@ fn expr() -> impl Strategy<Value = Expr> {
             2 => (base, proptest::collection::vec(inner.clone(), 1..4))
                 .prop_map(|(b, idx)| node(Node::Index(Box::new(b), idx))),
             1 => (var_name(), inner.clone()).prop_map(|(i, body)| node(Node::Sum(i, None, Box::new(body)))),
-            1 => (var_name(), inner.clone(), inner)
+            1 => (var_name(), inner.clone(), inner.clone())
                 .prop_map(|(i, n, body)| node(Node::Sum(i, Some(Box::new(n)), Box::new(body)))),
+            1 => proptest::collection::vec(inner, 1..4).prop_map(|items| node(Node::Array(items))),
         ]
     })
 }

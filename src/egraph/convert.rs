@@ -41,6 +41,7 @@ pub fn canonical_binders(e: &Expr) -> Expr {
         Node::Neg(a) => Node::Neg(Box::new(canonical_binders(a))),
         Node::Binary(op, a, b) => Node::Binary(*op, Box::new(canonical_binders(a)), Box::new(canonical_binders(b))),
         Node::Call(f, args) => Node::Call(*f, args.iter().map(canonical_binders).collect()),
+        Node::Array(items) => Node::Array(items.iter().map(canonical_binders).collect()),
     };
     Expr::spanned(node, e.span.clone())
 }
@@ -90,6 +91,10 @@ fn add_node(e: &Expr, term: &mut RecExpr<Math>) -> Id {
             let ids: Vec<Id> = args.iter().map(|a| add_node(a, term)).collect();
             call_node(*f, &ids).map(|n| term.add(n)).expect("every function of the language has an e-graph node")
         }
+        Node::Array(items) => {
+            let ids: Vec<Id> = items.iter().map(|a| add_node(a, term)).collect();
+            term.add(Math::Array(ids.into_boxed_slice()))
+        }
         Node::Sum(i, count, body) => {
             let count = count.as_ref().map(|c| add_node(c, term));
             let b = term.add(Math::Symbol(Symbol::from(i)));
@@ -129,6 +134,8 @@ fn call_node(f: Func, args: &[Id]) -> Option<Math> {
         Func::Delta => two(Math::Delta),
         Func::Len => one(Math::Len),
         Func::Cols => one(Math::Cols),
+        Func::Transpose => one(Math::Transpose),
+        Func::MatMul => two(Math::MatMul),
     }
 }
 
@@ -157,6 +164,8 @@ pub fn node_func(node: &Math) -> Option<Func> {
         Math::Delta(_) => Func::Delta,
         Math::Len(_) => Func::Len,
         Math::Cols(_) => Func::Cols,
+        Math::Transpose(_) => Func::Transpose,
+        Math::MatMul(_) => Func::MatMul,
         _ => return None,
     })
 }
@@ -180,6 +189,7 @@ fn node_expr(term: &RecExpr<Math>, id: Id) -> Expr {
         Math::Index(ids) => Node::Index(child(&ids[0]), ids[1..].iter().map(|i| node_expr(term, *i)).collect()),
         Math::Sum([b, body]) => Node::Sum(term[*b].to_string(), None, child(body)),
         Math::SumTo([b, n, body]) => Node::Sum(term[*b].to_string(), Some(child(n)), child(body)),
+        Math::Array(ids) => Node::Array(ids.iter().map(|i| node_expr(term, *i)).collect()),
         other => {
             let f = node_func(other).expect("every other node is a call");
             Node::Call(f, other.children().iter().map(|i| node_expr(term, *i)).collect())
@@ -236,6 +246,7 @@ fn resugar(e: &Expr) -> Expr {
         Node::Neg(a) => Expr::negate(resugar(a)),
         Node::Binary(op, a, b) => Expr::binary(*op, resugar(a), resugar(b)),
         Node::Call(f, args) => Expr::call(*f, args.iter().map(resugar).collect()),
+        Node::Array(items) => Expr::new(Node::Array(items.iter().map(resugar).collect())),
         Node::Sum(i, count, body) => {
             let body = resugar(body);
             // A range the body tells is not written: `sum(i = 1..len(z), z[i])` is `sum(i, z[i])`.
@@ -357,6 +368,7 @@ fn name_binders(e: &Expr, hints: &[String], avoid: &mut BTreeSet<String>) -> Exp
             Node::Binary(*op, Box::new(name_binders(a, hints, avoid)), Box::new(name_binders(b, hints, avoid)))
         }
         Node::Call(f, args) => Node::Call(*f, args.iter().map(|x| name_binders(x, hints, avoid)).collect()),
+        Node::Array(items) => Node::Array(items.iter().map(|x| name_binders(x, hints, avoid)).collect()),
     };
     Expr::new(node)
 }

@@ -65,6 +65,8 @@ impl Bounds {
                 call(*f, &args, &value, &rounded)
             }
             Node::Sum(index, count, body) => self.sum(index, count.as_deref(), body, env, &rounded)?,
+            // Matrix form is bounded when it is analysed; until then, no bound.
+            Node::Array(_) => vec![f64::INFINITY; rounded.len()],
         };
         Some((value, errors))
     }
@@ -176,6 +178,7 @@ fn call(f: Func, args: &[Bounded], result: &Value, rounded: &[bool]) -> Vec<f64>
             vec![input_error(z, ez) + PER_OPERATION * UNIT * (r[0].abs() + n)]
         }
         (Func::Logsumexp, _) => vec![0.0],
+        (Func::Transpose | Func::MatMul, _) => vec![f64::INFINITY; r.len()],
         (_, [(x, ex)]) => {
             let xs = floats(x);
             (0..r.len())
@@ -212,7 +215,15 @@ fn unary(f: Func, x: f64, dx: f64, r: f64) -> f64 {
         Func::Cosh => x.sinh().abs(),
         Func::Tanh => 1.0 - r * r,
         Func::Sigmoid => r * (1.0 - r),
-        Func::Max | Func::Min | Func::Softmax | Func::Logsumexp | Func::Delta | Func::Len | Func::Cols => f64::INFINITY,
+        Func::Max
+        | Func::Min
+        | Func::Softmax
+        | Func::Logsumexp
+        | Func::Delta
+        | Func::Len
+        | Func::Cols
+        | Func::Transpose
+        | Func::MatMul => f64::INFINITY,
     };
     let err = slope * dx;
     if err.is_nan() {
