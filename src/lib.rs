@@ -21,6 +21,7 @@ pub mod names;
 pub mod number;
 pub mod parse;
 pub mod print;
+pub mod read_latex;
 pub mod sample;
 pub mod value;
 pub mod warnings;
