@@ -6,6 +6,7 @@
 
 pub mod ast;
 pub mod bindings;
+pub mod check;
 pub mod cli;
 pub mod defs;
 pub mod derive;

@@ -1,6 +1,7 @@
 //! The command-line interface (clap, derive API). The only layer that prints: every command
 //! returns an [`Output`] or a [`Diagnostic`], and [`run`] writes them and picks the exit code.
 
+mod check_cmd;
 mod engine_cmds;
 mod expr_cmds;
 mod run_cmd;
@@ -59,6 +60,11 @@ enum Command {
         after_help = "Examples:\n  deltaform equiv 'sigmoid(x)' 'tanh(x/2)/2 + 1/2' --explain\n  deltaform equiv 'exp(log(x))' 'x'   # equal only where log(x) is defined"
     )]
     Equiv(engine_cmds::EquivArgs),
+    /// Check a worked solution: every claim of a Markdown + LaTeX document judged (exit 1 if one is wrong).
+    #[command(
+        after_help = "Examples:\n  deltaform check solution.md\n  deltaform check a.md b.md --format json --report grades.csv\n  deltaform check solution.md --format markdown > annotated.md\n\nExit codes: 0 nothing wrong, 1 a claim is wrong, 2 bad input or usage."
+    )]
+    Check(check_cmd::CheckArgs),
 }
 
 /// Output formats for commands that print expressions.
@@ -131,6 +137,7 @@ pub fn run<I: IntoIterator<Item = T>, T: Into<OsString> + Clone>(args: I) -> u8 
         Command::Simplify(args) => engine_cmds::simplify_cmd(&args),
         Command::Equiv(args) => engine_cmds::equiv_cmd(&args),
         Command::Run(args) => run_cmd::run(&args),
+        Command::Check(args) => check_cmd::check(&args),
     };
     for note in notes.finish() {
         eprintln!("{}", note_line(&note));

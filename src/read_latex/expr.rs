@@ -294,7 +294,8 @@ impl<'a> Reader<'a> {
                     command,
                     "\\right" | "\\end" | "\\\\" | "\\cdot" | "\\times" | "\\circ" | "\\odot" | "\\quad" | "\\qquad"
                 );
-                !ends_operand && !(self.row_gaps && command == "\\ ")
+                let row_gap = self.row_gaps && command == "\\ ";
+                !(ends_operand || row_gap)
             }
             Some(_) => false,
         }
@@ -555,6 +556,23 @@ impl<'a> Reader<'a> {
 
     /// A function's argument list: `(a)`, `\left(a\right)`, `(a, b)`, or one atom (`\log x`).
     fn call(&mut self, func: Func, start: usize) -> R<Expr> {
+        // `\tanh^2(x)` is `tanh(x)^2`.
+        let power = if self.eat("^") {
+            self.skip_space();
+            let script_start = self.pos;
+            let _ = self.script_text()?;
+            Some(read_script_expr(self.src, script_start, self.pos, self.depth)?)
+        } else {
+            None
+        };
+        let call = self.call_arguments(func, start)?;
+        Ok(match power {
+            Some(p) => self.spanned(Node::Binary(BinOp::Pow, Box::new(call), Box::new(p)), start),
+            None => call,
+        })
+    }
+
+    fn call_arguments(&mut self, func: Func, start: usize) -> R<Expr> {
         self.skip_space();
         let parenthesized = self.eat("(") || (self.eat("\\left") && self.eat("("));
         let args = if parenthesized {

@@ -1,0 +1,252 @@
+//! Judging a written number, vector or matrix against the value it should have: at the
+//! precision written (or a tolerance the user picks), shapes first, and a hint when a common
+//! slip explains the difference.
+
+use crate::linear::{shape_text, transpose};
+use crate::value::Value;
+
+/// How close a written number must be to the value it claims.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Tolerance {
+    /// One unit in the last written decimal place (rounded or truncated); whole numbers exactly.
+    Written,
+    /// At most this far from the value.
+    Abs(f64),
+    /// At most this far relative to the value.
+    Rel(f64),
+    /// Equal when both are rounded to this many significant digits (±1 in the last).
+    Sig(u32),
+}
+
+impl std::str::FromStr for Tolerance {
+    type Err = String;
+
+    /// Reads `written`, `abs=1e-3`, `rel=1e-4` or `sig=3`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || format!("`{s}`: expected written, abs=X, rel=X or sig=N");
+        match s.split_once('=') {
+            None if s == "written" => Ok(Tolerance::Written),
+            Some(("abs", x)) => x.parse().ok().filter(|x: &f64| *x >= 0.0).map(Tolerance::Abs).ok_or_else(bad),
+            Some(("rel", x)) => x.parse().ok().filter(|x: &f64| *x >= 0.0).map(Tolerance::Rel).ok_or_else(bad),
+            Some(("sig", n)) => n.parse().ok().filter(|n| (1..=17).contains(n)).map(Tolerance::Sig).ok_or_else(bad),
+            _ => Err(bad()),
+        }
+    }
+}
+
+/// The outcome of comparing a written value with its expected value.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Judgement {
+    /// Close enough.
+    Correct,
+    /// Not close: the expected value, the written one, and what explains the difference.
+    Wrong {
+        /// The value expected, formatted.
+        expected: String,
+        /// The value written, formatted.
+        got: String,
+        /// The first differing entry, and a hint when one applies.
+        note: String,
+    },
+}
+
+/// Judges `written` (with the unit of its last written digit per entry, `ulps`) against each
+/// value it may stand for, `expected[0]` first (the others: values computed from the
+/// document's own rounded numbers). Correct when it matches any of them.
+pub fn judge(expected: &[Value], written: &Value, ulps: Option<&Value>, tolerance: Tolerance) -> Judgement {
+    if expected.iter().any(|e| matches(e, written, ulps, tolerance)) {
+        return Judgement::Correct;
+    }
+    let truth = &expected[0];
+    Judgement::Wrong {
+        expected: format_value(truth),
+        got: format_value(written),
+        note: explain(truth, written, ulps, tolerance),
+    }
+}
+
+/// A value for a report: up to 6 significant digits.
+pub fn format_value(v: &Value) -> String {
+    v.format(6)
+}
+
+fn floats(v: &Value) -> Vec<f64> {
+    v.numbers().iter().map(|n| n.to_f64()).collect()
+}
+
+/// A value's shape, with a one-entry vector read as a scalar (`\delta \cdot 1` is `[d]`).
+fn same_shape(a: &Value, b: &Value) -> bool {
+    let dims = |v: &Value| if v.numbers().len() == 1 { vec![] } else { v.shape() };
+    dims(a) == dims(b)
+}
+
+fn matches(expected: &Value, written: &Value, ulps: Option<&Value>, tolerance: Tolerance) -> bool {
+    if !same_shape(expected, written) {
+        return false;
+    }
+    let ulps = ulps.map(floats);
+    floats(expected)
+        .iter()
+        .zip(floats(written))
+        .enumerate()
+        .all(|(k, (e, w))| close(*e, w, ulps.as_ref().map(|u| u[k]), tolerance))
+}
+
+/// Whether `written` is close to `expected`; `ulp` is the unit of its last written digit
+/// (`None` when it was computed, not written).
+fn close(expected: f64, written: f64, ulp: Option<f64>, tolerance: Tolerance) -> bool {
+    if !(expected.is_finite() && written.is_finite()) {
+        return expected == written;
+    }
+    let diff = (expected - written).abs();
+    let scale = expected.abs().max(written.abs());
+    let float_noise = 1e-12 * scale.max(1e-300);
+    match tolerance {
+        Tolerance::Written => match ulp {
+            Some(ulp) if ulp < 1.0 => diff <= ulp * (1.0 + 1e-9) + float_noise,
+            _ => diff <= 1e-9 * scale.max(1e-300),
+        },
+        Tolerance::Abs(t) => diff <= t + float_noise,
+        Tolerance::Rel(t) => diff <= t * scale + float_noise,
+        Tolerance::Sig(n) => {
+            let unit = if scale == 0.0 { 0.0 } else { 10f64.powi(scale.log10().floor() as i32 + 1 - n as i32) };
+            diff <= unit * (1.0 + 1e-9) + float_noise
+        }
+    }
+}
+
+/// Why `written` is not `expected`: the shapes, a slip that explains it, or the first entry
+/// that differs.
+fn explain(expected: &Value, written: &Value, ulps: Option<&Value>, tolerance: Tolerance) -> String {
+    let loose = Tolerance::Rel(1e-3);
+    if !same_shape(expected, written) {
+        let t = transpose(expected);
+        if same_shape(&t, written) && matches(&t, written, None, loose) {
+            return format!("transposed: expected {}, written {}", shape_text(expected), shape_text(written));
+        }
+        return format!("wrong shape: expected {}, written {}", shape_text(expected), shape_text(written));
+    }
+    let (e, w) = (floats(expected), floats(written));
+    let scaled = |factor: f64| e.iter().zip(&w).all(|(x, y)| close(x * factor, *y, None, loose));
+    if e.iter().any(|x| *x != 0.0) {
+        if scaled(-1.0) {
+            return "the sign is flipped".to_string();
+        }
+        if scaled(2.0) {
+            return "twice the value (a factor 2, e.g. from the square without the 1/2)".to_string();
+        }
+        if scaled(0.5) {
+            return "half the value (a factor 1/2 missing)".to_string();
+        }
+    }
+    let mut sorted_e = e.clone();
+    let mut sorted_w = w.clone();
+    sorted_e.sort_by(f64::total_cmp);
+    sorted_w.sort_by(f64::total_cmp);
+    let ulps = ulps.map(floats);
+    let first = (0..e.len()).find(|&k| !close(e[k], w[k], ulps.as_ref().map(|u| u[k]), tolerance));
+    let permuted = sorted_e.iter().zip(&sorted_w).all(|(x, y)| close(*x, *y, None, loose));
+    let position = first.map(|k| entry_name(expected, k)).unwrap_or_default();
+    if permuted && e.len() > 1 {
+        return format!("the entries are right but in the wrong places (first at {position})");
+    }
+    match first {
+        Some(k) => {
+            let digits = ulps.as_ref().and_then(|u| (u[k] < 1.0).then(|| -u[k].log10().round() as usize));
+            let expected_text = match digits {
+                Some(d) => format!("{:.*}", d, e[k]),
+                None => crate::number::format_significant(e[k], 6),
+            };
+            let got_text = crate::number::format_significant(w[k], 6);
+            let swap = digits.is_some() && is_digit_swap(&expected_text, &got_text);
+            let hint = if swap { " (two digits swapped)" } else { "" };
+            format!("{position}: expected {expected_text}, written {got_text}{hint}")
+        }
+        None => "differs".to_string(),
+    }
+}
+
+/// `entry 2` of a vector, `entry (1, 3)` of a matrix, `the value` of a scalar.
+fn entry_name(v: &Value, k: usize) -> String {
+    match v {
+        Value::Scalar(_) => "the value".to_string(),
+        Value::Vector(_) => format!("entry {}", k + 1),
+        Value::Matrix(rows) => {
+            let cols = rows.first().map_or(1, Vec::len).max(1);
+            format!("entry ({}, {})", k / cols + 1, k % cols + 1)
+        }
+    }
+}
+
+/// Whether `b` is `a` with two neighbouring digits swapped.
+fn is_digit_swap(a: &str, b: &str) -> bool {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    if a.len() != b.len() {
+        return false;
+    }
+    let differ: Vec<usize> = (0..a.len()).filter(|&k| a[k] != b[k]).collect();
+    matches!(differ.as_slice(), [i, j] if *j == i + 1 && a[*i] == b[*j] && a[*j] == b[*i])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::number::Number;
+
+    fn column(xs: &[f64]) -> Value {
+        Value::Vector(xs.iter().map(|&x| Number::approx(x).unwrap()).collect())
+    }
+
+    #[test]
+    fn numbers_are_judged_at_the_precision_written() {
+        let ulps = column(&[1e-4, 1e-4]);
+        let truth = column(&[0.549834, 0.750260]);
+        assert_eq!(
+            judge(&[truth.clone()], &column(&[0.5498, 0.7503]), Some(&ulps), Tolerance::Written),
+            Judgement::Correct
+        );
+        assert_eq!(
+            judge(&[truth.clone()], &column(&[0.5499, 0.7502]), Some(&ulps), Tolerance::Written),
+            Judgement::Correct
+        );
+        let Judgement::Wrong { note, .. } =
+            judge(&[truth], &column(&[0.5498, 0.7530]), Some(&ulps), Tolerance::Written)
+        else {
+            panic!("a swapped digit passed")
+        };
+        assert!(note.contains("entry 2") && note.contains("0.7503") && note.contains("swapped"), "{note}");
+    }
+
+    #[test]
+    fn shapes_and_slips_are_named() {
+        let Judgement::Wrong { note, .. } =
+            judge(&[column(&[0.5, 1.1])], &column(&[0.5, 1.1, 0.0]), None, Tolerance::Written)
+        else {
+            panic!()
+        };
+        assert!(note.contains("expected 2×1, written 3×1"), "{note}");
+        let Judgement::Wrong { note, .. } =
+            judge(&[column(&[0.5, -1.1])], &column(&[-0.5, 1.1]), None, Tolerance::Written)
+        else {
+            panic!()
+        };
+        assert!(note.contains("sign"), "{note}");
+        let row = transpose(&column(&[0.5, 1.5]));
+        let Judgement::Wrong { note, .. } = judge(&[column(&[0.5, 1.5])], &row, None, Tolerance::Written) else {
+            panic!()
+        };
+        assert!(note.contains("transposed"), "{note}");
+    }
+
+    #[test]
+    fn tolerances_read_and_apply() {
+        assert_eq!("abs=1e-3".parse(), Ok(Tolerance::Abs(1e-3)));
+        assert_eq!("sig=3".parse(), Ok(Tolerance::Sig(3)));
+        assert!("sig=0".parse::<Tolerance>().is_err() && "loose".parse::<Tolerance>().is_err());
+        assert!(close(2.41824, 2.42, None, Tolerance::Sig(3)));
+        assert!(!close(2.41824, 2.43, None, Tolerance::Sig(3)));
+        assert!(close(100.0, 100.009, None, Tolerance::Rel(1e-4)));
+        // A whole number written is exact.
+        assert!(!close(0.0005, 0.0, Some(1.0), Tolerance::Written));
+    }
+}

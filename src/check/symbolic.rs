@@ -1,0 +1,185 @@
+//! Judging claims that keep free names: a derivative against what the engine derives from the
+//! document's own definitions, an algebra step by comparing both sides at random points.
+//!
+//! Free names are scalars here: a product written by juxtaposition is `*`, a transpose of a
+//! scalar is itself, and a subscript that is a letter names a component (`z_k` is `z[k]`).
+
+use crate::ast::{Expr, Node, Statement};
+use crate::defs::Definitions;
+use crate::diff::{differentiate, Wrt};
+use crate::egraph::{simplify, Limits};
+use crate::names::Fresh;
+use crate::sample::compare::{compare, Verdict};
+use std::time::Duration;
+
+/// The outcome of a symbolic claim.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Outcome {
+    /// It holds: how that was established.
+    Correct(String),
+    /// It does not: the expected expression, the one written, and a point where they differ.
+    Wrong {
+        /// What the claim should say.
+        expected: String,
+        /// What it says.
+        got: String,
+        /// A point where the two differ, with both values.
+        note: String,
+    },
+    /// It could not be judged, and why.
+    Unchecked(String),
+}
+
+/// The document's definitions of names by formulas (`E = \frac{1}{2}\sum_i (x_i - z_i)^2`).
+#[derive(Clone, Debug, Default)]
+pub struct Symbols {
+    defs: Definitions,
+}
+
+impl Symbols {
+    /// Records `name = body` when both read as scalar formulas; a name defined twice keeps its
+    /// first definition. Says whether it was recorded.
+    pub fn define(&mut self, name: &Expr, body: &Expr) -> bool {
+        let (Some(name), Some(body)) = (scalar_form(name), scalar_form(body)) else { return false };
+        self.defs.add(Statement::Equation(name, body)).is_ok()
+    }
+
+    /// Judges `d of / d wrt = claimed`.
+    pub fn derivative_claim(&self, of: &Expr, wrt: &Expr, claimed: &Expr) -> Outcome {
+        let (Some(of), Some(wrt), Some(claimed)) = (scalar_form(of), scalar_form(wrt), scalar_form(claimed)) else {
+            return Outcome::Unchecked("a derivative in matrix form (not yet judged symbolically)".into());
+        };
+        let variable = match &wrt.node {
+            Node::Var(x) => Wrt::Scalar(x.clone()),
+            Node::Index(base, idx) => match (&base.node, idx.as_slice()) {
+                (Node::Var(v), [i]) if matches!(&i.node, Node::Var(_)) => {
+                    Wrt::Component(v.clone(), vec![i.to_string()])
+                }
+                _ => return Outcome::Unchecked(format!("a derivative by `{wrt}`, which is not a variable")),
+            },
+            _ => return Outcome::Unchecked(format!("a derivative by `{wrt}`, which is not a variable")),
+        };
+        let derivative = match differentiate(&of, &variable, &self.defs) {
+            Ok(d) => d,
+            Err(err) => return Outcome::Unchecked(format!("cannot differentiate `{of}`: {err}")),
+        };
+        self.equal(&derivative, &claimed, true)
+    }
+
+    /// Judges `a = b` between two formulas.
+    pub fn equality_claim(&self, a: &Expr, b: &Expr) -> Outcome {
+        let (Some(a), Some(b)) = (scalar_form(a), scalar_form(b)) else {
+            return Outcome::Unchecked("an equation in matrix form (not yet judged symbolically)".into());
+        };
+        self.equal(&a, &b, false)
+    }
+
+    fn equal(&self, truth: &Expr, claimed: &Expr, simplify_truth: bool) -> Outcome {
+        let mut fresh = Fresh::avoiding([truth, claimed]);
+        let (Ok(t), Ok(c)) = (self.defs.expand(truth, &mut fresh), self.defs.expand(claimed, &mut fresh)) else {
+            return Outcome::Unchecked("a definition could not be expanded".into());
+        };
+        match compare(&t, &c, &[]) {
+            Verdict::Agree(evidence) => Outcome::Correct(format!("equal at {} random points", evidence.points)),
+            Verdict::Unknown(_) => Outcome::Unchecked("no point where both sides have a value".into()),
+            Verdict::Differ(point) => {
+                let expected = if simplify_truth { self.readable(truth) } else { truth.to_string() };
+                Outcome::Wrong {
+                    expected,
+                    got: claimed.to_string(),
+                    note: format!("at {}: expected {}, written {}", point.point, point.a, point.b),
+                }
+            }
+        }
+    }
+
+    /// The expression simplified within a small budget (the derivative the engine found).
+    fn readable(&self, e: &Expr) -> String {
+        let limits = Limits { nodes: 5_000, iterations: 8, time: Duration::from_millis(300) };
+        simplify(e, &self.defs, &[], &limits, false).expr.to_string()
+    }
+}
+
+/// `e` as a scalar formula: juxtaposition is `*`, a transpose is its argument, a letter
+/// subscript a component; `None` for an array.
+pub fn scalar_form(e: &Expr) -> Option<Expr> {
+    use crate::ast::{BinOp, Func};
+    let node = match &e.node {
+        Node::Array(_) => return None,
+        Node::Call(Func::MatMul, args) => {
+            let [a, b] = args.as_slice() else { return None };
+            Node::Binary(BinOp::Mul, Box::new(scalar_form(a)?), Box::new(scalar_form(b)?))
+        }
+        Node::Call(Func::Transpose, args) => return scalar_form(args.first()?),
+        Node::Var(name) => match component(name) {
+            Some((base, index)) => Node::Index(Box::new(Expr::var(base)), vec![Expr::var(index)]),
+            None => e.node.clone(),
+        },
+        Node::Num(_) | Node::Pi => e.node.clone(),
+        Node::Index(base, idx) => {
+            Node::Index(Box::new(scalar_form(base)?), idx.iter().map(scalar_form).collect::<Option<_>>()?)
+        }
+        Node::Neg(a) => Node::Neg(Box::new(scalar_form(a)?)),
+        Node::Binary(op, a, b) => Node::Binary(*op, Box::new(scalar_form(a)?), Box::new(scalar_form(b)?)),
+        Node::Call(f, args) => Node::Call(*f, args.iter().map(scalar_form).collect::<Option<_>>()?),
+        Node::Sum(i, count, body) => Node::Sum(
+            i.clone(),
+            match count {
+                Some(c) => Some(Box::new(scalar_form(c)?)),
+                None => None,
+            },
+            Box::new(scalar_form(body)?),
+        ),
+    };
+    Some(Expr::spanned(node, e.span.clone()))
+}
+
+/// `("z", "k")` for the name `z_k` (a one-letter subscript); `None` otherwise.
+fn component(name: &str) -> Option<(&str, &str)> {
+    let (base, sub) = name.rsplit_once('_')?;
+    let one_letter = sub.chars().count() == 1 && sub.chars().all(char::is_alphabetic);
+    (one_letter && !base.is_empty() && !base.contains('^')).then_some((base, sub))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::read_latex::{read_side, Side};
+
+    fn side(text: &str) -> Expr {
+        match read_side(text).unwrap() {
+            Side::Expr(e) => e,
+            Side::Derivative { .. } => panic!("a derivative"),
+        }
+    }
+
+    fn derivative(text: &str) -> (Expr, Expr) {
+        match read_side(text).unwrap() {
+            Side::Derivative { of, wrt } => (of, wrt),
+            Side::Expr(_) => panic!("not a derivative"),
+        }
+    }
+
+    #[test]
+    fn the_sigmoid_derivative_is_checked() {
+        let symbols = Symbols::default();
+        let (of, wrt) = derivative("\\frac{d}{dx}\\sigma(x)");
+        assert!(matches!(
+            symbols.derivative_claim(&of, &wrt, &side("\\sigma(x)(1 - \\sigma(x))")),
+            Outcome::Correct(_)
+        ));
+        let wrong = symbols.derivative_claim(&of, &wrt, &side("\\sigma(x)(1 + \\sigma(x))"));
+        assert!(matches!(wrong, Outcome::Wrong { ref note, .. } if note.starts_with("at x = ")), "{wrong:?}");
+    }
+
+    #[test]
+    fn a_tanh_slip_is_wrong_and_definitions_are_used() {
+        let mut symbols = Symbols::default();
+        assert!(symbols.define(&side("E"), &side("\\frac{1}{2} \\sum_{i} (x_i - z_i)^2")));
+        let (of, wrt) = derivative("\\frac{\\partial E}{\\partial x_k}");
+        assert!(matches!(symbols.derivative_claim(&of, &wrt, &side("x_k - z_k")), Outcome::Correct(_)));
+        let (of, wrt) = derivative("\\frac{d}{dx}\\tanh(x)");
+        assert!(matches!(symbols.derivative_claim(&of, &wrt, &side("1 - \\tanh(x)")), Outcome::Wrong { .. }));
+        assert!(matches!(symbols.derivative_claim(&of, &wrt, &side("1 - \\tanh^2(x)")), Outcome::Correct(_)));
+    }
+}

@@ -1,0 +1,344 @@
+//! Walking a document's equations in order: names bind to values as they are computed, and
+//! each pair of neighbouring sides becomes a claim, judged.
+//!
+//! Two environments are kept: the values as written (rounded, perhaps wrong) and the best
+//! values known (computed from the given numbers). A written number is accepted when it
+//! matches what either gives, so a slip is flagged once, not again in every line after it.
+
+use super::document::line_column;
+use super::numeric::{judge, Judgement};
+use super::symbolic::{Outcome, Symbols};
+use super::{CheckOptions, Claim, Verdict};
+use crate::ast::{Expr, Func, Node};
+use crate::eval::{eval, EvalError};
+use crate::read_latex::{read_block, Relation, Side};
+use crate::value::{Env, Value};
+use num_rational::BigRational;
+use std::ops::Range;
+
+/// What a side of an equation turned out to be.
+#[derive(Clone, Debug)]
+enum Reading {
+    /// Numbers as written, and the unit of each one's last written digit.
+    Literal { value: Value, ulps: Value },
+    /// A computation from bound names: its value from the written numbers, and from the best
+    /// values known when those differ.
+    Computed { written: Value, best: Option<Value> },
+    /// A computation whose shapes do not fit (a wrong claim in itself).
+    Invalid(String),
+    /// A formula over free names.
+    Symbolic(Side),
+    /// Not judged, and why.
+    Unknown(String),
+}
+
+impl Reading {
+    fn value(&self) -> Option<&Value> {
+        match self {
+            Reading::Literal { value, .. } => Some(value),
+            Reading::Computed { written, .. } => Some(written),
+            _ => None,
+        }
+    }
+}
+
+/// The state of a walk through one document.
+pub struct Walker<'a> {
+    text: &'a str,
+    options: &'a CheckOptions,
+    written: Env,
+    best: Env,
+    symbols: Symbols,
+    claims: Vec<Claim>,
+}
+
+impl<'a> Walker<'a> {
+    /// A walk through `text` with nothing bound yet.
+    pub fn new(text: &'a str, options: &'a CheckOptions) -> Walker<'a> {
+        Walker { text, options, written: Env::new(), best: Env::new(), symbols: Symbols::default(), claims: Vec::new() }
+    }
+
+    /// The claims found, in document order.
+    pub fn finish(self) -> Vec<Claim> {
+        self.claims
+    }
+
+    /// Walks the equations of the math block at `range` of the document.
+    pub fn block(&mut self, range: Range<usize>) {
+        let math = &self.text[range.clone()];
+        for equation in read_block(math) {
+            let sides: Vec<(Range<usize>, Result<Side, String>)> = equation
+                .sides
+                .into_iter()
+                .map(|(span, side)| {
+                    let doc = range.start + span.start..range.start + span.end;
+                    (doc, side.map_err(|e| format!("unsupported LaTeX: {e}")))
+                })
+                .collect();
+            self.equation(&sides, &equation.relations);
+        }
+    }
+
+    fn equation(&mut self, sides: &[(Range<usize>, Result<Side, String>)], relations: &[Relation]) {
+        if sides.len() < 2 {
+            return;
+        }
+        let target = sides[0].1.as_ref().ok().and_then(target_name);
+        if target.is_none() && is_function_definition(&sides[0].1, &self.written) {
+            return;
+        }
+        let readings: Vec<Reading> = sides.iter().map(|(range, side)| self.read(range, side)).collect();
+        for (k, relation) in relations.iter().enumerate() {
+            if *relation == Relation::Other || sides[k].0.is_empty() || sides[k + 1].0.is_empty() {
+                continue;
+            }
+            let defines = k == 0 && target.is_some();
+            if defines && !matches!(readings[1], Reading::Literal { .. }) {
+                // `z = W x + b`: what the name stands for, not a claim.
+                continue;
+            }
+            let outcome = if defines {
+                let name = target.as_deref().unwrap_or_default();
+                Outcome::Unchecked(format!(
+                    "nothing in the document determines `{name}` (a given, or a result without its work)"
+                ))
+            } else {
+                self.judge(&readings[k], &readings[k + 1])
+            };
+            self.record(&sides[k].0, &sides[k + 1].0, outcome);
+        }
+        if let Some(name) = target {
+            self.bind(&name, sides, &readings);
+        }
+    }
+
+    fn record(&mut self, left: &Range<usize>, right: &Range<usize>, outcome: Outcome) {
+        let (line, column) = line_column(self.text, right.start);
+        let text = format!("{} = {}", squeeze(&self.text[left.clone()]), squeeze(&self.text[right.clone()]));
+        let (verdict, expected, got, note) = match outcome {
+            Outcome::Correct(how) => (Verdict::Correct, None, None, Some(how)),
+            Outcome::Wrong { expected, got, note } => (Verdict::Wrong, Some(expected), Some(got), Some(note)),
+            Outcome::Unchecked(why) => (Verdict::Unchecked, None, None, Some(why)),
+        };
+        self.claims.push(Claim { line, column, text, verdict, expected, got, note, range: right.clone() });
+    }
+
+    /// Binds the chain's name: to the last value written, and the first value computed.
+    fn bind(&mut self, name: &str, sides: &[(Range<usize>, Result<Side, String>)], readings: &[Reading]) {
+        let written = readings[1..].iter().rev().find_map(Reading::value).cloned();
+        let best = readings[1..].iter().find_map(|r| match r {
+            Reading::Computed { written, best } => Some(best.clone().unwrap_or_else(|| written.clone())),
+            _ => None,
+        });
+        match (written, best) {
+            (Some(written), best) => {
+                self.best.bind(name, best.unwrap_or_else(|| written.clone()));
+                self.written.bind(name, written);
+            }
+            (None, _) => {
+                if let (Ok(Side::Expr(lhs)), Some((_, Ok(Side::Expr(body))))) = (&sides[0].1, sides.get(1)) {
+                    self.symbols.define(lhs, body);
+                }
+            }
+        }
+    }
+
+    fn read(&self, range: &Range<usize>, side: &Result<Side, String>) -> Reading {
+        let side = match side {
+            Err(why) => return Reading::Unknown(why.clone()),
+            Ok(side) => side,
+        };
+        let e = match side {
+            Side::Derivative { of, wrt } => match gradient_name(of, wrt) {
+                Some(name) if self.written.get(&name).is_some() => Expr::var(&name),
+                _ => return Reading::Symbolic(side.clone()),
+            },
+            Side::Expr(e) => e.clone(),
+        };
+        if is_literal(&e) {
+            let source = &self.text[range.clone()];
+            return match (eval(&e, &Env::new()), eval(&ulps(&e, source), &Env::new())) {
+                (Ok(value), Ok(ulps)) => Reading::Literal { value, ulps },
+                (Err(err), _) | (_, Err(err)) => Reading::Invalid(err.to_string()),
+            };
+        }
+        let (resolved, unknown) = resolve(&e, &self.written);
+        if !unknown.is_empty() {
+            let bound_any = e.free_names().len() > unknown.len();
+            return if bound_any || unknown.iter().any(|n| n.contains("^[") || n.starts_with('∂')) {
+                Reading::Unknown(format!("unknown name(s): {}", unknown.join(", ")))
+            } else {
+                Reading::Symbolic(side.clone())
+            };
+        }
+        match eval(&resolved, &self.written) {
+            Ok(written) => {
+                let best = eval(&resolved, &self.best).ok().filter(|b| *b != written);
+                Reading::Computed { written, best }
+            }
+            Err(err @ EvalError::Shape { .. }) => Reading::Invalid(err.to_string()),
+            Err(err) => Reading::Unknown(format!("cannot evaluate: {err}")),
+        }
+    }
+
+    fn judge(&self, a: &Reading, b: &Reading) -> Outcome {
+        use Reading::*;
+        match (a, b) {
+            (Invalid(why), _) | (_, Invalid(why)) => {
+                Outcome::Wrong { expected: "—".into(), got: "—".into(), note: format!("does not compute: {why}") }
+            }
+            (Unknown(why), _) | (_, Unknown(why)) => Outcome::Unchecked(why.clone()),
+            (Symbolic(x), Symbolic(y)) => match (x, y) {
+                (Side::Derivative { of, wrt }, Side::Expr(e)) | (Side::Expr(e), Side::Derivative { of, wrt }) => {
+                    self.symbols.derivative_claim(of, wrt, e)
+                }
+                (Side::Expr(p), Side::Expr(q)) => self.symbols.equality_claim(p, q),
+                _ => Outcome::Unchecked("two derivatives side by side (chain-rule notation)".into()),
+            },
+            (Symbolic(_), _) | (_, Symbolic(_)) => Outcome::Unchecked("a formula set equal to numbers".into()),
+            _ => self.judge_numbers(a, b),
+        }
+    }
+
+    fn judge_numbers(&self, a: &Reading, b: &Reading) -> Outcome {
+        // The written side is the literal one (the right one when both are).
+        let literal = |r: &Reading| matches!(r, Reading::Literal { .. });
+        let (computed, written) = if literal(a) && !literal(b) { (b, a) } else { (a, b) };
+        let mut expected: Vec<Value> = Vec::new();
+        match computed {
+            Reading::Computed { written, best } => {
+                expected.extend(best.iter().cloned());
+                expected.push(written.clone());
+            }
+            Reading::Literal { value, .. } => expected.push(value.clone()),
+            _ => return Outcome::Unchecked("nothing to compare".into()),
+        }
+        let (value, ulps) = match written {
+            Reading::Literal { value, ulps } => (value, Some(ulps)),
+            Reading::Computed { written, .. } => (written, None),
+            _ => return Outcome::Unchecked("nothing to compare".into()),
+        };
+        match judge(&expected, value, ulps, self.options.tolerance) {
+            Judgement::Correct => Outcome::Correct("equal at the precision written".into()),
+            Judgement::Wrong { expected, got, note } => Outcome::Wrong { expected, got, note },
+        }
+    }
+}
+
+/// The name a chain starting with `side` binds: a name, or a gradient `∂E/∂w`.
+fn target_name(side: &Side) -> Option<String> {
+    match side {
+        Side::Expr(Expr { node: Node::Var(name), .. }) => Some(name.clone()),
+        Side::Derivative { of, wrt } => gradient_name(of, wrt),
+        Side::Expr(_) => None,
+    }
+}
+
+/// `∂E/∂w^[2]` for the derivative of a name by a name, the name the reader gives such a
+/// fraction inside an expression.
+fn gradient_name(of: &Expr, wrt: &Expr) -> Option<String> {
+    match (&of.node, &wrt.node) {
+        (Node::Var(_), Node::Var(_)) => Some(format!("∂{of}/∂{wrt}")),
+        _ => None,
+    }
+}
+
+/// `f(z) = \sigma(z)`: a function named by an unbound letter, defined; not a claim.
+fn is_function_definition(side: &Result<Side, String>, env: &Env) -> bool {
+    matches!(side, Ok(Side::Expr(Expr { node: Node::Call(Func::MatMul, args), .. }))
+        if matches!(&args[0].node, Node::Var(f) if env.get(f).is_none()))
+}
+
+/// Whether `e` is numbers as written: a number, an array of them, negated or transposed.
+fn is_literal(e: &Expr) -> bool {
+    match &e.node {
+        Node::Num(_) => true,
+        Node::Neg(a) => is_literal(a),
+        Node::Array(items) => items.iter().all(is_literal),
+        Node::Call(Func::Transpose, args) => args.iter().all(is_literal),
+        _ => false,
+    }
+}
+
+/// The literal `e` with each number replaced by the unit of its last written digit (`0.5498`
+/// gives `0.0001`, `3` gives `1`), so evaluating it lines the units up with the entries.
+fn ulps(e: &Expr, source: &str) -> Expr {
+    let node = match &e.node {
+        Node::Num(_) => {
+            let text = source.get(e.span.clone()).unwrap_or("");
+            let decimals = text.split_once('.').map_or(0, |(_, f)| f.len());
+            Node::Num(BigRational::new(1.into(), num_traits::pow(num_bigint::BigInt::from(10), decimals)))
+        }
+        Node::Neg(a) => return ulps(a, source),
+        Node::Array(items) => Node::Array(items.iter().map(|i| ulps(i, source)).collect()),
+        Node::Call(f, args) => Node::Call(*f, args.iter().map(|a| ulps(a, source)).collect()),
+        other => other.clone(),
+    };
+    Expr::spanned(node, e.span.clone())
+}
+
+/// `e` with each free name replaced by the bound name it stands for (`w_1` for `w^[1]`, `x`
+/// for `x^[0]`, a component `x_2` of a bound vector `x`); and the names nothing binds.
+fn resolve(e: &Expr, env: &Env) -> (Expr, Vec<String>) {
+    let mut unknown = Vec::new();
+    let resolved = resolve_in(e, env, &mut Vec::new(), &mut unknown);
+    unknown.sort();
+    unknown.dedup();
+    (resolved, unknown)
+}
+
+fn resolve_in(e: &Expr, env: &Env, bound: &mut Vec<String>, unknown: &mut Vec<String>) -> Expr {
+    let node = match &e.node {
+        Node::Var(name) if bound.contains(name) || env.get(name).is_some() => return e.clone(),
+        Node::Var(name) => match alias(name, env) {
+            Some(found) => return Expr::spanned(found.node, e.span.clone()),
+            None => {
+                unknown.push(name.clone());
+                return e.clone();
+            }
+        },
+        Node::Sum(i, count, body) => {
+            let count = count.as_ref().map(|c| Box::new(resolve_in(c, env, bound, unknown)));
+            bound.push(i.clone());
+            let body = resolve_in(body, env, bound, unknown);
+            bound.pop();
+            Node::Sum(i.clone(), count, Box::new(body))
+        }
+        Node::Num(_) | Node::Pi => return e.clone(),
+        Node::Index(b, idx) => Node::Index(
+            Box::new(resolve_in(b, env, bound, unknown)),
+            idx.iter().map(|i| resolve_in(i, env, bound, unknown)).collect(),
+        ),
+        Node::Neg(a) => Node::Neg(Box::new(resolve_in(a, env, bound, unknown))),
+        Node::Binary(op, a, b) => Node::Binary(
+            *op,
+            Box::new(resolve_in(a, env, bound, unknown)),
+            Box::new(resolve_in(b, env, bound, unknown)),
+        ),
+        Node::Call(f, args) => Node::Call(*f, args.iter().map(|a| resolve_in(a, env, bound, unknown)).collect()),
+        Node::Array(items) => Node::Array(items.iter().map(|a| resolve_in(a, env, bound, unknown)).collect()),
+    };
+    Expr::spanned(node, e.span.clone())
+}
+
+/// What an unbound name may stand for: `w_1` ↔ `w^[1]`, `x^[0]` → `x`, `x_2` → `x[2]`.
+fn alias(name: &str, env: &Env) -> Option<Expr> {
+    let known = |n: &str| env.get(n).is_some().then(|| Expr::var(n));
+    if let Some((base, layer)) = name.strip_suffix(']').and_then(|n| n.split_once("^[")) {
+        return known(&format!("{base}_{layer}")).or_else(|| (layer == "0").then(|| known(base)).flatten());
+    }
+    let (base, sub) = name.rsplit_once('_')?;
+    if let Some(found) = known(&format!("{base}^[{sub}]")) {
+        return Some(found);
+    }
+    let k: i64 = sub.parse().ok()?;
+    match env.get(base) {
+        Some(Value::Vector(_)) => Some(Expr::index(Expr::var(base), vec![Expr::int(k)])),
+        _ => None,
+    }
+}
+
+/// Text on one line with single spaces, for a claim's `text`.
+fn squeeze(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
