@@ -6,6 +6,9 @@ use crate::diagnostic::Problem;
 use crate::names::{substitute, Fresh};
 use std::collections::{BTreeSet, HashMap};
 
+mod values;
+pub use values::definition_value;
+
 /// One definition: `name = body` or `name[params] = body`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Definition {
@@ -36,6 +39,25 @@ impl Problem for DefinitionError {
     }
     fn help(&self) -> Option<String> {
         Some("a definition looks like `yhat = softmax(z)` or `h[j] = sigmoid(z[j])`".into())
+    }
+}
+
+/// A defined name used with another number of indices than its definition has.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("{message}")]
+pub struct UseError {
+    /// What is wrong.
+    pub message: String,
+    /// The use, in the expression's source.
+    pub span: Span,
+}
+
+impl Problem for UseError {
+    fn kind(&self) -> &'static str {
+        "shape"
+    }
+    fn span(&self) -> Option<Span> {
+        Some(self.span.clone())
     }
 }
 
@@ -140,20 +162,25 @@ impl Definitions {
         Some(Ok(substitute(&def.body, &map, fresh)))
     }
 
-    /// `e` with every defined name replaced by its definition, recursively.
-    pub fn expand(&self, e: &Expr, fresh: &mut Fresh) -> Result<Expr, String> {
+    /// `e` with every defined name replaced by its definition, recursively (a component-wise
+    /// definition used whole, `softmax(h)` for `h[j] = ...`, stays a name).
+    pub fn expand(&self, e: &Expr, fresh: &mut Fresh) -> Result<Expr, UseError> {
         let expanded = match &e.node {
             // A component-wise definition used whole (`softmax(out)`) stays a name.
             Node::Var(name) if self.get(name).is_some_and(|d| !d.params.is_empty()) => return Ok(e.clone()),
             Node::Var(name) => match self.instantiate(name, &[], fresh) {
-                Some(body) => return self.expand(&body?, fresh),
+                Some(body) => {
+                    let body = body.map_err(|message| UseError { message, span: e.span.clone() })?;
+                    return self.expand(&body, fresh);
+                }
                 None => return Ok(e.clone()),
             },
             Node::Index(base, idx) => {
                 let idx = idx.iter().map(|i| self.expand(i, fresh)).collect::<Result<Vec<_>, _>>()?;
                 if let Node::Var(name) = &base.node {
                     if let Some(body) = self.instantiate(name, &idx, fresh) {
-                        return self.expand(&body?, fresh);
+                        let body = body.map_err(|message| UseError { message, span: e.span.clone() })?;
+                        return self.expand(&body, fresh);
                     }
                 }
                 Node::Index(Box::new(self.expand(base, fresh)?), idx)
@@ -206,6 +233,17 @@ mod tests {
         let x = d.expand(&e, &mut fresh).unwrap();
         assert_eq!(x.to_string(), "softmax(out)[1] + sum(j, W[k, j]*tanh(z[j]))");
         assert!(d.mentions(&e, "z") && !d.mentions(&e, "t"));
+    }
+
+    #[test]
+    fn expanding_a_use_with_the_wrong_number_of_indices_points_at_it() {
+        let d = defs(&["h[j] = sigmoid(z[j])"]).unwrap();
+        let e = parse_expr("x + h[1, 2]").unwrap();
+        let err = d.expand(&e, &mut Fresh::avoiding([&e])).unwrap_err();
+        assert_eq!((err.message.as_str(), err.span), ("`h` is defined with 1 index but used with 2", 4..11));
+        // Used whole, a component-wise definition stays a name.
+        let e = parse_expr("softmax(h)[1]").unwrap();
+        assert_eq!(d.expand(&e, &mut Fresh::avoiding([&e])).unwrap(), e);
     }
 
     #[test]

@@ -166,3 +166,16 @@ fn usage_errors_exit_2_and_help_shows_examples() {
         deltaform().args([command, "--help"]).assert().code(0).stdout(predicate::str::contains("Example:"));
     }
 }
+
+#[test]
+fn help_lists_every_exit_code_and_the_new_options() {
+    deltaform().args(["--help"]).assert().success().stdout(predicate::str::contains(
+        "Exit codes: 0 success, 1 a negative answer, 2 bad input or usage, 3 undecided",
+    ));
+    deltaform().args(["eval", "--help"]).assert().success().stdout(predicate::str::contains("--let <LETS>"));
+    deltaform()
+        .args(["equiv", "--help"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("--let <LETS>").and(predicate::str::contains("--dim <DIMS>")));
+}

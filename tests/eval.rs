@@ -142,3 +142,67 @@ fn huge_exact_arithmetic_is_bounded_and_says_so() {
     assert!(ok);
     assert_eq!(tiny["value"], "1");
 }
+
+/// The standard output of `deltaform eval` with `args`, expecting exit code `code`, and its
+/// standard error.
+fn eval_with(args: &[&str], code: i32) -> (String, String) {
+    let out = deltaform().arg("eval").args(args).assert().code(code).get_output().clone();
+    (String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
+}
+
+#[test]
+fn definitions_take_the_value_of_their_right_side_in_order() {
+    let cases: [(&[&str], &str); 6] = [
+        (&["h", "--at", "z=0.2", "--let", "h = sigmoid(z)"], "0.549834\n"),
+        (&["2*g", "--at", "x=1/3", "--let", "h = x + 1", "--let", "g = h^2"], "32/9\n"),
+        // Component definitions: each index runs over the axis it indexes on the right.
+        (&["h", "--at", "z=[1, 2, 3]", "--let", "h[j] = z[j]^2"], "[1, 4, 9]\n"),
+        (&["sum(j, h[j]) + h[2]", "--at", "z=[1, 2, 3]", "--let", "h[j] = 2*z[j]"], "16\n"),
+        (
+            &["a", "--at", "W=[[1, 2], [3, 4]], v=[10, 100]", "--let", "a[i, j] = W[i, j]*v[j]"],
+            "[[10, 200], [30, 400]]\n",
+        ),
+        (&["log(yhat[2])", "--at", "z=[0, 0]", "--let", "yhat = softmax(z)", "--digits", "4"], "-0.6931\n"),
+    ];
+    for (args, want) in cases {
+        assert_eq!(eval_with(args, 0), (want.to_string(), String::new()), "{args:?}");
+    }
+    let (out, _) = eval_with(&["y", "--let", "y = 1/3", "--format", "json"], 0);
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!((&json["value"], &json["exact"]), (&"1/3".into(), &true.into()));
+}
+
+#[test]
+fn definitions_that_have_no_value_are_errors_pointing_into_them() {
+    let cases: [(&[&str], &[&str]); 7] = [
+        (
+            &["a", "--let", "a = b + 1", "--let", "b = 2"],
+            &["`b` has no value", "defined by a later --let", "1 | a = b + 1"],
+        ),
+        (
+            &["h", "--at", "z=[1, 2], w=[1, 2, 3]", "--let", "h[j] = z[j] + w[j]"],
+            &["`j` runs over 2 entries of `z` but 3 of `w`"],
+        ),
+        (&["h", "--at", "x=2", "--let", "h[j] = j*x"], &["cannot tell how many entries `h` has"]),
+        (&["h", "--at", "x=0", "--let", "h = log(x)"], &["log of a non-positive number", "--let"]),
+        (&["x", "--at", "x=1", "--let", "x = 2"], &["`x` has a value from --at and a definition", "1 | x = 2"]),
+        (&["h", "--let", "h + 1 = 2"], &["the left-hand side must be a name", "--let"]),
+        (&["h", "--let", "h = (1"], &["expected `)`", "--let"]),
+    ];
+    for (args, messages) in cases {
+        let (out, err) = eval_with(args, 2);
+        assert!(out.is_empty() && messages.iter().all(|m| err.contains(m)), "{args:?}: {err}");
+    }
+    let (out, _) = eval_with(&["h[1, 2]", "--at", "z=[1]", "--let", "h[j] = z[j]", "--format", "json"], 2);
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!((&json["error"]["kind"], &json["error"]["source"]), (&"shape".into(), &"EXPR".into()));
+}
+
+#[test]
+fn an_unused_definition_is_a_warning() {
+    let (out, err) = eval_with(&["yhat + 1", "--at", "yhat=1", "--let", "yaht = 2"], 0);
+    assert_eq!(
+        (out.as_str(), err.as_str()),
+        ("2\n", "warning: the definition of `yaht` is never used (did you mean `yhat`?)\n")
+    );
+}

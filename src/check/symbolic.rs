@@ -10,6 +10,7 @@ use crate::diff::{differentiate, Wrt};
 use crate::egraph::{simplify, Limits};
 use crate::names::Fresh;
 use crate::sample::compare::{compare, Verdict};
+use crate::sample::Sampler;
 use std::time::Duration;
 
 /// The outcome of a symbolic claim.
@@ -79,7 +80,8 @@ impl Symbols {
         let (Ok(t), Ok(c)) = (self.defs.expand(truth, &mut fresh), self.defs.expand(claimed, &mut fresh)) else {
             return Outcome::Unchecked("a definition could not be expanded".into());
         };
-        match compare(&t, &c, &[]) {
+        let sampler = Sampler::new([&t, &c], &Definitions::default(), &[]);
+        match compare(&t, &c, &sampler) {
             Verdict::Agree(evidence) => Outcome::Correct(format!("equal at {} random points", evidence.points)),
             Verdict::Unknown(_) => Outcome::Unchecked("no point where both sides have a value".into()),
             Verdict::Differ(point) => {

@@ -1,16 +1,15 @@
-//! `deltaform derive`, `deltaform simplify` and `deltaform equiv`.
+//! `deltaform derive` and `deltaform simplify`, and the arguments they share with `deltaform
+//! equiv`.
 
 use super::expr_cmds::parse_source;
-use super::{ExprFormat, Failure, Output, EXIT_NEGATIVE};
+use super::{ExprFormat, Failure, Output};
 use crate::ast::{Expr, Statement};
 use crate::defs::Definitions;
 use crate::derive::{derive, parse_context, Check, Derivation, Options};
 use crate::diagnostic::Diagnostic;
 use crate::domain;
-use crate::egraph::{prove_equal, simplify, Assumption, Limits, Simplified, Step};
+use crate::egraph::{simplify, Assumption, Limits, Simplified, Step};
 use crate::latex::to_latex;
-use crate::number::format_significant;
-use crate::sample::compare::{compare, satisfiable, Evidence, Unsatisfiable, Verdict};
 use crate::warnings::{unused_assumptions, unused_definitions};
 use clap::Args;
 use serde_json::json;
@@ -31,21 +30,23 @@ pub struct LimitArgs {
 }
 
 impl LimitArgs {
-    fn limits(&self) -> Limits {
+    /// The bounds given.
+    pub(super) fn limits(&self) -> Limits {
         Limits { nodes: self.node_limit, iterations: self.iter_limit, time: Duration::from_millis(self.time_limit_ms) }
     }
 }
 
-/// Definitions and assumptions, shared by `derive` and `simplify`.
+/// Definitions and assumptions, shared by `derive`, `simplify` and `equiv`.
 #[derive(Args, Debug)]
 pub struct ContextArgs {
     /// A definition, `yhat = softmax(z)` or `h[j] = sigmoid(z[j])`: seen through by the chain
-    /// rule, folded back into its name in the result (repeatable).
+    /// rule and folded back into its name in a result; `equiv` substitutes it on both sides
+    /// (repeatable).
     #[arg(long = "let", allow_hyphen_values = true)]
-    lets: Vec<String>,
+    pub(super) lets: Vec<String>,
     /// An assumption, `sum(i, y[i]) = 1` (repeatable).
     #[arg(long, allow_hyphen_values = true)]
-    assume: Vec<String>,
+    pub(super) assume: Vec<String>,
 }
 
 /// Arguments of `deltaform derive`.
@@ -87,28 +88,6 @@ pub struct SimplifyArgs {
     limits: LimitArgs,
 }
 
-/// Arguments of `deltaform equiv`.
-#[derive(Args, Debug)]
-pub struct EquivArgs {
-    /// The first expression.
-    #[arg(allow_hyphen_values = true)]
-    a: String,
-    /// The second expression.
-    #[arg(allow_hyphen_values = true)]
-    b: String,
-    /// Print the chain of rewrites from A to B, one per line, rule named.
-    #[arg(long)]
-    explain: bool,
-    /// An assumption (repeatable).
-    #[arg(long, allow_hyphen_values = true)]
-    assume: Vec<String>,
-    /// Output format (text or json).
-    #[arg(long, value_enum, default_value_t)]
-    format: ExprFormat,
-    #[command(flatten)]
-    limits: LimitArgs,
-}
-
 /// Prints the derivative, simplified; with `--steps`, the worked derivation first.
 pub fn derive_cmd(args: &DeriveArgs) -> Result<Output, Failure> {
     let options = Options {
@@ -142,7 +121,8 @@ fn notes(s: &Simplified) -> String {
     s.limit_hit.as_ref().map(|limit| format!("{}\n", limit.note())).unwrap_or_default()
 }
 
-fn steps_json(steps: &[Step]) -> serde_json::Value {
+/// Rewrite steps as JSON: rule, expression and its LaTeX.
+pub(super) fn steps_json(steps: &[Step]) -> serde_json::Value {
     json!(steps
         .iter()
         .map(|s| json!({"rule": s.rule, "expr": s.expr.to_string(), "latex": to_latex(&s.expr)}))
@@ -199,11 +179,16 @@ fn derivation_latex(d: &Derivation, steps: bool) -> String {
 }
 
 /// Parses the `--let` and `--assume` texts.
-fn context(lets: &[String], assume: &[String], format: ExprFormat) -> Result<(Definitions, Vec<Assumption>), Failure> {
+pub(super) fn context(
+    lets: &[String],
+    assume: &[String],
+    format: ExprFormat,
+) -> Result<(Definitions, Vec<Assumption>), Failure> {
     parse_context(lets, assume).map_err(|e| Failure::new(*e, format))
 }
 
-fn expression(src: &str, name: &str, format: ExprFormat) -> Result<Expr, Failure> {
+/// Parses an expression argument named `name`; an equation is an error.
+pub(super) fn expression(src: &str, name: &str, format: ExprFormat) -> Result<Expr, Failure> {
     match parse_source(src, name, format)? {
         Statement::Expr(e) => Ok(e),
         Statement::Equation(..) => Err(Failure::new(
@@ -250,143 +235,4 @@ pub fn simplify_cmd(args: &SimplifyArgs) -> Result<Output, Failure> {
         }
     };
     Ok(Output::ok(stdout).with_warnings(warnings))
-}
-
-/// Decides whether two expressions are equal: by proof, else numerically, with a
-/// counterexample when they differ, the strength of the evidence when they agree, and a caveat
-/// when they agree only where both are defined.
-pub fn equiv_cmd(args: &EquivArgs) -> Result<Output, Failure> {
-    let a = expression(&args.a, "A", args.format)?;
-    let b = expression(&args.b, "B", args.format)?;
-    let (_, assumptions) = context(&[], &args.assume, args.format)?;
-    let limits = args.limits.limits();
-    // Contradictory assumptions would let the rewriting prove anything.
-    satisfiable(&a, &b, &assumptions).map_err(|e| Failure::new(unsatisfiable(e, &args.assume), args.format))?;
-    if let Some(steps) = prove_equal(&a, &b, &assumptions, &limits) {
-        let plural = if steps.len() == 1 { "" } else { "s" };
-        let caveats: Vec<String> = [("A", &a, &b), ("B", &b, &a)]
-            .iter()
-            .flat_map(|(name, this, other)| {
-                domain::lost(this, other).into_iter().map(move |c| format!("{name} has a value only where {c}"))
-            })
-            .collect();
-        let scope = if caveats.is_empty() { "" } else { ", where both sides have a value" };
-        let mut text = format!("equal: proved by rewriting ({} step{plural}){scope}\n", steps.len());
-        for caveat in &caveats {
-            text.push_str(&format!("caveat: {caveat}\n"));
-        }
-        if args.explain {
-            text.push_str(&format!("  {a}\n"));
-            for s in &steps {
-                text.push_str(&format!("= {}    ({})\n", s.expr, s.rule));
-            }
-        }
-        let out = match args.format {
-            ExprFormat::Json => {
-                format!("{}\n", json!({"equal": true, "how": "proof", "steps": steps_json(&steps), "caveats": caveats}))
-            }
-            _ => text,
-        };
-        return Ok(Output::ok(out));
-    }
-    let (json_value, text, code) = match compare(&a, &b, &assumptions) {
-        Verdict::Differ(c) => (
-            json!({"equal": false, "how": "numeric", "counterexample": c.point, "a": c.a, "b": c.b}),
-            format!("not equal: at {}\n  A = {}\n  B = {}\n", c.point, c.a, c.b),
-            EXIT_NEGATIVE,
-        ),
-        Verdict::Agree(evidence) => {
-            let mut text = format!("equal: numerically (not proved): {}\n", strength(&evidence));
-            if let Some(o) = &evidence.one_sided {
-                text.push_str(&format!(
-                    "caveat: equal only where both are defined: at {}, {} is undefined while the other is {}\n",
-                    o.point, o.undefined, o.other
-                ));
-            }
-            let caveat = evidence
-                .one_sided
-                .as_ref()
-                .map(|o| json!({"point": o.point, "undefined": o.undefined, "other": o.other}));
-            let json_value = json!({
-                "equal": true, "how": "numeric", "points": evidence.points, "caveat": caveat, "evidence": evidence_json(&evidence),
-            });
-            (json_value, text, 0)
-        }
-        Verdict::Unknown(evidence) => {
-            let why = if evidence.unreliable > 0 {
-                format!(
-                    "at every point tried one side has no value or f64 rounding could hide a difference ({} points)",
-                    evidence.unreliable
-                )
-            } else {
-                "no point tried gives both sides a value".to_string()
-            };
-            (
-                json!({"equal": null, "how": "none", "evidence": evidence_json(&evidence)}),
-                format!("unknown: not proved, and {why}\n"),
-                super::EXIT_BAD_INPUT,
-            )
-        }
-    };
-    let stdout = if args.format == ExprFormat::Json { format!("{json_value}\n") } else { text };
-    Ok(Output { stdout, warnings: vec![], code })
-}
-
-/// The evidence of a numeric "equal" in words: `600 points agree, 412 of them exactly,
-/// including 14 at or beside breakpoints; largest relative difference 2e-16`.
-fn strength(e: &Evidence) -> String {
-    let plural = |n: usize| if n == 1 { "" } else { "s" };
-    let mut text = format!("{} point{} agree{}", e.points, plural(e.points), if e.points == 1 { "s" } else { "" });
-    text.push_str(&match e.exact {
-        n if n == e.points => ", all exactly".to_string(),
-        0 => String::new(),
-        n => format!(", {n} of them exactly"),
-    });
-    if e.breakpoints > 0 {
-        text.push_str(&format!(", including {} at or beside breakpoints", e.breakpoints));
-    }
-    if e.exact < e.points {
-        text.push_str(&format!("; largest relative difference {}", format_significant(e.max_relative_difference, 2)));
-    }
-    if e.unreliable > 0 {
-        text.push_str(&format!(
-            "; {} point{} skipped where f64 rounding could hide a difference",
-            e.unreliable,
-            plural(e.unreliable)
-        ));
-    }
-    text
-}
-
-fn evidence_json(e: &Evidence) -> serde_json::Value {
-    json!({
-        "points": e.points,
-        "exact": e.exact,
-        "breakpoints": e.breakpoints,
-        "unreliable": e.unreliable,
-        "max_relative_difference": e.max_relative_difference,
-    })
-}
-
-/// The error for assumptions that cannot be made true, pointing at the one to blame.
-fn unsatisfiable(e: Unsatisfiable, texts: &[String]) -> Diagnostic {
-    let (kind, k, message) = match e {
-        Unsatisfiable::Alone(k) => {
-            ("unsatisfiable_assumption", k, "this assumption cannot be made true at any point tried")
-        }
-        Unsatisfiable::Together(k) => (
-            "contradictory_assumptions",
-            k,
-            "this assumption contradicts the others: no point tried satisfies them all",
-        ),
-    };
-    let text = texts.get(k).cloned().unwrap_or_default();
-    Diagnostic {
-        kind: kind.to_string(),
-        message: message.to_string(),
-        span: Some(0..text.len()),
-        help: Some("remove or correct one of the assumptions".to_string()),
-        source_name: "--assume".to_string(),
-        source: text,
-    }
 }

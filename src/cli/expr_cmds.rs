@@ -3,10 +3,14 @@
 use super::{ExprFormat, Failure, Output};
 use crate::ast::Statement;
 use crate::bindings::parse_bindings;
+use crate::defs::{definition_value, Definitions};
+use crate::derive::parse_context;
 use crate::diagnostic::Diagnostic;
+use crate::eval::EvalError;
 use crate::latex::to_latex;
 use crate::parse::parse_statement;
 use crate::value::{Env, Value};
+use crate::warnings::unused_definitions;
 use clap::Args;
 use serde_json::json;
 
@@ -30,6 +34,10 @@ pub struct EvalArgs {
     /// Values for the names: 'x=0.2, z=[1, 2, 3], W=[[1, 2], [3, 4]], k=1' (repeatable).
     #[arg(long)]
     at: Vec<String>,
+    /// A definition, `h = sigmoid(z)` or `h[j] = sigmoid(z[j])`: the name takes the value of the
+    /// right side, evaluated in order after `--at` (repeatable).
+    #[arg(long = "let", allow_hyphen_values = true)]
+    lets: Vec<String>,
     /// Significant digits for inexact results.
     #[arg(long, default_value_t = 6, value_parser = clap::value_parser!(u8).range(1..=17))]
     digits: u8,
@@ -66,6 +74,7 @@ pub fn eval(args: &EvalArgs) -> Result<Output, Failure> {
             env.bind(name, value.clone());
         }
     }
+    let (defs, _) = parse_context(&args.lets, &[]).map_err(|e| Failure::new(*e, args.format))?;
     let expr = match parse_source(&args.expr, "EXPR", args.format)? {
         Statement::Expr(e) => e,
         Statement::Equation(..) => {
@@ -73,6 +82,8 @@ pub fn eval(args: &EvalArgs) -> Result<Output, Failure> {
             return Err(Failure::new(d, args.format));
         }
     };
+    bind_definitions(&defs, &args.lets, &mut env).map_err(|d| Failure::new(*d, args.format))?;
+    let warnings = unused_definitions(&expr, &expr, &defs);
     let value = crate::eval::eval(&expr, &env)
         .map_err(|e| Failure::new(Diagnostic::new(&e, "EXPR", &args.expr), args.format))?;
     let digits = args.digits as usize;
@@ -88,7 +99,40 @@ pub fn eval(args: &EvalArgs) -> Result<Output, Failure> {
             })
         ),
         _ => format!("{}\n", value.format(digits)),
-    }))
+    })
+    .with_warnings(warnings))
+}
+
+/// Binds every definition (parsed from `texts`, in the same order) to its value, in order;
+/// an error points into the definition at fault.
+fn bind_definitions(defs: &Definitions, texts: &[String], env: &mut Env) -> Result<(), Box<Diagnostic>> {
+    for (k, (def, text)) in defs.iter().zip(texts).enumerate() {
+        if env.get(&def.name).is_some() {
+            let span = match parse_statement(text) {
+                Ok(Statement::Equation(lhs, _)) => Some(lhs.span),
+                _ => None,
+            };
+            return Err(Box::new(Diagnostic {
+                kind: "bad_definition".to_string(),
+                message: format!("`{}` has a value from --at and a definition", def.name),
+                span,
+                help: Some("give it one or the other".to_string()),
+                source_name: "--let".to_string(),
+                source: text.to_string(),
+            }));
+        }
+        let value = definition_value(def, env, None).map_err(|e| {
+            let mut d = Diagnostic::new(&e, "--let", text);
+            if let EvalError::Unbound { name, .. } = &e {
+                if defs.iter().skip(k + 1).any(|later| &later.name == name) {
+                    d.help = Some(format!("`{name}` is defined by a later --let: give the definitions in order"));
+                }
+            }
+            Box::new(d)
+        })?;
+        env.bind(&def.name, value);
+    }
+    Ok(())
 }
 
 /// A value as JSON numbers (full f64 precision), nested like the value.

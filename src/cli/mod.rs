@@ -2,7 +2,9 @@
 //! returns an [`Output`] or a [`Diagnostic`], and [`run`] writes them and picks the exit code.
 
 mod check_cmd;
+mod dims;
 mod engine_cmds;
+mod equiv_cmd;
 mod expr_cmds;
 mod run_cmd;
 
@@ -17,13 +19,15 @@ pub const EXIT_OK: u8 = 0;
 pub const EXIT_NEGATIVE: u8 = 1;
 /// Exit code of bad input or usage.
 pub const EXIT_BAD_INPUT: u8 = 2;
+/// Exit code of a question left open (`equiv` found no point where both sides have a value).
+pub const EXIT_UNDECIDED: u8 = 3;
 
 #[derive(Parser, Debug)]
 #[command(
     name = "deltaform",
     version,
     about = "Symbolic gradients for neural-network math: parse, differentiate, simplify, evaluate exactly.",
-    after_help = "Examples:\n  deltaform parse 'sigmoid(-(x + 1))*W[i, j]'\n  deltaform eval 'sum(i, z[i]^2)' --at 'z=[1, 2, 3]'\n\nExit codes: 0 success, 1 a negative answer, 2 bad input or usage."
+    after_help = "Examples:\n  deltaform parse 'sigmoid(-(x + 1))*W[i, j]'\n  deltaform eval 'sum(i, z[i]^2)' --at 'z=[1, 2, 3]'\n\nExit codes: 0 success, 1 a negative answer, 2 bad input or usage, 3 undecided (equiv: no proof, and no point where both sides have a value)."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -57,9 +61,9 @@ enum Command {
     Simplify(engine_cmds::SimplifyArgs),
     /// Decide whether two expressions are equal: by proof, else numerically (exit 1 if not).
     #[command(
-        after_help = "Examples:\n  deltaform equiv 'sigmoid(x)' 'tanh(x/2)/2 + 1/2' --explain\n  deltaform equiv 'exp(log(x))' 'x'   # equal only where log(x) is defined"
+        after_help = "Examples:\n  deltaform equiv 'sigmoid(x)' 'tanh(x/2)/2 + 1/2' --explain\n  deltaform equiv 'exp(log(x))' 'x'   # equal only where log(x) is defined\n  deltaform equiv 'yhat[k]' 'exp(z[k])/sum(i, exp(z[i]))' --let 'yhat = softmax(z)'\n  deltaform equiv 'p[1] + p[2] + p[3]' 'sum(j, p[j])' --dim p=3\n\nExit codes: 0 equal, 1 not equal (with a counterexample), 2 bad input or usage, 3 undecided (not proved, and no point where both sides have a value)."
     )]
-    Equiv(engine_cmds::EquivArgs),
+    Equiv(equiv_cmd::EquivArgs),
     /// Check a worked solution: every claim of a Markdown + LaTeX document judged (exit 1 if one is wrong).
     #[command(
         after_help = "Examples:\n  deltaform check solution.md\n  deltaform check a.md b.md --format json --report grades.csv\n  deltaform check solution.md --format markdown > annotated.md\n\nExit codes: 0 nothing wrong, 1 a claim is wrong, 2 bad input or usage."
@@ -135,7 +139,7 @@ pub fn run<I: IntoIterator<Item = T>, T: Into<OsString> + Clone>(args: I) -> u8 
         Command::Eval(args) => expr_cmds::eval(&args),
         Command::Derive(args) => engine_cmds::derive_cmd(&args),
         Command::Simplify(args) => engine_cmds::simplify_cmd(&args),
-        Command::Equiv(args) => engine_cmds::equiv_cmd(&args),
+        Command::Equiv(args) => equiv_cmd::equiv_cmd(&args),
         Command::Run(args) => run_cmd::run(&args),
         Command::Check(args) => check_cmd::check(&args),
     };

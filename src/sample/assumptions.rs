@@ -4,7 +4,7 @@
 //! signs. Each assumption claims its own slot where it can, rounds repeat until all hold, and a
 //! point is accepted only when every assumption holds there.
 
-use super::rounding::{error_bound, Mode};
+use super::rounding::{definition_errors, error_bound_given, Mode};
 use super::solve::{zeros, Root};
 use super::{Point, Rng, Sampler, Slot};
 use crate::ast::{BinOp, Expr};
@@ -32,7 +32,7 @@ pub fn enforce(sampler: &Sampler, point: &mut Point, pinned: Option<&Slot>, rng:
     for _round in 0..=assumptions.len() {
         let mut all_hold = true;
         for (k, a) in assumptions.iter().enumerate() {
-            if holds(a, point) {
+            if holds(sampler, a, point) {
                 continue;
             }
             all_hold = false;
@@ -51,7 +51,7 @@ pub fn enforce(sampler: &Sampler, point: &mut Point, pinned: Option<&Slot>, rng:
             return Ok(());
         }
     }
-    match assumptions.iter().position(|a| !holds(a, point)) {
+    match assumptions.iter().position(|a| !holds(sampler, a, point)) {
         Some(k) => Err(k),
         None => Ok(()),
     }
@@ -78,7 +78,7 @@ fn solve(sampler: &Sampler, point: &Point, a: &Assumption, slot: &Slot) -> Optio
     candidates.into_iter().find_map(|(t, rounded)| {
         let mut moved = sampler.moved(point, slot, Number::Exact(t))?;
         moved.rounded |= rounded;
-        holds(a, &moved).then_some(moved)
+        holds(sampler, a, &moved).then_some(moved)
     })
 }
 
@@ -88,14 +88,19 @@ fn difference(a: &Assumption) -> Expr {
 }
 
 /// Whether `lhs = rhs` holds at `point`: exactly where both sides are exact and the point is
-/// not [`Point::rounded`], else to within the rounding error of evaluating both sides in f64.
-pub fn holds(a: &Assumption, point: &Point) -> bool {
+/// not [`Point::rounded`], else to within the rounding error of evaluating both sides in f64
+/// (the definitions of `sampler` included).
+pub fn holds(sampler: &Sampler, a: &Assumption, point: &Point) -> bool {
     let (Ok(l), Ok(r)) = (eval(&a.lhs, &point.env), eval(&a.rhs, &point.env)) else { return false };
     if l.shape() != r.shape() {
         return false;
     }
     let mode = if point.rounded { Mode::AllF64 } else { Mode::AsEvaluated };
-    let (Some(el), Some(er)) = (error_bound(&a.lhs, &point.env, mode), error_bound(&a.rhs, &point.env, mode)) else {
+    let Some(known) = definition_errors(sampler.definitions(), &[&a.lhs, &a.rhs], &point.env, mode) else {
+        return false;
+    };
+    let bound = |e: &Expr| error_bound_given(e, &point.env, mode, &known);
+    let (Some(el), Some(er)) = (bound(&a.lhs), bound(&a.rhs)) else {
         return false;
     };
     l.numbers().iter().zip(r.numbers()).enumerate().all(|(k, (x, y))| match (x.as_exact(), y.as_exact()) {

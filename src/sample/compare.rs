@@ -5,11 +5,9 @@
 //! both values are exact, else as tightly as f64 rounding allows.
 
 use super::kinks::{breakpoints, kinks, Kink};
-use super::rounding::{error_bound, Mode, UNIT};
+use super::rounding::{definition_errors, error_bound_given, Mode, UNIT};
 use super::{format_value, Miss, Point, Rng, Sampler, Style};
 use crate::ast::Expr;
-use crate::defs::Definitions;
-use crate::egraph::Assumption;
 use crate::eval::eval;
 use crate::value::Value;
 use std::collections::HashSet;
@@ -86,16 +84,15 @@ pub enum Unsatisfiable {
     Together(usize),
 }
 
-/// Compares `a` and `b` numerically under `assumptions` (check first that they are
+/// Compares `a` and `b` numerically at points drawn by `sampler` (made for them, with the
+/// definitions, assumptions and fixed lengths in force; check first that its assumptions are
 /// [`satisfiable`]: points where they cannot be made true are skipped).
-pub fn compare(a: &Expr, b: &Expr, assumptions: &[Assumption]) -> Verdict {
-    let defs = Definitions::default();
-    let sampler = Sampler::new([a, b], &defs, assumptions);
+pub fn compare(a: &Expr, b: &Expr, sampler: &Sampler) -> Verdict {
     let mut comparison = Comparison {
         a,
         b,
-        sampler: &sampler,
-        kinks: kinks([a, b], &defs),
+        sampler,
+        kinks: kinks([a, b], sampler.definitions()),
         evidence: Evidence::default(),
         seen: HashSet::new(),
     };
@@ -106,7 +103,7 @@ pub fn compare(a: &Expr, b: &Expr, assumptions: &[Assumption]) -> Verdict {
             return Verdict::Differ(counterexample);
         }
         if k % BREAKPOINTS_EVERY == 0 {
-            for near in breakpoints(&comparison.kinks, &sampler, &point, &mut rng) {
+            for near in breakpoints(&comparison.kinks, sampler, &point, &mut rng) {
                 if let Some(counterexample) = comparison.at(&near, true) {
                     return Verdict::Differ(counterexample);
                 }
@@ -121,13 +118,13 @@ pub fn compare(a: &Expr, b: &Expr, assumptions: &[Assumption]) -> Verdict {
     }
 }
 
-/// Whether the assumptions can all be made true at once, at one of a few dozen random
-/// points for the inputs of `a` and `b`. If not, the one to blame is the one that failed most
-/// often, tried alone to tell whether it cannot hold at all or only not with the others.
-pub fn satisfiable(a: &Expr, b: &Expr, assumptions: &[Assumption]) -> Result<(), Unsatisfiable> {
-    let sampler = Sampler::new([a, b], &Definitions::default(), assumptions);
+/// Whether the assumptions of `sampler` can all be made true at once, at one of a few dozen
+/// random points. If not, the one to blame is the one that failed most often, tried alone to
+/// tell whether it cannot hold at all or only not with the others.
+pub fn satisfiable(sampler: &Sampler) -> Result<(), Unsatisfiable> {
+    let count = sampler.assumptions().len();
     let mut rng = Rng::new(0xa1);
-    let mut misses = vec![0; assumptions.len()];
+    let mut misses = vec![0; count];
     for k in 0..ASSUMPTION_TRIES {
         match sampler.point(&mut rng, 1 + k % 8, Style::Random) {
             Ok(_) => return Ok(()),
@@ -139,7 +136,7 @@ pub fn satisfiable(a: &Expr, b: &Expr, assumptions: &[Assumption]) -> Result<(),
     else {
         return Ok(());
     };
-    if assumptions.len() > 1 && satisfiable(a, b, &assumptions[worst..=worst]).is_ok() {
+    if count > 1 && satisfiable(&sampler.with_only_assumption(worst)).is_ok() {
         Err(Unsatisfiable::Together(worst))
     } else {
         Err(Unsatisfiable::Alone(worst))
@@ -222,7 +219,9 @@ impl Comparison<'_> {
         let mut bounds: Option<Option<Vec<f64>>> = None;
         let mut bound = |k: usize| -> Option<f64> {
             let all = bounds.get_or_insert_with(|| {
-                let (ea, eb) = (error_bound(self.a, &point.env, mode)?, error_bound(self.b, &point.env, mode)?);
+                let known = definition_errors(self.sampler.definitions(), &[self.a, self.b], &point.env, mode)?;
+                let bound = |e: &Expr| error_bound_given(e, &point.env, mode, &known);
+                let (ea, eb) = (bound(self.a)?, bound(self.b)?);
                 Some(ea.iter().zip(eb).map(|(x, y)| x + y).collect())
             });
             all.as_ref()?.get(k).copied()
@@ -267,13 +266,35 @@ fn shown(a: &Value, b: &Value) -> (String, String) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parse::parse_expr;
+    use crate::defs::Definitions;
+    use crate::egraph::Assumption;
+    use crate::parse::{parse_expr, parse_statement};
+
+    /// The verdict on `a` and `b` under the definitions `lets`, the assumptions `assume` and
+    /// the vector lengths `lengths`.
+    fn verdict_in(
+        a: &str,
+        b: &str,
+        lets: &[&str],
+        assume: &[&str],
+        lengths: &[(&str, usize)],
+    ) -> Result<Verdict, Unsatisfiable> {
+        let assumptions: Vec<Assumption> = assume.iter().map(|s| Assumption::parse(s).unwrap()).collect();
+        let mut defs = Definitions::default();
+        for text in lets {
+            defs.add(parse_statement(text).unwrap()).unwrap();
+        }
+        let (a, b) = (parse_expr(a).unwrap(), parse_expr(b).unwrap());
+        let mut sampler = Sampler::new([&a, &b], &defs, &assumptions);
+        for (name, len) in lengths {
+            sampler.fix_length(name, *len).unwrap();
+        }
+        satisfiable(&sampler)?;
+        Ok(compare(&a, &b, &sampler))
+    }
 
     fn verdict(a: &str, b: &str, assume: &[&str]) -> Result<Verdict, Unsatisfiable> {
-        let assumptions: Vec<Assumption> = assume.iter().map(|s| Assumption::parse(s).unwrap()).collect();
-        let (a, b) = (parse_expr(a).unwrap(), parse_expr(b).unwrap());
-        satisfiable(&a, &b, &assumptions)?;
-        Ok(compare(&a, &b, &assumptions))
+        verdict_in(a, b, &[], assume, &[])
     }
 
     fn differs(a: &str, b: &str) -> Counterexample {
@@ -343,6 +364,40 @@ mod tests {
             Err(Unsatisfiable::Together(_))
         ));
         assert_eq!(verdict("x", "1", &["0 = 1"]), Err(Unsatisfiable::Alone(0)));
+    }
+
+    #[test]
+    fn fixed_lengths_decide_sums_written_out() {
+        let unrolled = "p[1] + p[2] + p[3]";
+        let e = match verdict_in(unrolled, "sum(j, p[j])", &[], &[], &[("p", 3)]) {
+            Ok(Verdict::Agree(e)) => e,
+            other => panic!("{other:?}"),
+        };
+        assert!(e.points >= RANDOM_POINTS && e.exact == e.points, "{e:?}");
+        let c = match verdict_in(unrolled, "sum(j, p[j])", &[], &[], &[("p", 4)]) {
+            Ok(Verdict::Differ(c)) => c,
+            other => panic!("{other:?}"),
+        };
+        assert!(c.point.starts_with("p = [") && c.point.matches(',').count() == 3, "{c:?}");
+        // Without a fixed length, lengths 1 to 8 are drawn: no point has both sides defined and
+        // equal except length 3, where they agree; other lengths either differ or are undefined.
+        assert!(matches!(verdict(unrolled, "sum(j, p[j])", &[]), Ok(Verdict::Differ(_))));
+    }
+
+    #[test]
+    fn definitions_are_evaluated_into_every_point() {
+        let lets = ["h[j] = sigmoid(p[j])", "s = sum(j, h[j])"];
+        let agree = verdict_in("h[1] + h[2]", "s", &lets, &[], &[("p", 2)]);
+        assert!(matches!(agree, Ok(Verdict::Agree(_))), "{agree:?}");
+        let differ = verdict_in("h[1] + h[2]", "s", &lets, &[], &[("p", 3)]);
+        assert!(matches!(differ, Ok(Verdict::Differ(_))), "{differ:?}");
+        let agree = verdict_in("yhat[k]", "exp(z[k])/sum(i, exp(z[i]))", &["yhat = softmax(z)"], &[], &[]);
+        assert!(matches!(agree, Ok(Verdict::Agree(_))), "{agree:?}");
+    }
+
+    #[test]
+    fn no_point_with_both_sides_defined_is_unknown() {
+        assert!(matches!(verdict("log(-x^2 - 1)", "x", &[]), Ok(Verdict::Unknown(_))));
     }
 
     #[test]

@@ -20,9 +20,8 @@ pub use rng::{format_exact, Rng};
 pub use slot::Slot;
 
 use crate::ast::{Expr, Func, Node};
-use crate::defs::{Definition, Definitions};
+use crate::defs::{definition_value, Definitions};
 use crate::egraph::Assumption;
-use crate::eval::eval;
 use crate::number::{format_significant, Number};
 use crate::value::{Env, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -66,12 +65,33 @@ pub enum Miss {
     Assumption(usize),
 }
 
+/// Why the length of a name cannot be fixed: it is not an input vector.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum NotAVector {
+    /// The name occurs nowhere.
+    #[error("`{0}` does not occur")]
+    Absent(String),
+    /// The name is defined: its value is computed, not drawn.
+    #[error("`{0}` is a definition; fix the length of the vectors it is computed from")]
+    Defined(String),
+    /// The name is used as something else.
+    #[error("`{name}` is used as {role}, not as a vector")]
+    Other {
+        /// The name.
+        name: String,
+        /// What it is used as: `a scalar`, `a matrix`, `an index`.
+        role: &'static str,
+    },
+}
+
 /// Draws sample points for some expressions under definitions and assumptions.
 #[derive(Clone, Debug)]
 pub struct Sampler {
     roles: BTreeMap<String, Role>,
     defs: Definitions,
     assumptions: Vec<Assumption>,
+    /// Vectors whose length is fixed, whatever the point's `n`.
+    lengths: BTreeMap<String, usize>,
 }
 
 impl Sampler {
@@ -97,7 +117,34 @@ impl Sampler {
         for d in defs.iter() {
             roles.remove(&d.name);
         }
-        Sampler { roles, defs: defs.clone(), assumptions: assumptions.to_vec() }
+        Sampler { roles, defs: defs.clone(), assumptions: assumptions.to_vec(), lengths: BTreeMap::new() }
+    }
+
+    /// Fixes the length of the input vector `name` to `len` at every point (other vectors keep
+    /// the length of the point).
+    pub fn fix_length(&mut self, name: &str, len: usize) -> Result<(), NotAVector> {
+        let role = match self.roles.get(name) {
+            Some(Role::Value(1)) => {
+                self.lengths.insert(name.to_string(), len);
+                return Ok(());
+            }
+            Some(Role::Value(0)) => "a scalar",
+            Some(Role::Value(_)) => "a matrix",
+            Some(Role::Index) => "an index",
+            None if self.defs.get(name).is_some() => return Err(NotAVector::Defined(name.to_string())),
+            None => return Err(NotAVector::Absent(name.to_string())),
+        };
+        Err(NotAVector::Other { name: name.to_string(), role })
+    }
+
+    /// The vectors whose length is fixed, with their lengths.
+    pub fn fixed_lengths(&self) -> &BTreeMap<String, usize> {
+        &self.lengths
+    }
+
+    /// The same sampler with only the assumption at position `k` in force.
+    pub fn with_only_assumption(&self, k: usize) -> Sampler {
+        Sampler { assumptions: self.assumptions[k..=k].to_vec(), ..self.clone() }
     }
 
     /// The definitions in force.
@@ -122,7 +169,7 @@ impl Sampler {
             let value = match role {
                 Role::Index => Value::Scalar(Number::int(rng.int(1, n as i64))),
                 Role::Value(0) => Value::Scalar(draw()),
-                Role::Value(1) => Value::Vector((0..n).map(|_| draw()).collect()),
+                Role::Value(1) => Value::Vector((0..*self.lengths.get(name).unwrap_or(&n)).map(|_| draw()).collect()),
                 Role::Value(_) => Value::Matrix((0..n).map(|_| (0..n).map(|_| draw()).collect()).collect()),
             };
             env.bind(name, value);
@@ -211,12 +258,12 @@ impl Sampler {
         }
         while !pending.is_empty() {
             let before = pending.len();
-            pending.retain(|d| match definition_value(d, &point.env, point.n) {
-                Some(v) => {
+            pending.retain(|d| match definition_value(d, &point.env, Some(point.n)) {
+                Ok(v) => {
                     point.env.bind(&d.name, v);
                     false
                 }
-                None => true,
+                Err(_) => true,
             });
             if pending.len() == before {
                 return false;
@@ -244,30 +291,6 @@ pub fn format_number(x: &Number, digits: usize) -> String {
     match x.as_exact() {
         Some(r) => format_exact(r),
         None => format_significant(x.to_f64(), digits),
-    }
-}
-
-/// The value of a definition at `env`: its body, or for `h[j] = ...` the vector (or matrix) of
-/// its components.
-fn definition_value(d: &Definition, env: &Env, n: usize) -> Option<Value> {
-    let mut env = env.clone();
-    let mut component = |idx: &[usize]| -> Option<Number> {
-        for (p, i) in d.params.iter().zip(idx) {
-            env.bind(p, Value::Scalar(Number::int(*i as i64)));
-        }
-        eval(&d.body, &env).ok()?.as_scalar().cloned()
-    };
-    match d.params.len() {
-        0 => {
-            let mut env = env.clone();
-            env.unbind(&d.name);
-            eval(&d.body, &env).ok()
-        }
-        1 => Some(Value::Vector((1..=n).map(|i| component(&[i])).collect::<Option<_>>()?)),
-        2 => Some(Value::Matrix(
-            (1..=n).map(|i| (1..=n).map(|j| component(&[i, j])).collect::<Option<_>>()).collect::<Option<_>>()?,
-        )),
-        _ => None,
     }
 }
 
@@ -346,6 +369,37 @@ mod tests {
             assert!(p.env.get("k").unwrap().as_scalar().unwrap().as_index().is_some_and(|k| (1..=n).contains(&k)));
             assert!(p.env.iter().all(|(_, v)| v.numbers().iter().all(|x| x.is_exact())));
         }
+    }
+
+    #[test]
+    fn fixed_lengths_hold_at_every_point_and_only_for_input_vectors() {
+        let mut s = sampler(&["sum(j, p[j]*q[j]) + x + W[k, 1]"], &[]);
+        s.fix_length("p", 3).unwrap();
+        let mut rng = Rng::new(4);
+        for n in 1..=8 {
+            let point = s.point(&mut rng, n, Style::Random).unwrap();
+            assert_eq!(point.env.get("p").unwrap().shape(), vec![3]);
+            assert_eq!(point.env.get("q").unwrap().shape(), vec![n]);
+        }
+        assert_eq!(s.fixed_lengths().iter().collect::<Vec<_>>(), [(&"p".to_string(), &3)]);
+        let role = |name: &str| match s.clone().fix_length(name, 2) {
+            Err(NotAVector::Other { role, .. }) => role.to_string(),
+            other => format!("{other:?}"),
+        };
+        assert_eq!([role("x"), role("W"), role("k")], ["a scalar", "a matrix", "an index"]);
+        assert_eq!(s.clone().fix_length("r", 2), Err(NotAVector::Absent("r".into())));
+    }
+
+    #[test]
+    fn component_definitions_follow_the_fixed_lengths() {
+        let mut defs = Definitions::default();
+        defs.add(crate::parse::parse_statement("h[j] = 2*p[j]").unwrap()).unwrap();
+        let e = parse_expr("sum(j, h[j])").unwrap();
+        let mut s = Sampler::new([&e], &defs, &[]);
+        assert_eq!(s.clone().fix_length("h", 2), Err(NotAVector::Defined("h".into())));
+        s.fix_length("p", 3).unwrap();
+        let point = s.point(&mut Rng::new(5), 6, Style::Constant(1)).unwrap();
+        assert_eq!(point.env.get("h").unwrap().format(6), "[2, 2, 2]");
     }
 
     #[test]

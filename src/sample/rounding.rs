@@ -10,10 +10,12 @@
 //! an error of the whole jump when the error of their argument reaches 0.
 
 use crate::ast::{BinOp, Expr, Func, Node};
+use crate::defs::{Definition, Definitions};
 use crate::eval::eval;
 use crate::number::Number;
 use crate::value::{Env, Value};
 use num_traits::ToPrimitive;
+use std::collections::BTreeMap;
 
 /// The unit roundoff of f64: a correctly rounded operation is off by at most this, relatively.
 pub const UNIT: f64 = f64::EPSILON / 2.0;
@@ -36,25 +38,78 @@ pub enum Mode {
     AllF64,
 }
 
+/// The rounding errors of named values that were themselves computed in f64 (the values of
+/// definitions), number by number, row by row; before the factor of safety.
+pub type Known = BTreeMap<String, Vec<f64>>;
+
 /// A bound on the absolute error of each number of `e`'s value at `env` (row by row, as
-/// [`Value::numbers`] lists them); `None` where `e` has no value.
+/// [`Value::numbers`] lists them); `None` where `e` has no value. The names bound in `env` count
+/// as given, without error.
 pub fn error_bound(e: &Expr, env: &Env, mode: Mode) -> Option<Vec<f64>> {
-    let (_, errors) = Bounds { mode }.walk(e, env)?;
+    error_bound_given(e, env, mode, &Known::new())
+}
+
+/// [`error_bound`] where the names in `known` carry the errors of their computation (see
+/// [`definition_errors`]).
+pub fn error_bound_given(e: &Expr, env: &Env, mode: Mode, known: &Known) -> Option<Vec<f64>> {
+    let (_, errors) = Bounds { mode, known }.walk(e, env)?;
     Some(errors.into_iter().map(|x| x * SAFETY).collect())
 }
 
-struct Bounds {
+/// The errors of the values of the definitions that `exprs` use (directly or through other
+/// definitions), bound in `env`: each definition's body bounded at `env` after the definitions
+/// it uses, so that their errors pass on; `None` where one has no value.
+pub fn definition_errors(defs: &Definitions, exprs: &[&Expr], env: &Env, mode: Mode) -> Option<Known> {
+    let mut known = Known::new();
+    let mut pending: Vec<&Definition> =
+        defs.iter().filter(|d| exprs.iter().any(|e| defs.mentions(e, &d.name))).collect();
+    while !pending.is_empty() {
+        let ready = pending
+            .iter()
+            .position(|d| d.body.free_names().iter().all(|n| known.contains_key(n) || defs.get(n).is_none()))?;
+        let d = pending.remove(ready);
+        let errors = Bounds { mode, known: &known }.definition(d, env)?;
+        known.insert(d.name.clone(), errors);
+    }
+    Some(known)
+}
+
+struct Bounds<'a> {
     mode: Mode,
+    known: &'a Known,
 }
 
 /// A value, and the error bound of each of its numbers.
 type Bounded = (Value, Vec<f64>);
 
-impl Bounds {
+impl Bounds<'_> {
+    /// The errors of the value of `d` bound in `env`, number by number.
+    fn definition(&self, d: &Definition, env: &Env) -> Option<Vec<f64>> {
+        if d.params.is_empty() {
+            return Some(self.walk(&d.body, env)?.1);
+        }
+        let shape = env.get(&d.name)?.shape();
+        let positions: Vec<Vec<usize>> = match shape.as_slice() {
+            [n] => (1..=*n).map(|i| vec![i]).collect(),
+            [rows, cols] => (1..=*rows).flat_map(|i| (1..=*cols).map(move |j| vec![i, j])).collect(),
+            _ => return None,
+        };
+        let mut inner = env.clone();
+        let mut errors = Vec::with_capacity(positions.len());
+        for position in positions {
+            for (p, i) in d.params.iter().zip(position) {
+                inner.bind(p, Value::Scalar(Number::int(i as i64)));
+            }
+            errors.push(*self.walk(&d.body, &inner)?.1.first()?);
+        }
+        Some(errors)
+    }
+
     fn walk(&self, e: &Expr, env: &Env) -> Option<Bounded> {
         let value = eval(e, env).ok()?;
         let rounded = self.rounded(&value);
         let errors = match &e.node {
+            Node::Var(name) if self.known.contains_key(name) => self.known[name].clone(),
             Node::Num(_) | Node::Var(_) => vec![0.0; rounded.len()],
             Node::Pi => vec![UNIT * std::f64::consts::PI],
             Node::Neg(inner) => self.walk(inner, env)?.1,
@@ -77,7 +132,7 @@ impl Bounds {
     }
 
     fn index(&self, base: &Expr, indices: &[Expr], env: &Env) -> Option<Vec<f64>> {
-        if let Node::Var(_) = base.node {
+        if matches!(&base.node, Node::Var(name) if !self.known.contains_key(name)) {
             return Some(vec![0.0]);
         }
         let (value, errors) = self.walk(base, env)?;
@@ -319,6 +374,37 @@ mod tests {
         let (value, err) = bound("log(2*exp(-x))", 740.0);
         let truth = 2f64.ln() - 740.0;
         assert!((value - truth).abs() > 1e-6 && err >= (value - truth).abs(), "{value} {err}");
+    }
+
+    #[test]
+    fn errors_of_definitions_pass_on_to_their_uses() {
+        let mut defs = Definitions::default();
+        for text in ["s = softmax(z)", "h[j] = 3*s[j]", "t = sum(j, h[j])"] {
+            defs.add(crate::parse::parse_statement(text).unwrap()).unwrap();
+        }
+        let mut env = Env::new();
+        env.bind("z", Value::Vector(vec![Number::int(1), Number::approx(0.5).unwrap()]));
+        for d in defs.iter() {
+            let value = crate::defs::definition_value(d, &env, None).unwrap();
+            env.bind(&d.name, value);
+        }
+        let uses = [parse_expr("t").unwrap(), parse_expr("s[1]").unwrap()];
+        let known = definition_errors(&defs, &[&uses[0]], &env, Mode::AsEvaluated).unwrap();
+        assert_eq!(known.keys().collect::<Vec<_>>(), ["h", "s", "t"]);
+        let only_s = definition_errors(&defs, &[&uses[1]], &env, Mode::AsEvaluated).unwrap();
+        assert_eq!(only_s.keys().collect::<Vec<_>>(), ["s"]);
+        // As if the definitions were written out, and more than nothing.
+        for (name, written) in
+            [("s[2]", "softmax(z)[2]"), ("h[1]", "3*softmax(z)[1]"), ("t", "sum(j, 3*softmax(z)[j])")]
+        {
+            let through = error_bound_given(&parse_expr(name).unwrap(), &env, Mode::AsEvaluated, &known).unwrap()[0];
+            let direct = error_bound(&parse_expr(written).unwrap(), &env, Mode::AsEvaluated).unwrap()[0];
+            assert!(
+                through > 0.0 && through >= direct / 2.0 && through <= direct * 2.0,
+                "{name}: {through} vs {direct}"
+            );
+        }
+        assert_eq!(error_bound(&parse_expr("t").unwrap(), &env, Mode::AsEvaluated), Some(vec![0.0]));
     }
 
     #[test]
