@@ -353,6 +353,18 @@ impl Evaluator<'_> {
                 let (shifted, total) = shifted_exps(v).map_err(|err| num_error(err, &e.span))?;
                 Ok(Value::Vector(shifted.into_iter().map(|x| num(x.try_div(&total))).collect::<Result<_, _>>()?))
             }
+            // A matrix is a batch: each column is one sample's vector.
+            (Func::Softmax, [Value::Matrix(rows)]) if rows.first().is_some_and(|r| !r.is_empty()) => {
+                let mut out = vec![Vec::with_capacity(rows[0].len()); rows.len()];
+                for c in 0..rows[0].len() {
+                    let column: Vec<Number> = rows.iter().map(|r| r[c].clone()).collect();
+                    let (shifted, total) = shifted_exps(&column).map_err(|err| num_error(err, &e.span))?;
+                    for (row, x) in out.iter_mut().zip(shifted) {
+                        row.push(num(x.try_div(&total))?);
+                    }
+                }
+                Ok(Value::Matrix(out))
+            }
             (Func::Logsumexp, [Value::Vector(v)]) if !v.is_empty() => Ok(Value::Scalar(num(logsumexp(v))?)),
             (Func::Transpose, [x]) => Ok(linear::transpose(x)),
             (Func::MatMul, [a, b]) => linear::matmul(a, b).map_err(|err| shape_error(err, &e.span)),
@@ -544,7 +556,8 @@ fn num_error(err: NumError, span: &Span) -> EvalError {
     }
 }
 
-/// Combines two values entry by entry; a scalar combines with every entry of the other.
+/// Combines two values entry by entry; a scalar combines with every entry of the other, a
+/// vector (a column) with every column of a matrix with as many rows.
 fn zip(
     a: &Value,
     b: &Value,
@@ -557,6 +570,19 @@ fn zip(
         (Value::Vector(u), Value::Vector(v)) if u.len() == v.len() => {
             Ok(Value::Vector(u.iter().zip(v).map(|(x, y)| f(x, y)).collect::<Result<_, _>>()?))
         }
+        // A column added to a matrix with as many rows goes to every column (a bias over a batch).
+        (Value::Matrix(p), Value::Vector(v)) if p.len() == v.len() => Ok(Value::Matrix(
+            p.iter()
+                .zip(v)
+                .map(|(r, y)| r.iter().map(|x| f(x, y)).collect::<Result<_, _>>())
+                .collect::<Result<_, _>>()?,
+        )),
+        (Value::Vector(v), Value::Matrix(q)) if q.len() == v.len() => Ok(Value::Matrix(
+            q.iter()
+                .zip(v)
+                .map(|(r, x)| r.iter().map(|y| f(x, y)).collect::<Result<_, _>>())
+                .collect::<Result<_, _>>()?,
+        )),
         (Value::Matrix(p), Value::Matrix(q)) if a.shape() == b.shape() => Ok(Value::Matrix(
             p.iter()
                 .zip(q)

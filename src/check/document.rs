@@ -13,13 +13,31 @@ pub struct MathBlock {
     pub display: bool,
 }
 
-/// The math blocks of `text`, in document order.
-pub fn math_blocks(text: &str) -> Vec<MathBlock> {
+/// A document's math and where its exercises begin.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Outline {
+    /// The math blocks, in document order.
+    pub blocks: Vec<MathBlock>,
+    /// The byte offsets where a new exercise begins: a heading, or an item of a top-level
+    /// numbered list. Names bound before one are forgotten after it.
+    pub sections: Vec<usize>,
+}
+
+/// The math blocks of `text` and its exercise boundaries.
+pub fn outline(text: &str) -> Outline {
     let mut blocks = Vec::new();
+    let mut sections = Vec::new();
     let mut code: Vec<Range<usize>> = Vec::new();
     let mut code_start = None;
+    let mut lists: Vec<bool> = Vec::new();
     for (event, range) in Parser::new_ext(text, Options::ENABLE_MATH).into_offset_iter() {
         match event {
+            Event::Start(Tag::Heading { .. }) => sections.push(range.start),
+            Event::Start(Tag::List(first)) => lists.push(first.is_some()),
+            Event::End(TagEnd::List(_)) => {
+                lists.pop();
+            }
+            Event::Start(Tag::Item) if lists.len() == 1 && lists[0] => sections.push(range.start),
             Event::InlineMath(_) | Event::DisplayMath(_) => {
                 let display = matches!(event, Event::DisplayMath(_));
                 let delimiter = if display { 2 } else { 1 };
@@ -37,7 +55,7 @@ pub fn math_blocks(text: &str) -> Vec<MathBlock> {
     let taken: Vec<Range<usize>> = blocks.iter().map(|b| b.range.clone()).chain(code).collect();
     blocks.extend(bracketed(text, &taken));
     blocks.sort_by_key(|b| b.range.start);
-    blocks
+    Outline { blocks, sections }
 }
 
 /// `\[...\]` and `\(...\)` blocks outside the ranges already `taken` (math and code).
@@ -80,14 +98,21 @@ mod tests {
     use super::*;
 
     fn texts(text: &str) -> Vec<&str> {
-        math_blocks(text).into_iter().map(|b| &text[b.range]).collect()
+        outline(text).blocks.into_iter().map(|b| &text[b.range]).collect()
     }
 
     #[test]
     fn dollar_math_is_found_and_code_is_not() {
         let doc = "Let $x = 1$.\n\n$$y = 2$$\n\n`$z = 3$` and\n\n```\n$$w = 4$$\n```\n";
         assert_eq!(texts(doc), vec!["x = 1", "y = 2"]);
-        assert!(math_blocks(doc)[1].display);
+        assert!(outline(doc).blocks[1].display);
+    }
+
+    #[test]
+    fn exercises_begin_at_headings_and_numbered_items() {
+        let doc = "# One\n\n$x = 1$\n\n1. First\n\n   - (a) part\n\n2. Second\n";
+        let starts: Vec<&str> = outline(doc).sections.iter().map(|&k| &doc[k..k + 3]).collect();
+        assert_eq!(starts, vec!["# O", "1. ", "2. "]);
     }
 
     #[test]

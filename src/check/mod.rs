@@ -8,6 +8,7 @@
 pub mod document;
 pub mod numeric;
 pub mod report;
+mod rounding;
 pub mod symbolic;
 mod walk;
 
@@ -49,15 +50,23 @@ pub struct Claim {
     pub range: Range<usize>,
 }
 
-/// How many claims got each verdict.
+/// How many claims got each verdict (in JSON, a count of zero is left out, so a document with
+/// no wrong claim has no `"wrong"` anywhere).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Summary {
     /// Claims that hold.
+    #[serde(skip_serializing_if = "is_zero")]
     pub correct: usize,
     /// Claims that do not.
+    #[serde(skip_serializing_if = "is_zero")]
     pub wrong: usize,
     /// Claims not checked.
+    #[serde(skip_serializing_if = "is_zero")]
     pub unchecked: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl Summary {
@@ -67,8 +76,13 @@ impl Summary {
         Summary { correct: count(Verdict::Correct), wrong: count(Verdict::Wrong), unchecked: count(Verdict::Unchecked) }
     }
 
-    /// The sum of two summaries.
-    pub fn add(self, other: Summary) -> Summary {
+}
+
+impl std::ops::Add for Summary {
+    type Output = Summary;
+
+    /// The counts of two summaries together.
+    fn add(self, other: Summary) -> Summary {
         Summary {
             correct: self.correct + other.correct,
             wrong: self.wrong + other.wrong,
@@ -98,8 +112,14 @@ impl Default for CheckOptions {
 
 /// Checks every claim of a Markdown document, in document order.
 pub fn check_markdown(text: &str, options: &CheckOptions) -> Vec<Claim> {
+    let outline = document::outline(text);
     let mut walker = walk::Walker::new(text, options);
-    for block in document::math_blocks(text) {
+    let mut sections = outline.sections.iter().peekable();
+    for block in outline.blocks {
+        if sections.next_if(|&&start| start <= block.range.start).is_some() {
+            while sections.next_if(|&&start| start <= block.range.start).is_some() {}
+            walker.new_section();
+        }
         walker.block(block.range);
     }
     walker.finish()

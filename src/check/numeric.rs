@@ -50,24 +50,41 @@ pub enum Judgement {
     },
 }
 
-/// Judges `written` (with the unit of its last written digit per entry, `ulps`) against each
-/// value it may stand for, `expected[0]` first (the others: values computed from the
-/// document's own rounded numbers). Correct when it matches any of them.
-pub fn judge(expected: &[Value], written: &Value, ulps: Option<&Value>, tolerance: Tolerance) -> Judgement {
-    if expected.iter().any(|e| matches(e, written, ulps, tolerance)) {
+/// A value a written one may stand for.
+#[derive(Clone, Copy, Debug)]
+pub struct Expected<'a> {
+    /// The value.
+    pub value: &'a Value,
+    /// How far, entry by entry, the rounding of its inputs can move it.
+    pub spread: Option<&'a Value>,
+}
+
+/// Judges `written` (with the unit of its last written digit per entry, `units`) against the
+/// values it may stand for: the one it should have first, then the one computed from the
+/// document's own rounded numbers. Correct when it matches any of them.
+pub fn judge(expected: &[Expected], written: &Value, units: Option<&Value>, tolerance: Tolerance) -> Judgement {
+    if expected.iter().any(|e| matches(e.value, written, units, e.spread, tolerance)) {
         return Judgement::Correct;
     }
-    let truth = &expected[0];
+    let truth = expected[0].value;
     Judgement::Wrong {
         expected: format_value(truth),
         got: format_value(written),
-        note: explain(truth, written, ulps, tolerance),
+        note: explain(truth, written, units, tolerance),
     }
 }
 
-/// A value for a report: up to 6 significant digits.
+/// A value for a report: decimals with up to 6 significant digits, a matrix row by row.
 pub fn format_value(v: &Value) -> String {
-    v.format(6)
+    let number = |n: &crate::number::Number| crate::number::format_significant(n.to_f64(), 6);
+    let list = |xs: &[crate::number::Number]| xs.iter().map(number).collect::<Vec<_>>().join(", ");
+    match v {
+        Value::Scalar(n) => number(n),
+        Value::Vector(xs) => format!("[{}]", list(xs)),
+        Value::Matrix(rows) => {
+            format!("[{}]", rows.iter().map(|r| format!("[{}]", list(r))).collect::<Vec<_>>().join(", "))
+        }
+    }
 }
 
 fn floats(v: &Value) -> Vec<f64> {
@@ -80,16 +97,24 @@ fn same_shape(a: &Value, b: &Value) -> bool {
     dims(a) == dims(b)
 }
 
-fn matches(expected: &Value, written: &Value, ulps: Option<&Value>, tolerance: Tolerance) -> bool {
+fn matches(
+    expected: &Value,
+    written: &Value,
+    units: Option<&Value>,
+    spread: Option<&Value>,
+    tolerance: Tolerance,
+) -> bool {
     if !same_shape(expected, written) {
         return false;
     }
-    let ulps = ulps.map(floats);
-    floats(expected)
-        .iter()
-        .zip(floats(written))
-        .enumerate()
-        .all(|(k, (e, w))| close(*e, w, ulps.as_ref().map(|u| u[k]), tolerance))
+    let units = units.map(floats);
+    let spread = spread.map(floats);
+    floats(expected).iter().zip(floats(written)).enumerate().all(|(k, (e, w))| {
+        let moved = spread.as_ref().and_then(|s| s.get(k)).copied().unwrap_or(0.0);
+        // Within the spread, the nearest value the inputs allow is the one to compare with.
+        let nearest = if (w - e).abs() <= moved { w } else { e + moved * (w - e).signum() };
+        close(nearest, w, units.as_ref().map(|u| u[k]), tolerance)
+    })
 }
 
 /// Whether `written` is close to `expected`; `ulp` is the unit of its last written digit
@@ -117,11 +142,11 @@ fn close(expected: f64, written: f64, ulp: Option<f64>, tolerance: Tolerance) ->
 
 /// Why `written` is not `expected`: the shapes, a slip that explains it, or the first entry
 /// that differs.
-fn explain(expected: &Value, written: &Value, ulps: Option<&Value>, tolerance: Tolerance) -> String {
+fn explain(expected: &Value, written: &Value, units: Option<&Value>, tolerance: Tolerance) -> String {
     let loose = Tolerance::Rel(1e-3);
     if !same_shape(expected, written) {
         let t = transpose(expected);
-        if same_shape(&t, written) && matches(&t, written, None, loose) {
+        if same_shape(&t, written) && matches(&t, written, None, None, loose) {
             return format!("transposed: expected {}, written {}", shape_text(expected), shape_text(written));
         }
         return format!("wrong shape: expected {}, written {}", shape_text(expected), shape_text(written));
@@ -143,21 +168,25 @@ fn explain(expected: &Value, written: &Value, ulps: Option<&Value>, tolerance: T
     let mut sorted_w = w.clone();
     sorted_e.sort_by(f64::total_cmp);
     sorted_w.sort_by(f64::total_cmp);
-    let ulps = ulps.map(floats);
-    let first = (0..e.len()).find(|&k| !close(e[k], w[k], ulps.as_ref().map(|u| u[k]), tolerance));
-    let permuted = sorted_e.iter().zip(&sorted_w).all(|(x, y)| close(*x, *y, None, loose));
+    let units = units.map(floats);
+    let first = (0..e.len()).find(|&k| !close(e[k], w[k], units.as_ref().map(|u| u[k]), tolerance));
+    let roughly = e.iter().zip(&w).all(|(x, y)| close(*x, *y, None, loose));
+    let permuted = !roughly && sorted_e.iter().zip(&sorted_w).all(|(x, y)| close(*x, *y, None, loose));
     let position = first.map(|k| entry_name(expected, k)).unwrap_or_default();
     if permuted && e.len() > 1 {
         return format!("the entries are right but in the wrong places (first at {position})");
     }
     match first {
         Some(k) => {
-            let digits = ulps.as_ref().and_then(|u| (u[k] < 1.0).then(|| -u[k].log10().round() as usize));
+            let digits = units.as_ref().and_then(|u| (u[k] < 1.0).then(|| -u[k].log10().round() as usize));
             let expected_text = match digits {
                 Some(d) => format!("{:.*}", d, e[k]),
                 None => crate::number::format_significant(e[k], 6),
             };
-            let got_text = crate::number::format_significant(w[k], 6);
+            let got_text = match digits {
+                Some(d) => format!("{:.*}", d, w[k]),
+                None => crate::number::format_significant(w[k], 6),
+            };
             let swap = digits.is_some() && is_digit_swap(&expected_text, &got_text);
             let hint = if swap { " (two digits swapped)" } else { "" };
             format!("{position}: expected {expected_text}, written {got_text}{hint}")
@@ -199,19 +228,32 @@ mod tests {
 
     #[test]
     fn numbers_are_judged_at_the_precision_written() {
-        let ulps = column(&[1e-4, 1e-4]);
+        let units = column(&[1e-4, 1e-4]);
         let truth = column(&[0.549834, 0.750260]);
         assert_eq!(
-            judge(&[truth.clone()], &column(&[0.5498, 0.7503]), Some(&ulps), Tolerance::Written),
+            judge(
+                &[Expected { value: &truth, spread: None }],
+                &column(&[0.5498, 0.7503]),
+                Some(&units),
+                Tolerance::Written
+            ),
             Judgement::Correct
         );
         assert_eq!(
-            judge(&[truth.clone()], &column(&[0.5499, 0.7502]), Some(&ulps), Tolerance::Written),
+            judge(
+                &[Expected { value: &truth, spread: None }],
+                &column(&[0.5499, 0.7502]),
+                Some(&units),
+                Tolerance::Written
+            ),
             Judgement::Correct
         );
-        let Judgement::Wrong { note, .. } =
-            judge(&[truth], &column(&[0.5498, 0.7530]), Some(&ulps), Tolerance::Written)
-        else {
+        let Judgement::Wrong { note, .. } = judge(
+            &[Expected { value: &truth, spread: None }],
+            &column(&[0.5498, 0.7530]),
+            Some(&units),
+            Tolerance::Written,
+        ) else {
             panic!("a swapped digit passed")
         };
         assert!(note.contains("entry 2") && note.contains("0.7503") && note.contains("swapped"), "{note}");
@@ -219,20 +261,28 @@ mod tests {
 
     #[test]
     fn shapes_and_slips_are_named() {
-        let Judgement::Wrong { note, .. } =
-            judge(&[column(&[0.5, 1.1])], &column(&[0.5, 1.1, 0.0]), None, Tolerance::Written)
-        else {
+        let Judgement::Wrong { note, .. } = judge(
+            &[Expected { value: &column(&[0.5, 1.1]), spread: None }],
+            &column(&[0.5, 1.1, 0.0]),
+            None,
+            Tolerance::Written,
+        ) else {
             panic!()
         };
         assert!(note.contains("expected 2×1, written 3×1"), "{note}");
-        let Judgement::Wrong { note, .. } =
-            judge(&[column(&[0.5, -1.1])], &column(&[-0.5, 1.1]), None, Tolerance::Written)
-        else {
+        let Judgement::Wrong { note, .. } = judge(
+            &[Expected { value: &column(&[0.5, -1.1]), spread: None }],
+            &column(&[-0.5, 1.1]),
+            None,
+            Tolerance::Written,
+        ) else {
             panic!()
         };
         assert!(note.contains("sign"), "{note}");
         let row = transpose(&column(&[0.5, 1.5]));
-        let Judgement::Wrong { note, .. } = judge(&[column(&[0.5, 1.5])], &row, None, Tolerance::Written) else {
+        let Judgement::Wrong { note, .. } =
+            judge(&[Expected { value: &column(&[0.5, 1.5]), spread: None }], &row, None, Tolerance::Written)
+        else {
             panic!()
         };
         assert!(note.contains("transposed"), "{note}");

@@ -1,8 +1,9 @@
 //! Judging claims that keep free names: a derivative against what the engine derives from the
 //! document's own definitions, an algebra step by comparing both sides at random points.
 //!
-//! Free names are scalars here: a product written by juxtaposition is `*`, a transpose of a
-//! scalar is itself, and a subscript that is a letter names a component (`z_k` is `z[k]`).
+//! Free names are scalars here: a product written by juxtaposition is `*`, and a subscript that
+//! is a letter names a component (`z_k` is `z[k]`). Matrix form (arrays, transposes) is left
+//! unchecked.
 
 use crate::ast::{Expr, Node, Statement};
 use crate::defs::Definitions;
@@ -81,6 +82,18 @@ impl Symbols {
             return Outcome::Unchecked("a definition could not be expanded".into());
         };
         let sampler = Sampler::new([&t, &c], &Definitions::default(), &[]);
+        let (names_t, names_c) = (t.free_names(), c.free_names());
+        let strangers: Vec<&String> = if simplify_truth {
+            names_c.difference(&names_t).collect()
+        } else {
+            names_c.symmetric_difference(&names_t).collect()
+        };
+        if !strangers.is_empty() {
+            let list = strangers.iter().map(|n| n.as_str()).collect::<Vec<_>>().join(", ");
+            return Outcome::Unchecked(format!(
+                "the sides use different names ({list}): not judged without their definitions"
+            ));
+        }
         match compare(&t, &c, &sampler) {
             Verdict::Agree(evidence) => Outcome::Correct(format!("equal at {} random points", evidence.points)),
             Verdict::Unknown(_) => Outcome::Unchecked("no point where both sides have a value".into()),
@@ -102,8 +115,8 @@ impl Symbols {
     }
 }
 
-/// `e` as a scalar formula: juxtaposition is `*`, a transpose is its argument, a letter
-/// subscript a component; `None` for an array.
+/// `e` as a scalar formula: juxtaposition is `*`, a letter subscript a component; `None` for
+/// matrix form (an array, a transpose).
 pub fn scalar_form(e: &Expr) -> Option<Expr> {
     use crate::ast::{BinOp, Func};
     let node = match &e.node {
@@ -112,7 +125,8 @@ pub fn scalar_form(e: &Expr) -> Option<Expr> {
             let [a, b] = args.as_slice() else { return None };
             Node::Binary(BinOp::Mul, Box::new(scalar_form(a)?), Box::new(scalar_form(b)?))
         }
-        Node::Call(Func::Transpose, args) => return scalar_form(args.first()?),
+        // A transpose means vectors (`v^T z` is a dot product): matrix form, not judged here.
+        Node::Call(Func::Transpose, _) => return None,
         Node::Var(name) => match component(name) {
             Some((base, index)) => Node::Index(Box::new(Expr::var(base)), vec![Expr::var(index)]),
             None => e.node.clone(),

@@ -6,24 +6,24 @@
 //! matches what either gives, so a slip is flagged once, not again in every line after it.
 
 use super::document::line_column;
-use super::numeric::{judge, Judgement};
+use super::numeric::{format_value, judge, Expected, Judgement};
+use super::rounding;
 use super::symbolic::{Outcome, Symbols};
 use super::{CheckOptions, Claim, Verdict};
 use crate::ast::{Expr, Func, Node};
 use crate::eval::{eval, EvalError};
 use crate::read_latex::{read_block, Relation, Side};
 use crate::value::{Env, Value};
-use num_rational::BigRational;
 use std::ops::Range;
 
 /// What a side of an equation turned out to be.
 #[derive(Clone, Debug)]
 enum Reading {
     /// Numbers as written, and the unit of each one's last written digit.
-    Literal { value: Value, ulps: Value },
-    /// A computation from bound names: its value from the written numbers, and from the best
-    /// values known when those differ.
-    Computed { written: Value, best: Option<Value> },
+    Literal { value: Value, units: Value },
+    /// A computation from bound names: its value from the written numbers (and how far their
+    /// rounding can move it), and from the best values known when those differ.
+    Computed { expr: Expr, range: Range<usize>, written: Value, spread: Option<Value>, best: Option<Value> },
     /// A computation whose shapes do not fit (a wrong claim in itself).
     Invalid(String),
     /// A formula over free names.
@@ -48,6 +48,8 @@ pub struct Walker<'a> {
     options: &'a CheckOptions,
     written: Env,
     best: Env,
+    /// For names bound to written numbers: the unit of each entry's last written digit.
+    units: Env,
     symbols: Symbols,
     claims: Vec<Claim>,
 }
@@ -55,7 +57,23 @@ pub struct Walker<'a> {
 impl<'a> Walker<'a> {
     /// A walk through `text` with nothing bound yet.
     pub fn new(text: &'a str, options: &'a CheckOptions) -> Walker<'a> {
-        Walker { text, options, written: Env::new(), best: Env::new(), symbols: Symbols::default(), claims: Vec::new() }
+        Walker {
+            text,
+            options,
+            written: Env::new(),
+            best: Env::new(),
+            units: Env::new(),
+            symbols: Symbols::default(),
+            claims: Vec::new(),
+        }
+    }
+
+    /// Forgets every name: a new exercise begins.
+    pub fn new_section(&mut self) {
+        self.written = Env::new();
+        self.best = Env::new();
+        self.units = Env::new();
+        self.symbols = Symbols::default();
     }
 
     /// The claims found, in document order.
@@ -84,12 +102,14 @@ impl<'a> Walker<'a> {
             return;
         }
         let target = sides[0].1.as_ref().ok().and_then(target_name);
-        if target.is_none() && is_function_definition(&sides[0].1, &self.written) {
-            return;
-        }
+        let defines_function = target.is_none() && is_function_definition(&sides[0].1, &self.written);
         let readings: Vec<Reading> = sides.iter().map(|(range, side)| self.read(range, side)).collect();
         for (k, relation) in relations.iter().enumerate() {
             if *relation == Relation::Other || sides[k].0.is_empty() || sides[k + 1].0.is_empty() {
+                continue;
+            }
+            if k == 0 && defines_function {
+                // `\sigma(x) = \frac{1}{1 + e^{-x}}`: the definition; the steps after it are claims.
                 continue;
             }
             let defines = k == 0 && target.is_some();
@@ -125,22 +145,26 @@ impl<'a> Walker<'a> {
 
     /// Binds the chain's name: to the last value written, and the first value computed.
     fn bind(&mut self, name: &str, sides: &[(Range<usize>, Result<Side, String>)], readings: &[Reading]) {
-        let written = readings[1..].iter().rev().find_map(Reading::value).cloned();
+        let last = readings[1..].iter().rev().find(|r| r.value().is_some());
         let best = readings[1..].iter().find_map(|r| match r {
-            Reading::Computed { written, best } => Some(best.clone().unwrap_or_else(|| written.clone())),
+            Reading::Computed { written, best, .. } => Some(best.clone().unwrap_or_else(|| written.clone())),
             _ => None,
         });
-        match (written, best) {
-            (Some(written), best) => {
-                self.best.bind(name, best.unwrap_or_else(|| written.clone()));
-                self.written.bind(name, written);
+        let Some(last) = last else {
+            if let (Ok(Side::Expr(lhs)), Some((_, Ok(Side::Expr(body))))) = (&sides[0].1, sides.get(1)) {
+                self.symbols.define(lhs, body);
             }
-            (None, _) => {
-                if let (Ok(Side::Expr(lhs)), Some((_, Ok(Side::Expr(body))))) = (&sides[0].1, sides.get(1)) {
-                    self.symbols.define(lhs, body);
-                }
+            return;
+        };
+        let written = last.value().cloned().unwrap_or_else(|| Value::Scalar(crate::number::Number::int(0)));
+        match last {
+            Reading::Literal { units, .. } => self.units.bind(name, units.clone()),
+            _ => {
+                self.units.unbind(name);
             }
         }
+        self.best.bind(name, best.unwrap_or_else(|| written.clone()));
+        self.written.bind(name, written);
     }
 
     fn read(&self, range: &Range<usize>, side: &Result<Side, String>) -> Reading {
@@ -157,8 +181,8 @@ impl<'a> Walker<'a> {
         };
         if is_literal(&e) {
             let source = &self.text[range.clone()];
-            return match (eval(&e, &Env::new()), eval(&ulps(&e, source), &Env::new())) {
-                (Ok(value), Ok(ulps)) => Reading::Literal { value, ulps },
+            return match (eval(&e, &Env::new()), eval(&rounding::units(&e, source), &Env::new())) {
+                (Ok(value), Ok(units)) => Reading::Literal { value, units },
                 (Err(err), _) | (_, Err(err)) => Reading::Invalid(err.to_string()),
             };
         }
@@ -174,7 +198,9 @@ impl<'a> Walker<'a> {
         match eval(&resolved, &self.written) {
             Ok(written) => {
                 let best = eval(&resolved, &self.best).ok().filter(|b| *b != written);
-                Reading::Computed { written, best }
+                let source = &self.text[range.clone()];
+                let spread = rounding::spread(&resolved, source, &self.written, &self.units, &written);
+                Reading::Computed { expr: resolved, range: range.clone(), written, spread, best }
             }
             Err(err @ EvalError::Shape { .. }) => Reading::Invalid(err.to_string()),
             Err(err) => Reading::Unknown(format!("cannot evaluate: {err}")),
@@ -184,10 +210,10 @@ impl<'a> Walker<'a> {
     fn judge(&self, a: &Reading, b: &Reading) -> Outcome {
         use Reading::*;
         match (a, b) {
+            (Unknown(why), _) | (_, Unknown(why)) => Outcome::Unchecked(why.clone()),
             (Invalid(why), _) | (_, Invalid(why)) => {
                 Outcome::Wrong { expected: "—".into(), got: "—".into(), note: format!("does not compute: {why}") }
             }
-            (Unknown(why), _) | (_, Unknown(why)) => Outcome::Unchecked(why.clone()),
             (Symbolic(x), Symbolic(y)) => match (x, y) {
                 (Side::Derivative { of, wrt }, Side::Expr(e)) | (Side::Expr(e), Side::Derivative { of, wrt }) => {
                     self.symbols.derivative_claim(of, wrt, e)
@@ -204,23 +230,43 @@ impl<'a> Walker<'a> {
         // The written side is the literal one (the right one when both are).
         let literal = |r: &Reading| matches!(r, Reading::Literal { .. });
         let (computed, written) = if literal(a) && !literal(b) { (b, a) } else { (a, b) };
-        let mut expected: Vec<Value> = Vec::new();
-        match computed {
-            Reading::Computed { written, best } => {
-                expected.extend(best.iter().cloned());
-                expected.push(written.clone());
-            }
-            Reading::Literal { value, .. } => expected.push(value.clone()),
-            _ => return Outcome::Unchecked("nothing to compare".into()),
-        }
-        let (value, ulps) = match written {
-            Reading::Literal { value, ulps } => (value, Some(ulps)),
-            Reading::Computed { written, .. } => (written, None),
+        let (value, units, own_spread) = match written {
+            Reading::Literal { value, units } => (value, Some(units), None),
+            Reading::Computed { written, spread, .. } => (written, None, spread.as_ref()),
             _ => return Outcome::Unchecked("nothing to compare".into()),
         };
-        match judge(&expected, value, ulps, self.options.tolerance) {
-            Judgement::Correct => Outcome::Correct("equal at the precision written".into()),
-            Judgement::Wrong { expected, got, note } => Outcome::Wrong { expected, got, note },
+        // The candidates, each with its spread; a computed written side adds its own.
+        let candidates: Vec<(&Value, Option<Value>)> = match computed {
+            Reading::Computed { written, spread, best: Some(best), .. } => vec![
+                (best, rounding::add_spreads(None, own_spread)),
+                (written, rounding::add_spreads(spread.as_ref(), own_spread)),
+            ],
+            Reading::Computed { written, spread, best: None, .. } => {
+                vec![(written, rounding::add_spreads(spread.as_ref(), own_spread))]
+            }
+            Reading::Literal { value, .. } => vec![(value, own_spread.cloned())],
+            _ => return Outcome::Unchecked("nothing to compare".into()),
+        };
+        let expected: Vec<Expected> =
+            candidates.iter().map(|(value, spread)| Expected { value, spread: spread.as_ref() }).collect();
+        // A number put in place of a part of the step before must be that part's value.
+        let slips = match (computed, written) {
+            (Reading::Computed { expr: x, range: rx, .. }, Reading::Computed { expr: y, range: ry, .. }) => {
+                rounding::slips(x, &self.text[rx.clone()], y, &self.text[ry.clone()], &self.written)
+            }
+            _ => vec![],
+        };
+        match judge(&expected, value, units, self.options.tolerance) {
+            Judgement::Correct if slips.is_empty() => Outcome::Correct("equal at the precision written".into()),
+            Judgement::Correct => Outcome::Wrong {
+                expected: format_value(expected[0].value),
+                got: format_value(value),
+                note: format!("{} (the result is within rounding all the same)", slips.join("; ")),
+            },
+            Judgement::Wrong { expected, got, note } => {
+                let note = if slips.is_empty() { note } else { format!("{}; {note}", slips.join("; ")) };
+                Outcome::Wrong { expected, got, note }
+            }
         }
     }
 }
@@ -243,10 +289,15 @@ fn gradient_name(of: &Expr, wrt: &Expr) -> Option<String> {
     }
 }
 
-/// `f(z) = \sigma(z)`: a function named by an unbound letter, defined; not a claim.
+/// `f(z) = \sigma(z)`, `\sigma(x) = \frac{1}{1 + e^{-x}}`: a function of unbound names,
+/// defined; not a claim.
 fn is_function_definition(side: &Result<Side, String>, env: &Env) -> bool {
-    matches!(side, Ok(Side::Expr(Expr { node: Node::Call(Func::MatMul, args), .. }))
-        if matches!(&args[0].node, Node::Var(f) if env.get(f).is_none()))
+    let unbound = |e: &Expr| matches!(&e.node, Node::Var(n) if env.get(n).is_none());
+    match side {
+        Ok(Side::Expr(Expr { node: Node::Call(Func::MatMul, args), .. })) => unbound(&args[0]),
+        Ok(Side::Expr(Expr { node: Node::Call(_, args), .. })) => args.iter().all(unbound),
+        _ => false,
+    }
 }
 
 /// Whether `e` is numbers as written: a number, an array of them, negated or transposed.
@@ -258,23 +309,6 @@ fn is_literal(e: &Expr) -> bool {
         Node::Call(Func::Transpose, args) => args.iter().all(is_literal),
         _ => false,
     }
-}
-
-/// The literal `e` with each number replaced by the unit of its last written digit (`0.5498`
-/// gives `0.0001`, `3` gives `1`), so evaluating it lines the units up with the entries.
-fn ulps(e: &Expr, source: &str) -> Expr {
-    let node = match &e.node {
-        Node::Num(_) => {
-            let text = source.get(e.span.clone()).unwrap_or("");
-            let decimals = text.split_once('.').map_or(0, |(_, f)| f.len());
-            Node::Num(BigRational::new(1.into(), num_traits::pow(num_bigint::BigInt::from(10), decimals)))
-        }
-        Node::Neg(a) => return ulps(a, source),
-        Node::Array(items) => Node::Array(items.iter().map(|i| ulps(i, source)).collect()),
-        Node::Call(f, args) => Node::Call(*f, args.iter().map(|a| ulps(a, source)).collect()),
-        other => other.clone(),
-    };
-    Expr::spanned(node, e.span.clone())
 }
 
 /// `e` with each free name replaced by the bound name it stands for (`w_1` for `w^[1]`, `x`

@@ -67,7 +67,7 @@ pub fn check(args: &CheckArgs) -> Result<Output, Failure> {
     if let Some(path) = &args.report {
         write_csv(path, &reports)?;
     }
-    let total = reports.iter().fold(Summary::default(), |sum, r| sum.add(r.summary()));
+    let total = reports.iter().fold(Summary::default(), |sum, r| sum + r.summary());
     let stdout = match args.format {
         CheckFormat::Text => {
             let mut out: String = reports.iter().map(DocumentReport::render_text).collect();

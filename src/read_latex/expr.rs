@@ -395,6 +395,17 @@ impl<'a> Reader<'a> {
             return self.number();
         }
         if c.is_alphabetic() {
+            // Three or more letters in a row are a word: a function (`exp`, `softmax`) or a name
+            // (`Loss`, `BCE`); fewer are letters multiplied (`xy`).
+            let word_len = rest.bytes().take_while(u8::is_ascii_alphabetic).count();
+            if word_len >= 3 {
+                let word = &rest[..word_len];
+                self.pos += word_len;
+                return match function_named(word) {
+                    Some(func) => self.call(func, start),
+                    None => Ok(self.spanned(Node::Var(word.to_string()), start)),
+                };
+            }
             self.pos += c.len_utf8();
             return Ok(self.spanned(Node::Var(c.to_string()), start));
         }
@@ -819,6 +830,8 @@ mod tests {
         assert_eq!(expr("\\sigma(x)(1 - \\sigma(x))"), "matmul(sigmoid(x), 1 - sigmoid(x))");
         assert_eq!(expr("\\frac{1}{2} \\sum_{i=1}^{n} (x_i - z_i)^2"), "matmul(1/2, sum(i = 1..n, (x_i - z_i)^2))");
         assert_eq!(expr("\\hat{y}_1 - y_1"), "y\u{302}_1 - y_1");
+        assert_eq!(expr("Loss + 2xy"), "Loss + matmul(matmul(2, x), y)");
+        assert_eq!(expr("softmax(z)"), "softmax(z)");
     }
 
     #[test]

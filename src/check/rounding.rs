@@ -1,0 +1,231 @@
+//! What the rounding of written numbers carries into a computation, and which substituted
+//! number was wrong.
+//!
+//! A document computes with its own rounded numbers (`\sigma(z)` with `z` written to 6 digits,
+//! `\frac{0.6752}{0.6752 + 2.4182}`). The result may differ from the exact one by what that
+//! rounding carries, so it is recomputed with every rounded input half a unit of its last
+//! digit up, and down: the larger change, entry by entry, is the *spread* a judge allows.
+//! A number is taken as rounded when it was bound from written digits, or written inline
+//! with three significant digits or more (`0.1`, `2`, `0.05` are data, not roundings).
+
+use super::numeric::{format_value, judge, Expected, Judgement, Tolerance};
+use crate::ast::{Expr, Node};
+use crate::eval::eval;
+use crate::number::Number;
+use crate::value::{Env, Value};
+use num_bigint::BigInt;
+use num_rational::BigRational;
+
+/// The unit of the last digit of a decimal literal as written (`0.5498` gives `0.0001`, `3` gives 1).
+pub fn unit_of(text: &str) -> BigRational {
+    let decimals = text.split_once('.').map_or(0, |(_, f)| f.len());
+    BigRational::new(1.into(), num_traits::pow(BigInt::from(10), decimals))
+}
+
+/// The literal `e` with each number replaced by the unit of its last written digit, so that
+/// evaluating it lines the units up with the entries of the literal's value.
+pub fn units(e: &Expr, source: &str) -> Expr {
+    let node = match &e.node {
+        Node::Num(_) => Node::Num(unit_of(source.get(e.span.clone()).unwrap_or(""))),
+        Node::Neg(a) => return units(a, source),
+        Node::Array(items) => Node::Array(items.iter().map(|i| units(i, source)).collect()),
+        Node::Call(f, args) => Node::Call(*f, args.iter().map(|a| units(a, source)).collect()),
+        other => other.clone(),
+    };
+    Expr::spanned(node, e.span.clone())
+}
+
+/// How far `e` (whose value in `env` is `center`) can move when each rounded input moves by
+/// half its unit: the bound names with units in `units`, and the rounded literals of `e`
+/// itself (`source` is the text its spans point into). `None` when nothing in it is rounded.
+pub fn spread(e: &Expr, source: &str, env: &Env, units: &Env, center: &Value) -> Option<Value> {
+    let names: Vec<String> = e.free_names().into_iter().filter(|n| units.get(n).is_some()).collect();
+    let mut rounded_literals = false;
+    let shifted = |sign: f64, found: &mut bool| {
+        let mut moved = env.clone();
+        for name in &names {
+            let (value, unit) = (env.get(name)?, units.get(name)?);
+            moved.bind(name, shift(value, unit, sign)?);
+        }
+        Some((shift_literals(e, source, sign, found), moved))
+    };
+    let (up, up_env) = shifted(0.5, &mut rounded_literals)?;
+    let (down, down_env) = shifted(-0.5, &mut false)?;
+    if names.is_empty() && !rounded_literals {
+        return None;
+    }
+    let (hi, lo) = (eval(&up, &up_env).ok()?, eval(&down, &down_env).ok()?);
+    let (c, h, l) = (floats(center), floats(&hi), floats(&lo));
+    if h.len() != c.len() || l.len() != c.len() {
+        return None;
+    }
+    let widths: Vec<f64> = (0..c.len()).map(|k| (h[k] - c[k]).abs().max((l[k] - c[k]).abs())).collect();
+    Some(like(center, &widths))
+}
+
+/// The substituted numbers that are wrong: where `written` (a step of a computation) has a
+/// number in place of a part of `before` (the step before it) and the number is not that
+/// part's value at the precision written. Each as "`e^{0.8832}` is 2.4186, written 2.4182".
+pub fn slips(before: &Expr, before_source: &str, written: &Expr, written_source: &str, env: &Env) -> Vec<String> {
+    let mut out = Vec::new();
+    find_slips(before, before_source, written, written_source, env, &mut out);
+    out
+}
+
+fn find_slips(a: &Expr, a_src: &str, b: &Expr, b_src: &str, env: &Env, out: &mut Vec<String>) {
+    match (&a.node, &b.node) {
+        _ if is_numbers(a) => {}
+        (_, Node::Array(_)) if is_numbers(b) => {
+            let (Ok(value), Ok(written), Ok(units)) =
+                (eval(a, env), eval(b, &Env::new()), eval(&units(b, b_src), &Env::new()))
+            else {
+                return;
+            };
+            let expected = [Expected { value: &value, spread: None }];
+            if let Judgement::Wrong { note, .. } = judge(&expected, &written, Some(&units), Tolerance::Written) {
+                let part = a_src.get(a.span.clone()).unwrap_or("").trim();
+                out.push(format!("`{part}` put in as {}: {note}", format_value(&written)));
+            }
+        }
+        (_, Node::Num(written)) => {
+            let Ok(Value::Scalar(value)) = eval(a, env) else { return };
+            let text = b_src.get(b.span.clone()).unwrap_or("");
+            let unit = unit_of(text);
+            let exact = Number::Exact(written.clone());
+            let diff = (value.to_f64() - exact.to_f64()).abs();
+            if diff > Number::Exact(unit.clone()).to_f64() * (1.0 + 1e-9) {
+                let decimals = text.split_once('.').map_or(0, |(_, f)| f.len());
+                let part = a_src.get(a.span.clone()).unwrap_or("").trim();
+                out.push(format!("`{part}` is {:.*}, written {text}", decimals, value.to_f64()));
+            }
+        }
+        (Node::Binary(p, x1, y1), Node::Binary(q, x2, y2)) if p == q => {
+            find_slips(x1, a_src, x2, b_src, env, out);
+            find_slips(y1, a_src, y2, b_src, env, out);
+        }
+        (Node::Neg(x1), Node::Neg(x2)) => find_slips(x1, a_src, x2, b_src, env, out),
+        (Node::Call(f, xs), Node::Call(g, ys)) if f == g && xs.len() == ys.len() => {
+            xs.iter().zip(ys).for_each(|(x, y)| find_slips(x, a_src, y, b_src, env, out));
+        }
+        (Node::Array(xs), Node::Array(ys)) if xs.len() == ys.len() => {
+            xs.iter().zip(ys).for_each(|(x, y)| find_slips(x, a_src, y, b_src, env, out));
+        }
+        _ => {}
+    }
+}
+
+/// Whether `e` is an array of numbers as written.
+fn is_numbers(e: &Expr) -> bool {
+    match &e.node {
+        Node::Num(_) => true,
+        Node::Neg(a) => is_numbers(a),
+        Node::Array(items) => items.iter().all(is_numbers),
+        _ => false,
+    }
+}
+
+/// `e` with each rounded literal (three significant digits or more) moved by `sign` units.
+fn shift_literals(e: &Expr, source: &str, sign: f64, found: &mut bool) -> Expr {
+    let node = match &e.node {
+        Node::Num(n) => {
+            let text = source.get(e.span.clone()).unwrap_or("");
+            let significant = text.trim_start_matches(['0', '.']).chars().filter(char::is_ascii_digit).count();
+            if significant < 3 {
+                return e.clone();
+            }
+            *found = true;
+            let step = unit_of(text) * BigRational::new(((sign * 2.0) as i64).into(), 2.into());
+            Node::Num(n + step)
+        }
+        Node::Sum(i, count, body) => Node::Sum(
+            i.clone(),
+            count.as_ref().map(|c| Box::new(shift_literals(c, source, sign, found))),
+            Box::new(shift_literals(body, source, sign, found)),
+        ),
+        Node::Index(b, idx) => Node::Index(Box::new(shift_literals(b, source, sign, found)), idx.clone()),
+        Node::Neg(a) => Node::Neg(Box::new(shift_literals(a, source, sign, found))),
+        Node::Binary(op, a, b) => Node::Binary(
+            *op,
+            Box::new(shift_literals(a, source, sign, found)),
+            Box::new(shift_literals(b, source, sign, found)),
+        ),
+        Node::Call(f, args) => Node::Call(*f, args.iter().map(|a| shift_literals(a, source, sign, found)).collect()),
+        Node::Array(items) => Node::Array(items.iter().map(|a| shift_literals(a, source, sign, found)).collect()),
+        Node::Var(_) | Node::Pi => return e.clone(),
+    };
+    Expr::spanned(node, e.span.clone())
+}
+
+/// The sum of two spreads of one value (either may be missing).
+pub fn add_spreads(a: Option<&Value>, b: Option<&Value>) -> Option<Value> {
+    match (a, b) {
+        (Some(a), Some(b)) => {
+            let (x, y) = (floats(a), floats(b));
+            Some(if x.len() == y.len() {
+                like(a, &x.iter().zip(&y).map(|(p, q)| p + q).collect::<Vec<_>>())
+            } else {
+                a.clone()
+            })
+        }
+        (Some(s), None) | (None, Some(s)) => Some(s.clone()),
+        (None, None) => None,
+    }
+}
+
+/// `value` with each entry moved by `sign` times its unit in `unit` (same shape).
+fn shift(value: &Value, unit: &Value, sign: f64) -> Option<Value> {
+    let (v, u) = (floats(value), floats(unit));
+    (v.len() == u.len()).then(|| like(value, &v.iter().zip(&u).map(|(x, d)| x + sign * d).collect::<Vec<_>>()))
+}
+
+fn floats(v: &Value) -> Vec<f64> {
+    v.numbers().iter().map(|n| n.to_f64()).collect()
+}
+
+/// A value shaped like `shape` with the entries `xs` (in row order).
+fn like(shape: &Value, xs: &[f64]) -> Value {
+    let number = |x: f64| Number::approx(x).unwrap_or_else(|_| Number::int(0));
+    match shape {
+        Value::Scalar(_) => Value::Scalar(number(xs[0])),
+        Value::Vector(_) => Value::Vector(xs.iter().map(|&x| number(x)).collect()),
+        Value::Matrix(rows) => {
+            let cols = rows.first().map_or(0, Vec::len).max(1);
+            Value::Matrix(xs.chunks(cols).map(|r| r.iter().map(|&x| number(x)).collect()).collect())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::read_latex::{read_side, Side};
+
+    fn side(text: &str) -> Expr {
+        match read_side(text) {
+            Ok(Side::Expr(e)) => e,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn rounded_inputs_carry_their_rounding() {
+        let mut env = Env::new();
+        env.bind("z", Value::Scalar(Number::approx(0.0236359).unwrap()));
+        let mut units = Env::new();
+        units.bind("z", Value::Scalar(Number::approx(1e-7).unwrap()));
+        let e = side("\\tanh(z)");
+        let center = eval(&e, &env).unwrap();
+        let width = spread(&e, "\\tanh(z)", &env, &units, &center).unwrap();
+        assert!((width.as_scalar().unwrap().to_f64() - 0.5e-7).abs() < 1e-9, "{width}");
+        // Data such as 0.1 is not a rounding.
+        let data = "0.1 \\cdot 2";
+        assert!(spread(&side(data), data, &Env::new(), &Env::new(), &Value::Scalar(Number::int(0))).is_none());
+    }
+
+    #[test]
+    fn a_wrong_substituted_number_is_named() {
+        let (a, b) = ("\\frac{e^{-0.3927}}{e^{-0.3927} + e^{0.8832}}", "\\frac{0.6752}{0.6752 + 2.4182}");
+        let found = slips(&side(a), a, &side(b), b, &Env::new());
+        assert_eq!(found, vec!["`e^{0.8832}` is 2.4186, written 2.4182".to_string()]);
+    }
+}
