@@ -6,6 +6,7 @@
 //! verdicts as text, JSON, an annotated copy of the document or a CSV row.
 
 pub mod document;
+pub mod exercise;
 pub mod numeric;
 pub mod report;
 mod rounding;
@@ -75,7 +76,6 @@ impl Summary {
         let count = |v: Verdict| claims.iter().filter(|c| c.verdict == v).count();
         Summary { correct: count(Verdict::Correct), wrong: count(Verdict::Wrong), unchecked: count(Verdict::Unchecked) }
     }
-
 }
 
 impl std::ops::Add for Summary {
@@ -98,15 +98,18 @@ impl std::fmt::Display for Summary {
 }
 
 /// How claims are judged.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct CheckOptions {
     /// How close a written number must be.
     pub tolerance: Tolerance,
+    /// The run of the exercise the documents solve, if given: named quantities are compared
+    /// with it.
+    pub exercise: Option<std::sync::Arc<crate::exercise::trace::Trace>>,
 }
 
 impl Default for CheckOptions {
     fn default() -> Self {
-        CheckOptions { tolerance: Tolerance::Written }
+        CheckOptions { tolerance: Tolerance::Written, exercise: None }
     }
 }
 

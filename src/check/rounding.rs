@@ -9,7 +9,7 @@
 //! with three significant digits or more (`0.1`, `2`, `0.05` are data, not roundings).
 
 use super::numeric::{format_value, judge, Expected, Judgement, Tolerance};
-use crate::ast::{Expr, Node};
+use crate::ast::{BinOp, Expr, Func, Node};
 use crate::eval::eval;
 use crate::number::Number;
 use crate::value::{Env, Value};
@@ -28,6 +28,12 @@ pub fn units(e: &Expr, source: &str) -> Expr {
     let node = match &e.node {
         Node::Num(_) => Node::Num(unit_of(source.get(e.span.clone()).unwrap_or(""))),
         Node::Neg(a) => return units(a, source),
+        // An exact fraction has no rounding.
+        Node::Binary(BinOp::Div, ..) => Node::Num(BigRational::from_integer(0.into())),
+        // `1.37916 \times 10^{-17}`: the mantissa's unit, scaled.
+        Node::Call(Func::MatMul, args) if is_power_of_ten(&args[1]) => {
+            Node::Call(Func::MatMul, vec![units(&args[0], source), args[1].clone()])
+        }
         Node::Array(items) => Node::Array(items.iter().map(|i| units(i, source)).collect()),
         Node::Call(f, args) => Node::Call(*f, args.iter().map(|a| units(a, source)).collect()),
         other => other.clone(),
@@ -114,14 +120,27 @@ fn find_slips(a: &Expr, a_src: &str, b: &Expr, b_src: &str, env: &Env, out: &mut
     }
 }
 
-/// Whether `e` is an array of numbers as written.
-fn is_numbers(e: &Expr) -> bool {
+/// Whether `e` is numbers as written: a number (also `1.5 \times 10^{-3}` and `\frac{2}{15}`),
+/// an array of them, negated or transposed.
+pub fn is_numbers(e: &Expr) -> bool {
     match &e.node {
         Node::Num(_) => true,
         Node::Neg(a) => is_numbers(a),
         Node::Array(items) => items.iter().all(is_numbers),
+        Node::Call(Func::Transpose, args) => args.iter().all(is_numbers),
+        Node::Call(Func::MatMul, args) => is_numbers(&args[0]) && is_power_of_ten(&args[1]),
+        // An exact fraction, `\frac{2}{15}`.
+        Node::Binary(BinOp::Div, p, q) => [p, q].iter().all(|x| matches!(&x.node, Node::Num(n) if n.is_integer())),
         _ => false,
     }
+}
+
+/// `10^{k}` with `k` a whole number, possibly negative.
+fn is_power_of_ten(e: &Expr) -> bool {
+    let Node::Binary(BinOp::Pow, base, exponent) = &e.node else { return false };
+    let whole = |x: &Expr| matches!(&x.node, Node::Num(n) if n.is_integer());
+    matches!(&base.node, Node::Num(n) if *n == BigRational::from_integer(10.into()))
+        && (whole(exponent) || matches!(&exponent.node, Node::Neg(k) if whole(k)))
 }
 
 /// `e` with each rounded literal (three significant digits or more) moved by `sign` units.

@@ -6,6 +6,7 @@
 //! matches what either gives, so a slip is flagged once, not again in every line after it.
 
 use super::document::line_column;
+use super::exercise::Timeline;
 use super::numeric::{format_value, judge, Expected, Judgement};
 use super::rounding;
 use super::symbolic::{Outcome, Symbols};
@@ -51,6 +52,8 @@ pub struct Walker<'a> {
     /// For names bound to written numbers: the unit of each entry's last written digit.
     units: Env,
     symbols: Symbols,
+    /// The exercise's values, when one is given.
+    timeline: Option<Timeline>,
     claims: Vec<Claim>,
 }
 
@@ -64,6 +67,7 @@ impl<'a> Walker<'a> {
             best: Env::new(),
             units: Env::new(),
             symbols: Symbols::default(),
+            timeline: options.exercise.as_deref().map(Timeline::new),
             claims: Vec::new(),
         }
     }
@@ -104,6 +108,10 @@ impl<'a> Walker<'a> {
         let target = sides[0].1.as_ref().ok().and_then(target_name);
         let defines_function = target.is_none() && is_function_definition(&sides[0].1, &self.written);
         let readings: Vec<Reading> = sides.iter().map(|(range, side)| self.read(range, side)).collect();
+        let runner = match &target {
+            Some(name) => self.judge_against_exercise(name, sides, &readings),
+            None => None,
+        };
         for (k, relation) in relations.iter().enumerate() {
             if *relation == Relation::Other || sides[k].0.is_empty() || sides[k + 1].0.is_empty() {
                 continue;
@@ -113,7 +121,7 @@ impl<'a> Walker<'a> {
                 continue;
             }
             let defines = k == 0 && target.is_some();
-            if defines && !matches!(readings[1], Reading::Literal { .. }) {
+            if defines && (runner.is_some() || !matches!(readings[1], Reading::Literal { .. })) {
                 // `z = W x + b`: what the name stands for, not a claim.
                 continue;
             }
@@ -129,7 +137,45 @@ impl<'a> Walker<'a> {
         }
         if let Some(name) = target {
             self.bind(&name, sides, &readings);
+            if let Some(truth) = runner {
+                self.best.bind(&name, truth);
+            }
         }
+    }
+
+    /// Judges the value a chain gives its name against the exercise's: the last value written,
+    /// at the precision written, against each value the quantity may have here (the first that
+    /// matches, else the next one). Returns the exercise's value, when the name is a quantity
+    /// and the chain gives a value.
+    fn judge_against_exercise(
+        &mut self,
+        name: &str,
+        sides: &[(Range<usize>, Result<Side, String>)],
+        readings: &[Reading],
+    ) -> Option<Value> {
+        let last = (1..readings.len()).rev().find(|&k| readings[k].value().is_some())?;
+        let (value, units) = match &readings[last] {
+            Reading::Literal { value, units } => (value, Some(units)),
+            Reading::Computed { written, .. } => (written, None),
+            _ => return None,
+        };
+        let (key, candidates) = self.timeline.as_ref()?.candidates(name)?;
+        let tolerance = self.options.tolerance;
+        let verdict = |truth: &Value| judge(&[Expected { value: truth, spread: None }], value, units, tolerance);
+        let matching = candidates.iter().find(|(_, truth)| verdict(truth) == Judgement::Correct);
+        let (position, truth) = matching.copied().unwrap_or(candidates[0]);
+        let truth = truth.clone();
+        let outcome = match verdict(&truth) {
+            Judgement::Correct => Outcome::Correct(format!("the exercise's {key}")),
+            Judgement::Wrong { expected, got, note } => {
+                Outcome::Wrong { expected, got, note: format!("not the exercise's {key}: {note}") }
+            }
+        };
+        if let Some(timeline) = self.timeline.as_mut() {
+            timeline.advance(position);
+        }
+        self.record(&sides[0].0, &sides[last].0, outcome);
+        Some(truth)
     }
 
     fn record(&mut self, left: &Range<usize>, right: &Range<usize>, outcome: Outcome) {
@@ -179,7 +225,7 @@ impl<'a> Walker<'a> {
             },
             Side::Expr(e) => e.clone(),
         };
-        if is_literal(&e) {
+        if rounding::is_numbers(&e) {
             let source = &self.text[range.clone()];
             return match (eval(&e, &Env::new()), eval(&rounding::units(&e, source), &Env::new())) {
                 (Ok(value), Ok(units)) => Reading::Literal { value, units },
@@ -296,17 +342,6 @@ fn is_function_definition(side: &Result<Side, String>, env: &Env) -> bool {
     match side {
         Ok(Side::Expr(Expr { node: Node::Call(Func::MatMul, args), .. })) => unbound(&args[0]),
         Ok(Side::Expr(Expr { node: Node::Call(_, args), .. })) => args.iter().all(unbound),
-        _ => false,
-    }
-}
-
-/// Whether `e` is numbers as written: a number, an array of them, negated or transposed.
-fn is_literal(e: &Expr) -> bool {
-    match &e.node {
-        Node::Num(_) => true,
-        Node::Neg(a) => is_literal(a),
-        Node::Array(items) => items.iter().all(is_literal),
-        Node::Call(Func::Transpose, args) => args.iter().all(is_literal),
         _ => false,
     }
 }

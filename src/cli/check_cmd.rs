@@ -1,5 +1,6 @@
 //! `deltaform check`: grade worked solutions, many at once.
 
+use super::run_cmd::read_exercise;
 use super::{Failure, Output, EXIT_NEGATIVE, EXIT_OK};
 use crate::check::report::DocumentReport;
 use crate::check::{check_markdown, CheckOptions, Summary, Tolerance};
@@ -36,6 +37,10 @@ pub struct CheckArgs {
     /// abs=X, rel=X or sig=N.
     #[arg(long, default_value = "written", value_parser = parse_tolerance)]
     tol: Tolerance,
+    /// The exercise the documents solve (TOML, as `deltaform run` reads it): the values they
+    /// name (z^{[1]}, \delta^{[2]}, the gradients, the updated weights) are compared with its run.
+    #[arg(long)]
+    exercise: Option<std::path::PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     format: CheckFormat,
@@ -51,7 +56,11 @@ fn parse_tolerance(s: &str) -> Result<Tolerance, String> {
 /// Grades every document; exit 1 when a claim is wrong.
 pub fn check(args: &CheckArgs) -> Result<Output, Failure> {
     let texts = args.solutions.iter().map(|path| read_document(path)).collect::<Result<Vec<_>, _>>()?;
-    let options = CheckOptions { tolerance: args.tol };
+    let exercise = match &args.exercise {
+        Some(path) => Some(Arc::new(run_exercise_file(path)?)),
+        None => None,
+    };
+    let options = CheckOptions { tolerance: args.tol, exercise };
     let progress = progress_bar(texts.len());
     let reports: Vec<DocumentReport> = args
         .solutions
@@ -84,6 +93,14 @@ pub fn check(args: &CheckArgs) -> Result<Output, Failure> {
     };
     let code = if total.wrong > 0 { EXIT_NEGATIVE } else { EXIT_OK };
     Ok(Output { stdout, warnings: vec![], code })
+}
+
+/// The run of the exercise file at `path`; its errors point into the file.
+fn run_exercise_file(path: &std::path::Path) -> Result<crate::exercise::trace::Trace, Failure> {
+    let name = path.display().to_string();
+    let source = read_exercise(path, &name).map_err(|diagnostic| Failure { diagnostic, json: false })?;
+    crate::exercise::run(&source)
+        .map_err(|e| Failure { diagnostic: Box::new(Diagnostic::new(&e, &name, &source)), json: false })
 }
 
 /// The text of a document: a clear error for a missing, oversized or binary file.

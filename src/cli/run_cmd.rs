@@ -59,7 +59,7 @@ pub fn run(args: &RunArgs) -> Result<Output, Failure> {
 
 /// Reads an exercise file: at most [`MAX_FILE_BYTES`] (through [`Read::take`], so that nothing
 /// past them is read), and UTF-8 text.
-fn read_exercise(path: &Path, name: &str) -> Result<String, Box<Diagnostic>> {
+pub(super) fn read_exercise(path: &Path, name: &str) -> Result<String, Box<Diagnostic>> {
     let unreadable =
         |e: std::io::Error| Box::new(Diagnostic::plain("unreadable_file", format!("cannot read {name}: {e}")));
     let file = File::open(path).map_err(unreadable)?;

@@ -1,0 +1,178 @@
+//! The exercise a document solves, as the values `deltaform run` computes, in the order a
+//! solution goes: the initial parameters, then for each step the forward pass, the deltas,
+//! the gradients and the updated parameters, then the queries.
+//!
+//! A document's name (`z^{[1]}`, `\delta^{[2]}`, `\frac{\partial E}{\partial w^{[2]}}`, `W_1`)
+//! maps to a runner quantity (`z1`, `delta2`, `dW2`, `W1`); the value expected is the next one
+//! of that quantity from where the document has got to, so `w^{[2]}` before the update is the
+//! initial matrix and after it the updated one.
+
+use crate::exercise::matrix::Matrix;
+use crate::exercise::trace::{Params, Trace};
+use crate::value::Value;
+
+/// The runner's quantities by phase (the initial parameters; each step's forward pass,
+/// backward pass and update; each query), and the phase a document has got to. Within a
+/// phase the order is free: a document may give the deltas before the gradients or mix them.
+#[derive(Clone, Debug)]
+pub struct Timeline {
+    entries: Vec<Entry>,
+    phase: usize,
+    depth: usize,
+}
+
+/// One quantity of one phase.
+#[derive(Clone, Debug)]
+struct Entry {
+    phase: usize,
+    key: String,
+    value: Value,
+}
+
+impl Timeline {
+    /// The quantities of a run.
+    pub fn new(trace: &Trace) -> Timeline {
+        let depth = trace.initial.weights.len();
+        let mut entries = Vec::new();
+        let mut phase = 0;
+        push_params(&mut entries, phase, &trace.initial);
+        let forward = |entries: &mut Vec<Entry>, phase: usize, f: &crate::exercise::trace::Forward| {
+            for (l, a) in f.a.iter().enumerate() {
+                if l > 0 {
+                    entries.push(Entry { phase, key: format!("z{l}"), value: matrix_value(&f.z[l - 1]) });
+                }
+                entries.push(Entry { phase, key: format!("a{l}"), value: matrix_value(a) });
+            }
+        };
+        for step in &trace.steps {
+            phase += 1;
+            forward(&mut entries, phase, &step.forward);
+            if let [loss] = step.loss.as_slice() {
+                entries.push(Entry { phase, key: "loss".to_string(), value: Value::Scalar(loss.clone()) });
+            }
+            phase += 1;
+            for l in 1..=depth {
+                let b = &step.backward;
+                entries.push(Entry { phase, key: format!("delta{l}"), value: matrix_value(&b.delta[l - 1]) });
+                entries.push(Entry { phase, key: format!("dW{l}"), value: matrix_value(&b.dw[l - 1]) });
+                entries.push(Entry { phase, key: format!("db{l}"), value: Value::Vector(b.db[l - 1].clone()) });
+            }
+            phase += 1;
+            push_params(&mut entries, phase, &step.params);
+        }
+        for query in &trace.queries {
+            phase += 1;
+            forward(&mut entries, phase, &query.forward);
+        }
+        Timeline { entries, phase: 0, depth }
+    }
+
+    /// The runner quantity `name` stands for, and the values it may have here: each one of that
+    /// quantity from where the document has got to (the last one when the run has no more),
+    /// with its position for [`Timeline::advance`]. `None` when the name is not a quantity.
+    pub fn candidates(&self, name: &str) -> Option<(String, Vec<(usize, &Value)>)> {
+        let key = self.key_of(name)?;
+        let of_key = |k: &usize| self.entries[*k].key == key;
+        let mut found: Vec<usize> =
+            (0..self.entries.len()).filter(|k| self.entries[*k].phase >= self.phase).filter(of_key).collect();
+        if found.is_empty() {
+            found.extend((0..self.entries.len()).rev().find(of_key));
+        }
+        let values = found.into_iter().map(|k| (k, &self.entries[k].value)).collect::<Vec<_>>();
+        (!values.is_empty()).then_some((key, values))
+    }
+
+    /// Moves on to the phase of the value at `position`, one the document has given.
+    pub fn advance(&mut self, position: usize) {
+        self.phase = self.phase.max(self.entries[position].phase);
+    }
+
+    /// The runner quantity a document's name stands for.
+    fn key_of(&self, name: &str) -> Option<String> {
+        if let Some(gradient) = name.strip_prefix('∂') {
+            let (of, wrt) = gradient.split_once("/∂")?;
+            if !matches!(of, "E" | "L" | "J" | "Loss") {
+                return None;
+            }
+            let (base, layer) = split_layer(wrt)?;
+            return match base {
+                "w" | "W" => Some(format!("dW{layer}")),
+                "b" => Some(format!("db{layer}")),
+                "z" => Some(format!("delta{layer}")),
+                _ => None,
+            };
+        }
+        match name {
+            "E" | "L" | "Loss" | "J" => return Some("loss".to_string()),
+            "x" => return Some("a0".to_string()),
+            "y\u{302}" => return Some(format!("a{}", self.depth)),
+            _ => {}
+        }
+        let (base, layer) = split_layer(name)?;
+        let key = match base {
+            "z" => "z",
+            "x" | "a" | "h" | "o" => "a",
+            "δ" => "delta",
+            "w" | "W" => "W",
+            "b" => "b",
+            "y\u{302}" if layer == self.depth => "a",
+            _ => return None,
+        };
+        (layer <= self.depth && (layer > 0 || key == "a")).then(|| format!("{key}{layer}"))
+    }
+}
+
+/// `("z", 1)` for `z^[1]`, `z_1` or `z^(1)`.
+fn split_layer(name: &str) -> Option<(&str, usize)> {
+    if let Some((base, layer)) = name.strip_suffix(']').and_then(|n| n.split_once("^[")) {
+        return Some((base, layer.parse().ok()?));
+    }
+    let (base, layer) = name.rsplit_once('_')?;
+    Some((base, layer.parse().ok()?))
+}
+
+fn push_params(entries: &mut Vec<Entry>, phase: usize, params: &Params) {
+    for (l, (w, b)) in params.weights.iter().zip(&params.biases).enumerate() {
+        entries.push(Entry { phase, key: format!("W{}", l + 1), value: matrix_value(w) });
+        entries.push(Entry { phase, key: format!("b{}", l + 1), value: Value::Vector(b.clone()) });
+    }
+}
+
+/// A runner matrix as a value: one column is a vector.
+fn matrix_value(m: &Matrix) -> Value {
+    if m.cols() == 1 {
+        return Value::Vector(m.column(0));
+    }
+    Value::Matrix(m.to_rows())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn timeline() -> Timeline {
+        let source = "[network]\nlayers = [2, 2, 1]\nactivation = \"sigmoid\"\noutput = \"sigmoid\"\nloss = \"squared_error\"\n\n[init]\nweights = 0.1\nbiases = 0\n\n[train]\nrate = 1\nmode = \"sgd\"\nsteps = 1\n\n[[sample]]\nx = [1, 0]\ny = [1]\n\n[[query]]\nx = [0, 1]\n";
+        Timeline::new(&crate::exercise::run(source).expect("the exercise runs"))
+    }
+
+    #[test]
+    fn names_map_to_the_next_values_of_their_quantity() {
+        let mut t = timeline();
+        let first = |t: &Timeline, name: &str| t.candidates(name).map(|(key, c)| (key, c[0].0, c[0].1.clone()));
+        let (key, at, initial) = first(&t, "w^[2]").unwrap();
+        assert_eq!(key, "W2");
+        t.advance(at);
+        assert_eq!(first(&t, "z_1").unwrap().0, "z1");
+        let (key, at, _) = first(&t, "∂E/∂w^[2]").unwrap();
+        assert_eq!(key, "dW2");
+        t.advance(at);
+        let (_, _, updated) = first(&t, "W_2").unwrap();
+        assert_ne!(initial, updated, "after the gradients, w^[2] is the updated matrix");
+        let (key, at, _) = first(&t, "W_2").unwrap();
+        assert_eq!(key, "W2");
+        t.advance(at);
+        let (key, candidates) = t.candidates("z^[1]").unwrap();
+        assert_eq!((key.as_str(), candidates.len()), ("z1", 1), "only the query's nets are left");
+        assert!(t.candidates("q").is_none() && t.candidates("z^[7]").is_none());
+    }
+}
