@@ -11,6 +11,7 @@ pub mod numeric;
 pub mod report;
 mod rounding;
 pub mod symbolic;
+mod templates;
 mod walk;
 
 pub use numeric::Tolerance;

@@ -178,7 +178,9 @@ fn explain(expected: &Value, written: &Value, units: Option<&Value>, tolerance: 
     }
     match first {
         Some(k) => {
-            let digits = units.as_ref().and_then(|u| (u[k] < 1.0).then(|| -u[k].log10().round() as usize));
+            // Decimals as written, when the unit is a plain decimal place (0.1 to 1e-12).
+            let digits =
+                units.as_ref().and_then(|u| (1e-12..1.0).contains(&u[k]).then(|| -u[k].log10().round() as usize));
             let expected_text = match digits {
                 Some(d) => format!("{:.*}", d, e[k]),
                 None => crate::number::format_significant(e[k], 6),

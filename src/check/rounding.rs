@@ -3,10 +3,12 @@
 //!
 //! A document computes with its own rounded numbers (`\sigma(z)` with `z` written to 6 digits,
 //! `\frac{0.6752}{0.6752 + 2.4182}`). The result may differ from the exact one by what that
-//! rounding carries, so it is recomputed with every rounded input half a unit of its last
-//! digit up, and down: the larger change, entry by entry, is the *spread* a judge allows.
-//! A number is taken as rounded when it was bound from written digits, or written inline
-//! with three significant digits or more (`0.1`, `2`, `0.05` are data, not roundings).
+//! rounding carries, so it is recomputed with every rounded input moved up, and down, by its
+//! deviation: the larger change, entry by entry, is the *spread* a judge allows. A bound name's
+//! deviation is what its written value differs from the value its chain computed (0 for a
+//! `0.5` that is exactly `W x + b`), else half a unit of its last digit; a number written inline
+//! deviates by half a unit when it has three significant digits or more (`0.1`, `2`, `0.05` are
+//! data, not roundings).
 
 use super::numeric::{format_value, judge, Expected, Judgement, Tolerance};
 use crate::ast::{BinOp, Expr, Func, Node};
@@ -41,22 +43,24 @@ pub fn units(e: &Expr, source: &str) -> Expr {
     Expr::spanned(node, e.span.clone())
 }
 
-/// How far `e` (whose value in `env` is `center`) can move when each rounded input moves by
-/// half its unit: the bound names with units in `units`, and the rounded literals of `e`
-/// itself (`source` is the text its spans point into). `None` when nothing in it is rounded.
-pub fn spread(e: &Expr, source: &str, env: &Env, units: &Env, center: &Value) -> Option<Value> {
-    let names: Vec<String> = e.free_names().into_iter().filter(|n| units.get(n).is_some()).collect();
+/// How far `e` (whose value in `env` is `center`) can move when each rounded input moves by its
+/// deviation: the bound names with one in `deviations` (unless it is 0), and the rounded
+/// literals of `e` itself (`source` is the text its spans point into). `None` when nothing in
+/// it is rounded.
+pub fn spread(e: &Expr, source: &str, env: &Env, deviations: &Env, center: &Value) -> Option<Value> {
+    let moves = |n: &String| deviations.get(n).is_some_and(|d| floats(d).iter().any(|x| *x != 0.0));
+    let names: Vec<String> = e.free_names().into_iter().filter(moves).collect();
     let mut rounded_literals = false;
     let shifted = |sign: f64, found: &mut bool| {
         let mut moved = env.clone();
         for name in &names {
-            let (value, unit) = (env.get(name)?, units.get(name)?);
-            moved.bind(name, shift(value, unit, sign)?);
+            let (value, deviation) = (env.get(name)?, deviations.get(name)?);
+            moved.bind(name, shift(value, deviation, sign)?);
         }
         Some((shift_literals(e, source, sign, found), moved))
     };
-    let (up, up_env) = shifted(0.5, &mut rounded_literals)?;
-    let (down, down_env) = shifted(-0.5, &mut false)?;
+    let (up, up_env) = shifted(1.0, &mut rounded_literals)?;
+    let (down, down_env) = shifted(-1.0, &mut false)?;
     if names.is_empty() && !rounded_literals {
         return None;
     }
@@ -100,7 +104,7 @@ fn find_slips(a: &Expr, a_src: &str, b: &Expr, b_src: &str, env: &Env, out: &mut
             let exact = Number::Exact(written.clone());
             let diff = (value.to_f64() - exact.to_f64()).abs();
             if diff > Number::Exact(unit.clone()).to_f64() * (1.0 + 1e-9) {
-                let decimals = text.split_once('.').map_or(0, |(_, f)| f.len());
+                let decimals = text.split_once('.').map_or(0, |(_, f)| f.len()).min(17);
                 let part = a_src.get(a.span.clone()).unwrap_or("").trim();
                 out.push(format!("`{part}` is {:.*}, written {text}", decimals, value.to_f64()));
             }
@@ -143,7 +147,8 @@ fn is_power_of_ten(e: &Expr) -> bool {
         && (whole(exponent) || matches!(&exponent.node, Node::Neg(k) if whole(k)))
 }
 
-/// `e` with each rounded literal (three significant digits or more) moved by `sign` units.
+/// `e` with each rounded literal (three significant digits or more) moved by half its unit, up
+/// (`sign` 1) or down (-1).
 fn shift_literals(e: &Expr, source: &str, sign: f64, found: &mut bool) -> Expr {
     let node = match &e.node {
         Node::Num(n) => {
@@ -153,7 +158,7 @@ fn shift_literals(e: &Expr, source: &str, sign: f64, found: &mut bool) -> Expr {
                 return e.clone();
             }
             *found = true;
-            let step = unit_of(text) * BigRational::new(((sign * 2.0) as i64).into(), 2.into());
+            let step = unit_of(text) * BigRational::new((sign as i64).into(), 2.into());
             Node::Num(n + step)
         }
         Node::Sum(i, count, body) => Node::Sum(
@@ -191,9 +196,21 @@ pub fn add_spreads(a: Option<&Value>, b: Option<&Value>) -> Option<Value> {
     }
 }
 
-/// `value` with each entry moved by `sign` times its unit in `unit` (same shape).
-fn shift(value: &Value, unit: &Value, sign: f64) -> Option<Value> {
-    let (v, u) = (floats(value), floats(unit));
+/// Entry by entry, how far `a` is from `b` (`None` when their shapes differ).
+pub fn difference(a: &Value, b: &Value) -> Option<Value> {
+    let (x, y) = (floats(a), floats(b));
+    (x.len() == y.len() && a.shape() == b.shape())
+        .then(|| like(a, &x.iter().zip(&y).map(|(p, q)| (p - q).abs()).collect::<Vec<_>>()))
+}
+
+/// Half of each entry.
+pub fn halved(v: &Value) -> Option<Value> {
+    Some(like(v, &floats(v).iter().map(|x| x / 2.0).collect::<Vec<_>>()))
+}
+
+/// `value` with each entry moved by `sign` times its deviation (same shape).
+fn shift(value: &Value, deviation: &Value, sign: f64) -> Option<Value> {
+    let (v, u) = (floats(value), floats(deviation));
     (v.len() == u.len()).then(|| like(value, &v.iter().zip(&u).map(|(x, d)| x + sign * d).collect::<Vec<_>>()))
 }
 
@@ -230,11 +247,11 @@ mod tests {
     fn rounded_inputs_carry_their_rounding() {
         let mut env = Env::new();
         env.bind("z", Value::Scalar(Number::approx(0.0236359).unwrap()));
-        let mut units = Env::new();
-        units.bind("z", Value::Scalar(Number::approx(1e-7).unwrap()));
+        let mut deviations = Env::new();
+        deviations.bind("z", Value::Scalar(Number::approx(0.5e-7).unwrap()));
         let e = side("\\tanh(z)");
         let center = eval(&e, &env).unwrap();
-        let width = spread(&e, "\\tanh(z)", &env, &units, &center).unwrap();
+        let width = spread(&e, "\\tanh(z)", &env, &deviations, &center).unwrap();
         assert!((width.as_scalar().unwrap().to_f64() - 0.5e-7).abs() < 1e-9, "{width}");
         // Data such as 0.1 is not a rounding.
         let data = "0.1 \\cdot 2";

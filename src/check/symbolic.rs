@@ -28,6 +28,8 @@ pub enum Outcome {
         /// A point where the two differ, with both values.
         note: String,
     },
+    /// It is wrong in itself (its shapes do not fit), and why.
+    Invalid(String),
     /// It could not be judged, and why.
     Unchecked(String),
 }

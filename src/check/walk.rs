@@ -10,6 +10,7 @@ use super::exercise::Timeline;
 use super::numeric::{format_value, judge, Expected, Judgement};
 use super::rounding;
 use super::symbolic::{Outcome, Symbols};
+use super::templates::Templates;
 use super::{CheckOptions, Claim, Verdict};
 use crate::ast::{Expr, Func, Node};
 use crate::eval::{eval, EvalError};
@@ -49,11 +50,14 @@ pub struct Walker<'a> {
     options: &'a CheckOptions,
     written: Env,
     best: Env,
-    /// For names bound to written numbers: the unit of each entry's last written digit.
-    units: Env,
+    /// For names bound to written numbers: how far each entry may be from the value it
+    /// stands for (what it differs from the value computed, else half its last digit's unit).
+    deviations: Env,
     symbols: Symbols,
     /// The exercise's values, when one is given.
     timeline: Option<Timeline>,
+    /// The general formulas over a layer index stated so far.
+    templates: Templates,
     claims: Vec<Claim>,
 }
 
@@ -65,9 +69,10 @@ impl<'a> Walker<'a> {
             options,
             written: Env::new(),
             best: Env::new(),
-            units: Env::new(),
+            deviations: Env::new(),
             symbols: Symbols::default(),
             timeline: options.exercise.as_deref().map(Timeline::new),
+            templates: Templates::default(),
             claims: Vec::new(),
         }
     }
@@ -76,7 +81,8 @@ impl<'a> Walker<'a> {
     pub fn new_section(&mut self) {
         self.written = Env::new();
         self.best = Env::new();
-        self.units = Env::new();
+        self.deviations = Env::new();
+        self.templates = Templates::default();
         self.symbols = Symbols::default();
     }
 
@@ -107,7 +113,21 @@ impl<'a> Walker<'a> {
         }
         let target = sides[0].1.as_ref().ok().and_then(target_name);
         let defines_function = target.is_none() && is_function_definition(&sides[0].1, &self.written);
-        let readings: Vec<Reading> = sides.iter().map(|(range, side)| self.read(range, side)).collect();
+        // The variable of a derivative (`x` in `\frac{d}{dx}\sigma(x) = ...`) belongs to the
+        // equation, whatever the document bound to that name before.
+        let local: Vec<String> = sides
+            .iter()
+            .filter_map(|(_, side)| match side {
+                Ok(Side::Derivative { of, wrt })
+                    if gradient_name(of, wrt).is_none_or(|n| self.written.get(&n).is_none()) =>
+                {
+                    Some(wrt.free_names())
+                }
+                _ => None,
+            })
+            .flatten()
+            .collect();
+        let readings: Vec<Reading> = sides.iter().map(|(range, side)| self.read(range, side, &local)).collect();
         let runner = match &target {
             Some(name) => self.judge_against_exercise(name, sides, &readings),
             None => None,
@@ -120,20 +140,36 @@ impl<'a> Walker<'a> {
                 // `\sigma(x) = \frac{1}{1 + e^{-x}}`: the definition; the steps after it are claims.
                 continue;
             }
-            let defines = k == 0 && target.is_some();
+            // `\frac{\partial E}{\partial o_k} = o_k - t_k` is a derivative claim, not a name.
+            let derivative_claim =
+                matches!(sides[0].1, Ok(Side::Derivative { .. })) && matches!(readings[1], Reading::Symbolic(_));
+            let defines = k == 0 && target.is_some() && !derivative_claim;
             if defines && (runner.is_some() || !matches!(readings[1], Reading::Literal { .. })) {
                 // `z = W x + b`: what the name stands for, not a claim.
                 continue;
             }
             let outcome = if defines {
-                let name = target.as_deref().unwrap_or_default();
-                Outcome::Unchecked(format!(
-                    "nothing in the document determines `{name}` (a given, or a result without its work)"
-                ))
+                self.judge_bare_claim(target.as_deref().unwrap_or_default(), &readings[1])
             } else {
                 self.judge(&readings[k], &readings[k + 1])
             };
             self.record(&sides[k].0, &sides[k + 1].0, outcome);
+        }
+        for (_, side) in sides {
+            if let Ok(Side::Expr(e)) = side {
+                e.free_names().iter().for_each(|n| self.templates.see(n));
+            }
+        }
+        if let Some(name) = &target {
+            let bodies = sides[1..]
+                .iter()
+                .filter_map(|(range, side)| match side {
+                    Ok(Side::Expr(e)) => Some((e.clone(), range.clone())),
+                    _ => None,
+                })
+                .collect();
+            self.templates.see(name);
+            self.templates.record(name, bodies);
         }
         if let Some(name) = target {
             self.bind(&name, sides, &readings);
@@ -178,12 +214,35 @@ impl<'a> Walker<'a> {
         Some(truth)
     }
 
+    /// A bare claim `NAME = value`: checked by a general formula the document stated for the
+    /// quantity (`z^{[\ell]} = ...` for `z^{[2]}`), else unchecked.
+    fn judge_bare_claim(&self, name: &str, written: &Reading) -> Outcome {
+        for (body, range, layers) in self.templates.instances(name) {
+            let computed = self.read(&range, &Ok(Side::Expr(body.clone())), &[]);
+            if !matches!(computed, Reading::Computed { .. }) {
+                continue;
+            }
+            let by = format!("by the formula `{}` ({layers})", squeeze(&self.text[range]));
+            return match self.judge_numbers(&computed, written) {
+                Outcome::Correct(how) => Outcome::Correct(format!("{by}: {how}")),
+                Outcome::Wrong { expected, got, note } => {
+                    Outcome::Wrong { expected, got, note: format!("{by}: {note}") }
+                }
+                other => other,
+            };
+        }
+        Outcome::Unchecked(format!(
+            "nothing in the document determines `{name}` (a given, or a result without its work)"
+        ))
+    }
+
     fn record(&mut self, left: &Range<usize>, right: &Range<usize>, outcome: Outcome) {
         let (line, column) = line_column(self.text, right.start);
         let text = format!("{} = {}", squeeze(&self.text[left.clone()]), squeeze(&self.text[right.clone()]));
         let (verdict, expected, got, note) = match outcome {
             Outcome::Correct(how) => (Verdict::Correct, None, None, Some(how)),
             Outcome::Wrong { expected, got, note } => (Verdict::Wrong, Some(expected), Some(got), Some(note)),
+            Outcome::Invalid(why) => (Verdict::Wrong, None, None, Some(why)),
             Outcome::Unchecked(why) => (Verdict::Unchecked, None, None, Some(why)),
         };
         self.claims.push(Claim { line, column, text, verdict, expected, got, note, range: right.clone() });
@@ -203,17 +262,29 @@ impl<'a> Walker<'a> {
             return;
         };
         let written = last.value().cloned().unwrap_or_else(|| Value::Scalar(crate::number::Number::int(0)));
+        // How far the written value may be from the one it stands for: what it differs from the
+        // value computed in the chain, else half a unit of its last digit.
         match last {
-            Reading::Literal { units, .. } => self.units.bind(name, units.clone()),
+            Reading::Literal { value, units } => {
+                let computed = readings[1..].iter().find_map(|r| match r {
+                    Reading::Computed { written, .. } => Some(written),
+                    _ => None,
+                });
+                let deviation = match computed {
+                    Some(c) => rounding::difference(value, c),
+                    None => rounding::halved(units),
+                };
+                self.deviations.bind(name, deviation.unwrap_or_else(|| units.clone()));
+            }
             _ => {
-                self.units.unbind(name);
+                self.deviations.unbind(name);
             }
         }
         self.best.bind(name, best.unwrap_or_else(|| written.clone()));
         self.written.bind(name, written);
     }
 
-    fn read(&self, range: &Range<usize>, side: &Result<Side, String>) -> Reading {
+    fn read(&self, range: &Range<usize>, side: &Result<Side, String>, local: &[String]) -> Reading {
         let side = match side {
             Err(why) => return Reading::Unknown(why.clone()),
             Ok(side) => side,
@@ -232,7 +303,7 @@ impl<'a> Walker<'a> {
                 (Err(err), _) | (_, Err(err)) => Reading::Invalid(err.to_string()),
             };
         }
-        let (resolved, unknown) = resolve(&e, &self.written);
+        let (resolved, unknown) = resolve(&e, &self.written, local);
         if !unknown.is_empty() {
             let bound_any = e.free_names().len() > unknown.len();
             return if bound_any || unknown.iter().any(|n| n.contains("^[") || n.starts_with('∂')) {
@@ -245,7 +316,7 @@ impl<'a> Walker<'a> {
             Ok(written) => {
                 let best = eval(&resolved, &self.best).ok().filter(|b| *b != written);
                 let source = &self.text[range.clone()];
-                let spread = rounding::spread(&resolved, source, &self.written, &self.units, &written);
+                let spread = rounding::spread(&resolved, source, &self.written, &self.deviations, &written);
                 Reading::Computed { expr: resolved, range: range.clone(), written, spread, best }
             }
             Err(err @ EvalError::Shape { .. }) => Reading::Invalid(err.to_string()),
@@ -257,9 +328,7 @@ impl<'a> Walker<'a> {
         use Reading::*;
         match (a, b) {
             (Unknown(why), _) | (_, Unknown(why)) => Outcome::Unchecked(why.clone()),
-            (Invalid(why), _) | (_, Invalid(why)) => {
-                Outcome::Wrong { expected: "—".into(), got: "—".into(), note: format!("does not compute: {why}") }
-            }
+            (Invalid(why), _) | (_, Invalid(why)) => Outcome::Invalid(format!("does not compute: {why}")),
             (Symbolic(x), Symbolic(y)) => match (x, y) {
                 (Side::Derivative { of, wrt }, Side::Expr(e)) | (Side::Expr(e), Side::Derivative { of, wrt }) => {
                     self.symbols.derivative_claim(of, wrt, e)
@@ -348,17 +417,23 @@ fn is_function_definition(side: &Result<Side, String>, env: &Env) -> bool {
 
 /// `e` with each free name replaced by the bound name it stands for (`w_1` for `w^[1]`, `x`
 /// for `x^[0]`, a component `x_2` of a bound vector `x`); and the names nothing binds.
-fn resolve(e: &Expr, env: &Env) -> (Expr, Vec<String>) {
+fn resolve(e: &Expr, env: &Env, local: &[String]) -> (Expr, Vec<String>) {
     let mut unknown = Vec::new();
-    let resolved = resolve_in(e, env, &mut Vec::new(), &mut unknown);
+    let mut bound = Vec::new();
+    let resolved = resolve_in(e, env, local, &mut bound, &mut unknown);
     unknown.sort();
     unknown.dedup();
     (resolved, unknown)
 }
 
-fn resolve_in(e: &Expr, env: &Env, bound: &mut Vec<String>, unknown: &mut Vec<String>) -> Expr {
+fn resolve_in(e: &Expr, env: &Env, local: &[String], bound: &mut Vec<String>, unknown: &mut Vec<String>) -> Expr {
     let node = match &e.node {
-        Node::Var(name) if bound.contains(name) || env.get(name).is_some() => return e.clone(),
+        Node::Var(name) if bound.contains(name) => return e.clone(),
+        Node::Var(name) if local.contains(name) => {
+            unknown.push(name.clone());
+            return e.clone();
+        }
+        Node::Var(name) if env.get(name).is_some() => return e.clone(),
         Node::Var(name) => match alias(name, env) {
             Some(found) => return Expr::spanned(found.node, e.span.clone()),
             None => {
@@ -367,25 +442,25 @@ fn resolve_in(e: &Expr, env: &Env, bound: &mut Vec<String>, unknown: &mut Vec<St
             }
         },
         Node::Sum(i, count, body) => {
-            let count = count.as_ref().map(|c| Box::new(resolve_in(c, env, bound, unknown)));
+            let count = count.as_ref().map(|c| Box::new(resolve_in(c, env, local, bound, unknown)));
             bound.push(i.clone());
-            let body = resolve_in(body, env, bound, unknown);
+            let body = resolve_in(body, env, local, bound, unknown);
             bound.pop();
             Node::Sum(i.clone(), count, Box::new(body))
         }
         Node::Num(_) | Node::Pi => return e.clone(),
         Node::Index(b, idx) => Node::Index(
-            Box::new(resolve_in(b, env, bound, unknown)),
-            idx.iter().map(|i| resolve_in(i, env, bound, unknown)).collect(),
+            Box::new(resolve_in(b, env, local, bound, unknown)),
+            idx.iter().map(|i| resolve_in(i, env, local, bound, unknown)).collect(),
         ),
-        Node::Neg(a) => Node::Neg(Box::new(resolve_in(a, env, bound, unknown))),
+        Node::Neg(a) => Node::Neg(Box::new(resolve_in(a, env, local, bound, unknown))),
         Node::Binary(op, a, b) => Node::Binary(
             *op,
-            Box::new(resolve_in(a, env, bound, unknown)),
-            Box::new(resolve_in(b, env, bound, unknown)),
+            Box::new(resolve_in(a, env, local, bound, unknown)),
+            Box::new(resolve_in(b, env, local, bound, unknown)),
         ),
-        Node::Call(f, args) => Node::Call(*f, args.iter().map(|a| resolve_in(a, env, bound, unknown)).collect()),
-        Node::Array(items) => Node::Array(items.iter().map(|a| resolve_in(a, env, bound, unknown)).collect()),
+        Node::Call(f, args) => Node::Call(*f, args.iter().map(|a| resolve_in(a, env, local, bound, unknown)).collect()),
+        Node::Array(items) => Node::Array(items.iter().map(|a| resolve_in(a, env, local, bound, unknown)).collect()),
     };
     Expr::spanned(node, e.span.clone())
 }

@@ -416,13 +416,8 @@ impl<'a> Reader<'a> {
                 self.expect("}")?;
                 Ok(inner)
             }
-            '(' => {
-                self.pos += 1;
-                let inner = self.sum()?;
-                self.expect(")")?;
-                Ok(inner)
-            }
-            '[' => self.bracket(),
+            '(' => self.bracket(")"),
+            '[' => self.bracket("]"),
             '|' => {
                 self.pos += 1;
                 let inner = self.sum()?;
@@ -450,22 +445,23 @@ impl<'a> Reader<'a> {
         Ok(self.spanned(Node::Num(decimal(text)), start))
     }
 
-    /// `[1 \ 1 \ 0]` (a row), `[1; 1]` (a column), or `[x - y]` (brackets as parentheses).
-    fn bracket(&mut self) -> R<Expr> {
+    /// `[1 \ 1 \ 0]` or `(1 \ 1 \ 0)` (a row), `[1; 1]` (a column), or `[x - y]`, `(x - y)`
+    /// (a group); `close` is the closing bracket.
+    fn bracket(&mut self, close: &str) -> R<Expr> {
         let start = self.pos;
         self.pos += 1;
         let outer = self.row_gaps;
         self.row_gaps = true;
-        let result = self.bracket_items(start);
+        let result = self.bracket_items(start, close);
         self.row_gaps = outer;
         result
     }
 
-    fn bracket_items(&mut self, start: usize) -> R<Expr> {
+    fn bracket_items(&mut self, start: usize, close: &str) -> R<Expr> {
         let mut rows = vec![vec![self.sum()?]];
         loop {
             self.skip_space();
-            if self.eat("]") {
+            if self.eat(close) {
                 break;
             }
             if self.eat(";") || self.eat("\\\\") {
@@ -474,7 +470,8 @@ impl<'a> Reader<'a> {
                 let item = self.sum()?;
                 rows.last_mut().expect("a row").push(item);
             } else if self.rest().is_empty() {
-                return Err(self.error("an unclosed `[`", start..self.pos));
+                let open = if close == "]" { "[" } else { "(" };
+                return Err(self.error(format!("an unclosed `{open}`"), start..self.pos));
             } else {
                 return Err(self.unexpected());
             }
@@ -818,6 +815,8 @@ mod tests {
         );
         assert_eq!(expr("[1 \\ 1 \\ 0]^T"), "transpose([[1, 1, 0]])");
         assert_eq!(expr("[1;1;1]"), "[1, 1, 1]");
+        assert_eq!(expr("(2.5 \\ 0.5)"), "[[2.5, 0.5]]");
+        assert_eq!(expr("(x - 1)(2)"), "matmul(x - 1, 2)");
         assert_eq!(expr("w^{[1]}x^{[0]} + b^{[1]}"), "matmul(w^[1], x^[0]) + b^[1]");
         assert_eq!(expr("\\delta^{[2]} (x^{[1]})^T"), "matmul(δ^[2], transpose(x^[1]))");
         assert_eq!(expr("W_2^T\\delta_2 \\circ f"), "matmul(transpose(W_2), δ_2)*f");

@@ -1,0 +1,286 @@
+//! End-to-end tests of `deltaform check`, the worked-solution checker:
+//!
+//! * the bundled documents (`examples/check/*.md`) check with nothing wrong, and their reports
+//!   are snapshotted; mutants of them (a digit changed, a sign flipped, a row dropped, a wrong
+//!   derivative) are flagged at the line of the mutation;
+//! * the worked solution `deltaform run --format markdown` prints for every example checks
+//!   clean against its exercise, and a changed digit in it is flagged at its line;
+//! * `--exercise` catches a document that solves another exercise (biases 0 for 0.1);
+//! * the seed documents (`../shared/seeds`, when present) have their reports snapshotted;
+//! * bad input: a missing, binary or oversized file exits 2; broken LaTeX, deep nesting and a
+//!   10 MB document are unchecked or checked, never a panic or a hang.
+
+mod common;
+
+use common::{deltaform, snapshot_settings};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `check` on `files` with `extra` arguments, as JSON, and the exit code.
+fn check_json(files: &[&Path], extra: &[&str]) -> (Value, i32) {
+    let out = deltaform().arg("check").args(files).args(["--format", "json"]).args(extra).output().expect("runs");
+    let code = out.status.code().expect("an exit code");
+    let json =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    (json, code)
+}
+
+fn claims(json: &Value) -> &Vec<Value> {
+    json["documents"][0]["claims"].as_array().expect("claims")
+}
+
+/// The lines with a wrong claim.
+fn wrong_lines(json: &Value) -> Vec<u64> {
+    claims(json).iter().filter(|c| c["verdict"] == "wrong").map(|c| c["line"].as_u64().expect("a line")).collect()
+}
+
+fn temp_file(name: &str, text: &str) -> (tempfile_dir::Dir, PathBuf) {
+    let dir = tempfile_dir::Dir::new(name);
+    let path = dir.path().join(name);
+    std::fs::write(&path, text).expect("writes");
+    (dir, path)
+}
+
+/// A scratch directory removed on drop (no extra crate needed).
+mod tempfile_dir {
+    use std::path::{Path, PathBuf};
+
+    pub struct Dir(PathBuf);
+
+    impl Dir {
+        pub fn new(tag: &str) -> Dir {
+            let unique = format!("deltaform-check-{}-{tag}-{:?}", std::process::id(), std::thread::current().id());
+            let path = std::env::temp_dir().join(unique.replace(['(', ')'], ""));
+            std::fs::create_dir_all(&path).expect("a temp dir");
+            Dir(path)
+        }
+
+        pub fn path(&self) -> &Path {
+            &self.0
+        }
+    }
+
+    impl Drop for Dir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
+#[test]
+fn bundled_documents_check_clean_and_their_reports_are_snapshotted() {
+    let dir = root().join("examples/check");
+    let mut paths: Vec<PathBuf> =
+        std::fs::read_dir(&dir).expect("examples/check").map(|e| e.expect("entry").path()).collect();
+    paths.sort();
+    assert!(paths.len() >= 2);
+    for path in paths {
+        let relative = path.strip_prefix(root()).expect("inside the crate").to_str().expect("UTF-8").to_string();
+        let out = deltaform().current_dir(root()).args(["check", &relative]).output().expect("runs");
+        let text = String::from_utf8(out.stdout).expect("UTF-8");
+        let name = path.file_stem().expect("a name").to_string_lossy().to_string();
+        snapshot_settings().bind(|| insta::assert_snapshot!(format!("bundled@{name}"), text));
+        let (json, _) = check_json(&[&path], &[]);
+        let correct = claims(&json).iter().filter(|c| c["verdict"] == "correct").count();
+        assert!(correct >= 3, "{relative}: {correct} correct");
+        if name == "forward_pass" {
+            assert_eq!(out.status.code(), Some(0), "{relative}: {text}");
+        }
+    }
+}
+
+#[test]
+fn mutants_are_flagged_at_their_line() {
+    let original = std::fs::read_to_string(root().join("examples/check/forward_pass.md")).expect("reads");
+    let mutants = [
+        ("digit", "0.7503", "0.7530", 7, "swapped"),
+        (
+            "sign",
+            "\\begin{bmatrix} 0.5 \\\\ 1.1 \\end{bmatrix}$$",
+            "\\begin{bmatrix} -0.5 \\\\ 1.1 \\end{bmatrix}$$",
+            5,
+            "entry 1",
+        ),
+        ("row", "\\begin{bmatrix} 0.5 \\\\ 1.1 \\end{bmatrix}$$", "\\begin{bmatrix} 0.5 \\end{bmatrix}$$", 5, "shape"),
+        ("formula", "\\sigma(x)(1 - \\sigma(x))", "\\sigma(x)(1 + \\sigma(x))", 11, "at x ="),
+        ("tanh", "1 - \\tanh^2(x)", "1 - \\tanh(x)", 15, "at x ="),
+    ];
+    for (name, from, to, line, note) in mutants {
+        assert!(original.contains(from), "{name}: `{from}` is in the document");
+        let (_dir, path) = temp_file(&format!("{name}.md"), &original.replacen(from, to, 1));
+        let (json, code) = check_json(&[&path], &[]);
+        assert_eq!(code, 1, "{name}");
+        assert_eq!(wrong_lines(&json), vec![line], "{name}: {json}");
+        let wrong = claims(&json).iter().find(|c| c["verdict"] == "wrong").expect("a wrong claim");
+        assert!(wrong["note"].as_str().expect("a note").contains(note), "{name}: {wrong}");
+    }
+}
+
+#[test]
+fn a_wrong_substituted_number_is_named() {
+    let (json, code) = check_json(&[&root().join("examples/check/softmax_step.md")], &[]);
+    assert_eq!(code, 1);
+    let wrong = claims(&json).iter().find(|c| c["verdict"] == "wrong").expect("a wrong claim");
+    assert_eq!(wrong["line"], 5);
+    assert!(wrong["note"].as_str().expect("a note").contains("`e^{0.8832}` is 2.4186, written 2.4182"), "{wrong}");
+}
+
+#[test]
+fn generated_solutions_check_clean_against_their_exercise() {
+    let mut examples: Vec<PathBuf> = std::fs::read_dir(root().join("examples"))
+        .expect("examples")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    examples.sort();
+    for exercise in examples {
+        let markdown = deltaform().args(["run", "--format", "markdown"]).arg(&exercise).output().expect("runs");
+        assert!(markdown.status.success(), "{}", exercise.display());
+        let text = String::from_utf8(markdown.stdout).expect("UTF-8");
+        let (_dir, path) = temp_file("solution.md", &text);
+        let exercise_arg = exercise.to_str().expect("UTF-8");
+        let (json, code) = check_json(&[&path], &["--exercise", exercise_arg]);
+        assert_eq!((code, wrong_lines(&json)), (0, vec![]), "{}: {json}", exercise.display());
+        let correct = claims(&json).iter().filter(|c| c["verdict"] == "correct").count();
+        assert!(correct >= 20, "{}: only {correct} correct", exercise.display());
+        // A digit changed in the first delta is flagged at its line.
+        let (line_no, line) = text
+            .lines()
+            .enumerate()
+            .find(|(_, l)| l.starts_with("\\delta^{[") && l.contains("bmatrix"))
+            .expect("a delta's value");
+        let mutated_line = mutate_first_digit(line);
+        let mutated: String = text
+            .lines()
+            .enumerate()
+            .map(|(k, l)| if k == line_no { mutated_line.clone() } else { l.to_string() } + "\n")
+            .collect();
+        let (_dir, path) = temp_file("mutant.md", &mutated);
+        let (json, code) = check_json(&[&path], &["--exercise", exercise_arg]);
+        assert_eq!(code, 1, "{}: {mutated_line}", exercise.display());
+        assert!(wrong_lines(&json).contains(&(line_no as u64 + 1)), "{}: {json}", exercise.display());
+    }
+}
+
+/// `line` with the first nonzero digit after `=` changed.
+fn mutate_first_digit(line: &str) -> String {
+    let start = line.find('=').expect("an equation");
+    let at = line[start..].find(|c: char| ('1'..='9').contains(&c)).expect("a digit") + start;
+    let digit = line.as_bytes()[at];
+    let changed = if digit == b'9' { '1' } else { (digit + 1) as char };
+    format!("{}{changed}{}", &line[..at], &line[at + 1..])
+}
+
+#[test]
+fn the_exercise_catches_a_document_solving_another() {
+    let solved = root().join("examples/seed_ex2a_tanh_sgd_bias_0.toml");
+    let asked = root().join("examples/seed_ex2a_tanh_sgd_bias_0.1.toml");
+    let markdown = deltaform().args(["run", "--format", "markdown"]).arg(&solved).output().expect("runs");
+    let (_dir, path) = temp_file("biases.md", &String::from_utf8(markdown.stdout).expect("UTF-8"));
+    let (json, code) = check_json(&[&path], &["--exercise", asked.to_str().expect("UTF-8")]);
+    assert_eq!(code, 1);
+    let first = claims(&json).iter().find(|c| c["verdict"] == "wrong").expect("a wrong claim");
+    assert!(first["text"].as_str().expect("text").starts_with("b^{[1]}"), "{first}");
+    assert!(first["note"].as_str().expect("a note").contains("not the exercise's b1"), "{first}");
+    // Without the exercise, the same document is consistent.
+    let (json, code) = check_json(&[&path], &[]);
+    assert_eq!((code, wrong_lines(&json)), (0, vec![]));
+}
+
+#[test]
+fn seed_documents_reports_are_snapshotted() {
+    let seeds = root().join("../shared/seeds");
+    let Ok(entries) = std::fs::read_dir(&seeds) else {
+        eprintln!("{} is not here: the seed reports are not checked", seeds.display());
+        return;
+    };
+    let mut paths: Vec<PathBuf> = entries.map(|e| e.expect("entry").path()).collect();
+    paths.sort();
+    for path in paths {
+        let (json, _) = check_json(&[&path], &[]);
+        let report: String = claims(&json)
+            .iter()
+            .map(|c| {
+                let text: String = c["text"].as_str().unwrap_or("").chars().take(70).collect();
+                format!(
+                    "{:>4} {:<9} {text} | {}\n",
+                    c["line"],
+                    c["verdict"].as_str().unwrap_or(""),
+                    c["note"].as_str().unwrap_or("")
+                )
+            })
+            .collect();
+        let summary = &json["summary"];
+        let name = path.file_stem().expect("a name").to_string_lossy()[..3].to_string();
+        let header = format!("summary: {summary}\n");
+        snapshot_settings().bind(|| insta::assert_snapshot!(format!("seed@{name}"), header + &report));
+    }
+}
+
+#[test]
+fn tolerances_reports_and_annotation() {
+    let doc = "$$a = \\sigma(0.2) = 0.55$$\n";
+    let (_dir, path) = temp_file("tol.md", doc);
+    let (json, code) = check_json(&[&path], &[]);
+    assert_eq!((code, wrong_lines(&json)), (0, vec![]), "0.55 is sigma(0.2) = 0.549834 to 2 decimals");
+    let (json, code) = check_json(&[&path], &["--tol", "abs=1e-4"]);
+    assert_eq!((code, wrong_lines(&json)), (1, vec![1]));
+    let (_, code) = check_json(&[&path], &["--tol", "sig=2"]);
+    assert_eq!(code, 0);
+    let bad = deltaform().args(["check", path.to_str().expect("UTF-8"), "--tol", "loose"]).output().expect("runs");
+    assert_eq!(bad.status.code(), Some(2));
+
+    let csv = path.with_extension("csv");
+    let out = deltaform().arg("check").arg(&path).arg("--report").arg(&csv).output().expect("runs");
+    assert_eq!(out.status.code(), Some(0));
+    let rows = std::fs::read_to_string(&csv).expect("the report");
+    assert_eq!(
+        rows.lines().collect::<Vec<_>>(),
+        vec!["path,correct,wrong,unchecked", &format!("{},1,0,0", path.display())]
+    );
+
+    let wrong = "$$a = \\sigma(0.2) = 0.57$$\n";
+    let (_dir2, path) = temp_file("annotate.md", wrong);
+    let out = deltaform().arg("check").arg(&path).args(["--format", "markdown"]).output().expect("runs");
+    let annotated = String::from_utf8(out.stdout).expect("UTF-8");
+    assert!(annotated.starts_with("$$a = \\sigma(0.2) = 0.57$$ **✗ (line 1: expected 0.549834;"), "{annotated}");
+    assert!(annotated.contains("0 correct, 1 wrong"), "{annotated}");
+}
+
+#[test]
+fn bad_input_is_an_error_or_unchecked_never_a_panic() {
+    let missing = deltaform().args(["check", "no/such/file.md"]).output().expect("runs");
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no/such/file.md"));
+
+    let (_dir, binary) = temp_file("binary.md", "\u{0}\u{1}\u{2}$$x = 1$$");
+    let out = deltaform().arg("check").arg(&binary).output().expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("binary"));
+
+    let nested = format!("$$y = {}1{} = 1$$\n", "\\frac{1}{".repeat(100), "}".repeat(100));
+    let broken =
+        "$$x = \\frac{1}{2 = 3$$\n\n$$z = \\begin{bmatrix} 1 & 2 \\\\ 3 \\end{bmatrix}$$\n\n$$\\mathfrak{Q} = 2$$\n";
+    for (name, text) in [("nested.md", nested.as_str()), ("broken.md", broken)] {
+        let (_dir, path) = temp_file(name, text);
+        let (json, code) = check_json(&[&path], &[]);
+        assert_ne!(code, 2, "{name}");
+        assert!(claims(&json).iter().all(|c| c["verdict"] != "correct"), "{name}: {json}");
+        assert!(claims(&json).iter().any(|c| c["verdict"] == "unchecked"), "{name}: {json}");
+    }
+
+    // 10 MB of prose with math in it is read and checked; more than 16 MiB is refused.
+    let page = format!("{}\n\n$$a = 0.5 + 0.25 = 0.75$$\n\n", "Some prose about the layer. ".repeat(400));
+    let big = page.repeat(10_000_000 / page.len());
+    let (_dir, path) = temp_file("big.md", &big);
+    let out = deltaform().arg("check").arg(&path).output().expect("runs");
+    assert_eq!(out.status.code(), Some(0));
+    let huge = "x".repeat(17 * 1024 * 1024);
+    let (_dir, path) = temp_file("huge.md", &huge);
+    let out = deltaform().arg("check").arg(&path).output().expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+}
