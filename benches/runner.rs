@@ -15,7 +15,7 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use deltaform::exercise::file::parse_exercise;
 use deltaform::exercise::formulas::derive;
 use deltaform::exercise::matrix::Matrix;
-use deltaform::exercise::network::{backward, forward, train_step, Where};
+use deltaform::exercise::network::{backward, forward, train_step, Exactness, Where};
 use deltaform::exercise::trace::Params;
 use deltaform::exercise::{render, run};
 use deltaform::Number;
@@ -74,7 +74,7 @@ fn runner_step(c: &mut Criterion, p: &Problem) {
     let x = approx_rows(&p.x).transpose();
     let y = approx_rows(&p.y).transpose();
     let rate = Number::Approx(0.01);
-    let (_, back, _) = train_step(&formulas, &params, &x, &y, &rate).unwrap();
+    let (_, back, _) = train_step(&formulas, &params, &x, &y, &rate, Exactness::Unbounded).unwrap();
     let reference = baseline_step(p);
     let worst = back.dw[0]
         .entries()
@@ -84,14 +84,19 @@ fn runner_step(c: &mut Criterion, p: &Problem) {
         .fold(0.0, f64::max);
     println!("784-128-10 batch 64: runner vs baseline, largest difference in dW1 = {worst:.1e}");
     c.bench_function("784-128-10 batch 64, f64 step (runner)", |bench| {
-        bench.iter(|| train_step(black_box(&formulas), black_box(&params), &x, &y, &rate).unwrap())
+        bench
+            .iter(|| train_step(black_box(&formulas), black_box(&params), &x, &y, &rate, Exactness::Unbounded).unwrap())
     });
-    let fwd = forward(&formulas, &params, &x, Where::Step(1)).unwrap();
+    let fwd = forward(&formulas, &params, &x, Where::Step(1), Exactness::Unbounded).unwrap();
     c.bench_function("784-128-10 batch 64, f64 forward pass alone (runner)", |bench| {
-        bench.iter(|| forward(black_box(&formulas), black_box(&params), &x, Where::Step(1)).unwrap())
+        bench.iter(|| {
+            forward(black_box(&formulas), black_box(&params), &x, Where::Step(1), Exactness::Unbounded).unwrap()
+        })
     });
     c.bench_function("784-128-10 batch 64, f64 backward pass alone (runner)", |bench| {
-        bench.iter(|| backward(black_box(&formulas), black_box(&params), &fwd, &y, Where::Step(1)).unwrap())
+        bench.iter(|| {
+            backward(black_box(&formulas), black_box(&params), &fwd, &y, Where::Step(1), Exactness::Unbounded).unwrap()
+        })
     });
 }
 

@@ -9,7 +9,6 @@ use crate::number::{NumError, Number};
 use crate::value::{Env, Value};
 use num_traits::{Signed, ToPrimitive};
 use std::borrow::Cow;
-use std::cmp::Ordering;
 use std::collections::{BTreeSet, HashMap};
 
 /// Why an expression has no value.
@@ -71,6 +70,15 @@ pub enum EvalError {
         /// Where.
         span: Span,
     },
+    /// A sign or an order that rounding error leaves open (the value lies within rounding
+    /// error of a point where the result jumps).
+    #[error("{message}")]
+    Undecidable {
+        /// What cannot be decided, and why.
+        message: String,
+        /// The operation at fault.
+        span: Span,
+    },
     /// A `sum` whose index range cannot be told or is ambiguous.
     #[error("{message}")]
     SumRange {
@@ -104,6 +112,7 @@ impl Problem for EvalError {
             EvalError::IndexOutOfRange { .. } => "index_out_of_range",
             EvalError::BadIndex { .. } => "bad_index",
             EvalError::Shape { .. } => "shape",
+            EvalError::Undecidable { .. } => "undecidable",
             EvalError::SumRange { .. } => "sum_range",
             EvalError::TooCostly { .. } => "too_costly",
         }
@@ -118,6 +127,7 @@ impl Problem for EvalError {
             | EvalError::IndexOutOfRange { span, .. }
             | EvalError::BadIndex { span, .. }
             | EvalError::Shape { span, .. }
+            | EvalError::Undecidable { span, .. }
             | EvalError::SumRange { span, .. }
             | EvalError::TooCostly { span, .. } => Some(span.clone()),
         }
@@ -127,6 +137,9 @@ impl Problem for EvalError {
         match self {
             EvalError::Unbound { name, .. } => Some(format!("give it a value, e.g. --at '{name}=1'")),
             EvalError::SumRange { .. } => Some("index a bound vector with the sum's index, like sum(i, z[i])".into()),
+            EvalError::Undecidable { .. } => {
+                Some("f64 rounding cannot tell this value from 0 (it may be exactly 0, like sqrt(2)^2 - 2)".into())
+            }
             _ => None,
         }
     }
@@ -143,6 +156,7 @@ impl EvalError {
             | EvalError::IndexOutOfRange { span, .. }
             | EvalError::BadIndex { span, .. }
             | EvalError::Shape { span, .. }
+            | EvalError::Undecidable { span, .. }
             | EvalError::SumRange { span, .. }
             | EvalError::TooCostly { span, .. } => *span = span.start + offset..span.end + offset,
         }
@@ -175,36 +189,22 @@ pub fn eval_scalar(e: &Expr, env: &Env) -> Result<Number, EvalError> {
 /// (relu, step, abs, sign everywhere; exp, sin, tanh, sigmoid, ... at 0).
 pub fn apply_unary(func: Func, x: &Number) -> Result<Number, NumError> {
     let x = x.clone();
-    let zero = Number::int(0);
-    let one = Number::int(1);
     match func {
         Func::Exp => x.exp(),
         Func::Log => x.log(),
         Func::Sqrt => x.sqrt(),
         Func::Abs => Ok(x.abs()),
-        Func::Sign => Ok(x.sign()),
-        Func::Sin => x.at_zero_or(0, f64::sin),
-        Func::Cos => x.at_zero_or(1, f64::cos),
-        Func::Tan => x.at_zero_or(0, f64::tan),
-        Func::Sinh => x.at_zero_or(0, f64::sinh),
-        Func::Cosh => x.at_zero_or(1, f64::cosh),
-        Func::Tanh => x.at_zero_or(0, f64::tanh),
-        Func::Sigmoid => {
-            // exp of a non-positive number only, so that large |x| cannot overflow.
-            if x.compare(&zero) == Ordering::Less {
-                let e = x.exp()?;
-                e.clone().try_div(&one.try_add(&e)?)
-            } else {
-                one.clone().try_div(&one.try_add(&(-x).exp()?)?)
-            }
-        }
-        Func::Relu => Ok(if x.compare(&zero) == Ordering::Greater { x } else { zero }),
-        Func::Step => Ok(if x.compare(&zero) == Ordering::Greater { one } else { zero }),
-        Func::Softplus => {
-            // log(1 + exp(x)) = max(x, 0) + log(1 + exp(-|x|))
-            let tail = one.try_add(&(-x.clone().abs()).exp()?)?.log()?;
-            apply_unary(Func::Relu, &x)?.try_add(&tail)
-        }
+        Func::Sign => x.sign(),
+        Func::Sin => x.sin(),
+        Func::Cos => x.cos(),
+        Func::Tan => x.tan(),
+        Func::Sinh => x.sinh(),
+        Func::Cosh => x.cosh(),
+        Func::Tanh => x.tanh(),
+        Func::Sigmoid => x.sigmoid(),
+        Func::Relu => x.relu(),
+        Func::Step => x.step(),
+        Func::Softplus => x.softplus(),
         Func::Max | Func::Min | Func::Softmax | Func::Logsumexp | Func::Delta | Func::Len | Func::Cols => {
             Err(NumError::Domain(format!("{} does not take one number", func.name())))
         }
@@ -252,7 +252,7 @@ impl Evaluator<'_> {
         let num = |r: Result<Number, NumError>| r.map_err(|err| num_error(err, &e.span));
         match &e.node {
             Node::Num(r) => Ok(Value::Scalar(Number::Exact(r.clone()))),
-            Node::Pi => Ok(Value::Scalar(Number::Approx(std::f64::consts::PI))),
+            Node::Pi => Ok(Value::Scalar(Number::pi())),
             Node::Var(name) => Ok(self.lookup(name, &e.span)?.into_owned()),
             Node::Index(base, indices) => self.eval_index(e, base, indices),
             Node::Neg(inner) => self.eval(inner)?.try_map(&mut |n| Ok(-n.clone())),
@@ -263,7 +263,7 @@ impl Evaluator<'_> {
                         BinOp::Add => x.clone().try_add(y),
                         BinOp::Sub => x.clone().try_sub(y),
                         BinOp::Mul => x.clone().try_mul(y),
-                        BinOp::Div => x.clone().try_div(y),
+                        BinOp::Div => x.clone().try_div(y).map_err(|err| err.about(|| format!("`{b}`"))),
                         BinOp::Pow => x.clone().pow(y),
                     })
                 })
@@ -287,6 +287,13 @@ impl Evaluator<'_> {
     }
 
     fn eval_index(&mut self, e: &Expr, base: &Expr, indices: &[Expr]) -> Result<Value, EvalError> {
+        let position = self.eval_position(indices)?;
+        let value = self.indexed_value(base)?;
+        Ok(Value::Scalar(index_into(e, base, &value, indices, &position)?))
+    }
+
+    /// The values of the indices of a component, each a positive integer.
+    fn eval_position(&mut self, indices: &[Expr]) -> Result<Vec<usize>, EvalError> {
         let mut position = Vec::with_capacity(indices.len());
         for index in indices {
             let value = self.eval(index)?;
@@ -296,30 +303,7 @@ impl Evaluator<'_> {
                 .ok_or_else(|| EvalError::BadIndex { found: value.to_string(), span: index.span.clone() })?;
             position.push(k);
         }
-        let value = self.indexed_value(base)?;
-        if value.rank() != indices.len() {
-            return Err(EvalError::Shape {
-                message: format!(
-                    "`{base}` is a {}: it takes {} ind{}, found {}",
-                    rank_name(value.rank()),
-                    value.rank(),
-                    if value.rank() == 1 { "ex" } else { "ices" },
-                    indices.len()
-                ),
-                span: e.span.clone(),
-            });
-        }
-        if let Some(n) = value.component(&position) {
-            return Ok(Value::Scalar(n.clone()));
-        }
-        let shape = value.shape();
-        let axis = (0..position.len()).find(|&a| position[a] > shape[a]).unwrap_or(0);
-        Err(EvalError::IndexOutOfRange {
-            name: base.to_string(),
-            index: position[axis],
-            len: shape[axis],
-            span: indices[axis].span.clone(),
-        })
+        Ok(position)
     }
 
     /// The value of an indexed expression: a name's, or a computed vector's (reused while the
@@ -347,22 +331,18 @@ impl Evaluator<'_> {
 
     fn eval_call(&mut self, e: &Expr, func: Func, args: &[Expr]) -> Result<Value, EvalError> {
         let num = |r: Result<Number, NumError>| r.map_err(|err| num_error(err, &e.span));
+        if let (Func::Log, [arg]) = (func, args) {
+            if let Some(value) = self.eval_log_of_known_form(e, arg)? {
+                return Ok(value);
+            }
+        }
         let values = args.iter().map(|a| self.eval(a)).collect::<Result<Vec<_>, _>>()?;
         match (func, values.as_slice()) {
-            (Func::Softmax | Func::Logsumexp, [Value::Vector(v)]) if !v.is_empty() => {
-                // Shift by the maximum so that exp cannot overflow; exp(0) stays exact.
-                let max = v.iter().cloned().max_by(|a, b| a.compare(b)).unwrap_or(Number::int(0));
-                let shifted = v
-                    .iter()
-                    .map(|x| num(x.clone().try_sub(&max).and_then(Number::exp)))
-                    .collect::<Result<Vec<_>, _>>()?;
-                let total = shifted.iter().try_fold(Number::int(0), |acc, x| num(acc.try_add(x)))?;
-                if func == Func::Softmax {
-                    Ok(Value::Vector(shifted.into_iter().map(|x| num(x.try_div(&total))).collect::<Result<_, _>>()?))
-                } else {
-                    Ok(Value::Scalar(num(max.try_add(&num(total.log())?))?))
-                }
+            (Func::Softmax, [Value::Vector(v)]) if !v.is_empty() => {
+                let (shifted, total) = shifted_exps(v).map_err(|err| num_error(err, &e.span))?;
+                Ok(Value::Vector(shifted.into_iter().map(|x| num(x.try_div(&total))).collect::<Result<_, _>>()?))
             }
+            (Func::Logsumexp, [Value::Vector(v)]) if !v.is_empty() => Ok(Value::Scalar(num(logsumexp(v))?)),
             (Func::Len, [Value::Vector(v)]) => Ok(Value::Scalar(Number::int(v.len() as i64))),
             (Func::Len, [Value::Matrix(rows)]) => Ok(Value::Scalar(Number::int(rows.len() as i64))),
             (Func::Cols, [Value::Matrix(rows)]) => {
@@ -381,17 +361,54 @@ impl Evaluator<'_> {
                 message: format!("{} takes a non-empty vector, found a {}", func.name(), rank_name(other.rank())),
                 span: e.span.clone(),
             }),
-            (Func::Delta, [a, b]) => {
-                zip(a, b, &e.span, &mut |x, y| Ok(Number::int((x.compare(y) == Ordering::Equal) as i64)))
+            (Func::Delta | Func::Max | Func::Min, [a, b]) => {
+                let difference = || format!("`{} - {}`", args[0], args[1]);
+                zip(a, b, &e.span, &mut |x, y| {
+                    num(match func {
+                        Func::Delta => x.delta(y),
+                        Func::Max => x.clone().max(y.clone()),
+                        _ => x.clone().min(y.clone()),
+                    }
+                    .map_err(|err| err.about(difference)))
+                })
             }
-            (Func::Max | Func::Min, [a, b]) => zip(a, b, &e.span, &mut |x, y| {
-                let first = (x.compare(y) == Ordering::Greater) == (func == Func::Max);
-                Ok(if first { x.clone() } else { y.clone() })
-            }),
-            (_, [x]) => x.try_map(&mut |n| num(apply_unary(func, n))),
+            (_, [x]) => {
+                let argument = || format!("`{}`", args[0]);
+                x.try_map(&mut |n| num(apply_unary(func, n).map_err(|err| err.about(argument))))
+            }
             _ => {
                 Err(EvalError::Shape { message: format!("wrong arguments for {}", func.name()), span: e.span.clone() })
             }
+        }
+    }
+
+    /// `log(arg)` in a form that cannot underflow, for the arguments that have one:
+    /// `log(exp(x)) = x`, `log(sigmoid(x)) = -softplus(-x)` and
+    /// `log(softmax(v)[i]) = v[i] - logsumexp(v)`; `None` for any other argument.
+    fn eval_log_of_known_form(&mut self, e: &Expr, arg: &Expr) -> Result<Option<Value>, EvalError> {
+        let num = |r: Result<Number, NumError>| r.map_err(|err| num_error(err, &e.span));
+        match &arg.node {
+            Node::Call(Func::Exp, inner) if inner.len() == 1 => Ok(Some(self.eval(&inner[0])?)),
+            Node::Call(Func::Sigmoid, inner) if inner.len() == 1 => {
+                let x = self.eval(&inner[0])?;
+                Ok(Some(x.try_map(&mut |n| num((-n.clone()).softplus().map(|s| -s)))?))
+            }
+            Node::Index(base, indices) => match &base.node {
+                Node::Call(Func::Softmax, inner) if inner.len() == 1 => {
+                    let Value::Vector(v) = self.eval(&inner[0])? else {
+                        return Ok(None);
+                    };
+                    if v.is_empty() {
+                        return Ok(None);
+                    }
+                    let total = num(logsumexp(&v))?;
+                    let position = self.eval_position(indices)?;
+                    let component = index_into(arg, base, &Value::Vector(v), indices, &position)?;
+                    Ok(Some(Value::Scalar(num(component.try_sub(&total))?)))
+                }
+                _ => Ok(None),
+            },
+            _ => Ok(None),
         }
     }
 
@@ -447,11 +464,63 @@ impl Evaluator<'_> {
     }
 }
 
+/// The component of `value` (the value of `base` in the expression `e`, indexed by `indices`)
+/// at `position`.
+fn index_into(e: &Expr, base: &Expr, value: &Value, indices: &[Expr], position: &[usize]) -> Result<Number, EvalError> {
+    if value.rank() != indices.len() {
+        return Err(EvalError::Shape {
+            message: format!(
+                "`{base}` is a {}: it takes {} ind{}, found {}",
+                rank_name(value.rank()),
+                value.rank(),
+                if value.rank() == 1 { "ex" } else { "ices" },
+                indices.len()
+            ),
+            span: e.span.clone(),
+        });
+    }
+    if let Some(n) = value.component(position) {
+        return Ok(n.clone());
+    }
+    let shape = value.shape();
+    let axis = (0..position.len()).find(|&a| position[a] > shape[a]).unwrap_or(0);
+    Err(EvalError::IndexOutOfRange {
+        name: base.to_string(),
+        index: position[axis],
+        len: shape[axis],
+        span: indices[axis].span.clone(),
+    })
+}
+
+/// `exp(v[i] - m)` for every entry, with `m` the largest entry (so that exp cannot overflow,
+/// and exp(0) stays exact), and their sum.
+fn shifted_exps(v: &[Number]) -> Result<(Vec<Number>, Number), NumError> {
+    let max = largest(v);
+    let shifted = v.iter().map(|x| x.clone().try_sub(&max).and_then(Number::exp)).collect::<Result<Vec<_>, _>>()?;
+    let total = shifted.iter().try_fold(Number::int(0), |acc, x| acc.try_add(x))?;
+    Ok((shifted, total))
+}
+
+/// The largest entry of a non-empty vector (by [`Number::compare`]: any entry near the
+/// largest serves as a shift).
+fn largest(v: &[Number]) -> Number {
+    v.iter().cloned().max_by(|a, b| a.compare(b)).unwrap_or(Number::int(0))
+}
+
+/// log(sum(i, exp(v[i]))) = m + log(sum(i, exp(v[i] - m))) for the largest entry `m`.
+fn logsumexp(v: &[Number]) -> Result<Number, NumError> {
+    let (_, total) = shifted_exps(v)?;
+    largest(v).try_add(&total.log()?)
+}
+
 fn num_error(err: NumError, span: &Span) -> EvalError {
     match err {
         NumError::DivisionByZero => EvalError::DivisionByZero { span: span.clone() },
         NumError::Domain(message) => EvalError::Domain { message, span: span.clone() },
         NumError::Overflow => EvalError::Overflow { span: span.clone() },
+        undecidable @ NumError::Undecidable(_) => {
+            EvalError::Undecidable { message: undecidable.to_string(), span: span.clone() }
+        }
     }
 }
 
@@ -530,6 +599,39 @@ mod tests {
         assert_eq!(show("sigmoid(0.2)", &empty), "0.549834");
         assert_eq!(show("sigmoid(-800)", &empty), "0");
         assert_eq!(show("softplus(1000)", &empty), "1000");
+    }
+
+    #[test]
+    fn signs_and_poles_are_decided_soundly() {
+        let empty = Env::new();
+        let table = [
+            ("sign(exp(-1000))", "1"),
+            ("step(-exp(-1000))", "0"),
+            ("step(sqrt(2)^2 - 2)", "error: undecidable"),
+            ("delta(sqrt(2)^2, 2)", "error: undecidable"),
+            // max is continuous: an enclosure, no decision needed.
+            ("max(sqrt(2)^2, 2)", "2"),
+            ("tan(pi/2)", "error: domain"),
+            ("relu(-pi)", "0"),
+        ];
+        for (src, want) in table {
+            assert_eq!(show(src, &empty), want, "{src}");
+        }
+        let err = eval(&parse_expr("1 + step(sqrt(2)^2 - 2)").unwrap(), &empty).unwrap_err();
+        assert_eq!(err.span(), Some(4..23));
+        assert!(err.to_string().starts_with("cannot decide the sign of `sqrt(2)^2 - 2`"), "{err}");
+    }
+
+    #[test]
+    fn logs_of_known_forms_do_not_underflow() {
+        let e = env(&[("z", vector(&[1000, 0])), ("x", Value::Scalar(Number::int(-800)))]);
+        assert_eq!(show("log(sigmoid(x))", &e), "-800");
+        assert_eq!(show("log(sigmoid(-x))", &e), "0");
+        assert_eq!(show("log(exp(-x))", &e), "800");
+        assert_eq!(show("log(softmax(z)[2])", &e), "-1000");
+        assert_eq!(show("log(softmax(z)[3])", &e), "error: index_out_of_range");
+        assert_eq!(show("log(sigmoid(z))", &e), "[0, -0.693147]");
+        assert_eq!(show("log(10^400) + sqrt(10^401)/10^200 + (-2)^(1/3)", &e), "922.936");
     }
 
     #[test]

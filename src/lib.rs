@@ -22,6 +22,7 @@ pub mod parse;
 pub mod print;
 pub mod sample;
 pub mod value;
+pub mod warnings;
 
 pub use ast::{BinOp, Expr, Func, Node, Span, Statement};
 pub use derive::{derive, Derivation};

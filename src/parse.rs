@@ -132,9 +132,13 @@ impl ParseError {
     /// A hint for fixing the error, where there is one.
     pub fn help(&self) -> Option<String> {
         match self {
-            ParseError::UnknownFunction { .. } => {
-                let names: Vec<&str> = Func::ALL.iter().map(|f| f.name()).collect();
-                Some(format!("the functions are: {}, sum", names.join(", ")))
+            ParseError::UnknownFunction { name, .. } => {
+                let mut names: Vec<&str> = Func::ALL.iter().map(|f| f.name()).collect();
+                names.push("sum");
+                let guess = crate::warnings::nearest(name, names.iter().copied())
+                    .map(|f| format!("did you mean `{f}`? "))
+                    .unwrap_or_default();
+                Some(format!("{guess}the functions are: {}", names.join(", ")))
             }
             ParseError::BadNumber { .. } => {
                 Some("numbers look like 2, 0.1, 1e-3 (write 1/3 for a fraction); exponents reach ±10000".into())

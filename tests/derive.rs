@@ -179,4 +179,18 @@ fn cli_equiv_proves_checks_numerically_and_refutes() {
     common::deltaform().args(["equiv", "x +", "x"]).assert().code(2);
 }
 
+#[test]
+fn cli_derive_self_check_accepts_correct_derivatives_near_poles_and_kinks() {
+    // The numeric check used to call these internal errors: a central difference with one step
+    // size lands across a pole of tan (or beside one, where it is far from converged).
+    for expr in
+        ["tan(100*x)", "tan(30*x)", "tan(1/x)", "tan(x)", "1/(x - 1)", "log(abs(x))", "sqrt(x)", "relu(x - 1/3)*x"]
+    {
+        let out = common::deltaform().args(["derive", expr, "--wrt", "x", "--format", "json"]).assert().success();
+        let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+        assert_eq!(json["numeric_check"]["status"], "agreed", "{expr}: {json}");
+        assert!(json["numeric_check"]["points"].as_u64().is_some_and(|n| n >= 4), "{expr}: {json}");
+    }
+}
+
 use predicates::prelude::PredicateBooleanExt;

@@ -121,6 +121,7 @@ fn show_number(n: &Number) -> String {
     match n {
         Number::Exact(_) => n.to_string(),
         Number::Approx(x) => format!("{x:e}"),
+        Number::Rounded(e) => format!("{:e}", e.value()),
     }
 }
 
@@ -748,6 +749,8 @@ fn sign(v: &Number) -> Option<Ordering> {
         Number::Exact(_) => Some(v.compare(&Number::int(0))),
         Number::Approx(x) if *x == 0.0 => None,
         Number::Approx(x) => x.partial_cmp(&0.0),
+        // The enclosure decides the sign, or leaves it open.
+        Number::Rounded(e) => e.sign(),
     }
 }
 

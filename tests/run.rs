@@ -4,7 +4,8 @@
 //! * its JSON trace has the contract's keys and agrees with an independent f64 reference (a
 //!   plain nested-loop forward/backward pass written here, sharing no code with the runner);
 //! * every `grammar/exercise/invalid/*.toml` exits 2 naming what its first line
-//!   (`# names: KEY`) says; its diagnostic is snapshotted (`run__invalid@NAME.snap`).
+//!   (`# names: KEY`) says; its diagnostic is snapshotted (`run__invalid@NAME.snap`);
+//! * what no file may do: make `run` read without end, exhaust memory or run for minutes.
 
 // The reference is written as plain index loops on purpose: it must read like the math.
 #![allow(clippy::needless_range_loop)]
@@ -38,7 +39,8 @@ fn examples() {
 fn invalid() {
     snapshot_settings().bind(|| {
         insta::glob!("../grammar/exercise/invalid", "*.toml", |path| {
-            let text = std::fs::read_to_string(path).expect("readable");
+            // Read lossily: one example is not UTF-8 (its first line is).
+            let text = String::from_utf8_lossy(&std::fs::read(path).expect("readable")).into_owned();
             let names = text.lines().next().and_then(|l| l.strip_prefix("# names: ")).expect("a `# names:` line");
             let name = path.file_name().expect("a file name").to_string_lossy();
             let rel = format!("grammar/exercise/invalid/{name}");
@@ -68,6 +70,119 @@ fn errors_as_json_and_unreadable_files() {
     assert!(v["error"]["message"].as_str().unwrap().contains("init.W1"));
     deltaform().args(["run", "no/such/file.toml"]).assert().code(2);
     deltaform().args(["run", "examples/seed_ex1_sigmoid.toml", "--digits", "0"]).assert().code(2);
+}
+
+/// A file of `len` bytes of TOML comment in a fresh temporary folder; returns its path.
+fn comment_file(name: &str, len: usize) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("deltaform-run-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("exercise.toml");
+    let mut text = b"# ".to_vec();
+    text.resize(len, b'x');
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn error_json(path: &Path) -> serde_json::Value {
+    let out = deltaform().args(["run", path.to_str().unwrap(), "--format", "json"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stdout));
+    serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()["error"].clone()
+}
+
+/// No more than 4 MiB is read: a larger file, or a device that never ends, is refused after
+/// reading that much; a file of exactly 4 MiB is read (and then refused for what it says).
+#[test]
+fn input_is_capped_and_must_be_utf8() {
+    const MAX: usize = 4 << 20;
+    let at_limit = comment_file("at-limit", MAX);
+    assert_eq!(error_json(&at_limit)["kind"], "bad_toml");
+    let over = comment_file("over", MAX + 1);
+    let error = error_json(&over);
+    assert_eq!(error["kind"], "file_too_large");
+    assert!(error["message"].as_str().unwrap().contains("larger than 4194304 bytes"), "{error}");
+    for path in [at_limit, over] {
+        std::fs::remove_dir_all(path.parent().unwrap()).unwrap();
+    }
+    #[cfg(unix)]
+    {
+        let out = deltaform().args(["run", "/dev/zero"]).timeout(std::time::Duration::from_secs(60)).output().unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert!(stderr.contains("/dev/zero (not a regular file) is larger than 4194304 bytes"), "{stderr}");
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let error = error_json(&root.join("grammar/exercise/invalid/not_utf8.toml"));
+    assert_eq!((&error["kind"], &error["line"]), (&serde_json::json!("not_utf8"), &serde_json::json!(2)));
+}
+
+/// A 2-2 network on rational inputs for 300 steps: exact numerators and denominators grow with
+/// every step (this run took 5 s in a debug build, and 1.8 s in release, before exactness was
+/// bounded). Exactness is given up at one step, named in every format, and the numbers agree
+/// with plain f64 loops.
+#[test]
+fn exact_numbers_that_outgrow_the_bound_continue_in_f64() {
+    let dir = std::env::temp_dir().join(format!("deltaform-run-growing-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("growing.toml");
+    std::fs::write(
+        &path,
+        "[network]\nlayers = [2, 2]\noutput = \"identity\"\nloss = \"squared_error\"\n[init]\n\
+         weights = \"1/3\"\n[train]\nrate = 0.1\nsteps = 300\n[[sample]]\nx = [\"1/3\", \"2/7\"]\n\
+         y = [\"1/5\", \"4/5\"]\n",
+    )
+    .unwrap();
+    let v = json_of(&path);
+    let notes = v["notes"].as_array().unwrap();
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert_eq!(notes[0]["kind"], "exact_given_up");
+    assert_eq!(notes[0]["bits"], 256);
+    let step = notes[0]["step"].as_u64().unwrap();
+    assert!((2..300).contains(&step), "{step}");
+    let said = format!("exact arithmetic given up at step {step}:");
+    assert!(notes[0]["message"].as_str().unwrap().starts_with(&said));
+    let file = path.to_str().unwrap();
+    for format in ["text", "markdown", "latex"] {
+        let out = stdout_of(&["run", file, "--format", format]);
+        assert_eq!(out.matches(&said).count(), 1, "{format}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+    // The reference: w[i][j] -= rate * (w x - y)[i] * x[j], in f64.
+    let (x, y) = ([1.0 / 3.0, 2.0 / 7.0], [0.2, 0.8]);
+    let mut w = [[1.0 / 3.0; 2]; 2];
+    let mut b = [0.0; 2];
+    let steps = v["steps"].as_array().unwrap();
+    assert_eq!(steps.len(), 300);
+    for got in steps {
+        let z: Vec<f64> = (0..2).map(|i| w[i][0] * x[0] + w[i][1] * x[1] + b[i]).collect();
+        for i in 0..2 {
+            for j in 0..2 {
+                w[i][j] -= 0.1 * (z[i] - y[i]) * x[j];
+            }
+            b[i] -= 0.1 * (z[i] - y[i]);
+        }
+        for i in 0..2 {
+            assert_close("W1", &got["W1"][i], &w[i]);
+        }
+        assert_close("b1", &got["b1"], &b);
+    }
+}
+
+/// A custom loss in `yhat[i]` alone: `sum(i, yhat[i])` has delta^L = 1 for every unit.
+#[test]
+fn a_loss_in_yhat_alone_runs() {
+    let dir = std::env::temp_dir().join(format!("deltaform-run-yhat-loss-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("loss.toml");
+    std::fs::write(
+        &path,
+        "[network]\nlayers = [2, 2]\noutput = \"identity\"\nloss = \"yhat[i]\"\n[init]\nweights = 0.1\n\
+         [train]\nrate = 0.1\n[[sample]]\nx = [1, 2]\ny = [1, 0]\n",
+    )
+    .unwrap();
+    let v = json_of(&path);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(v["steps"][0]["delta1"], serde_json::json!([[1.0], [1.0]]));
+    assert_eq!(v["steps"][0]["loss"], serde_json::json!([0.6]));
 }
 
 #[test]

@@ -138,3 +138,46 @@ fn every_command_honours_its_bounds() {
         .code(2)
         .stderr(predicate::str::contains("it was stopped"));
 }
+
+#[test]
+fn typos_do_not_pass_silently() {
+    for (args, warning) in [
+        (
+            vec!["derive", "x^2", "--wrt", "X"],
+            "`X` does not occur in the expression, so the derivative is 0 (did you mean `x`?)",
+        ),
+        (
+            vec!["derive", "yhat[j]*y[j]", "--wrt", "z[k]", "--let", "yaht = softmax(z)"],
+            "the definition of `yaht` is never used (did you mean `yhat`?)",
+        ),
+        (
+            vec!["derive", "-sum(i, y[i]*log(softmax(z)[i]))", "--wrt", "z[k]", "--assume", "sum(i, Y[i]) = 1"],
+            "the assumption sum(i, Y[i]) = 1 changes nothing (`Y`: did you mean `y`?)",
+        ),
+        (vec!["simplify", "x + 1", "--let", "h = 2*x"], "the definition of `h` is never used"),
+    ] {
+        let (code, _, stderr) = run(&args);
+        assert_eq!(code, 0, "{args:?}");
+        assert!(stderr.contains(&format!("warning: {warning}")), "{args:?}: {stderr}");
+    }
+    let out = deltaform().args(["derive", "x^2", "--wrt", "X", "--format", "json"]).output().unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v["warnings"][0].as_str().unwrap().contains("did you mean `x`?"));
+    // No warning when everything is used.
+    let (_, _, stderr) = run(&["derive", "sigmoid(x)", "--wrt", "x"]);
+    assert!(stderr.is_empty(), "{stderr}");
+    deltaform()
+        .args(["eval", "sigmod(1)"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("did you mean `sigmoid`?"));
+}
+
+#[test]
+fn found_by_the_differential_test() {
+    // A sum whose body became 0 printed as the unevaluable `sum(i, 0)`.
+    assert_eq!(result(&["simplify", "sum(i, z[i]*(z[i] - z[i]))"]), "0");
+    assert_eq!(result(&["simplify", "sum(i, exp(z[i])/exp(z[i]))"]), "len(z)");
+    // A constant class emptied by pruning before its number joined it: extraction panicked.
+    assert_eq!(result(&["simplify", "x + sum(i, z[i]*(max(pi - pi, 0) - 0*x))"]), "x");
+}

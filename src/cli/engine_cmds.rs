@@ -8,9 +8,10 @@ use crate::derive::{derive, parse_context, Check, Derivation, Options};
 use crate::diagnostic::Diagnostic;
 use crate::domain;
 use crate::egraph::{prove_equal, simplify, Assumption, Limits, Simplified, Step};
-use crate::eval::eval;
 use crate::latex::to_latex;
-use crate::sample::{close, Inputs, Rng};
+use crate::number::format_significant;
+use crate::sample::compare::{compare, satisfiable, Evidence, Unsatisfiable, Verdict};
+use crate::warnings::{unused_assumptions, unused_definitions};
 use clap::Args;
 use serde_json::json;
 use std::time::Duration;
@@ -133,7 +134,7 @@ pub fn derive_cmd(args: &DeriveArgs) -> Result<Output, Failure> {
             format!("{}{conditions}{}\n", notes(&d.simplified), d.result())
         }
     };
-    Ok(Output::ok(stdout))
+    Ok(Output::ok(stdout).with_warnings(d.warnings.clone()))
 }
 
 /// Lines saying a limit was hit, before a bare result.
@@ -177,6 +178,7 @@ fn derivation_json(d: &Derivation) -> serde_json::Value {
         "assumptions_used": used,
         "assumptions": used_at,
         "conditions": d.conditions.iter().map(|c| c.to_string()).collect::<Vec<_>>(),
+        "warnings": d.warnings,
         "numeric_check": check,
         "egraph": {"nodes": d.simplified.nodes, "classes": d.simplified.classes, "iterations": d.simplified.iterations},
     })
@@ -217,6 +219,8 @@ pub fn simplify_cmd(args: &SimplifyArgs) -> Result<Output, Failure> {
     let (defs, assumptions) = context(&args.context.lets, &args.context.assume, args.format)?;
     let explain = args.steps || args.format == ExprFormat::Json;
     let s = simplify(&expr, &defs, &assumptions, &args.limits.limits(), explain);
+    let mut warnings = unused_definitions(&expr, &s.expr, &defs);
+    warnings.extend(unused_assumptions(&expr, &assumptions, &s.assumptions_used, &defs));
     let caveats: Vec<String> = domain::lost(&expr, &s.expr)
         .iter()
         .map(|c| format!("note: the input has a value only where {c}; the result equals it there"))
@@ -231,6 +235,7 @@ pub fn simplify_cmd(args: &SimplifyArgs) -> Result<Output, Failure> {
                 "limits_hit": s.limit_hit.as_ref().map(|l| l.to_string()),
                 "assumptions_used": s.assumptions_used.iter().map(|&i| assumptions[i].to_string()).collect::<Vec<_>>(),
                 "caveats": caveats,
+                "warnings": warnings,
             })
         ),
         ExprFormat::Latex => format!("{}\n", to_latex(&s.expr)),
@@ -244,19 +249,19 @@ pub fn simplify_cmd(args: &SimplifyArgs) -> Result<Output, Failure> {
             format!("{steps}{}{caveats}{}\n", notes(&s), s.expr)
         }
     };
-    Ok(Output::ok(stdout))
+    Ok(Output::ok(stdout).with_warnings(warnings))
 }
 
-/// How many random points the numeric comparison tries.
-const EQUIV_POINTS: usize = 200;
-
 /// Decides whether two expressions are equal: by proof, else numerically, with a
-/// counterexample when they differ and a caveat when they agree only where both are defined.
+/// counterexample when they differ, the strength of the evidence when they agree, and a caveat
+/// when they agree only where both are defined.
 pub fn equiv_cmd(args: &EquivArgs) -> Result<Output, Failure> {
     let a = expression(&args.a, "A", args.format)?;
     let b = expression(&args.b, "B", args.format)?;
     let (_, assumptions) = context(&[], &args.assume, args.format)?;
     let limits = args.limits.limits();
+    // Contradictory assumptions would let the rewriting prove anything.
+    satisfiable(&a, &b, &assumptions).map_err(|e| Failure::new(unsatisfiable(e, &args.assume), args.format))?;
     if let Some(steps) = prove_equal(&a, &b, &assumptions, &limits) {
         let plural = if steps.len() == 1 { "" } else { "s" };
         let caveats: Vec<String> = [("A", &a, &b), ("B", &b, &a)]
@@ -284,67 +289,104 @@ pub fn equiv_cmd(args: &EquivArgs) -> Result<Output, Failure> {
         };
         return Ok(Output::ok(out));
     }
-    let verdict = compare_numerically(&a, &b, &assumptions);
-    let (json_value, text, code) = match verdict {
-        Verdict::Differ { point, va, vb } => (
-            json!({"equal": false, "how": "numeric", "counterexample": point, "a": va, "b": vb}),
-            format!("not equal: at {point}\n  A = {va}\n  B = {vb}\n"),
+    let (json_value, text, code) = match compare(&a, &b, &assumptions) {
+        Verdict::Differ(c) => (
+            json!({"equal": false, "how": "numeric", "counterexample": c.point, "a": c.a, "b": c.b}),
+            format!("not equal: at {}\n  A = {}\n  B = {}\n", c.point, c.a, c.b),
             EXIT_NEGATIVE,
         ),
-        Verdict::Agree { points, one_sided } => {
-            let mut text = format!("equal: numerically, at {points} random points (not proved by rewriting)\n");
-            if let Some((point, which, value)) = &one_sided {
+        Verdict::Agree(evidence) => {
+            let mut text = format!("equal: numerically (not proved): {}\n", strength(&evidence));
+            if let Some(o) = &evidence.one_sided {
                 text.push_str(&format!(
-                    "caveat: equal only where both are defined: at {point}, {which} is undefined while the other is {value}\n"
+                    "caveat: equal only where both are defined: at {}, {} is undefined while the other is {}\n",
+                    o.point, o.undefined, o.other
                 ));
             }
-            let caveat = one_sided.map(|(p, w, v)| json!({"point": p, "undefined": w, "other": v}));
-            (json!({"equal": true, "how": "numeric", "points": points, "caveat": caveat}), text, 0)
+            let caveat = evidence
+                .one_sided
+                .as_ref()
+                .map(|o| json!({"point": o.point, "undefined": o.undefined, "other": o.other}));
+            let json_value = json!({
+                "equal": true, "how": "numeric", "points": evidence.points, "caveat": caveat, "evidence": evidence_json(&evidence),
+            });
+            (json_value, text, 0)
         }
-        Verdict::Unknown => (
-            json!({"equal": null, "how": "none"}),
-            "unknown: not proved, and neither side has a value at the random points tried\n".to_string(),
-            super::EXIT_BAD_INPUT,
-        ),
+        Verdict::Unknown(evidence) => {
+            let why = if evidence.unreliable > 0 {
+                format!(
+                    "at every point tried one side has no value or f64 rounding could hide a difference ({} points)",
+                    evidence.unreliable
+                )
+            } else {
+                "no point tried gives both sides a value".to_string()
+            };
+            (
+                json!({"equal": null, "how": "none", "evidence": evidence_json(&evidence)}),
+                format!("unknown: not proved, and {why}\n"),
+                super::EXIT_BAD_INPUT,
+            )
+        }
     };
     let stdout = if args.format == ExprFormat::Json { format!("{json_value}\n") } else { text };
-    Ok(Output { stdout, code })
+    Ok(Output { stdout, warnings: vec![], code })
 }
 
-enum Verdict {
-    Differ { point: String, va: String, vb: String },
-    Agree { points: usize, one_sided: Option<(String, &'static str, String)> },
-    Unknown,
-}
-
-fn compare_numerically(a: &Expr, b: &Expr, assumptions: &[Assumption]) -> Verdict {
-    let defs = Definitions::default();
-    let inputs = Inputs::of([a, b], &defs);
-    let mut rng = Rng::new(0xe9_u64);
-    let mut points = 0;
-    let mut one_sided = None;
-    for attempt in 0..EQUIV_POINTS {
-        let n = 2 + attempt % 3;
-        let Some(env) = inputs.point(&mut rng, n, assumptions) else { return Verdict::Unknown };
-        let point = env.iter().map(|(k, v)| format!("{k} = {}", v.format(6))).collect::<Vec<_>>().join(", ");
-        let value = |e: &Expr| eval(e, &env).ok();
-        match (value(a), value(b)) {
-            (Some(va), Some(vb)) => {
-                let same =
-                    va.shape() == vb.shape() && va.numbers().iter().zip(vb.numbers()).all(|(x, y)| close(x, y, 1e-9));
-                if !same {
-                    return Verdict::Differ { point, va: va.format(6), vb: vb.format(6) };
-                }
-                points += 1;
-            }
-            (None, Some(v)) if one_sided.is_none() => one_sided = Some((point, "A", v.format(6))),
-            (Some(v), None) if one_sided.is_none() => one_sided = Some((point, "B", v.format(6))),
-            _ => {}
-        }
+/// The evidence of a numeric "equal" in words: `600 points agree, 412 of them exactly,
+/// including 14 at or beside breakpoints; largest relative difference 2e-16`.
+fn strength(e: &Evidence) -> String {
+    let plural = |n: usize| if n == 1 { "" } else { "s" };
+    let mut text = format!("{} point{} agree{}", e.points, plural(e.points), if e.points == 1 { "s" } else { "" });
+    text.push_str(&match e.exact {
+        n if n == e.points => ", all exactly".to_string(),
+        0 => String::new(),
+        n => format!(", {n} of them exactly"),
+    });
+    if e.breakpoints > 0 {
+        text.push_str(&format!(", including {} at or beside breakpoints", e.breakpoints));
     }
-    if points == 0 {
-        Verdict::Unknown
-    } else {
-        Verdict::Agree { points, one_sided }
+    if e.exact < e.points {
+        text.push_str(&format!("; largest relative difference {}", format_significant(e.max_relative_difference, 2)));
+    }
+    if e.unreliable > 0 {
+        text.push_str(&format!(
+            "; {} point{} skipped where f64 rounding could hide a difference",
+            e.unreliable,
+            plural(e.unreliable)
+        ));
+    }
+    text
+}
+
+fn evidence_json(e: &Evidence) -> serde_json::Value {
+    json!({
+        "points": e.points,
+        "exact": e.exact,
+        "breakpoints": e.breakpoints,
+        "unreliable": e.unreliable,
+        "max_relative_difference": e.max_relative_difference,
+    })
+}
+
+/// The error for assumptions that cannot be made true, pointing at the one to blame.
+fn unsatisfiable(e: Unsatisfiable, texts: &[String]) -> Diagnostic {
+    let (kind, k, message) = match e {
+        Unsatisfiable::Alone(k) => {
+            ("unsatisfiable_assumption", k, "this assumption cannot be made true at any point tried")
+        }
+        Unsatisfiable::Together(k) => (
+            "contradictory_assumptions",
+            k,
+            "this assumption contradicts the others: no point tried satisfies them all",
+        ),
+    };
+    let text = texts.get(k).cloned().unwrap_or_default();
+    Diagnostic {
+        kind: kind.to_string(),
+        message: message.to_string(),
+        span: Some(0..text.len()),
+        help: Some("remove or correct one of the assumptions".to_string()),
+        source_name: "--assume".to_string(),
+        source: text,
     }
 }

@@ -82,6 +82,7 @@ pub fn eval(args: &EvalArgs) -> Result<Output, Failure> {
             json!({
                 "value": value.format(digits),
                 "exact": value.numbers().iter().all(|n| n.is_exact()),
+                "exact_given_up": value.numbers().iter().any(|n| n.gave_up_exact()),
                 "shape": value.shape(),
                 "numbers": numbers_json(&value),
             })

@@ -73,11 +73,14 @@ pub enum ExprFormat {
     Json,
 }
 
-/// What a command produced: the text for standard output and the exit code.
+/// What a command produced: the text for standard output, warnings for standard error, and
+/// the exit code.
 #[derive(Debug)]
 pub struct Output {
     /// Everything for standard output.
     pub stdout: String,
+    /// Warnings, one per line, for standard error.
+    pub warnings: Vec<String>,
     /// The exit code.
     pub code: u8,
 }
@@ -85,7 +88,12 @@ pub struct Output {
 impl Output {
     /// A successful output.
     pub fn ok(stdout: String) -> Output {
-        Output { stdout, code: EXIT_OK }
+        Output { stdout, warnings: vec![], code: EXIT_OK }
+    }
+
+    /// The output with `warnings` for standard error.
+    pub fn with_warnings(self, warnings: Vec<String>) -> Output {
+        Output { warnings, ..self }
     }
 }
 
@@ -129,6 +137,9 @@ pub fn run<I: IntoIterator<Item = T>, T: Into<OsString> + Clone>(args: I) -> u8 
     }
     match result {
         Ok(output) => {
+            for warning in &output.warnings {
+                eprintln!("{warning}");
+            }
             print!("{}", output.stdout);
             output.code
         }

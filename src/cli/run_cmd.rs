@@ -1,10 +1,18 @@
 //! `deltaform run FILE`: runs a backprop exercise and prints its worked solution.
 
 use super::{Failure, Output};
-use crate::diagnostic::Diagnostic;
+use crate::ast::Span;
+use crate::diagnostic::{Diagnostic, Problem};
 use crate::exercise::{render, run as run_exercise};
 use clap::{Args, ValueEnum};
-use std::path::PathBuf;
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// The largest exercise file `run` reads, in bytes (4 MiB): an exercise is a few kilobytes, and
+/// a file (or a device such as `/dev/zero`) that goes on past this is refused after reading no
+/// more than this.
+pub const MAX_FILE_BYTES: u64 = 4 << 20;
 
 /// Output formats of `deltaform run`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
@@ -37,10 +45,7 @@ pub struct RunArgs {
 pub fn run(args: &RunArgs) -> Result<Output, Failure> {
     let json = args.format == RunFormat::Json;
     let name = args.file.display().to_string();
-    let source = std::fs::read_to_string(&args.file).map_err(|e| Failure {
-        diagnostic: Box::new(Diagnostic::plain("unreadable_file", format!("cannot read {name}: {e}"))),
-        json,
-    })?;
+    let source = read_exercise(&args.file, &name).map_err(|diagnostic| Failure { diagnostic, json })?;
     let trace = run_exercise(&source)
         .map_err(|e| Failure { diagnostic: Box::new(Diagnostic::new(&e, &name, &source)), json })?;
     let digits = args.digits as usize;
@@ -50,4 +55,57 @@ pub fn run(args: &RunArgs) -> Result<Output, Failure> {
         RunFormat::Latex => render::latex(&trace, digits),
         RunFormat::Json => format!("{}\n", render::json(&trace)),
     }))
+}
+
+/// Reads an exercise file: at most [`MAX_FILE_BYTES`] (through [`Read::take`], so that nothing
+/// past them is read), and UTF-8 text.
+fn read_exercise(path: &Path, name: &str) -> Result<String, Box<Diagnostic>> {
+    let unreadable =
+        |e: std::io::Error| Box::new(Diagnostic::plain("unreadable_file", format!("cannot read {name}: {e}")));
+    let file = File::open(path).map_err(unreadable)?;
+    let regular = file.metadata().map_err(unreadable)?.is_file();
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes).map_err(unreadable)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        let what = if regular { "" } else { " (not a regular file)" };
+        let mut diagnostic = Diagnostic::plain(
+            "file_too_large",
+            format!("{name}{what} is larger than {MAX_FILE_BYTES} bytes (4 MiB), the most `run` reads"),
+        );
+        diagnostic.help = Some("an exercise file is a few kilobytes of TOML; see grammar/exercise.md".into());
+        return Err(Box::new(diagnostic));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let bytes = e.as_bytes();
+        let at = e.utf8_error().valid_up_to();
+        let problem = NotUtf8 { at, byte: bytes[at] };
+        Box::new(Diagnostic::new(&problem, name, &String::from_utf8_lossy(bytes)))
+    })
+}
+
+/// A file that is not UTF-8 text: the first byte that is not valid, at byte `at` (which is also
+/// where the replacement character is in the file's lossy text).
+struct NotUtf8 {
+    at: usize,
+    byte: u8,
+}
+
+impl std::fmt::Display for NotUtf8 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the file is not UTF-8 text: byte {} (0x{:02x}) is not valid UTF-8", self.at, self.byte)
+    }
+}
+
+impl Problem for NotUtf8 {
+    fn kind(&self) -> &'static str {
+        "not_utf8"
+    }
+
+    fn span(&self) -> Option<Span> {
+        Some(self.at..self.at + char::REPLACEMENT_CHARACTER.len_utf8())
+    }
+
+    fn help(&self) -> Option<String> {
+        Some("save the exercise file as UTF-8".into())
+    }
 }

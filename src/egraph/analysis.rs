@@ -9,7 +9,7 @@ use crate::number::Number;
 use egg::{merge_option, Analysis, DidMerge, EGraph, Id, Language, Symbol};
 use num_rational::BigRational;
 use num_traits::{Signed, ToPrimitive, Zero};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The e-graph type deltaform simplifies in.
 pub type MathGraph = EGraph<Math, Facts>;
@@ -24,6 +24,9 @@ pub struct FactsData {
     /// The names used as an index of a vector or matrix in every form of the class (a sum over
     /// one of them can tell its range from the class).
     pub indexed: BTreeSet<Symbol>,
+    /// For a name used as a bare index in some form of the class, one vector (or matrix) class
+    /// it indexes and the axis: what a sum over that name runs over.
+    pub witness: BTreeMap<Symbol, (Id, usize)>,
     /// An interval holding every value of the class.
     pub range: Interval,
     /// The symbol, when the class holds one (a variable or a bound index).
@@ -250,6 +253,36 @@ impl Analysis<Math> for Facts {
             }
             _ => enode.children().iter().flat_map(|c| data(c).indexed.iter().copied()).collect(),
         };
+        let witness = match enode {
+            Math::Sum([b, body]) | Math::SumTo([b, _, body]) => {
+                let mut witness = data(body).witness.clone();
+                if let Some(s) = data(b).symbol {
+                    witness.remove(&s);
+                }
+                if let Math::SumTo([_, n, _]) = enode {
+                    data(n).witness.iter().for_each(|(s, w)| {
+                        witness.entry(*s).or_insert(*w);
+                    });
+                }
+                witness
+            }
+            _ => {
+                let mut witness = BTreeMap::new();
+                if let Math::Index(ids) = enode {
+                    for (axis, c) in ids[1..].iter().enumerate() {
+                        if let Some(s) = data(c).symbol {
+                            witness.entry(s).or_insert((ids[0], axis));
+                        }
+                    }
+                }
+                for c in enode.children() {
+                    data(c).witness.iter().for_each(|(s, w)| {
+                        witness.entry(*s).or_insert(*w);
+                    });
+                }
+                witness
+            }
+        };
         let range = match (&constant, enode) {
             (Some(c), _) => Interval::point(&c.0),
             (_, Math::Add([a, b])) => data(a).range.add(data(b).range),
@@ -268,7 +301,7 @@ impl Analysis<Math> for Facts {
             },
         };
         let cost = node_cost(egraph, enode);
-        FactsData { constant: constant.map(|c| c.0), free, indexed, range, symbol, cost }
+        FactsData { constant: constant.map(|c| c.0), free, indexed, witness, range, symbol, cost }
     }
 
     fn merge(&mut self, to: &mut FactsData, from: FactsData) -> DidMerge {
@@ -282,6 +315,12 @@ impl Analysis<Math> for Facts {
         let indexed: BTreeSet<Symbol> = to.indexed.intersection(&from.indexed).copied().collect();
         did = did | DidMerge(indexed != to.indexed, indexed != from.indexed);
         to.indexed = indexed;
+        let from_has_more = from.witness.keys().any(|s| !to.witness.contains_key(s));
+        let to_has_more = to.witness.keys().any(|s| !from.witness.contains_key(s));
+        for (s, w) in &from.witness {
+            to.witness.entry(*s).or_insert(*w);
+        }
+        did = did | DidMerge(from_has_more, to_has_more);
         let range = to.range.meet(from.range);
         did = did | DidMerge(range != to.range, range != from.range);
         to.range = range;
@@ -308,7 +347,9 @@ impl Analysis<Math> for Facts {
                 None => id,
             };
             egraph.union_trusted(from, added, "fold constants");
-            if egraph.analysis.prune {
+            // Pruning keeps the number; where the union with it is still pending (the class
+            // holds no leaf yet), the class keeps its nodes, so that it is never empty.
+            if egraph.analysis.prune && egraph[id].nodes.iter().any(|n| n.is_leaf()) {
                 egraph[id].nodes.retain(|n| n.is_leaf());
                 let cost = egraph[id].nodes.iter().map(|n| node_cost(egraph, n)).fold(f64::INFINITY, f64::min);
                 egraph[id].data.cost = cost;

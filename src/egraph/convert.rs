@@ -236,7 +236,15 @@ fn resugar(e: &Expr) -> Expr {
         Node::Neg(a) => Expr::negate(resugar(a)),
         Node::Binary(op, a, b) => Expr::binary(*op, resugar(a), resugar(b)),
         Node::Call(f, args) => Expr::call(*f, args.iter().map(resugar).collect()),
-        Node::Sum(i, count, body) => Expr::sum_over(i, count.as_deref().map(resugar), resugar(body)),
+        Node::Sum(i, count, body) => {
+            let body = resugar(body);
+            // A range the body tells is not written: `sum(i = 1..len(z), z[i])` is `sum(i, z[i])`.
+            let told = body
+                .indexed_by(i)
+                .map(|(base, axis)| Expr::call(if axis == 0 { Func::Len } else { Func::Cols }, vec![base.clone()]));
+            let count = count.as_deref().map(resugar).filter(|n| Some(n) != told.as_ref());
+            Expr::sum_over(i, count, body)
+        }
     }
 }
 

@@ -15,7 +15,12 @@ use std::collections::{HashMap, HashSet};
 
 /// The reader's cost of `enode`, given the best costs of its children's classes.
 pub fn node_cost(egraph: &MathGraph, enode: &Math) -> f64 {
-    let cost = |id: &Id| egraph[*id].data.cost;
+    cost_with(egraph, enode, |id| egraph[id].data.cost)
+}
+
+/// The reader's cost of `enode`, given a cost for each child class.
+fn cost_with(egraph: &MathGraph, enode: &Math, child: impl Fn(Id) -> f64) -> f64 {
+    let cost = |id: &Id| child(*id);
     let is_minus_one = |id: &Id| egraph[*id].data.constant.as_ref().is_some_and(|c| (-c).is_one());
     match enode {
         Math::Mul([a, b]) if is_minus_one(a) => 0.3 + cost(b),
@@ -28,10 +33,23 @@ pub fn node_cost(egraph: &MathGraph, enode: &Math) -> f64 {
         Math::Index(_) => 0.5 + enode.children().iter().map(cost).sum::<f64>(),
         // What stands under a sum costs a little more: factors that do not depend on the index
         // read better outside it (`c*sum(i, a[i])`).
+        // A sum without a written range must tell it from its body in every form, or it would
+        // print as a sum that cannot be evaluated (`sum(i, 1)`); its written-range form
+        // (`sum(i = 1..len(z), 1)`) stands in.
+        // (A large finite cost, so that a class's cost still exceeds its children's.)
+        Math::Sum([i, body]) if !tells_range(egraph, *i, *body) => UNTOLD_RANGE + cost(i) + cost(body),
         Math::Sum([i, body]) => 1.0 + cost(i) + 1.05 * cost(body),
         Math::SumTo([i, n, body]) => 1.0 + cost(i) + cost(n) + 1.05 * cost(body),
         _ => 1.0 + enode.children().iter().map(cost).sum::<f64>(),
     }
+}
+
+/// The cost of a sum whose range no form of its body tells: any other form is preferred.
+const UNTOLD_RANGE: f64 = 1e6;
+
+/// Whether every form of class `body` indexes a vector by the bound index of class `binder`.
+fn tells_range(egraph: &MathGraph, binder: Id, body: Id) -> bool {
+    egraph[binder].data.symbol.is_some_and(|s| egraph[body].data.indexed.contains(&s))
 }
 
 /// The cheapest node of class `id` among those `allowed`.
@@ -39,32 +57,51 @@ pub fn cheapest_node(egraph: &MathGraph, id: Id, allowed: impl Fn(&Math) -> bool
     egraph[id].nodes.iter().filter(|n| allowed(n)).min_by(|a, b| node_cost(egraph, a).total_cmp(&node_cost(egraph, b)))
 }
 
-/// The cheapest term of class `id`.
+/// The cheapest term of class `id`: a walk down the classes' kept costs, or, where those went
+/// stale (a sum whose body stopped telling its range costs more than when it was costed), egg's
+/// fixpoint extraction with fresh costs.
 pub fn best_term(egraph: &MathGraph, id: Id) -> RecExpr<Math> {
     let mut term = RecExpr::default();
-    build(egraph, egraph.find(id), &mut term, &mut HashMap::new(), &mut HashSet::new());
-    term
+    match build(egraph, egraph.find(id), &mut term, &mut HashMap::new(), &mut HashSet::new()) {
+        Some(_) => term,
+        None => egg::Extractor::new(egraph, FreshCost(egraph)).find_best(id).1,
+    }
+}
+
+/// [`node_cost`] over costs computed afresh, for egg's extractor.
+struct FreshCost<'a>(&'a MathGraph);
+
+impl egg::CostFunction<Math> for FreshCost<'_> {
+    type Cost = f64;
+
+    fn cost<C: FnMut(Id) -> Self::Cost>(&mut self, enode: &Math, mut costs: C) -> Self::Cost {
+        let children: HashMap<Id, f64> = enode.children().iter().map(|c| (*c, costs(*c))).collect();
+        cost_with(self.0, enode, |id| children[&id])
+    }
 }
 
 /// Adds the cheapest term of class `id` to `term`. Each class's best node has children cheaper
-/// than itself, so the walk cannot loop; `on_path` makes sure of it all the same.
+/// than itself, so the walk cannot loop (`on_path` makes sure of it); `None` where the kept
+/// costs say otherwise.
 fn build(
     egraph: &MathGraph,
     id: Id,
     term: &mut RecExpr<Math>,
     done: &mut HashMap<Id, Id>,
     on_path: &mut HashSet<Id>,
-) -> Id {
+) -> Option<Id> {
     if let Some(&at) = done.get(&id) {
-        return at;
+        return Some(at);
     }
     on_path.insert(id);
-    let node = cheapest_node(egraph, id, |n| n.children().iter().all(|c| !on_path.contains(&egraph.find(*c))))
-        .expect("every class has a node whose children are cheaper than the class")
-        .clone();
-    let node = node.map_children(|c| build(egraph, egraph.find(c), term, done, on_path));
+    let node = cheapest_node(egraph, id, |n| n.children().iter().all(|c| !on_path.contains(&egraph.find(*c))))?.clone();
+    let mut children = HashMap::new();
+    for c in node.children() {
+        children.insert(*c, build(egraph, egraph.find(*c), term, done, on_path)?);
+    }
+    let node = node.map_children(|c| children[&c]);
     on_path.remove(&id);
     let at = term.add(node);
     done.insert(id, at);
-    at
+    Some(at)
 }

@@ -8,6 +8,7 @@ mod convert;
 mod cost;
 mod kronecker;
 mod lang;
+mod ranges;
 pub mod rules;
 
 pub use analysis::Interval;
@@ -344,7 +345,8 @@ fn bounded_runner(limits: &Limits, explain: bool) -> Runner<Math, Facts> {
     let scheduler = BackoffScheduler::default()
         .do_not_ban(rules::KRONECKER)
         .do_not_ban(rules::KRONECKER_OVER_SIZE)
-        .do_not_ban(collect::COLLECT);
+        .do_not_ban(collect::COLLECT)
+        .do_not_ban(ranges::WRITE_RANGE);
     Runner::default()
         .with_scheduler(scheduler)
         .with_hook(|runner: &mut Runner<Math, Facts>| match runner.egraph.analysis.contradiction {

@@ -181,6 +181,8 @@ pub const RULES: &[RuleSpec] = &[
         "(* ?c (sum ?i ?a))",
         When::All(&[Cond::Lacks("?i", "?c"), Cond::Has("?i", "?a")]),
     ),
+    rule("a sum of zeros is 0", "(sum ?i 0)", "0"),
+    rule("a sum of zeros over 1..n is 0", "(sum_to ?i ?n 0)", "0"),
     // Sums over 1..n: their range is written, so no part needs to tell it.
     rule("split the sum over 1..n", "(sum_to ?i ?n (+ ?a ?b))", "(+ (sum_to ?i ?n ?a) (sum_to ?i ?n ?b))"),
     rule_if(
@@ -196,6 +198,7 @@ pub const RULES: &[RuleSpec] = &[
         "1",
         When::All(&[Cond::OtherIndex("?i", "?k"), Cond::Size("?n")]),
     ),
+    rule("len(softmax(v)) = len(v)", "(len (softmax ?v))", "(len ?v)"),
     rule_if(
         "sum(i = 1..len(v), softmax(v)[i]) = 1",
         "(sum_to ?i (len ?v) (idx (softmax ?v) ?i))",
@@ -259,12 +262,14 @@ pub fn rule_set(proofs: bool, collect: bool) -> Vec<Rewrite<Math, Facts>> {
     rules.push(Kronecker::rewrite());
     rules.push(Kronecker::rewrite_over_size());
     if collect {
+        // Writing ranges only widens the search; proofs one rule at a time do without it.
+        rules.push(super::ranges::WriteRange::rewrite());
         rules.push(super::collect::Collect::rewrite());
     }
     rules
 }
 
-/// Whether the rule named `name` only rearranges terms.
+/// Whether the rule named `name` only rearranges terms (writing a sum's range does too).
 pub fn rearranges(name: &str) -> bool {
-    RULES.iter().any(|r| r.name == name && r.rearranges)
+    name == super::ranges::WRITE_RANGE || RULES.iter().any(|r| r.name == name && r.rearranges)
 }

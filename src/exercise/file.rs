@@ -2,6 +2,7 @@
 //! (`deny_unknown_fields`); numbers are read from their decimal text, so `0.1` is exactly 1/10;
 //! every error names its key and points into the file. The format is `grammar/exercise.md`.
 
+use super::budget::{check_memory, BudgetSpans, RunShape};
 use super::error::ExerciseError;
 use super::matrix::Matrix;
 use crate::ast::{Expr, Func, Node, Span};
@@ -61,6 +62,8 @@ pub struct KeySpans {
     pub output: Span,
     /// `network.loss`'s value.
     pub loss: Span,
+    /// The keys a budget error names.
+    pub budget: BudgetSpans,
 }
 
 /// A validated exercise: a network, its initial parameters, how to train it, the samples and
@@ -277,12 +280,18 @@ impl Reader<'_> {
             net.output.get_ref().trim().to_string(),
             net.loss.get_ref().trim().to_string(),
         ];
+        let train_span = span_of(&raw.train);
+        let train = raw.train.into_inner();
         let spans = KeySpans {
             activation: net.activation.as_ref().map_or(0..0, span_of),
             output: span_of(&net.output),
             loss: span_of(&net.loss),
+            budget: BudgetSpans {
+                layers: span_of(&net.layers),
+                steps: train.steps.as_ref().map_or(train_span, span_of),
+                queries: raw.query.first().map_or(0..0, span_of),
+            },
         };
-        let train = raw.train.into_inner();
         let arithmetic = match train.arithmetic.as_ref().map(|a| (a.get_ref().as_str(), span_of(a))) {
             None | Some(("exact", _)) => Arithmetic::Exact,
             Some(("f64", _)) => Arithmetic::F64,
@@ -294,7 +303,6 @@ impl Reader<'_> {
                 ))
             }
         };
-        let (weights, biases) = self.init(raw.init, &layers)?;
         let rate = self.scalar(&train.rate, "train.rate")?;
         if rate.compare(&Number::int(0)) != std::cmp::Ordering::Greater {
             return Err(ExerciseError::invalid(
@@ -325,6 +333,10 @@ impl Reader<'_> {
                 ))
             }
         };
+        let shape =
+            RunShape { layers: &layers, samples: raw.sample.len(), queries: raw.query.len(), steps, mode, arithmetic };
+        check_memory(&shape, &spans.budget)?;
+        let (weights, biases) = self.init(raw.init, &layers)?;
         if raw.sample.is_empty() {
             return Err(ExerciseError::invalid("sample", "no training sample", 0..0).with_help(
                 "add one: [[sample]] with x = [...] (one entry per input unit) and y = [...] (one per output)",
@@ -680,6 +692,18 @@ impl Exercise {
         }
         self.queries = self.queries.iter().map(|q| approx_all(q)).collect();
         self.arithmetic = Arithmetic::F64;
+    }
+
+    /// The size of the run, for estimating what it costs.
+    pub fn shape(&self) -> RunShape<'_> {
+        RunShape {
+            layers: &self.layers,
+            samples: self.samples.len(),
+            queries: self.queries.len(),
+            steps: self.steps,
+            mode: self.mode,
+            arithmetic: self.arithmetic,
+        }
     }
 
     /// The number of weight layers, L.

@@ -121,23 +121,50 @@ impl Matrix {
     /// arithmetic (exact when every term is exact); when every entry of both matrices is f64 the
     /// product is computed by `ndarray` instead.
     pub fn matmul(&self, other: &Matrix) -> MatResult {
+        self.product(other, None).map(|m| m.expect("an unbounded product always has a result"))
+    }
+
+    /// [`Matrix::matmul`], giving up (`None`) as soon as an exact running sum or product has a
+    /// numerator or denominator of more than `max_bits` bits: the cost of every exact operation
+    /// stays bounded, however the denominators of the terms differ.
+    pub fn matmul_within(&self, other: &Matrix, max_bits: u64) -> Result<Option<Matrix>, NumError> {
+        self.product(other, Some(max_bits))
+    }
+
+    fn product(&self, other: &Matrix, max_bits: Option<u64>) -> Result<Option<Matrix>, NumError> {
         if self.cols != other.rows {
             return Err(shape_error("matrix product", self, other));
         }
         if self.all_approx() && other.all_approx() {
-            return Matrix::from_ndarray(&self.to_ndarray().dot(&other.to_ndarray()));
+            return Matrix::from_ndarray(&self.to_ndarray().dot(&other.to_ndarray())).map(Some);
         }
+        let outgrown = |n: &Number| max_bits.is_some_and(|bits| outgrows(n, bits));
         let mut data = Vec::with_capacity(self.rows * other.cols);
         for r in 0..self.rows {
             for c in 0..other.cols {
                 let mut total = Number::int(0);
                 for k in 0..self.cols {
-                    total = total.try_add(&self.get(r, k).clone().try_mul(other.get(k, c))?)?;
+                    let term = self.get(r, k).clone().try_mul(other.get(k, c))?;
+                    total = total.try_add(&term)?;
+                    if outgrown(&term) || outgrown(&total) {
+                        return Ok(None);
+                    }
                 }
                 data.push(total);
             }
         }
-        Ok(Matrix { rows: self.rows, cols: other.cols, data })
+        Ok(Some(Matrix { rows: self.rows, cols: other.cols, data }))
+    }
+
+    /// Whether an exact entry has a numerator or denominator of more than `max_bits` bits.
+    pub fn outgrows(&self, max_bits: u64) -> bool {
+        self.data.iter().any(|n| outgrows(n, max_bits))
+    }
+
+    /// The same matrix with every entry as f64 (an error for an exact entry too large for f64).
+    pub fn approximate(&self) -> MatResult {
+        let data = approximate(&self.data)?;
+        Ok(Matrix { rows: self.rows, cols: self.cols, data })
     }
 
     /// Combines two matrices of the same shape entry by entry.
@@ -172,6 +199,16 @@ impl Matrix {
     pub fn minus_scaled(&self, rate: &Number, step: &Matrix) -> MatResult {
         self.zip_with(step, |w, g| w.clone().try_sub(&rate.clone().try_mul(g)?))
     }
+}
+
+/// Whether `n` is exact with a numerator or denominator of more than `max_bits` bits.
+pub fn outgrows(n: &Number, max_bits: u64) -> bool {
+    n.as_exact().is_some_and(|r| r.numer().bits() > max_bits || r.denom().bits() > max_bits)
+}
+
+/// Every entry of `v` as f64 (an error for an exact entry too large for f64).
+pub fn approximate(v: &[Number]) -> Result<Vec<Number>, NumError> {
+    v.iter().map(|n| Number::approx(n.to_f64())).collect()
 }
 
 /// `v - rate * step`, entry by entry (for bias vectors of equal length).
@@ -213,6 +250,25 @@ mod tests {
         for (x, y) in fast.entries().iter().zip(slow.entries()) {
             assert!((x.to_f64() - y.to_f64()).abs() < 1e-15);
         }
+    }
+
+    #[test]
+    fn bounded_products_give_up_when_an_exact_sum_outgrows_the_bound() {
+        // 1/2 + 1/3 + 1/5 + ...: the denominator of the running sum grows with every prime.
+        let primes = [2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37];
+        let row = m(&[&primes.map(|p| q(1, p))]);
+        let ones = Matrix::filled(primes.len(), 1, &Number::int(1));
+        let exact = row.matmul(&ones).unwrap();
+        let sum = exact.get(0, 0).as_exact().unwrap();
+        let bits = sum.numer().bits().max(sum.denom().bits());
+        assert!(bits > 32, "{bits}");
+        assert_eq!(row.matmul_within(&ones, bits).unwrap(), Some(exact.clone()));
+        assert_eq!(row.matmul_within(&ones, 32).unwrap(), None);
+        assert!(exact.outgrows(32) && !exact.outgrows(bits));
+        // f64 entries never outgrow anything.
+        let approx = exact.approximate().unwrap();
+        assert!(!approx.outgrows(1) && !approx.entries()[0].is_exact());
+        assert!(row.approximate().unwrap().matmul_within(&ones.approximate().unwrap(), 1).unwrap().is_some());
     }
 
     #[test]

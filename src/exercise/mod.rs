@@ -3,9 +3,11 @@
 //! allows and records every net, activation, delta, gradient and updated parameter, with the
 //! formulas used, derived by the symbolic engine.
 //!
-//! The pipeline: [`file::parse_exercise`] → [`formulas::derive`] → [`network::train`] →
-//! [`render`].
+//! The pipeline: [`file::parse_exercise`] (which refuses a run that would need more memory than
+//! [`budget::MEMORY_BUDGET`]) → [`formulas::derive`] → [`budget::check_work`] →
+//! [`network::train`] → [`render`].
 
+pub mod budget;
 pub mod error;
 pub mod file;
 pub mod formulas;
@@ -18,9 +20,11 @@ pub use error::ExerciseError;
 pub use file::{parse_exercise, Exercise};
 pub use trace::Trace;
 
-/// Reads an exercise file's text, derives its formulas and runs it.
+/// Reads an exercise file's text, derives its formulas and runs it, unless the run would exceed
+/// the memory or work budget ([`budget`]).
 pub fn run(source: &str) -> Result<Trace, ExerciseError> {
     let exercise = file::parse_exercise(source)?;
     let formulas = formulas::derive(&exercise)?;
+    budget::check_work(&exercise.shape(), &exercise.spans.budget, &formulas)?;
     network::train(exercise, formulas)
 }

@@ -3,50 +3,203 @@
 //! custom activation or loss needs no special case here.
 
 use super::error::ExerciseError;
-use super::file::{Exercise, Mode, OutputActivation};
+use super::file::{Arithmetic, Exercise, Mode, OutputActivation, Sample};
 use super::formulas::Formulas;
-use super::matrix::{vector_minus_scaled, Matrix};
-use super::trace::{Backward, Forward, Params, Query, Step, Trace};
+use super::matrix::{outgrows, vector_minus_scaled, Matrix};
+use super::trace::{Backward, Forward, Note, Params, Query, Step, Trace};
 use crate::ast::{Expr, Statement};
 use crate::eval::{eval, eval_scalar, EvalError};
 use crate::number::{NumError, Number};
 use crate::value::{Env, Value};
 use std::cmp::Ordering;
 
-/// Trains the network as the exercise says, then answers its queries.
+/// The largest size, in bits, of the numerator or the denominator of an exact number that a run
+/// keeps. A pass whose exact numbers outgrow it is redone in f64, and the run goes on in f64
+/// (with a [`Note`]): exact rationals whose size doubles with every step would otherwise make
+/// a run of a few hundred steps take minutes.
+pub const MAX_EXACT_BITS: u64 = 256;
+
+/// How far a pass keeps numbers exact.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exactness {
+    /// Exact numbers may grow without bound (f64 numbers stay f64).
+    Unbounded,
+    /// An exact numerator or denominator of more than this many bits stops the pass.
+    UpTo(u64),
+}
+
+/// Why a pass stopped short.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PassError {
+    /// A number has no value: the run fails with this error.
+    Failed(ExerciseError),
+    /// An exact entry of the named matrix outgrew the [`Exactness`] bound: the pass can be
+    /// redone in f64.
+    Outgrown(String),
+}
+
+impl From<ExerciseError> for PassError {
+    fn from(e: ExerciseError) -> PassError {
+        PassError::Failed(e)
+    }
+}
+
+impl Exactness {
+    /// `m`, unless one of its exact entries outgrew the bound.
+    fn keep(self, m: Matrix, what: &str) -> Result<Matrix, PassError> {
+        match self {
+            Exactness::UpTo(bits) if m.outgrows(bits) => Err(PassError::Outgrown(what.to_string())),
+            _ => Ok(m),
+        }
+    }
+
+    /// `v`, unless one of its exact entries outgrew the bound.
+    fn keep_vector(self, v: Vec<Number>, what: &str) -> Result<Vec<Number>, PassError> {
+        match self {
+            Exactness::UpTo(bits) if v.iter().any(|n| outgrows(n, bits)) => Err(PassError::Outgrown(what.to_string())),
+            _ => Ok(v),
+        }
+    }
+
+    /// The product `a * b`, computed under the bound.
+    fn matmul(self, a: &Matrix, b: &Matrix, at: Where, what: &str) -> Result<Matrix, PassError> {
+        let product = match self {
+            Exactness::Unbounded => a.matmul(b).map(Some),
+            Exactness::UpTo(bits) => a.matmul_within(b, bits),
+        };
+        product.map_err(at.num(what))?.ok_or_else(|| PassError::Outgrown(what.to_string()))
+    }
+}
+
+/// The samples of one update, one column each.
+struct Batch {
+    samples: Vec<usize>,
+    x: Matrix,
+    y: Matrix,
+}
+
+impl Batch {
+    fn new(exercise: &Exercise, samples: Vec<usize>) -> Batch {
+        let columns = |f: fn(&Sample) -> &Vec<Number>| {
+            samples.iter().map(|&k| f(&exercise.samples[k]).clone()).collect::<Vec<_>>()
+        };
+        let x = Matrix::from_columns(exercise.layers[0], &columns(|s| &s.x)).expect("sizes checked on reading");
+        let y = Matrix::from_columns(exercise.layers[exercise.depth()], &columns(|s| &s.y))
+            .expect("sizes checked on reading");
+        Batch { samples, x, y }
+    }
+
+    fn approximate(&self) -> Result<Batch, NumError> {
+        Ok(Batch { samples: self.samples.clone(), x: self.x.approximate()?, y: self.y.approximate()? })
+    }
+}
+
+/// The state of a run between steps: the parameters, the rate and the samples in the
+/// arithmetic the run is in now.
+struct Run {
+    exactness: Exactness,
+    params: Params,
+    rate: Number,
+    batches: Vec<Batch>,
+    notes: Vec<Note>,
+}
+
+impl Run {
+    /// Goes on in f64: the parameters, the rate and the samples become f64.
+    fn give_up_exactness(&mut self, at: Where) -> Result<(), ExerciseError> {
+        let fail = at.num("switching to f64");
+        self.params = self.params.approximate().map_err(&fail)?;
+        self.rate = Number::approx(self.rate.to_f64()).map_err(&fail)?;
+        self.batches = self.batches.iter().map(Batch::approximate).collect::<Result<_, _>>().map_err(&fail)?;
+        self.exactness = Exactness::Unbounded;
+        Ok(())
+    }
+
+    /// One update on batch `b`: exactly while the numbers stay within the bound, else (from this
+    /// step on) in f64.
+    fn step(&mut self, formulas: &Formulas, b: usize, pass: usize, step: usize) -> Result<Step, ExerciseError> {
+        let at = Where::Step(step);
+        match self.try_step(formulas, b, pass, at) {
+            Err(PassError::Outgrown(matrix)) => {
+                self.notes.push(Note::ExactGivenUp { step, matrix, bits: MAX_EXACT_BITS });
+                self.give_up_exactness(at)?;
+                Ok(self.try_step(formulas, b, pass, at)?)
+            }
+            done => Ok(done?),
+        }
+    }
+
+    fn try_step(&mut self, formulas: &Formulas, b: usize, pass: usize, at: Where) -> Result<Step, PassError> {
+        let batch = &self.batches[b];
+        let forward = forward(formulas, &self.params, &batch.x, at, self.exactness)?;
+        let loss = losses(formulas, &forward, &batch.y, at, self.exactness)?;
+        let backward = backward(formulas, &self.params, &forward, &batch.y, at, self.exactness)?;
+        let params = update(&self.params, &self.rate, &backward, at, self.exactness)?;
+        self.params = params.clone();
+        Ok(Step { pass, samples: batch.samples.clone(), loss, forward, backward, params })
+    }
+
+    /// A forward pass with the final parameters on query `k` (from 1): exactly while the
+    /// numbers stay within the bound, else in f64 (with a note).
+    fn query(&mut self, formulas: &Formulas, x: &[Number], k: usize) -> Result<Query, ExerciseError> {
+        let at = Where::Query(k);
+        let x = Matrix::column_vector(x);
+        let forward = match forward(formulas, &self.params, &x, at, self.exactness) {
+            Err(PassError::Outgrown(matrix)) => {
+                self.notes.push(Note::QueryInF64 { query: k, matrix, bits: MAX_EXACT_BITS });
+                let fail = at.num("switching to f64");
+                let params = self.params.approximate().map_err(&fail)?;
+                forward(formulas, &params, &x.approximate().map_err(&fail)?, at, Exactness::Unbounded)?
+            }
+            done => done?,
+        };
+        let output = forward.a.last().expect("a network has an output layer").column(0);
+        let (class, tie) = classify(&output);
+        Ok(Query { forward, output, class, tie })
+    }
+}
+
+impl From<PassError> for ExerciseError {
+    /// The error of a pass that cannot be redone: a failure as it is; an outgrown entry (which
+    /// only a bounded pass reports) as an arithmetic error.
+    fn from(e: PassError) -> ExerciseError {
+        match e {
+            PassError::Failed(e) => e,
+            PassError::Outgrown(matrix) => ExerciseError::Arithmetic {
+                context: matrix,
+                message: format!("an exact entry outgrew {MAX_EXACT_BITS} bits"),
+            },
+        }
+    }
+}
+
+/// Trains the network as the exercise says, then answers its queries. Exact arithmetic is kept
+/// while every exact numerator and denominator fits in [`MAX_EXACT_BITS`] bits; the first step
+/// where one outgrows it is redone in f64, the run goes on in f64, and the trace says so.
 pub fn train(exercise: Exercise, formulas: Formulas) -> Result<Trace, ExerciseError> {
     let initial = Params { weights: exercise.weights.clone(), biases: exercise.biases.clone() };
-    let mut params = initial.clone();
     let n = exercise.samples.len();
-    let batches: Vec<Vec<usize>> = match exercise.mode {
+    let groups: Vec<Vec<usize>> = match exercise.mode {
         Mode::Sgd => (0..n).map(|k| vec![k]).collect(),
         Mode::Batch => vec![(0..n).collect()],
     };
+    let exactness = match exercise.arithmetic {
+        Arithmetic::Exact => Exactness::UpTo(MAX_EXACT_BITS),
+        Arithmetic::F64 => Exactness::Unbounded,
+    };
+    let batches = groups.into_iter().map(|g| Batch::new(&exercise, g)).collect();
+    let mut run = Run { exactness, params: initial.clone(), rate: exercise.rate.clone(), batches, notes: vec![] };
     let mut steps = Vec::new();
     for pass in 1..=exercise.steps {
-        for samples in &batches {
-            let at = Where::Step(steps.len() + 1);
-            let columns = |f: fn(&super::file::Sample) -> &Vec<Number>| {
-                samples.iter().map(|&k| f(&exercise.samples[k]).clone()).collect::<Vec<_>>()
-            };
-            let x = Matrix::from_columns(exercise.layers[0], &columns(|s| &s.x)).expect("sizes checked on reading");
-            let y = Matrix::from_columns(exercise.layers[exercise.depth()], &columns(|s| &s.y))
-                .expect("sizes checked on reading");
-            let forward = forward(&formulas, &params, &x, at)?;
-            let loss = losses(&formulas, &forward, &y, at)?;
-            let backward = backward(&formulas, &params, &forward, &y, at)?;
-            params = update(&params, &exercise.rate, &backward, at)?;
-            steps.push(Step { pass, samples: samples.clone(), loss, forward, backward, params: params.clone() });
+        for b in 0..run.batches.len() {
+            steps.push(run.step(&formulas, b, pass, steps.len() + 1)?);
         }
     }
     let mut queries = Vec::new();
     for (k, x) in exercise.queries.iter().enumerate() {
-        let forward = forward(&formulas, &params, &Matrix::column_vector(x), Where::Query(k + 1))?;
-        let output = forward.a.last().expect("a network has an output layer").column(0);
-        let (class, tie) = classify(&output);
-        queries.push(Query { forward, output, class, tie });
+        queries.push(run.query(&formulas, x, k + 1)?);
     }
-    Ok(Trace { exercise, formulas, initial, steps, queries })
+    Ok(Trace { exercise, formulas, initial, steps, queries, notes: run.notes })
 }
 
 /// One step on the samples in the columns of `x` and `y`: forward, backward, update.
@@ -56,10 +209,11 @@ pub fn train_step(
     x: &Matrix,
     y: &Matrix,
     rate: &Number,
-) -> Result<(Forward, Backward, Params), ExerciseError> {
-    let forward = forward(formulas, params, x, Where::Step(1))?;
-    let backward = backward(formulas, params, &forward, y, Where::Step(1))?;
-    let params = update(params, rate, &backward, Where::Step(1))?;
+    exactness: Exactness,
+) -> Result<(Forward, Backward, Params), PassError> {
+    let forward = forward(formulas, params, x, Where::Step(1), exactness)?;
+    let backward = backward(formulas, params, &forward, y, Where::Step(1), exactness)?;
+    let params = update(params, rate, &backward, Where::Step(1), exactness)?;
     Ok((forward, backward, params))
 }
 
@@ -106,16 +260,20 @@ impl Where {
 }
 
 /// The forward pass over the inputs in the columns of `x`.
-pub fn forward(formulas: &Formulas, params: &Params, x: &Matrix, at: Where) -> Result<Forward, ExerciseError> {
+pub fn forward(
+    formulas: &Formulas,
+    params: &Params,
+    x: &Matrix,
+    at: Where,
+    exactness: Exactness,
+) -> Result<Forward, PassError> {
     let depth = params.weights.len();
     let mut a = vec![x.clone()];
     let mut z = Vec::with_capacity(depth);
     for l in 1..=depth {
         let name = format!("z{l}");
-        let zl = params.weights[l - 1]
-            .matmul(&a[l - 1])
-            .and_then(|m| m.add_to_columns(&params.biases[l - 1]))
-            .map_err(at.num(&name))?;
+        let product = exactness.matmul(&params.weights[l - 1], &a[l - 1], at, &name)?;
+        let zl = exactness.keep(product.add_to_columns(&params.biases[l - 1]).map_err(at.num(&name))?, &name)?;
         let what = format!("a{l}");
         let al = if l < depth {
             let f = formulas.activation.as_ref().expect("hidden layers have an activation");
@@ -123,6 +281,7 @@ pub fn forward(formulas: &Formulas, params: &Params, x: &Matrix, at: Where) -> R
         } else {
             output(formulas, &zl, at, &what)?
         };
+        let al = exactness.keep(al, &what)?;
         z.push(zl);
         a.push(al);
     }
@@ -175,10 +334,17 @@ fn output_env(forward: &Forward, y: &Matrix, c: usize) -> Env {
 }
 
 /// The loss of each sample.
-pub fn losses(formulas: &Formulas, forward: &Forward, y: &Matrix, at: Where) -> Result<Vec<Number>, ExerciseError> {
-    (0..y.cols())
+pub fn losses(
+    formulas: &Formulas,
+    forward: &Forward,
+    y: &Matrix,
+    at: Where,
+    exactness: Exactness,
+) -> Result<Vec<Number>, PassError> {
+    let loss = (0..y.cols())
         .map(|c| eval_scalar(&formulas.loss, &output_env(forward, y, c)).map_err(at.eval("loss", &formulas.loss)))
-        .collect()
+        .collect::<Result<_, _>>()?;
+    exactness.keep_vector(loss, "E")
 }
 
 /// The backward pass: delta^L from the derived formula, then the hidden deltas, then the
@@ -189,7 +355,8 @@ pub fn backward(
     forward: &Forward,
     y: &Matrix,
     at: Where,
-) -> Result<Backward, ExerciseError> {
+    exactness: Exactness,
+) -> Result<Backward, PassError> {
     let depth = params.weights.len();
     let plan = &formulas.output_delta_plan;
     let what = format!("delta{depth}");
@@ -208,32 +375,43 @@ pub fn backward(
         }
         columns.push(column);
     }
-    let mut delta = vec![Matrix::from_columns(y.rows(), &columns).expect("columns of equal length")];
+    let output_delta = Matrix::from_columns(y.rows(), &columns).expect("columns of equal length");
+    let mut delta = vec![exactness.keep(output_delta, &what)?];
     for l in (1..depth).rev() {
         let name = format!("delta{l}");
-        let back = params.weights[l].transpose().matmul(&delta[0]).map_err(at.num(&name))?;
+        let back = exactness.matmul(&params.weights[l].transpose(), &delta[0], at, &name)?;
         let fprime = formulas.activation_derivative.as_ref().expect("hidden layers have an activation");
         let slope = elementwise(fprime, &forward.z[l - 1], at, &name)?;
-        delta.insert(0, back.zip_with(&slope, |a, b| a.clone().try_mul(b)).map_err(at.num(&name))?);
+        let product = back.zip_with(&slope, |a, b| a.clone().try_mul(b)).map_err(at.num(&name))?;
+        delta.insert(0, exactness.keep(product, &name)?);
     }
     let mut dw = Vec::with_capacity(depth);
     let mut db = Vec::with_capacity(depth);
     for l in 1..=depth {
-        dw.push(delta[l - 1].matmul(&forward.a[l - 1].transpose()).map_err(at.num(&format!("dW{l}")))?);
-        db.push(delta[l - 1].row_sums().map_err(at.num(&format!("db{l}")))?);
+        let (dw_name, db_name) = (format!("dW{l}"), format!("db{l}"));
+        dw.push(exactness.matmul(&delta[l - 1], &forward.a[l - 1].transpose(), at, &dw_name)?);
+        let sums = delta[l - 1].row_sums().map_err(at.num(&db_name))?;
+        db.push(exactness.keep_vector(sums, &db_name)?);
     }
     Ok(Backward { delta, dw, db })
 }
 
 /// The parameters after one gradient step.
-pub fn update(params: &Params, rate: &Number, backward: &Backward, at: Where) -> Result<Params, ExerciseError> {
+pub fn update(
+    params: &Params,
+    rate: &Number,
+    backward: &Backward,
+    at: Where,
+    exactness: Exactness,
+) -> Result<Params, PassError> {
     let mut weights = Vec::with_capacity(params.weights.len());
     let mut biases = Vec::with_capacity(params.biases.len());
     for l in 0..params.weights.len() {
-        weights.push(params.weights[l].minus_scaled(rate, &backward.dw[l]).map_err(at.num(&format!("W{}", l + 1)))?);
-        biases.push(
-            vector_minus_scaled(&params.biases[l], rate, &backward.db[l]).map_err(at.num(&format!("b{}", l + 1)))?,
-        );
+        let (w_name, b_name) = (format!("W{}", l + 1), format!("b{}", l + 1));
+        let w = params.weights[l].minus_scaled(rate, &backward.dw[l]).map_err(at.num(&w_name))?;
+        weights.push(exactness.keep(w, &w_name)?);
+        let b = vector_minus_scaled(&params.biases[l], rate, &backward.db[l]).map_err(at.num(&b_name))?;
+        biases.push(exactness.keep_vector(b, &b_name)?);
     }
     Ok(Params { weights, biases })
 }
@@ -272,6 +450,75 @@ mod tests {
         assert_eq!(s.loss, vec![q(121, 50)]);
         assert!(s.params.weights.iter().all(|w| w.entries().iter().all(Number::is_exact)));
         assert_eq!(trace.queries[0].output.len(), 1);
+    }
+
+    /// A 2-2 linear network on rational inputs: the exact numbers grow with every step.
+    fn growing(steps: usize, arithmetic: &str) -> String {
+        format!(
+            "[network]\nlayers = [2, 2]\noutput = \"identity\"\nloss = \"squared_error\"\n[init]\n\
+             weights = \"1/3\"\n[train]\nrate = 0.1\nsteps = {steps}\narithmetic = \"{arithmetic}\"\n\
+             [[sample]]\nx = [\"1/3\", \"2/7\"]\ny = [\"1/5\", \"4/5\"]\n[[query]]\nx = [1, 2]\n"
+        )
+    }
+
+    fn run(src: &str) -> Trace {
+        let ex = parse_exercise(src).unwrap();
+        let formulas = derive(&ex).unwrap();
+        train(ex, formulas).unwrap()
+    }
+
+    fn all_exact(p: &Params) -> bool {
+        p.weights.iter().all(|w| w.entries().iter().all(Number::is_exact))
+            && p.biases.iter().flatten().all(Number::is_exact)
+    }
+
+    #[test]
+    fn exactness_is_given_up_at_the_step_where_an_entry_outgrows_the_bound() {
+        let trace = run(&growing(30, "exact"));
+        let [Note::ExactGivenUp { step, matrix, bits }] = trace.notes.as_slice() else {
+            panic!("one note expected: {:?}", trace.notes)
+        };
+        assert_eq!(*bits, MAX_EXACT_BITS);
+        assert!((2..30).contains(step), "{step}");
+        // Before that step every number is exact and within the bound; from it on, f64.
+        for s in &trace.steps[..step - 1] {
+            assert!(all_exact(&s.params) && !s.params.weights[0].outgrows(MAX_EXACT_BITS));
+        }
+        for s in &trace.steps[step - 1..] {
+            assert!(s.params.weights.iter().all(|w| w.entries().iter().all(|n| !n.is_exact())));
+            assert!(s.forward.a[0].entries().iter().all(|n| !n.is_exact()), "the samples are f64 too");
+        }
+        // The step that outgrew the bound, done exactly, would have an entry of `matrix` that
+        // large; the previous step's numbers were not.
+        assert!(matches!(matrix.as_str(), "z1" | "a1" | "E" | "delta1" | "dW1" | "db1" | "W1" | "b1"), "{matrix}");
+        // The numbers agree with a run in f64 all along.
+        let f64_run = run(&growing(30, "f64"));
+        assert!(f64_run.notes.is_empty());
+        for (a, b) in trace.steps.iter().zip(&f64_run.steps) {
+            for (x, y) in a.params.weights[0].entries().iter().zip(b.params.weights[0].entries()) {
+                assert!((x.to_f64() - y.to_f64()).abs() < 1e-14, "{x} vs {y}");
+            }
+        }
+        assert!(trace.queries[0].output.iter().all(|n| !n.is_exact()));
+    }
+
+    #[test]
+    fn a_run_that_stays_small_stays_exact_without_a_note() {
+        let trace = run(&growing(3, "exact"));
+        assert!(trace.notes.is_empty());
+        assert!(trace.steps.iter().all(|s| all_exact(&s.params)));
+    }
+
+    #[test]
+    fn a_query_that_outgrows_the_bound_is_computed_in_f64() {
+        let src = growing(1, "exact")
+            .replace("[[query]]\nx = [1, 2]", "[[query]]\nx = [1, 2]\n[[query]]\nx = [\"3^-200\", 1]");
+        let trace = run(&src);
+        assert_eq!(trace.notes, vec![Note::QueryInF64 { query: 2, matrix: "z1".into(), bits: MAX_EXACT_BITS }]);
+        assert!(trace.queries[0].output.iter().all(Number::is_exact));
+        assert!(trace.queries[1].output.iter().all(|n| !n.is_exact()));
+        let expected = (1.0f64 / 3.0).powi(200);
+        assert!((trace.queries[1].forward.a[0].get(0, 0).to_f64() / expected - 1.0).abs() < 1e-12);
     }
 
     #[test]

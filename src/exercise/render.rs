@@ -4,7 +4,7 @@
 
 use super::file::{Mode, OutputActivation};
 use super::matrix::Matrix;
-use super::trace::{Forward, Params, Trace};
+use super::trace::{Forward, Note, Params, Trace};
 use crate::ast::{Expr, Statement};
 use crate::latex::to_latex;
 use crate::number::{format_significant, Number};
@@ -235,6 +235,12 @@ pub fn text(trace: &Trace, digits: usize) -> String {
     for (label, plain, _) in formula_rows(trace) {
         out.push_str(&format!("  {label:<10} {plain}\n"));
     }
+    if !trace.notes.is_empty() {
+        out.push_str("\nNotes\n");
+        for note in &trace.notes {
+            out.push_str(&format!("  {note}\n"));
+        }
+    }
     out.push_str("\nInitial parameters\n");
     for (name, m) in params_items(&trace.initial) {
         out.push_str(&text_matrix(&name, &m, digits, "  "));
@@ -311,9 +317,13 @@ fn blocks(trace: &Trace, digits: usize) -> Vec<Block> {
         )),
         Block::Heading(2, "Formulas".into()),
         Block::Math(formula_rows(trace).into_iter().map(|(_, _, latex)| latex).collect()),
-        Block::Heading(2, "Initial parameters".into()),
-        math_items(&params_items(&trace.initial), digits),
     ];
+    if !trace.notes.is_empty() {
+        out.push(Block::Heading(2, "Notes".into()));
+        out.extend(trace.notes.iter().map(|note| Block::Paragraph(format!("Note: {note}."))));
+    }
+    out.push(Block::Heading(2, "Initial parameters".into()));
+    out.push(math_items(&params_items(&trace.initial), digits));
     for k in 0..trace.steps.len() {
         out.push(Block::Heading(2, step_title(trace, k)));
         for (title, items) in step_sections(trace, k) {
@@ -385,8 +395,28 @@ fn json_forward(f: &Forward, into: &mut Map<String, Json>) {
     }
 }
 
-/// The JSON contract: `{"formulas", "steps": [{"samples", "z1", "a1", ..., "delta1", ...,
-/// "dW1", "db1", ..., "W1", "b1", ...}], "queries": [{"x", "output", "class"}]}`.
+fn json_note(note: &Note) -> Json {
+    let mut m = Map::new();
+    match note {
+        Note::ExactGivenUp { step, matrix, bits } => {
+            m.insert("kind".into(), json!("exact_given_up"));
+            m.insert("step".into(), json!(step));
+            m.insert("matrix".into(), json!(matrix));
+            m.insert("bits".into(), json!(bits));
+        }
+        Note::QueryInF64 { query, matrix, bits } => {
+            m.insert("kind".into(), json!("query_in_f64"));
+            m.insert("query".into(), json!(query));
+            m.insert("matrix".into(), json!(matrix));
+            m.insert("bits".into(), json!(bits));
+        }
+    }
+    m.insert("message".into(), json!(note.to_string()));
+    Json::Object(m)
+}
+
+/// The JSON contract: `{"formulas", "notes", "steps": [{"samples", "z1", "a1", ..., "delta1",
+/// ..., "dW1", "db1", ..., "W1", "b1", ...}], "queries": [{"x", "output", "class"}]}`.
 pub fn json(trace: &Trace) -> Json {
     let f = &trace.formulas;
     let ex = &trace.exercise;
@@ -450,6 +480,7 @@ pub fn json(trace: &Trace) -> Json {
         },
         "formulas": formulas,
         "assumptions": f.assumptions.iter().map(Statement::to_string).collect::<Vec<_>>(),
+        "notes": trace.notes.iter().map(json_note).collect::<Vec<_>>(),
         "steps": steps,
         "queries": queries,
     })

@@ -3,8 +3,8 @@
 
 use super::file::Exercise;
 use super::formulas::Formulas;
-use super::matrix::Matrix;
-use crate::number::Number;
+use super::matrix::{approximate, Matrix};
+use crate::number::{NumError, Number};
 
 /// The network's parameters.
 #[derive(Clone, Debug, PartialEq)]
@@ -13,6 +13,17 @@ pub struct Params {
     pub weights: Vec<Matrix>,
     /// `biases[l - 1]` is `b<l>`.
     pub biases: Vec<Vec<Number>>,
+}
+
+impl Params {
+    /// The same parameters with every entry as f64 (an error for an exact entry too large for
+    /// f64).
+    pub fn approximate(&self) -> Result<Params, NumError> {
+        Ok(Params {
+            weights: self.weights.iter().map(Matrix::approximate).collect::<Result<_, _>>()?,
+            biases: self.biases.iter().map(|b| approximate(b)).collect::<Result<_, _>>()?,
+        })
+    }
 }
 
 /// A forward pass over some inputs (one column per input).
@@ -65,6 +76,47 @@ pub struct Query {
     pub tie: bool,
 }
 
+/// Something a reader must know about how the numbers of a run were kept.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Note {
+    /// Exact arithmetic was given up at this step: an exact entry of `matrix` outgrew `bits`
+    /// bits, so this step and the rest of the run (the queries too) were computed in f64.
+    ExactGivenUp {
+        /// The step (from 1).
+        step: usize,
+        /// The matrix whose entry outgrew the bound (`z2`, `dW1`, ...).
+        matrix: String,
+        /// The bound, in bits, on an exact numerator or denominator.
+        bits: u64,
+    },
+    /// A query was computed in f64: an exact entry of `matrix` outgrew `bits` bits.
+    QueryInF64 {
+        /// The query (from 1).
+        query: usize,
+        /// The matrix whose entry outgrew the bound.
+        matrix: String,
+        /// The bound, in bits, on an exact numerator or denominator.
+        bits: u64,
+    },
+}
+
+impl std::fmt::Display for Note {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Note::ExactGivenUp { step, matrix, bits } => write!(
+                f,
+                "exact arithmetic given up at step {step}: an exact entry of {matrix} outgrew {bits} bits \
+                 (numerator or denominator), so step {step} and the rest of the run are computed in f64"
+            ),
+            Note::QueryInF64 { query, matrix, bits } => write!(
+                f,
+                "query {query} is computed in f64: an exact entry of {matrix} outgrew {bits} bits \
+                 (numerator or denominator)"
+            ),
+        }
+    }
+}
+
 /// A whole run.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Trace {
@@ -78,4 +130,6 @@ pub struct Trace {
     pub steps: Vec<Step>,
     /// The queries, in order.
     pub queries: Vec<Query>,
+    /// How the numbers were kept, where a reader must know (in the order they arose).
+    pub notes: Vec<Note>,
 }
