@@ -74,8 +74,11 @@ mod tempfile_dir {
 #[test]
 fn bundled_documents_check_clean_and_their_reports_are_snapshotted() {
     let dir = root().join("examples/check");
-    let mut paths: Vec<PathBuf> =
-        std::fs::read_dir(&dir).expect("examples/check").map(|e| e.expect("entry").path()).collect();
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("examples/check")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "md"))
+        .collect();
     paths.sort();
     assert!(paths.len() >= 2);
     for path in paths {
@@ -219,6 +222,30 @@ fn seed_documents_reports_are_snapshotted() {
         let header = format!("summary: {summary}\n");
         snapshot_settings().bind(|| insta::assert_snapshot!(format!("seed@{name}"), header + &report));
     }
+}
+
+#[test]
+fn answers_files_are_judged_against_the_exercise_and_the_engine() {
+    let answers = root().join("examples/check/answers_ex1.toml");
+    let exercise = root().join("examples/seed_ex1_sigmoid.toml");
+    let (json, code) = check_json(&[&answers], &["--exercise", exercise.to_str().expect("UTF-8")]);
+    assert_eq!((code, wrong_lines(&json)), (0, vec![]), "{json}");
+    assert_eq!(json["summary"]["correct"], 9);
+    // Without the exercise the numbers are unchecked, never correct; the formulas still are.
+    let (json, _) = check_json(&[&answers], &[]);
+    assert_eq!((json["summary"]["correct"].as_u64(), json["summary"]["unchecked"].as_u64()), (Some(2), Some(7)));
+    // A wrong entry and a wrong formula are flagged at their lines; a bad file exits 2.
+    let text = std::fs::read_to_string(&answers)
+        .expect("reads")
+        .replace("0.1344", "0.1434")
+        .replace("(1 - sigmoid", "(1 + sigmoid");
+    let (_dir, path) = temp_file("answers.toml", &text);
+    let (json, code) = check_json(&[&path], &["--exercise", exercise.to_str().expect("UTF-8")]);
+    assert_eq!((code, wrong_lines(&json)), (1, vec![8, 19]), "{json}");
+    let (_dir, path) = temp_file("bad.toml", "[[steps]]\nz1 = 1\n");
+    let out = deltaform().arg("check").arg(&path).output().expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not an answers file"));
 }
 
 #[test]

@@ -8,7 +8,9 @@ use deltaform::read_latex::{read_block, read_side};
 /// boundaries; a claim's line and column point at its range; nothing unchecked is correct.
 pub fn check(data: &[u8]) {
     let Ok(src) = std::str::from_utf8(data) else { return };
-    let inside = |start: usize, end: usize| start <= end && end <= src.len() && src.is_char_boundary(start) && src.is_char_boundary(end);
+    let inside = |start: usize, end: usize| {
+        start <= end && end <= src.len() && src.is_char_boundary(start) && src.is_char_boundary(end)
+    };
     if let Err(err) = read_side(src) {
         assert!(inside(err.span.start, err.span.end), "{src:?}: {err}: span {:?}", err.span);
     }

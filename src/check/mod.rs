@@ -5,6 +5,7 @@
 //! neighbouring sides, numbers by `numeric` and formulas by `symbolic`; `report` prints the
 //! verdicts as text, JSON, an annotated copy of the document or a CSV row.
 
+pub mod answers;
 pub mod document;
 pub mod exercise;
 pub mod numeric;

@@ -8,7 +8,8 @@ use crate::value::Value;
 /// How close a written number must be to the value it claims.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Tolerance {
-    /// One unit in the last written decimal place (rounded or truncated); whole numbers exactly.
+    /// Less than one unit in the last written decimal place off (rounded, truncated, or one off
+    /// in the last digit of a longer number); whole numbers exactly.
     Written,
     /// At most this far from the value.
     Abs(f64),
@@ -128,7 +129,10 @@ fn close(expected: f64, written: f64, ulp: Option<f64>, tolerance: Tolerance) ->
     let float_noise = 1e-12 * scale.max(1e-300);
     match tolerance {
         Tolerance::Written => match ulp {
-            Some(ulp) if ulp < 1.0 => diff <= ulp * (1.0 + 1e-9) + float_noise,
+            // Less than one unit off: rounded, truncated, or one off in the last digit of a
+            // longer number (0.5499 for 0.549834); 0.3 for 0.2 is a whole unit off.
+            Some(ulp) if ulp > 0.0 && ulp < 1.0 => diff < ulp * (1.0 - 1e-9),
+            // An exact fraction (`\frac{1}{3}`), or a value computed, not written.
             _ => diff <= 1e-9 * scale.max(1e-300),
         },
         Tolerance::Abs(t) => diff <= t + float_noise,

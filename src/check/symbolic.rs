@@ -8,7 +8,7 @@
 use crate::ast::{Expr, Node, Statement};
 use crate::defs::Definitions;
 use crate::diff::{differentiate, Wrt};
-use crate::egraph::{simplify, Limits};
+use crate::egraph::{simplify, Assumption, Limits};
 use crate::names::Fresh;
 use crate::sample::compare::{compare, Verdict};
 use crate::sample::Sampler;
@@ -34,13 +34,20 @@ pub enum Outcome {
     Unchecked(String),
 }
 
-/// The document's definitions of names by formulas (`E = \frac{1}{2}\sum_i (x_i - z_i)^2`).
+/// The document's definitions of names by formulas (`E = \frac{1}{2}\sum_i (x_i - z_i)^2`),
+/// and the assumptions claims are judged under.
 #[derive(Clone, Debug, Default)]
 pub struct Symbols {
     defs: Definitions,
+    assumptions: Vec<Assumption>,
 }
 
 impl Symbols {
+    /// Given definitions and assumptions (an answers file's `let` and `assume`).
+    pub fn with(defs: Definitions, assumptions: Vec<Assumption>) -> Symbols {
+        Symbols { defs, assumptions }
+    }
+
     /// Records `name = body` when both read as scalar formulas; a name defined twice keeps its
     /// first definition. Says whether it was recorded.
     pub fn define(&mut self, name: &Expr, body: &Expr) -> bool {
@@ -83,7 +90,17 @@ impl Symbols {
         let (Ok(t), Ok(c)) = (self.defs.expand(truth, &mut fresh), self.defs.expand(claimed, &mut fresh)) else {
             return Outcome::Unchecked("a definition could not be expanded".into());
         };
-        let sampler = Sampler::new([&t, &c], &Definitions::default(), &[]);
+        let mut fresh = Fresh::avoiding([&t, &c]);
+        let assumptions: Vec<Assumption> = self
+            .assumptions
+            .iter()
+            .filter_map(|a| {
+                let (lhs, rhs) =
+                    (self.defs.expand(&a.lhs, &mut fresh).ok()?, self.defs.expand(&a.rhs, &mut fresh).ok()?);
+                Some(Assumption { lhs, rhs })
+            })
+            .collect();
+        let sampler = Sampler::new([&t, &c], &Definitions::default(), &assumptions);
         let (names_t, names_c) = (t.free_names(), c.free_names());
         let strangers: Vec<&String> = if simplify_truth {
             names_c.difference(&names_t).collect()
@@ -113,7 +130,7 @@ impl Symbols {
     /// The expression simplified within a small budget (the derivative the engine found).
     fn readable(&self, e: &Expr) -> String {
         let limits = Limits { nodes: 5_000, iterations: 8, time: Duration::from_millis(300) };
-        simplify(e, &self.defs, &[], &limits, false).expr.to_string()
+        simplify(e, &self.defs, &self.assumptions, &limits, false).expr.to_string()
     }
 }
 

@@ -2,6 +2,7 @@
 
 use super::run_cmd::read_exercise;
 use super::{Failure, Output, EXIT_NEGATIVE, EXIT_OK};
+use crate::check::answers::check_answers;
 use crate::check::report::DocumentReport;
 use crate::check::{check_markdown, CheckOptions, Summary, Tolerance};
 use crate::diagnostic::Diagnostic;
@@ -30,7 +31,8 @@ pub enum CheckFormat {
 /// Arguments of `deltaform check`.
 #[derive(Args, Debug)]
 pub struct CheckArgs {
-    /// Worked solutions: Markdown with `$...$`, `$$...$$` or `\[...\]` math.
+    /// Worked solutions: Markdown with `$...$`, `$$...$$` or `\[...\]` math, or answers files
+    /// (`.toml`: `[[step]]`, `[[query]]`, `[[formula]]` tables; see grammar/check.md).
     #[arg(required = true)]
     solutions: Vec<String>,
     /// How close a written number must be: written (one unit in the last digit written),
@@ -67,11 +69,15 @@ pub fn check(args: &CheckArgs) -> Result<Output, Failure> {
         .par_iter()
         .zip(texts)
         .map(|(path, text)| {
-            let claims = check_markdown(&text, &options);
+            let claims = if path.ends_with(".toml") {
+                check_answers(&text, path, &options).map_err(|diagnostic| Failure { diagnostic, json: false })?
+            } else {
+                check_markdown(&text, &options)
+            };
             progress.inc(1);
-            DocumentReport { path: path.clone(), text, claims }
+            Ok(DocumentReport { path: path.clone(), text, claims })
         })
-        .collect();
+        .collect::<Result<_, Failure>>()?;
     progress.finish_and_clear();
     if let Some(path) = &args.report {
         write_csv(path, &reports)?;
