@@ -655,7 +655,8 @@ impl<'a> Reader<'a> {
         let rest = self.rest();
         let env = rest.strip_prefix("\\begin{").and_then(|r| r.split_once('}')).map(|(e, _)| e).unwrap_or("");
         if !matches!(env, "bmatrix" | "pmatrix" | "matrix" | "Bmatrix" | "smallmatrix") {
-            return Err(self.error(format!("unsupported environment `{env}`"), start..start + 8 + env.len()));
+            let end = (start + "\\begin{".len() + env.len()).min(self.src.len());
+            return Err(self.error(format!("unsupported environment `{env}`"), start..end));
         }
         self.pos += "\\begin{".len() + env.len() + 1;
         let end = format!("\\end{{{env}}}");
@@ -845,6 +846,8 @@ mod tests {
         let err = read_side("\\mathfrak{Q}").unwrap_err();
         assert!(err.message.contains("\\mathfrak") && err.span == (0..9), "{err:?}");
         assert!(read_side("\\frac{1}{").is_err());
+        // A `\begin{` cut off at the end points inside the text.
+        assert!(read_side("x \\begin{").unwrap_err().span.end <= "x \\begin{".len());
         assert!(read_side("f'(x)").is_err());
         let deep = format!("{}x{}", "\\frac{1}{".repeat(100), "}".repeat(100));
         assert!(read_side(&deep).unwrap_err().message.contains("nested"));
