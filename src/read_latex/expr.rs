@@ -268,6 +268,14 @@ impl<'a> Reader<'a> {
             if !(entrywise || matrix || divide || self.starts_operand()) {
                 return Ok(left);
             }
+            if matches!(left.node, Node::Var(_)) && self.rest().starts_with('(') && tuple_follows(self.rest()) {
+                // `L(y, \hat{y})`, `g(x_1, x_2)`: a function of several arguments, not a product.
+                let end = self.pos + matching_close(self.rest()).map_or(self.rest().len(), |k| k + 1);
+                return Err(self.error(
+                    format!("`{left}` applied to several arguments: a function this reader does not know"),
+                    start..end,
+                ));
+            }
             let right = self.unary()?;
             let node = if entrywise {
                 Node::Binary(BinOp::Mul, Box::new(left), Box::new(right))
@@ -768,6 +776,38 @@ impl Reader<'_> {
     }
 }
 
+/// Whether the parenthesis at the start of `text` holds a comma at its own level (`(a, b)`).
+fn tuple_follows(text: &str) -> bool {
+    let Some(end) = matching_close(text) else { return false };
+    let mut depth = 0usize;
+    text[..end].chars().any(|c| {
+        match c {
+            '(' | '[' | '{' => depth += 1,
+            ')' | ']' | '}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        c == ',' && depth == 1
+    })
+}
+
+/// The position of the `)` that closes the `(` at the start of `text`.
+fn matching_close(text: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    for (k, c) in text.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return Some(k);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
 /// The position of the `}` that closes the `{` at the start of `text`.
 fn matching_brace(text: &str) -> Option<usize> {
     let mut depth = 0usize;
@@ -849,6 +889,8 @@ mod tests {
         // A `\begin{` cut off at the end points inside the text.
         assert!(read_side("x \\begin{").unwrap_err().span.end <= "x \\begin{".len());
         assert!(read_side("f'(x)").is_err());
+        assert!(read_side("L_2(y, y)").unwrap_err().message.contains("several arguments"));
+        assert_eq!(expr("(15.019, 15.066)"), "[[15.019, 15.066]]");
         let deep = format!("{}x{}", "\\frac{1}{".repeat(100), "}".repeat(100));
         assert!(read_side(&deep).unwrap_err().message.contains("nested"));
     }
