@@ -195,6 +195,22 @@ fn the_exercise_catches_a_document_solving_another() {
 }
 
 #[test]
+fn an_exercise_names_a_documents_own_notation() {
+    let exercise = std::fs::read_to_string(root().join("examples/seed_ex1_sigmoid.toml")).expect("reads")
+        + "\n[check.names]\n\"x_{new}^{[2]}\" = \"query.a2\"\n";
+    let (_dir, exercise_path) = temp_file("named.toml", &exercise);
+    let doc = "The class of the query:\n\n$$x_{new}^{[2]} = \\begin{bmatrix} 0.5944 \\\\ 0.4772 \\end{bmatrix}$$\n";
+    let (_dir2, doc_path) = temp_file("named.md", doc);
+    let args = ["--exercise", exercise_path.to_str().expect("UTF-8")];
+    let (json, code) = check_json(&[&doc_path], &args);
+    assert_eq!(code, 0, "{json}");
+    assert_eq!(claims(&json)[0]["note"], "the exercise's a2");
+    let (_dir3, wrong_path) = temp_file("named-wrong.md", &doc.replace("0.5944", "0.5411"));
+    let (json, code) = check_json(&[&wrong_path], &args);
+    assert_eq!((code, wrong_lines(&json)), (1, vec![3]), "the step's a2 is not the query's: {json}");
+}
+
+#[test]
 fn seed_documents_reports_are_snapshotted() {
     let seeds = root().join("../shared/seeds");
     let Ok(entries) = std::fs::read_dir(&seeds) else {

@@ -7,8 +7,11 @@
 //! of that quantity from where the document has got to, so `w^{[2]}` before the update is the
 //! initial matrix and after it the updated one.
 
+use crate::ast::{Expr, Node};
+use crate::exercise::file::{Phase, Quantity};
 use crate::exercise::matrix::Matrix;
 use crate::exercise::trace::{Params, Trace};
+use crate::read_latex::{read_side, Side};
 use crate::value::Value;
 
 /// The runner's quantities by phase (the initial parameters; each step's forward pass,
@@ -19,12 +22,15 @@ pub struct Timeline {
     entries: Vec<Entry>,
     phase: usize,
     depth: usize,
+    /// The exercise file's own notations (`[check.names]`), by the name the reader gives them.
+    names: Vec<(String, Quantity)>,
 }
 
 /// One quantity of one phase.
 #[derive(Clone, Debug)]
 struct Entry {
     phase: usize,
+    query: bool,
     key: String,
     value: Value,
 }
@@ -36,43 +42,65 @@ impl Timeline {
         let mut entries = Vec::new();
         let mut phase = 0;
         push_params(&mut entries, phase, &trace.initial);
-        let forward = |entries: &mut Vec<Entry>, phase: usize, f: &crate::exercise::trace::Forward| {
+        let forward = |entries: &mut Vec<Entry>, phase: usize, query: bool, f: &crate::exercise::trace::Forward| {
             for (l, a) in f.a.iter().enumerate() {
                 if l > 0 {
-                    entries.push(Entry { phase, key: format!("z{l}"), value: matrix_value(&f.z[l - 1]) });
+                    entries.push(Entry { phase, query, key: format!("z{l}"), value: matrix_value(&f.z[l - 1]) });
                 }
-                entries.push(Entry { phase, key: format!("a{l}"), value: matrix_value(a) });
+                entries.push(Entry { phase, query, key: format!("a{l}"), value: matrix_value(a) });
             }
         };
         for step in &trace.steps {
             phase += 1;
-            forward(&mut entries, phase, &step.forward);
+            forward(&mut entries, phase, false, &step.forward);
             if let [loss] = step.loss.as_slice() {
-                entries.push(Entry { phase, key: "loss".to_string(), value: Value::Scalar(loss.clone()) });
+                entries.push(Entry {
+                    phase,
+                    query: false,
+                    key: "loss".to_string(),
+                    value: Value::Scalar(loss.clone()),
+                });
             }
             phase += 1;
             for l in 1..=depth {
                 let b = &step.backward;
-                entries.push(Entry { phase, key: format!("delta{l}"), value: matrix_value(&b.delta[l - 1]) });
-                entries.push(Entry { phase, key: format!("dW{l}"), value: matrix_value(&b.dw[l - 1]) });
-                entries.push(Entry { phase, key: format!("db{l}"), value: Value::Vector(b.db[l - 1].clone()) });
+                let entry = |key: String, value: Value| Entry { phase, query: false, key, value };
+                entries.push(entry(format!("delta{l}"), matrix_value(&b.delta[l - 1])));
+                entries.push(entry(format!("dW{l}"), matrix_value(&b.dw[l - 1])));
+                entries.push(entry(format!("db{l}"), Value::Vector(b.db[l - 1].clone())));
             }
             phase += 1;
             push_params(&mut entries, phase, &step.params);
         }
         for query in &trace.queries {
             phase += 1;
-            forward(&mut entries, phase, &query.forward);
+            forward(&mut entries, phase, true, &query.forward);
         }
-        Timeline { entries, phase: 0, depth }
+        let names = trace
+            .exercise
+            .check_names
+            .iter()
+            .filter_map(|(latex, quantity)| match read_side(latex) {
+                Ok(Side::Expr(Expr { node: Node::Var(name), .. })) => Some((name, quantity.clone())),
+                Ok(Side::Derivative { of, wrt }) => Some((format!("∂{of}/∂{wrt}"), quantity.clone())),
+                _ => None,
+            })
+            .collect();
+        Timeline { entries, phase: 0, depth, names }
     }
 
     /// The runner quantity `name` stands for, and the values it may have here: each one of that
     /// quantity from where the document has got to (the last one when the run has no more),
     /// with its position for [`Timeline::advance`]. `None` when the name is not a quantity.
     pub fn candidates(&self, name: &str) -> Option<(String, Vec<(usize, &Value)>)> {
-        let key = self.key_of(name)?;
-        let of_key = |k: &usize| self.entries[*k].key == key;
+        let (from, key) = match self.names.iter().find(|(n, _)| n == name) {
+            Some((_, quantity)) => (quantity.from, quantity.key.clone()),
+            None => (Phase::Any, self.key_of(name)?),
+        };
+        let of_key = |k: &usize| {
+            let entry = &self.entries[*k];
+            entry.key == key && !matches!((from, entry.query), (Phase::Step, true) | (Phase::Query, false))
+        };
         let mut found: Vec<usize> =
             (0..self.entries.len()).filter(|k| self.entries[*k].phase >= self.phase).filter(of_key).collect();
         if found.is_empty() {
@@ -133,8 +161,8 @@ fn split_layer(name: &str) -> Option<(&str, usize)> {
 
 fn push_params(entries: &mut Vec<Entry>, phase: usize, params: &Params) {
     for (l, (w, b)) in params.weights.iter().zip(&params.biases).enumerate() {
-        entries.push(Entry { phase, key: format!("W{}", l + 1), value: matrix_value(w) });
-        entries.push(Entry { phase, key: format!("b{}", l + 1), value: Value::Vector(b.clone()) });
+        entries.push(Entry { phase, query: false, key: format!("W{}", l + 1), value: matrix_value(w) });
+        entries.push(Entry { phase, query: false, key: format!("b{}", l + 1), value: Value::Vector(b.clone()) });
     }
 }
 
@@ -151,7 +179,7 @@ mod tests {
     use super::*;
 
     fn timeline() -> Timeline {
-        let source = "[network]\nlayers = [2, 2, 1]\nactivation = \"sigmoid\"\noutput = \"sigmoid\"\nloss = \"squared_error\"\n\n[init]\nweights = 0.1\nbiases = 0\n\n[train]\nrate = 1\nmode = \"sgd\"\nsteps = 1\n\n[[sample]]\nx = [1, 0]\ny = [1]\n\n[[query]]\nx = [0, 1]\n";
+        let source = "[check.names]\n\"x_{new}^{[2]}\" = \"query.a2\"\n\n[network]\nlayers = [2, 2, 1]\nactivation = \"sigmoid\"\noutput = \"sigmoid\"\nloss = \"squared_error\"\n\n[init]\nweights = 0.1\nbiases = 0\n\n[train]\nrate = 1\nmode = \"sgd\"\nsteps = 1\n\n[[sample]]\nx = [1, 0]\ny = [1]\n\n[[query]]\nx = [0, 1]\n";
         Timeline::new(&crate::exercise::run(source).expect("the exercise runs"))
     }
 
@@ -174,5 +202,7 @@ mod tests {
         let (key, candidates) = t.candidates("z^[1]").unwrap();
         assert_eq!((key.as_str(), candidates.len()), ("z1", 1), "only the query's nets are left");
         assert!(t.candidates("q").is_none() && t.candidates("z^[7]").is_none());
+        let (key, custom) = t.candidates("x_new^[2]").expect("a [check.names] notation");
+        assert_eq!((key.as_str(), custom.len()), ("a2", 1), "the query's output, not a step's");
     }
 }

@@ -153,6 +153,18 @@ fn explain(expected: &Value, written: &Value, units: Option<&Value>, tolerance: 
         if same_shape(&t, written) && matches(&t, written, None, None, loose) {
             return format!("transposed: expected {}, written {}", shape_text(expected), shape_text(written));
         }
+        if let (Value::Vector(sums), Value::Matrix(rows)) = (expected, written) {
+            let summed: Vec<f64> = rows.iter().map(|r| r.iter().map(|x| x.to_f64()).sum()).collect();
+            let right =
+                sums.len() == summed.len() && sums.iter().zip(&summed).all(|(x, y)| close(x.to_f64(), *y, None, loose));
+            if right {
+                return format!(
+                    "the per-sample values are not summed: expected {}, written {} whose row sums are right",
+                    shape_text(expected),
+                    shape_text(written)
+                );
+            }
+        }
         return format!("wrong shape: expected {}, written {}", shape_text(expected), shape_text(written));
     }
     let (e, w) = (floats(expected), floats(written));
@@ -285,6 +297,14 @@ mod tests {
             panic!()
         };
         assert!(note.contains("sign"), "{note}");
+        let per_sample =
+            Value::Matrix(vec![vec![Number::int(1), Number::int(2)], vec![Number::int(3), Number::int(-3)]]);
+        let Judgement::Wrong { note, .. } =
+            judge(&[Expected { value: &column(&[3.0, 0.0]), spread: None }], &per_sample, None, Tolerance::Written)
+        else {
+            panic!()
+        };
+        assert!(note.contains("not summed"), "{note}");
         let row = transpose(&column(&[0.5, 1.5]));
         let Judgement::Wrong { note, .. } =
             judge(&[Expected { value: &column(&[0.5, 1.5]), spread: None }], &row, None, Tolerance::Written)

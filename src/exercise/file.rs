@@ -96,8 +96,31 @@ pub struct Exercise {
     pub samples: Vec<Sample>,
     /// The query points (inputs).
     pub queries: Vec<Vec<Number>>,
+    /// For `deltaform check`: a document's own notations (LaTeX, as written) and the quantity
+    /// each stands for (`"x_{new}^{[2]}" = "query.a2"`), from the `[check.names]` table.
+    pub check_names: Vec<(String, Quantity)>,
     /// Where some keys are, for later errors.
     pub spans: KeySpans,
+}
+
+/// A quantity of a run, as `[check.names]` names it: `dW2`, `step.a1`, `query.a2`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Quantity {
+    /// Where it is taken from: the steps, the queries, or wherever it comes next.
+    pub from: Phase,
+    /// Its key in `deltaform run --format json`: `z1`, `a2`, `delta1`, `dW1`, `db1`, `W1`, `b1`, `loss`.
+    pub key: String,
+}
+
+/// The part of a run a quantity is taken from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// Wherever it comes next.
+    Any,
+    /// The training steps (and the initial parameters).
+    Step,
+    /// The queries.
+    Query,
 }
 
 /// The largest number of passes accepted.
@@ -122,6 +145,15 @@ struct RawFile {
     sample: Vec<Spanned<RawSample>>,
     #[serde(default)]
     query: Vec<Spanned<RawQuery>>,
+    #[serde(default)]
+    check: Option<RawCheck>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCheck {
+    #[serde(default)]
+    names: BTreeMap<String, Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -249,6 +281,39 @@ fn plural(n: usize, word: &str) -> String {
 }
 
 impl Reader<'_> {
+    /// The `[check.names]` table: each value a quantity of a network of `depth` layers.
+    fn check_names(&self, check: Option<RawCheck>, depth: usize) -> Result<Vec<(String, Quantity)>, ExerciseError> {
+        let mut out = Vec::new();
+        for (latex, target) in check.map(|c| c.names).unwrap_or_default() {
+            let text = target.get_ref().trim();
+            let (from, key) = match text.split_once('.') {
+                Some(("step", key)) => (Phase::Step, key),
+                Some(("query", key)) => (Phase::Query, key),
+                None => (Phase::Any, text),
+                // Another prefix: no quantity.
+                Some(_) => (Phase::Any, ""),
+            };
+            let layer = |prefix: &str| key.strip_prefix(prefix).and_then(|l| l.parse::<usize>().ok());
+            let in_range = |l: Option<usize>, least: usize| l.is_some_and(|l| (least..=depth).contains(&l));
+            let known = key == "loss" && from != Phase::Query
+                || in_range(layer("a"), 0)
+                || ["z", "delta", "dW", "db", "W", "b"].iter().any(|p| in_range(layer(p), 1))
+                    && !(from == Phase::Query && !key.starts_with('z'));
+            if !known {
+                return Err(ExerciseError::invalid(
+                    "check.names",
+                    format!("`{text}` is not a quantity of this run"),
+                    span_of(&target),
+                )
+                .with_help(format!(
+                    "write z1..z{depth}, a0..a{depth}, delta<l>, dW<l>, db<l>, W<l>, b<l> or loss, optionally after step. or query. (query.z<l>, query.a<l>)"
+                )));
+            }
+            out.push((latex, Quantity { from, key: key.to_string() }));
+        }
+        Ok(out)
+    }
+
     fn exercise(&self, raw: RawFile) -> Result<Exercise, ExerciseError> {
         let net = raw.network.into_inner();
         let layers = self.layers(&net.layers)?;
@@ -360,7 +425,9 @@ impl Reader<'_> {
                 "input units (layers[0])",
             )?);
         }
+        let check_names = self.check_names(raw.check, depth)?;
         let mut exercise = Exercise {
+            check_names,
             layers,
             activation,
             output,
