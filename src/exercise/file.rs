@@ -295,10 +295,12 @@ impl Reader<'_> {
             };
             let layer = |prefix: &str| key.strip_prefix(prefix).and_then(|l| l.parse::<usize>().ok());
             let in_range = |l: Option<usize>, least: usize| l.is_some_and(|l| (least..=depth).contains(&l));
-            let known = key == "loss" && from != Phase::Query
-                || in_range(layer("a"), 0)
-                || ["z", "delta", "dW", "db", "W", "b"].iter().any(|p| in_range(layer(p), 1))
-                    && !(from == Phase::Query && !key.starts_with('z'));
+            // A query has only its forward pass: nets and activations.
+            let in_a_query = key.starts_with('z') || key.starts_with('a');
+            let known = (from != Phase::Query || in_a_query)
+                && (key == "loss"
+                    || in_range(layer("a"), 0)
+                    || ["z", "delta", "dW", "db", "W", "b"].iter().any(|p| in_range(layer(p), 1)));
             if !known {
                 return Err(ExerciseError::invalid(
                     "check.names",
