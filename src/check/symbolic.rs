@@ -118,11 +118,12 @@ impl Symbols {
             Verdict::Unknown(_) => Outcome::Unchecked("no point where both sides have a value".into()),
             Verdict::Differ(point) => {
                 let expected = if simplify_truth { self.readable(truth) } else { truth.to_string() };
-                Outcome::Wrong {
-                    expected,
-                    got: claimed.to_string(),
-                    note: format!("at {}: expected {}, written {}", point.point, point.a, point.b),
-                }
+                let at = format!("at {}: expected {}, written {}", point.point, point.a, point.b);
+                let note = match slip(&t, &c, &assumptions) {
+                    Some(hint) => format!("{hint}; {at}"),
+                    None => at,
+                };
+                Outcome::Wrong { expected, got: claimed.to_string(), note }
             }
         }
     }
@@ -132,6 +133,72 @@ impl Symbols {
         let limits = Limits { nodes: 5_000, iterations: 8, time: Duration::from_millis(300) };
         simplify(e, &self.defs, &self.assumptions, &limits, false).expr.to_string()
     }
+}
+
+/// What common slip turns `truth` into `claimed`, if one does: a square dropped (`1 - \tanh(x)`
+/// for `1 - \tanh^2(x)`), the sign flipped, a factor 2 or 1/2.
+fn slip(truth: &Expr, claimed: &Expr, assumptions: &[Assumption]) -> Option<String> {
+    use crate::ast::BinOp;
+    let same = |variant: &Expr| {
+        let sampler = Sampler::new([variant, claimed], &Definitions::default(), assumptions);
+        matches!(compare(variant, claimed, &sampler), Verdict::Agree(_))
+    };
+    let scaled = |factor: Expr| Expr::binary(BinOp::Mul, factor, truth.clone());
+    let half = Expr::num(num_rational::BigRational::new(1.into(), 2.into()));
+    for (factor, hint) in
+        [(Expr::int(-1), "the sign is flipped"), (Expr::int(2), "twice the value"), (half, "half the value")]
+    {
+        if same(&scaled(factor)) {
+            return Some(hint.to_string());
+        }
+    }
+    squares(truth)
+        .into_iter()
+        .find_map(|(base, variant)| same(&variant).then(|| format!("a square is missing: `{base}` for `{base}^2`")))
+}
+
+/// `e` with one square `u^2` written as `u`, for each square in it: the square's base and the variant.
+fn squares(e: &Expr) -> Vec<(Expr, Expr)> {
+    use crate::ast::BinOp;
+    let mut out = Vec::new();
+    if let Node::Binary(BinOp::Pow, base, exponent) = &e.node {
+        if matches!(exponent.as_num(), Some(n) if *n == num_rational::BigRational::from_integer(2.into())) {
+            out.push(((**base).clone(), (**base).clone()));
+        }
+    }
+    let children = e.children();
+    for (k, child) in children.iter().enumerate() {
+        for (base, variant) in squares(child) {
+            let mut rebuilt: Vec<Expr> = children.iter().map(|c| (*c).clone()).collect();
+            rebuilt[k] = variant;
+            out.push((base, with_children(e, rebuilt)));
+        }
+    }
+    out
+}
+
+/// `e` with its immediate sub-expressions replaced, in order.
+fn with_children(e: &Expr, mut children: Vec<Expr>) -> Expr {
+    let mut next = || Box::new(children.remove(0));
+    let node = match &e.node {
+        Node::Index(..) => {
+            let base = next();
+            Node::Index(base, std::mem::take(&mut children))
+        }
+        Node::Neg(_) => Node::Neg(next()),
+        Node::Binary(op, ..) => {
+            let a = next();
+            Node::Binary(*op, a, next())
+        }
+        Node::Call(f, _) => Node::Call(*f, std::mem::take(&mut children)),
+        Node::Array(_) => Node::Array(std::mem::take(&mut children)),
+        Node::Sum(i, count, _) => {
+            let count = count.as_ref().map(|_| next());
+            Node::Sum(i.clone(), count, next())
+        }
+        Node::Num(_) | Node::Pi | Node::Var(_) => e.node.clone(),
+    };
+    Expr::spanned(node, e.span.clone())
 }
 
 /// `e` as a scalar formula: juxtaposition is `*`, a letter subscript a component; `None` for
@@ -214,7 +281,11 @@ mod tests {
         let (of, wrt) = derivative("\\frac{\\partial E}{\\partial x_k}");
         assert!(matches!(symbols.derivative_claim(&of, &wrt, &side("x_k - z_k")), Outcome::Correct(_)));
         let (of, wrt) = derivative("\\frac{d}{dx}\\tanh(x)");
-        assert!(matches!(symbols.derivative_claim(&of, &wrt, &side("1 - \\tanh(x)")), Outcome::Wrong { .. }));
+        let slip = symbols.derivative_claim(&of, &wrt, &side("1 - \\tanh(x)"));
+        assert!(
+            matches!(&slip, Outcome::Wrong { note, .. } if note.starts_with("a square is missing: `tanh(x)`")),
+            "{slip:?}"
+        );
         assert!(matches!(symbols.derivative_claim(&of, &wrt, &side("1 - \\tanh^2(x)")), Outcome::Correct(_)));
     }
 }
