@@ -354,6 +354,12 @@ impl Evaluator<'_> {
                 Ok(Value::Vector(shifted.into_iter().map(|x| num(x.try_div(&total))).collect::<Result<_, _>>()?))
             }
             // A matrix is a batch: each column is one sample's vector.
+            // A row is one vector.
+            (Func::Softmax, [Value::Matrix(rows)]) if rows.len() == 1 && !rows[0].is_empty() => {
+                let (shifted, total) = shifted_exps(&rows[0]).map_err(|err| num_error(err, &e.span))?;
+                let row = shifted.into_iter().map(|x| num(x.try_div(&total))).collect::<Result<_, _>>()?;
+                Ok(Value::Matrix(vec![row]))
+            }
             (Func::Softmax, [Value::Matrix(rows)]) if rows.first().is_some_and(|r| !r.is_empty()) => {
                 let mut out = vec![Vec::with_capacity(rows[0].len()); rows.len()];
                 for c in 0..rows[0].len() {

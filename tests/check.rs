@@ -264,6 +264,63 @@ fn answers_files_are_judged_against_the_exercise_and_the_engine() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("not an answers file"));
 }
 
+/// Cases an independent review found misjudged, each with the verdict it must get.
+#[test]
+fn reviewed_cases_get_the_right_verdict() {
+    let doc = [
+        "Let $a = 5$ and $b = 2$, $w = [1; 2]$, $v = [3; 4]$, $x = [3; 7]$.", // 1: givens
+        "$$c = a \\cdot b = 11$$",                                            // 2: givens are exact
+        "$$d = a + b = 7$$",                                                  // 3
+        "$$0.1 \\cdot 0.2 = 0.1$$",                                           // 4: a short number is a rounding
+        "$$\\sigma(0.2) = 0.55$$",                                            // 5
+        "$$\\sigma(0.2) = 0.6$$",                                             // 6
+        "$$\\sigma(0.2) = 0.5499$$",                                          // 7: a long one may be one off
+        "$$\\sigma(1) \\approx 0.73 \\approx 1$$",                            // 8: \\approx rounds whole numbers
+        "$$\\text{ReLU}(-2) = -2$$",                                          // 9: a function in \\text
+        "$$2.46e-5 \\cdot 2 = 4.92e-5$$",                                     // 10: e-notation
+        "$$w \\cdot v = 11$$",                                                // 11: a dot product is not read
+        "$$x_2 = 3$$",                                                        // 12: a component
+        "$$\\sum_{i=1}^{2} w_i v_i = 10$$",                                   // 13: components under a sum
+        "$$\\sum_{i=1}^{2} w_i v_i = 11$$",                                   // 14
+        "$$W = \\begin{bmatrix} 1 & 2 \\\\ 3 & 4 \\end{bmatrix}, \\quad W^2 = W$$", // 15: a matrix power
+    ]
+    .join("\n");
+    let (_dir, path) = temp_file("reviewed.md", &doc);
+    let (json, _) = check_json(&[&path], &[]);
+    let verdict = |line: u64| -> Vec<String> {
+        claims(&json)
+            .iter()
+            .filter(|c| c["line"] == line)
+            .map(|c| c["verdict"].as_str().unwrap_or("").to_string())
+            .collect()
+    };
+    let expected: [(u64, &[&str]); 14] = [
+        (2, &["wrong"]),
+        (3, &["correct"]),
+        (4, &["wrong"]),
+        (5, &["correct"]),
+        (6, &["wrong"]),
+        (7, &["correct"]),
+        (8, &["correct", "correct"]),
+        (9, &["wrong"]),
+        (10, &["correct"]),
+        (11, &["unchecked"]),
+        (12, &["wrong"]),
+        (13, &["wrong"]),
+        (14, &["correct"]),
+        (15, &["unchecked", "unchecked"]),
+    ];
+    for (line, verdicts) in expected {
+        assert_eq!(verdict(line), verdicts, "line {line}: {json}");
+    }
+    // An update is the value after the one the quantity had, not the initial one again.
+    let exercise = root().join("examples/seed_ex1_sigmoid.toml");
+    let update = "$$W^{[2]} = W^{[2]} - \\eta \\frac{\\partial E}{\\partial W^{[2]}} = \\begin{bmatrix} 0.1 & 0.1 & 0.1 \\\\ 0.1 & 0.1 & 0.1 \\end{bmatrix}$$\n";
+    let (_dir, path) = temp_file("update.md", update);
+    let (json, code) = check_json(&[&path], &["--exercise", exercise.to_str().expect("UTF-8")]);
+    assert_eq!((code, wrong_lines(&json)), (1, vec![1]), "{json}");
+}
+
 #[test]
 fn tolerances_reports_and_annotation() {
     let doc = "$$a = \\sigma(0.2) = 0.55$$\n";

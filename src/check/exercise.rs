@@ -24,6 +24,8 @@ pub struct Timeline {
     depth: usize,
     /// The exercise file's own notations (`[check.names]`), by the name the reader gives them.
     names: Vec<(String, Quantity)>,
+    /// For each quantity the document has given, the phase of the value it matched.
+    given: std::collections::HashMap<String, usize>,
 }
 
 /// One quantity of one phase.
@@ -86,13 +88,19 @@ impl Timeline {
                 _ => None,
             })
             .collect();
-        Timeline { entries, phase: 0, depth, names }
+        Timeline { entries, phase: 0, depth, names, given: Default::default() }
     }
 
     /// The runner quantity `name` stands for, and the values it may have here: each one of that
     /// quantity from where the document has got to (the last one when the run has no more),
     /// with its position for [`Timeline::advance`]. `None` when the name is not a quantity.
     pub fn candidates(&self, name: &str) -> Option<(String, Vec<(usize, &Value)>)> {
+        self.candidates_after(name, false)
+    }
+
+    /// As [`Timeline::candidates`]; for an update (`w^{[2]} = w^{[2]} - \eta ...`), only values
+    /// after the one the quantity last had (after the initial parameters when it had none).
+    pub fn candidates_after(&self, name: &str, update: bool) -> Option<(String, Vec<(usize, &Value)>)> {
         let (from, key) = match self.names.iter().find(|(n, _)| n == name) {
             Some((_, quantity)) => (quantity.from, quantity.key.clone()),
             None => (Phase::Any, self.key_of(name)?),
@@ -101,8 +109,13 @@ impl Timeline {
             let entry = &self.entries[*k];
             entry.key == key && !matches!((from, entry.query), (Phase::Step, true) | (Phase::Query, false))
         };
+        let earliest = match (update, self.given.get(&key)) {
+            (true, Some(&phase)) => (phase + 1).max(self.phase),
+            (true, None) => self.phase.max(1),
+            (false, _) => self.phase,
+        };
         let mut found: Vec<usize> =
-            (0..self.entries.len()).filter(|k| self.entries[*k].phase >= self.phase).filter(of_key).collect();
+            (0..self.entries.len()).filter(|k| self.entries[*k].phase >= earliest).filter(of_key).collect();
         if found.is_empty() {
             found.extend((0..self.entries.len()).rev().find(of_key));
         }
@@ -112,7 +125,9 @@ impl Timeline {
 
     /// Moves on to the phase of the value at `position`, one the document has given.
     pub fn advance(&mut self, position: usize) {
-        self.phase = self.phase.max(self.entries[position].phase);
+        let entry = &self.entries[position];
+        self.phase = self.phase.max(entry.phase);
+        self.given.insert(entry.key.clone(), entry.phase);
     }
 
     /// The runner quantity a document's name stands for.
@@ -202,6 +217,11 @@ mod tests {
         let (key, candidates) = t.candidates("z^[1]").unwrap();
         assert_eq!((key.as_str(), candidates.len()), ("z1", 1), "only the query's nets are left");
         assert!(t.candidates("q").is_none() && t.candidates("z^[7]").is_none());
+        let mut u = timeline();
+        let (_, at, _) = first(&u, "W_2").unwrap();
+        u.advance(at);
+        let (_, updated) = u.candidates_after("W_2", true).unwrap();
+        assert_ne!(updated[0].1, &initial, "an update is not the value the quantity had");
         let (key, custom) = t.candidates("x_new^[2]").expect("a [check.names] notation");
         assert_eq!((key.as_str(), custom.len()), ("a2", 1), "the query's output, not a step's");
     }

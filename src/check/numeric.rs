@@ -8,9 +8,12 @@ use crate::value::Value;
 /// How close a written number must be to the value it claims.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Tolerance {
-    /// Less than one unit in the last written decimal place off (rounded, truncated, or one off
-    /// in the last digit of a longer number); whole numbers exactly.
+    /// At the precision written: a number of one or two significant digits must be the value
+    /// rounded to its last digit; a longer one may also be truncated or one off in its last
+    /// digit (less than one unit off); whole numbers and exact fractions exactly.
     Written,
+    /// As [`Tolerance::Written`], and a whole number is a rounding too (after `\approx`).
+    Approximately,
     /// At most this far from the value.
     Abs(f64),
     /// At most this far relative to the value.
@@ -128,11 +131,17 @@ fn close(expected: f64, written: f64, ulp: Option<f64>, tolerance: Tolerance) ->
     let scale = expected.abs().max(written.abs());
     let float_noise = 1e-12 * scale.max(1e-300);
     match tolerance {
-        Tolerance::Written => match ulp {
-            // Less than one unit off: rounded, truncated, or one off in the last digit of a
-            // longer number (0.5499 for 0.549834); 0.3 for 0.2 is a whole unit off.
-            Some(ulp) if ulp > 0.0 && ulp < 1.0 => diff < ulp * (1.0 - 1e-9),
-            // An exact fraction (`\frac{1}{3}`), or a value computed, not written.
+        Tolerance::Written | Tolerance::Approximately => match ulp {
+            Some(ulp) if ulp > 0.0 && (ulp < 1.0 || tolerance == Tolerance::Approximately) => {
+                // Significant digits written: 0.5498 has 4, 0.1 and 20 have 1 and 2.
+                let digits = (written.abs() / ulp).round().max(1.0).log10().floor() + 1.0;
+                if digits >= 3.0 {
+                    diff < ulp * (1.0 - 1e-9)
+                } else {
+                    diff <= ulp / 2.0 * (1.0 + 1e-9) + float_noise
+                }
+            }
+            // A whole number, an exact fraction (`\frac{1}{3}`), or a value computed, not written.
             _ => diff <= 1e-9 * scale.max(1e-300),
         },
         Tolerance::Abs(t) => diff <= t + float_noise,
@@ -169,7 +178,9 @@ fn explain(expected: &Value, written: &Value, units: Option<&Value>, tolerance: 
     }
     let (e, w) = (floats(expected), floats(written));
     let scaled = |factor: f64| e.iter().zip(&w).all(|(x, y)| close(x * factor, *y, None, loose));
-    if e.iter().any(|x| *x != 0.0) {
+    // Whole numbers (a class, a count) have no factor slips.
+    let whole = e.iter().chain(&w).all(|x| x.fract() == 0.0);
+    if e.iter().any(|x| *x != 0.0) && !whole {
         if scaled(-1.0) {
             return "the sign is flipped".to_string();
         }

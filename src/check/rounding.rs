@@ -18,10 +18,17 @@ use crate::value::{Env, Value};
 use num_bigint::BigInt;
 use num_rational::BigRational;
 
-/// The unit of the last digit of a decimal literal as written (`0.5498` gives `0.0001`, `3` gives 1).
+/// The unit of the last digit of a decimal literal as written (`0.5498` gives `0.0001`, `3` gives
+/// 1, `2.46e-5` gives `1e-7`).
 pub fn unit_of(text: &str) -> BigRational {
-    let decimals = text.split_once('.').map_or(0, |(_, f)| f.len());
-    BigRational::new(1.into(), num_traits::pow(BigInt::from(10), decimals))
+    let (mantissa, exponent) = text.split_once(['e', 'E']).unwrap_or((text, "0"));
+    let decimals = mantissa.split_once('.').map_or(0, |(_, f)| f.len()) as i64 - exponent.parse::<i64>().unwrap_or(0);
+    let power = BigRational::from_integer(num_traits::pow(BigInt::from(10), decimals.unsigned_abs() as usize));
+    if decimals >= 0 {
+        power.recip()
+    } else {
+        power
+    }
 }
 
 /// The literal `e` with each number replaced by the unit of its last written digit, so that
@@ -203,9 +210,22 @@ pub fn difference(a: &Value, b: &Value) -> Option<Value> {
         .then(|| like(a, &x.iter().zip(&y).map(|(p, q)| (p - q).abs()).collect::<Vec<_>>()))
 }
 
-/// Half of each entry.
-pub fn halved(v: &Value) -> Option<Value> {
-    Some(like(v, &floats(v).iter().map(|x| x / 2.0).collect::<Vec<_>>()))
+/// How far a given's entries may be from what they stand for: half a unit of the last digit
+/// for an entry of three significant digits or more (a rounding), 0 for shorter ones (data:
+/// `5`, `0.1`, `[1; 2]`).
+pub fn rounding_of_given(value: &Value, units: &Value) -> Option<Value> {
+    let (v, u) = (floats(value), floats(units));
+    (v.len() == u.len()).then(|| {
+        let half = |(x, unit): (&f64, &f64)| {
+            let digits = if *unit > 0.0 { (x.abs() / unit).round().max(1.0).log10().floor() + 1.0 } else { 0.0 };
+            if digits >= 3.0 {
+                unit / 2.0
+            } else {
+                0.0
+            }
+        };
+        like(value, &v.iter().zip(&u).map(half).collect::<Vec<_>>())
+    })
 }
 
 /// `value` with each entry moved by `sign` times its deviation (same shape).

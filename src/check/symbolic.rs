@@ -70,6 +70,11 @@ impl Symbols {
             },
             _ => return Outcome::Unchecked(format!("a derivative by `{wrt}`, which is not a variable")),
         };
+        if self.defs.get(variable.name()).is_some() {
+            return Outcome::Unchecked(format!(
+                "a derivative by `{wrt}`, which the document defines by a formula: not judged"
+            ));
+        }
         let derivative = match differentiate(&of, &variable, &self.defs) {
             Ok(d) => d,
             Err(err) => return Outcome::Unchecked(format!("cannot differentiate `{of}`: {err}")),

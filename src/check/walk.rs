@@ -7,7 +7,7 @@
 
 use super::document::line_column;
 use super::exercise::Timeline;
-use super::numeric::{format_value, judge, Expected, Judgement};
+use super::numeric::{format_value, judge, Expected, Judgement, Tolerance};
 use super::rounding;
 use super::symbolic::{Outcome, Symbols};
 use super::templates::Templates;
@@ -151,7 +151,7 @@ impl<'a> Walker<'a> {
             let outcome = if defines {
                 self.judge_bare_claim(target.as_deref().unwrap_or_default(), &readings[1])
             } else {
-                self.judge(&readings[k], &readings[k + 1])
+                self.judge(&readings[k], &readings[k + 1], *relation)
             };
             self.record(&sides[k].0, &sides[k + 1].0, outcome);
         }
@@ -195,7 +195,12 @@ impl<'a> Walker<'a> {
             Reading::Computed { written, .. } => (written, None),
             _ => return None,
         };
-        let (key, candidates) = self.timeline.as_ref()?.candidates(name)?;
+        // `w^{[2]} = w^{[2]} - \eta ...`: the value after the one it had.
+        let update = sides[1..].iter().any(|(_, side)| match side {
+            Ok(Side::Expr(e)) => e.free_names().contains(name),
+            _ => false,
+        });
+        let (key, candidates) = self.timeline.as_ref()?.candidates_after(name, update)?;
         let tolerance = self.options.tolerance;
         let verdict = |truth: &Value| judge(&[Expected { value: truth, spread: None }], value, units, tolerance);
         let matching = candidates.iter().find(|(_, truth)| verdict(truth) == Judgement::Correct);
@@ -217,19 +222,38 @@ impl<'a> Walker<'a> {
     /// A bare claim `NAME = value`: checked by a general formula the document stated for the
     /// quantity (`z^{[\ell]} = ...` for `z^{[2]}`), else unchecked.
     fn judge_bare_claim(&self, name: &str, written: &Reading) -> Outcome {
+        // `x_2 = 3` with a vector `x` bound: entry 2 of `x`.
+        let (resolved, unknown) = resolve(&Expr::var(name), &self.written, &[]);
+        if unknown.is_empty() && matches!(resolved.node, Node::Index(..)) {
+            let computed = self.read(&(0..0), &Ok(Side::Expr(resolved.clone())), &[]);
+            if matches!(computed, Reading::Computed { .. }) {
+                return match self.judge_numbers(&computed, written, Relation::Equals) {
+                    Outcome::Correct(how) => Outcome::Correct(format!("as `{resolved}`: {how}")),
+                    Outcome::Wrong { expected, got, note } => {
+                        Outcome::Wrong { expected, got, note: format!("as `{resolved}`: {note}") }
+                    }
+                    other => other,
+                };
+            }
+        }
         for (body, range, layers) in self.templates.instances(name) {
             let computed = self.read(&range, &Ok(Side::Expr(body.clone())), &[]);
             if !matches!(computed, Reading::Computed { .. }) {
                 continue;
             }
             let by = format!("by the formula `{}` ({layers})", squeeze(&self.text[range]));
-            return match self.judge_numbers(&computed, written) {
+            return match self.judge_numbers(&computed, written, Relation::Equals) {
                 Outcome::Correct(how) => Outcome::Correct(format!("{by}: {how}")),
                 Outcome::Wrong { expected, got, note } => {
                     Outcome::Wrong { expected, got, note: format!("{by}: {note}") }
                 }
                 other => other,
             };
+        }
+        if self.written.get(name).is_some() {
+            return Outcome::Unchecked(format!(
+                "a new value for `{name}`, which had one before: nothing determines it"
+            ));
         }
         Outcome::Unchecked(format!(
             "nothing in the document determines `{name}` (a given, or a result without its work)"
@@ -272,7 +296,8 @@ impl<'a> Walker<'a> {
                 });
                 let deviation = match computed {
                     Some(c) => rounding::difference(value, c),
-                    None => rounding::halved(units),
+                    // A given: data (`5`, `0.1`) is exact, a longer number may be a rounding.
+                    None => rounding::rounding_of_given(value, units),
                 };
                 self.deviations.bind(name, deviation.unwrap_or_else(|| units.clone()));
             }
@@ -312,6 +337,9 @@ impl<'a> Walker<'a> {
                 Reading::Symbolic(side.clone())
             };
         }
+        if has_matrix_power(&resolved, &self.written) {
+            return Reading::Unknown("a power of a matrix (`W^2`, `W^{-1}`) is not read".into());
+        }
         match eval(&resolved, &self.written) {
             Ok(written) => {
                 let best = eval(&resolved, &self.best).ok().filter(|b| *b != written);
@@ -319,12 +347,17 @@ impl<'a> Walker<'a> {
                 let spread = rounding::spread(&resolved, source, &self.written, &self.deviations, &written);
                 Reading::Computed { expr: resolved, range: range.clone(), written, spread, best }
             }
+            Err(EvalError::Shape { message, .. })
+                if message.contains("two column vectors") && self.text[range.clone()].contains("\\cdot") =>
+            {
+                Reading::Unknown("`a \\cdot b` of two column vectors (a dot product) is not read: write a^T b".into())
+            }
             Err(err @ EvalError::Shape { .. }) => Reading::Invalid(err.to_string()),
             Err(err) => Reading::Unknown(format!("cannot evaluate: {err}")),
         }
     }
 
-    fn judge(&self, a: &Reading, b: &Reading) -> Outcome {
+    fn judge(&self, a: &Reading, b: &Reading, relation: Relation) -> Outcome {
         use Reading::*;
         match (a, b) {
             (Unknown(why), _) | (_, Unknown(why)) => Outcome::Unchecked(why.clone()),
@@ -337,11 +370,11 @@ impl<'a> Walker<'a> {
                 _ => Outcome::Unchecked("two derivatives side by side (chain-rule notation)".into()),
             },
             (Symbolic(_), _) | (_, Symbolic(_)) => Outcome::Unchecked("a formula set equal to numbers".into()),
-            _ => self.judge_numbers(a, b),
+            _ => self.judge_numbers(a, b, relation),
         }
     }
 
-    fn judge_numbers(&self, a: &Reading, b: &Reading) -> Outcome {
+    fn judge_numbers(&self, a: &Reading, b: &Reading, relation: Relation) -> Outcome {
         // The written side is the literal one (the right one when both are).
         let literal = |r: &Reading| matches!(r, Reading::Literal { .. });
         let (computed, written) = if literal(a) && !literal(b) { (b, a) } else { (a, b) };
@@ -371,7 +404,11 @@ impl<'a> Walker<'a> {
             }
             _ => vec![],
         };
-        match judge(&expected, value, units, self.options.tolerance) {
+        let tolerance = match (self.options.tolerance, relation) {
+            (Tolerance::Written, Relation::Approx) => Tolerance::Approximately,
+            (tolerance, _) => tolerance,
+        };
+        match judge(&expected, value, units, tolerance) {
             Judgement::Correct if slips.is_empty() => Outcome::Correct("equal at the precision written".into()),
             Judgement::Correct => Outcome::Wrong {
                 expected: format_value(expected[0].value),
@@ -409,7 +446,7 @@ fn gradient_name(of: &Expr, wrt: &Expr) -> Option<String> {
 fn is_function_definition(side: &Result<Side, String>, env: &Env) -> bool {
     let unbound = |e: &Expr| matches!(&e.node, Node::Var(n) if env.get(n).is_none());
     match side {
-        Ok(Side::Expr(Expr { node: Node::Call(Func::MatMul, args), .. })) => unbound(&args[0]),
+        Ok(Side::Expr(Expr { node: Node::Call(Func::MatMul, args), .. })) => unbound(&args[0]) && unbound(&args[1]),
         Ok(Side::Expr(Expr { node: Node::Call(_, args), .. })) => args.iter().all(unbound),
         _ => false,
     }
@@ -434,7 +471,7 @@ fn resolve_in(e: &Expr, env: &Env, local: &[String], bound: &mut Vec<String>, un
             return e.clone();
         }
         Node::Var(name) if env.get(name).is_some() => return e.clone(),
-        Node::Var(name) => match alias(name, env) {
+        Node::Var(name) => match alias(name, env, bound) {
             Some(found) => return Expr::spanned(found.node, e.span.clone()),
             None => {
                 unknown.push(name.clone());
@@ -465,8 +502,9 @@ fn resolve_in(e: &Expr, env: &Env, local: &[String], bound: &mut Vec<String>, un
     Expr::spanned(node, e.span.clone())
 }
 
-/// What an unbound name may stand for: `w_1` ↔ `w^[1]`, `x^[0]` → `x`, `x_2` → `x[2]`.
-fn alias(name: &str, env: &Env) -> Option<Expr> {
+/// What an unbound name may stand for: `w_1` ↔ `w^[1]`, `x^[0]` → `x`, `x_2` → `x[2]`, and
+/// `w_i` → `w[i]` under a sum over `i`.
+fn alias(name: &str, env: &Env, sum_indices: &[String]) -> Option<Expr> {
     let known = |n: &str| env.get(n).is_some().then(|| Expr::var(n));
     if let Some((base, layer)) = name.strip_suffix(']').and_then(|n| n.split_once("^[")) {
         return known(&format!("{base}_{layer}")).or_else(|| (layer == "0").then(|| known(base)).flatten());
@@ -475,11 +513,29 @@ fn alias(name: &str, env: &Env) -> Option<Expr> {
     if let Some(found) = known(&format!("{base}^[{sub}]")) {
         return Some(found);
     }
+    if sum_indices.iter().any(|i| i == sub) && matches!(env.get(base), Some(Value::Vector(_))) {
+        // `\sum_{i} w_i x_i`: component i of the vector w.
+        return Some(Expr::index(Expr::var(base), vec![Expr::var(sub)]));
+    }
     let k: i64 = sub.parse().ok()?;
     match env.get(base) {
         Some(Value::Vector(_)) => Some(Expr::index(Expr::var(base), vec![Expr::int(k)])),
         _ => None,
     }
+}
+
+/// Whether `e` raises a matrix written as such (a name, an array, a transpose) to a power:
+/// LaTeX means a matrix power or an inverse there (`W^2`, `W^{-1}`), which the evaluator
+/// (entrywise) does not compute. A function's power (`\tanh^2(Z)`) stays entrywise.
+fn has_matrix_power(e: &Expr, env: &Env) -> bool {
+    if let Node::Binary(crate::ast::BinOp::Pow, base, _) = &e.node {
+        let plain = matches!(&base.node, Node::Var(_) | Node::Array(_) | Node::Call(Func::Transpose, _));
+        let known = base.free_names().iter().all(|n| env.get(n).is_some());
+        if plain && known && matches!(eval(base, env), Ok(v) if v.rank() == 2) {
+            return true;
+        }
+    }
+    e.children().into_iter().any(|c| has_matrix_power(c, env))
 }
 
 /// Text on one line with single spaces, for a claim's `text`.

@@ -415,6 +415,13 @@ impl<'a> Reader<'a> {
                 };
             }
             self.pos += c.len_utf8();
+            // `z2`, `W1`: typed for `z_2`, `W_1`.
+            let digits = self.rest().bytes().take_while(u8::is_ascii_digit).count();
+            if digits > 0 && c.is_ascii_alphabetic() {
+                let name = format!("{c}_{}", &self.rest()[..digits]);
+                self.pos += digits;
+                return Ok(self.spanned(Node::Var(name), start));
+            }
             return Ok(self.spanned(Node::Var(c.to_string()), start));
         }
         match c {
@@ -450,6 +457,17 @@ impl<'a> Reader<'a> {
             }
         };
         self.pos += text.len();
+        // `2.46e-5`: a decimal exponent written straight after the digits.
+        let rest = self.rest();
+        let sign = usize::from(rest[1.min(rest.len())..].starts_with(['+', '-']));
+        let digits = rest.get(1 + sign..).map_or(0, |r| r.bytes().take_while(u8::is_ascii_digit).count());
+        if rest.starts_with(['e', 'E']) && digits > 0 && digits <= 4 {
+            let exponent: i32 = rest[1..1 + sign + digits].parse().unwrap_or(0);
+            self.pos += 1 + sign + digits;
+            let scale = BigRational::from_integer(num_traits::pow(BigInt::from(10), exponent.unsigned_abs() as usize));
+            let value = if exponent < 0 { decimal(text) / scale } else { decimal(text) * scale };
+            return Ok(self.spanned(Node::Num(value), start));
+        }
         Ok(self.spanned(Node::Num(decimal(text)), start))
     }
 
@@ -712,7 +730,7 @@ impl<'a> Reader<'a> {
 }
 
 /// The function a command or word names: `\exp`, `\tanh`, `\sigma`, `\operatorname{softmax}`.
-fn function_named(name: &str) -> Option<Func> {
+pub(super) fn function_named(name: &str) -> Option<Func> {
     match name {
         "sigma" => Some(Func::Sigmoid),
         "ln" => Some(Func::Log),
@@ -857,6 +875,8 @@ mod tests {
         assert_eq!(expr("[1 \\ 1 \\ 0]^T"), "transpose([[1, 1, 0]])");
         assert_eq!(expr("[1;1;1]"), "[1, 1, 1]");
         assert_eq!(expr("(2.5 \\ 0.5)"), "[[2.5, 0.5]]");
+        assert_eq!(expr("2.5e-3 e^{2}"), "matmul(0.0025, exp(2))");
+        assert_eq!(expr("W2 x1 + 2x"), "matmul(W_2, x_1) + matmul(2, x)");
         assert_eq!(expr("(x - 1)(2)"), "matmul(x - 1, 2)");
         assert_eq!(expr("w^{[1]}x^{[0]} + b^{[1]}"), "matmul(w^[1], x^[0]) + b^[1]");
         assert_eq!(expr("\\delta^{[2]} (x^{[1]})^T"), "matmul(δ^[2], transpose(x^[1]))");

@@ -81,7 +81,8 @@ pub fn split_equations(math: &str) -> Vec<Equation> {
                     }
                     i += whole;
                     continue;
-                } else if top && (SEPARATORS.contains(&command) || command == "\\\\") {
+                } else if top && (SEPARATORS.contains(&command) || command == "\\\\") && !names_function(rest, command)
+                {
                     splitter.end_equation(i);
                     let skip = if command == "\\text" { text_argument_len(rest) } else { command.len() };
                     i += skip;
@@ -196,6 +197,17 @@ fn text_argument_len(text: &str) -> usize {
     text.len()
 }
 
+/// Whether `\text{...}` at the start of `text` names a function (`\text{ReLU}(z)`): part of
+/// an expression, not prose between equations.
+fn names_function(text: &str, command: &str) -> bool {
+    if command != "\\text" {
+        return false;
+    }
+    let len = text_argument_len(text);
+    let word = text[5..len].trim().trim_start_matches('{').trim_end_matches('}').trim();
+    super::expr::function_named(word).is_some()
+}
+
 /// `span` without surrounding white space, `&` and a final period.
 fn trim(math: &str, span: Span) -> Span {
     let text = &math[span.clone()];
@@ -228,6 +240,7 @@ mod tests {
     fn equations_split_at_commas_and_spacing_but_not_inside_groups() {
         assert_eq!(texts("x = 1, \\quad y = \\max(0, 2)."), vec![vec!["x", "1"], vec!["y", "\\max(0, 2)"]]);
         assert_eq!(texts("z = [1;1] \\text{ and } w = 2"), vec![vec!["z", "[1;1]"], vec!["w", "2"]]);
+        assert_eq!(texts("a = \\text{ReLU}(-2) = 0"), vec![vec!["a", "\\text{ReLU}(-2)", "0"]]);
     }
 
     #[test]
