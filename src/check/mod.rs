@@ -8,6 +8,7 @@
 pub mod answers;
 pub mod document;
 pub mod exercise;
+mod functions;
 pub mod numeric;
 pub mod report;
 mod rounding;

@@ -7,6 +7,7 @@
 
 use super::document::line_column;
 use super::exercise::Timeline;
+use super::functions::Functions;
 use super::numeric::{format_value, judge, Expected, Judgement, Tolerance};
 use super::rounding;
 use super::symbolic::{Outcome, Symbols};
@@ -58,6 +59,8 @@ pub struct Walker<'a> {
     timeline: Option<Timeline>,
     /// The general formulas over a layer index stated so far.
     templates: Templates,
+    /// The functions the document has defined (`f(z) = \sigma(z)`).
+    functions: Functions,
     claims: Vec<Claim>,
 }
 
@@ -73,6 +76,7 @@ impl<'a> Walker<'a> {
             symbols: Symbols::default(),
             timeline: options.exercise.as_deref().map(Timeline::new),
             templates: Templates::default(),
+            functions: Functions::default(),
             claims: Vec::new(),
         }
     }
@@ -83,6 +87,7 @@ impl<'a> Walker<'a> {
         self.best = Env::new();
         self.deviations = Env::new();
         self.templates = Templates::default();
+        self.functions = Functions::default();
         self.symbols = Symbols::default();
     }
 
@@ -113,6 +118,13 @@ impl<'a> Walker<'a> {
         }
         let target = sides[0].1.as_ref().ok().and_then(target_name);
         let defines_function = target.is_none() && is_function_definition(&sides[0].1, &self.written);
+        if let (true, Ok(Side::Expr(lhs)), Ok(Side::Expr(body))) = (defines_function, &sides[0].1, &sides[1].1) {
+            if let Node::Call(Func::MatMul, args) = &lhs.node {
+                if let (Node::Var(f), Node::Var(param)) = (&args[0].node, &args[1].node) {
+                    self.functions.define(f, param, body);
+                }
+            }
+        }
         // The variable of a derivative (`x` in `\frac{d}{dx}\sigma(x) = ...`) belongs to the
         // equation, whatever the document bound to that name before.
         let local: Vec<String> = sides
@@ -319,7 +331,11 @@ impl<'a> Walker<'a> {
                 Some(name) if self.written.get(&name).is_some() => Expr::var(&name),
                 _ => return Reading::Symbolic(side.clone()),
             },
-            Side::Expr(e) => e.clone(),
+            Side::Expr(e) => self.functions.expand(e),
+        };
+        let side = &match side {
+            Side::Expr(_) => Side::Expr(e.clone()),
+            other => other.clone(),
         };
         if rounding::is_numbers(&e) {
             let source = &self.text[range.clone()];
@@ -446,7 +462,10 @@ fn gradient_name(of: &Expr, wrt: &Expr) -> Option<String> {
 fn is_function_definition(side: &Result<Side, String>, env: &Env) -> bool {
     let unbound = |e: &Expr| matches!(&e.node, Node::Var(n) if env.get(n).is_none());
     match side {
-        Ok(Side::Expr(Expr { node: Node::Call(Func::MatMul, args), .. })) => unbound(&args[0]) && unbound(&args[1]),
+        // `f(z)`: the parameter is a name, bound or not (it stands for any value here).
+        Ok(Side::Expr(Expr { node: Node::Call(Func::MatMul, args), .. })) => {
+            unbound(&args[0]) && matches!(args[1].node, Node::Var(_))
+        }
         Ok(Side::Expr(Expr { node: Node::Call(_, args), .. })) => args.iter().all(unbound),
         _ => false,
     }

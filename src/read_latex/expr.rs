@@ -337,7 +337,12 @@ impl<'a> Reader<'a> {
                     _ => return Err(self.error("a subscript on something that is not a name", span)),
                 };
             } else if self.rest().starts_with('\'') {
-                return Err(self.error("unsupported notation: a prime (f') for a derivative", self.pos..self.pos + 1));
+                // `f'`: the name of a derivative, which a document's definitions give meaning.
+                let Node::Var(name) = &e.node else {
+                    return Err(self.error("a prime (') on something that is not a name", self.pos..self.pos + 1));
+                };
+                self.pos += 1;
+                e = self.spanned(Node::Var(format!("{name}'")), start);
             } else {
                 return Ok(e);
             }
@@ -607,6 +612,13 @@ impl<'a> Reader<'a> {
     }
 
     fn call_arguments(&mut self, func: Func, start: usize) -> R<Expr> {
+        if self.rest().starts_with('\'') && func.arity() == 1 {
+            // `\sigma'(z)`: the derivative of a function, applied (`sigmoid'` as a name).
+            self.pos += 1;
+            let name = self.spanned(Node::Var(format!("{}'", func.name())), start);
+            let argument = self.scripted()?;
+            return Ok(self.spanned(Node::Call(Func::MatMul, vec![name, argument]), start));
+        }
         self.skip_space();
         let parenthesized = self.eat("(") || (self.eat("\\left") && self.eat("("));
         let args = if parenthesized {
@@ -908,7 +920,7 @@ mod tests {
         assert!(read_side("\\frac{1}{").is_err());
         // A `\begin{` cut off at the end points inside the text.
         assert!(read_side("x \\begin{").unwrap_err().span.end <= "x \\begin{".len());
-        assert!(read_side("f'(x)").is_err());
+        assert_eq!(expr("f'(x) + \\sigma'(z)"), "matmul(f', x) + matmul(sigmoid', z)");
         assert!(read_side("L_2(y, y)").unwrap_err().message.contains("several arguments"));
         assert_eq!(expr("(15.019, 15.066)"), "[[15.019, 15.066]]");
         let deep = format!("{}x{}", "\\frac{1}{".repeat(100), "}".repeat(100));
