@@ -313,12 +313,29 @@ fn reviewed_cases_get_the_right_verdict() {
     for (line, verdicts) in expected {
         assert_eq!(verdict(line), verdicts, "line {line}: {json}");
     }
+    // Data with three digits is exact: 1000 times 0.125 is 125.
+    let (_dir, path) = temp_file("data.md", "$$y = 1000 \\cdot 0.125 = 125.4$$\n");
+    assert_eq!(wrong_lines(&check_json(&[&path], &[]).0), vec![1]);
+    // An assumption the document states is used for the formulas after it.
+    let softmax = "The target is one-hot: $\\sum_i y_i = 1$.\n\n$$L = -\\sum_i y_i \\log \\hat{y}_i, \\quad \\hat{y}_i = \\frac{e^{z_i}}{\\sum_j e^{z_j}}$$\n\n$$\\frac{\\partial L}{\\partial z_k} = \\hat{y}_k - y_k$$\n";
+    let (_dir, path) = temp_file("assumption.md", softmax);
+    let (json, code) = check_json(&[&path], &[]);
+    assert_eq!(code, 0, "{json}");
+    assert_eq!(claims(&json).iter().find(|c| c["line"] == 5).expect("the derivative")["verdict"], "correct");
+    // A sum too long to sample is unchecked at once, not evaluated at hundreds of points.
+    let (_dir, path) = temp_file("long.md", "$$\\sum_{i=1}^{1000000} x i = x \\sum_{i=1}^{1000000} i$$\n");
+    assert_eq!(claims(&check_json(&[&path], &[]).0)[0]["verdict"], "unchecked");
     // An update is the value after the one the quantity had, not the initial one again.
     let exercise = root().join("examples/seed_ex1_sigmoid.toml");
     let update = "$$W^{[2]} = W^{[2]} - \\eta \\frac{\\partial E}{\\partial W^{[2]}} = \\begin{bmatrix} 0.1 & 0.1 & 0.1 \\\\ 0.1 & 0.1 & 0.1 \\end{bmatrix}$$\n";
     let (_dir, path) = temp_file("update.md", update);
     let (json, code) = check_json(&[&path], &["--exercise", exercise.to_str().expect("UTF-8")]);
     assert_eq!((code, wrong_lines(&json)), (1, vec![1]), "{json}");
+    // A parameter stated during the forward pass is the one in effect there; `b = 0` is a zero bias.
+    let forward = "$$z^{[1]} = \\begin{bmatrix} 0.2 \\\\ 0.2 \\\\ 0.2 \\end{bmatrix}$$\n\n$$b^{[2]} = 0$$\n";
+    let (_dir, path) = temp_file("forward.md", forward);
+    let (json, code) = check_json(&[&path], &["--exercise", exercise.to_str().expect("UTF-8")]);
+    assert_eq!(code, 0, "{json}");
 }
 
 #[test]

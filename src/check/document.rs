@@ -1,7 +1,7 @@
 //! Finding the math of a Markdown document: `$...$`, `$$...$$` (through pulldown-cmark, so code
 //! is skipped) and `\[...\]`, `\(...\)`, each with the byte offset of its text in the file.
 
-use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use std::ops::Range;
 
 /// One math block of a document.
@@ -18,8 +18,9 @@ pub struct MathBlock {
 pub struct Outline {
     /// The math blocks, in document order.
     pub blocks: Vec<MathBlock>,
-    /// The byte offsets where a new exercise begins: a heading, or an item of a top-level
-    /// numbered list. Names bound before one are forgotten after it.
+    /// The byte offsets where a new exercise begins: a top-level heading (`# ...`), or an item of
+    /// a top-level numbered list. Names bound before one are forgotten after it; `## ...`
+    /// subsections keep them.
     pub sections: Vec<usize>,
 }
 
@@ -32,7 +33,7 @@ pub fn outline(text: &str) -> Outline {
     let mut lists: Vec<bool> = Vec::new();
     for (event, range) in Parser::new_ext(text, Options::ENABLE_MATH).into_offset_iter() {
         match event {
-            Event::Start(Tag::Heading { .. }) => sections.push(range.start),
+            Event::Start(Tag::Heading { level: HeadingLevel::H1, .. }) => sections.push(range.start),
             Event::Start(Tag::List(first)) => lists.push(first.is_some()),
             Event::End(TagEnd::List(_)) => {
                 lists.pop();
@@ -110,7 +111,7 @@ mod tests {
 
     #[test]
     fn exercises_begin_at_headings_and_numbered_items() {
-        let doc = "# One\n\n$x = 1$\n\n1. First\n\n   - (a) part\n\n2. Second\n";
+        let doc = "# One\n\n## Part\n\n$x = 1$\n\n1. First\n\n   - (a) part\n\n2. Second\n";
         let starts: Vec<&str> = outline(doc).sections.iter().map(|&k| &doc[k..k + 3]).collect();
         assert_eq!(starts, vec!["# O", "1. ", "2. "]);
     }

@@ -109,9 +109,17 @@ impl Timeline {
             let entry = &self.entries[*k];
             entry.key == key && !matches!((from, entry.query), (Phase::Step, true) | (Phase::Query, false))
         };
+        // A parameter stated during a pass is the one in effect there: the last value it took
+        // at or before the document's phase.
+        let in_effect = (0..self.entries.len())
+            .filter(|k| self.entries[*k].key == key && self.entries[*k].phase <= self.phase)
+            .map(|k| self.entries[k].phase)
+            .max();
+        let parameter = key.starts_with('W') || key.starts_with('b');
         let earliest = match (update, self.given.get(&key)) {
             (true, Some(&phase)) => (phase + 1).max(self.phase),
             (true, None) => self.phase.max(1),
+            (false, _) if parameter => in_effect.unwrap_or(self.phase),
             (false, _) => self.phase,
         };
         let mut found: Vec<usize> =

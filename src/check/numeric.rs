@@ -101,6 +101,18 @@ fn same_shape(a: &Value, b: &Value) -> bool {
     dims(a) == dims(b)
 }
 
+/// `written` as `expected`'s shape when it is one number standing for a constant vector or
+/// matrix (`b = 0` for a zero bias).
+fn broadcast(expected: &Value, written: &Value) -> Value {
+    match (expected, written) {
+        (Value::Vector(v), Value::Scalar(x)) if v.len() > 1 => Value::Vector(vec![x.clone(); v.len()]),
+        (Value::Matrix(rows), Value::Scalar(x)) => {
+            Value::Matrix(rows.iter().map(|r| vec![x.clone(); r.len()]).collect())
+        }
+        _ => written.clone(),
+    }
+}
+
 fn matches(
     expected: &Value,
     written: &Value,
@@ -108,10 +120,12 @@ fn matches(
     spread: Option<&Value>,
     tolerance: Tolerance,
 ) -> bool {
+    let written = &broadcast(expected, written);
+    let units = units.map(|u| broadcast(expected, u));
     if !same_shape(expected, written) {
         return false;
     }
-    let units = units.map(floats);
+    let units = units.as_ref().map(floats);
     let spread = spread.map(floats);
     floats(expected).iter().zip(floats(written)).enumerate().all(|(k, (e, w))| {
         let moved = spread.as_ref().and_then(|s| s.get(k)).copied().unwrap_or(0.0);
@@ -178,9 +192,10 @@ fn explain(expected: &Value, written: &Value, units: Option<&Value>, tolerance: 
     }
     let (e, w) = (floats(expected), floats(written));
     let scaled = |factor: f64| e.iter().zip(&w).all(|(x, y)| close(x * factor, *y, None, loose));
-    // Whole numbers (a class, a count) have no factor slips.
+    // Whole numbers (a class, a count) have no factor slips, and one number may differ by a
+    // factor by chance: the hint needs two entries that show it.
     let whole = e.iter().chain(&w).all(|x| x.fract() == 0.0);
-    if e.iter().any(|x| *x != 0.0) && !whole {
+    if e.iter().filter(|x| **x != 0.0).count() >= 2 && !whole {
         if scaled(-1.0) {
             return "the sign is flipped".to_string();
         }
@@ -197,6 +212,10 @@ fn explain(expected: &Value, written: &Value, units: Option<&Value>, tolerance: 
     sorted_w.sort_by(f64::total_cmp);
     let units = units.map(floats);
     let first = (0..e.len()).find(|&k| !close(e[k], w[k], units.as_ref().map(|u| u[k]), tolerance));
+    let t = transpose(expected);
+    if t != *expected && matches(&t, written, None, None, loose) {
+        return "transposed".to_string();
+    }
     let roughly = e.iter().zip(&w).all(|(x, y)| close(*x, *y, None, loose));
     let permuted = !roughly && sorted_e.iter().zip(&sorted_w).all(|(x, y)| close(*x, *y, None, loose));
     let position = first.map(|k| entry_name(expected, k)).unwrap_or_default();

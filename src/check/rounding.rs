@@ -3,11 +3,12 @@
 //!
 //! A document computes with its own rounded numbers (`\sigma(z)` with `z` written to 6 digits,
 //! `\frac{0.6752}{0.6752 + 2.4182}`). The result may differ from the exact one by what that
-//! rounding carries, so it is recomputed with every rounded input moved up, and down, by its
-//! deviation: the larger change, entry by entry, is the *spread* a judge allows. A bound name's
+//! rounding carries, so it is recomputed with each rounded input moved up, and down, by its
+//! deviation, one at a time: the larger changes, added up entry by entry, are the *spread* a
+//! judge allows (a first-order bound). A bound name's
 //! deviation is what its written value differs from the value its chain computed (0 for a
 //! `0.5` that is exactly `W x + b`), else half a unit of its last digit; a number written inline
-//! deviates by half a unit when it has three significant digits or more (`0.1`, `2`, `0.05` are
+//! deviates by half a unit when it has four significant digits or more (`0.1`, `2`, `0.125` are
 //! data, not roundings).
 
 use super::numeric::{format_value, judge, Expected, Judgement, Tolerance};
@@ -57,26 +58,50 @@ pub fn units(e: &Expr, source: &str) -> Expr {
 pub fn spread(e: &Expr, source: &str, env: &Env, deviations: &Env, center: &Value) -> Option<Value> {
     let moves = |n: &String| deviations.get(n).is_some_and(|d| floats(d).iter().any(|x| *x != 0.0));
     let names: Vec<String> = e.free_names().into_iter().filter(moves).collect();
-    let mut rounded_literals = false;
-    let shifted = |sign: f64, found: &mut bool| {
-        let mut moved = env.clone();
-        for name in &names {
-            let (value, deviation) = (env.get(name)?, deviations.get(name)?);
-            moved.bind(name, shift(value, deviation, sign)?);
+    let c = floats(center);
+    let mut widths = vec![0.0; c.len()];
+    // The change in each entry when some inputs move: added up over inputs moved one at a time
+    // (a first-order bound, so opposite signs cannot cancel), up and down, the larger.
+    let mut add = |moved: &[(Expr, Env)]| -> Option<()> {
+        let mut largest = vec![0.0f64; c.len()];
+        for (expr, env) in moved {
+            let shifted = floats(&eval(expr, env).ok()?);
+            if shifted.len() != c.len() {
+                return None;
+            }
+            for k in 0..c.len() {
+                largest[k] = largest[k].max((shifted[k] - c[k]).abs());
+            }
         }
-        Some((shift_literals(e, source, sign, found), moved))
+        widths.iter_mut().zip(largest).for_each(|(w, l)| *w += l);
+        Some(())
     };
-    let (up, up_env) = shifted(1.0, &mut rounded_literals)?;
-    let (down, down_env) = shifted(-1.0, &mut false)?;
+    for name in &names {
+        let (value, deviation) = (env.get(name)?, deviations.get(name)?);
+        let count = value.numbers().len();
+        // Entry by entry for small values; the whole value at once for large ones.
+        let groups: Vec<Option<usize>> = if count <= 64 { (0..count).map(Some).collect() } else { vec![None] };
+        for entry in groups {
+            let moved: Vec<(Expr, Env)> = [1.0, -1.0]
+                .iter()
+                .map(|sign| {
+                    let mut env = env.clone();
+                    env.bind(name, shift(value, deviation, *sign, entry)?);
+                    Some((e.clone(), env))
+                })
+                .collect::<Option<_>>()?;
+            add(&moved)?;
+        }
+    }
+    let mut rounded_literals = false;
+    let up = shift_literals(e, source, 1.0, &mut rounded_literals);
+    if rounded_literals {
+        let down = shift_literals(e, source, -1.0, &mut false);
+        add(&[(up, env.clone()), (down, env.clone())])?;
+    }
     if names.is_empty() && !rounded_literals {
         return None;
     }
-    let (hi, lo) = (eval(&up, &up_env).ok()?, eval(&down, &down_env).ok()?);
-    let (c, h, l) = (floats(center), floats(&hi), floats(&lo));
-    if h.len() != c.len() || l.len() != c.len() {
-        return None;
-    }
-    let widths: Vec<f64> = (0..c.len()).map(|k| (h[k] - c[k]).abs().max((l[k] - c[k]).abs())).collect();
     Some(like(center, &widths))
 }
 
@@ -154,14 +179,14 @@ fn is_power_of_ten(e: &Expr) -> bool {
         && (whole(exponent) || matches!(&exponent.node, Node::Neg(k) if whole(k)))
 }
 
-/// `e` with each rounded literal (three significant digits or more) moved by half its unit, up
+/// `e` with each rounded literal (four significant digits or more) moved by half its unit, up
 /// (`sign` 1) or down (-1).
 fn shift_literals(e: &Expr, source: &str, sign: f64, found: &mut bool) -> Expr {
     let node = match &e.node {
         Node::Num(n) => {
             let text = source.get(e.span.clone()).unwrap_or("");
             let significant = text.trim_start_matches(['0', '.']).chars().filter(char::is_ascii_digit).count();
-            if significant < 3 {
+            if significant < 4 {
                 return e.clone();
             }
             *found = true;
@@ -211,14 +236,14 @@ pub fn difference(a: &Value, b: &Value) -> Option<Value> {
 }
 
 /// How far a given's entries may be from what they stand for: half a unit of the last digit
-/// for an entry of three significant digits or more (a rounding), 0 for shorter ones (data:
-/// `5`, `0.1`, `[1; 2]`).
+/// for an entry of four significant digits or more (a rounded result stated without its work),
+/// 0 for shorter ones (data: `5`, `0.1`, `0.125`, `[1; 2]`).
 pub fn rounding_of_given(value: &Value, units: &Value) -> Option<Value> {
     let (v, u) = (floats(value), floats(units));
     (v.len() == u.len()).then(|| {
         let half = |(x, unit): (&f64, &f64)| {
             let digits = if *unit > 0.0 { (x.abs() / unit).round().max(1.0).log10().floor() + 1.0 } else { 0.0 };
-            if digits >= 3.0 {
+            if digits >= 4.0 {
                 unit / 2.0
             } else {
                 0.0
@@ -228,10 +253,12 @@ pub fn rounding_of_given(value: &Value, units: &Value) -> Option<Value> {
     })
 }
 
-/// `value` with each entry moved by `sign` times its deviation (same shape).
-fn shift(value: &Value, deviation: &Value, sign: f64) -> Option<Value> {
+/// `value` with its entry `only` (or each entry, for `None`) moved by `sign` times its
+/// deviation (same shape).
+fn shift(value: &Value, deviation: &Value, sign: f64, only: Option<usize>) -> Option<Value> {
     let (v, u) = (floats(value), floats(deviation));
-    (v.len() == u.len()).then(|| like(value, &v.iter().zip(&u).map(|(x, d)| x + sign * d).collect::<Vec<_>>()))
+    let moved = |(k, (x, d)): (usize, (&f64, &f64))| if only.is_none_or(|j| j == k) { x + sign * d } else { *x };
+    (v.len() == u.len()).then(|| like(value, &v.iter().zip(&u).enumerate().map(moved).collect::<Vec<_>>()))
 }
 
 fn floats(v: &Value) -> Vec<f64> {

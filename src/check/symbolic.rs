@@ -14,6 +14,22 @@ use crate::sample::compare::{compare, Verdict};
 use crate::sample::Sampler;
 use std::time::Duration;
 
+/// The most terms a written sum range may have in a formula compared at random points (each
+/// comparison evaluates both sides at hundreds of points).
+const MAX_SAMPLED_SUM: u64 = 10_000;
+
+/// The largest written range of a sum in `e` (`sum(i = 1..n, ...)` with `n` a number).
+fn longest_sum(e: &Expr) -> u64 {
+    let own = match &e.node {
+        Node::Sum(_, Some(count), _) => count.as_num().map_or(0, |n| {
+            use num_traits::ToPrimitive;
+            n.to_integer().to_u64().unwrap_or(u64::MAX)
+        }),
+        _ => 0,
+    };
+    e.children().into_iter().map(longest_sum).fold(own, u64::max)
+}
+
 /// The outcome of a symbolic claim.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Outcome {
@@ -55,8 +71,30 @@ impl Symbols {
         self.defs.add(Statement::Equation(name, body)).is_ok()
     }
 
+    /// Records `lhs = value` (`\sum_i y_i = 1`) as an assumption for the claims after it, when
+    /// `lhs` is a scalar formula and `value` exact. Says whether it was recorded.
+    pub fn assume(&mut self, lhs: &Expr, value: &crate::number::Number) -> bool {
+        let (Some(lhs), Some(rhs)) = (scalar_form(lhs), value.as_exact()) else { return false };
+        self.assumptions.push(Assumption { lhs, rhs: Expr::num(rhs.clone()) });
+        true
+    }
+
     /// Judges `d of / d wrt = claimed`.
     pub fn derivative_claim(&self, of: &Expr, wrt: &Expr, claimed: &Expr) -> Outcome {
+        // `\frac{d\sigma}{dx}`: the function's name alone stands for it applied to the variable.
+        let applied;
+        let of = match &of.node {
+            Node::Var(name) => {
+                match crate::ast::Func::from_name(name).filter(|f| f.arity() == 1 && !f.takes_vector()) {
+                    Some(func) => {
+                        applied = Expr::call(func, vec![wrt.clone()]);
+                        &applied
+                    }
+                    None => of,
+                }
+            }
+            _ => of,
+        };
         let (Some(of), Some(wrt), Some(claimed)) = (scalar_form(of), scalar_form(wrt), scalar_form(claimed)) else {
             return Outcome::Unchecked("a derivative in matrix form (not yet judged symbolically)".into());
         };
@@ -91,6 +129,9 @@ impl Symbols {
     }
 
     fn equal(&self, truth: &Expr, claimed: &Expr, simplify_truth: bool) -> Outcome {
+        if [truth, claimed].iter().any(|e| longest_sum(e) > MAX_SAMPLED_SUM) {
+            return Outcome::Unchecked(format!("a sum of more than {MAX_SAMPLED_SUM} terms is not sampled"));
+        }
         let mut fresh = Fresh::avoiding([truth, claimed]);
         let (Ok(t), Ok(c)) = (self.defs.expand(truth, &mut fresh), self.defs.expand(claimed, &mut fresh)) else {
             return Outcome::Unchecked("a definition could not be expanded".into());

@@ -14,10 +14,19 @@ use super::symbolic::{Outcome, Symbols};
 use super::templates::Templates;
 use super::{CheckOptions, Claim, Verdict};
 use crate::ast::{Expr, Func, Node};
-use crate::eval::{eval, EvalError};
+use crate::eval::{eval_within, EvalError};
+use crate::number::Number;
 use crate::read_latex::{read_block, Relation, Side};
 use crate::value::{Env, Value};
 use std::ops::Range;
+
+/// The most expression nodes one evaluation of a side may visit (a tenth of the CLI's budget:
+/// a document has many sides).
+const EVAL_BUDGET: u64 = 2_000_000;
+
+fn eval(e: &Expr, env: &Env) -> Result<Value, EvalError> {
+    eval_within(e, env, EVAL_BUDGET)
+}
 
 /// What a side of an equation turned out to be.
 #[derive(Clone, Debug)]
@@ -160,7 +169,21 @@ impl<'a> Walker<'a> {
                 // `z = W x + b`: what the name stands for, not a claim.
                 continue;
             }
-            let outcome = if defines {
+            let assumption = match (&readings[k], &readings[k + 1]) {
+                (Reading::Symbolic(Side::Expr(lhs)), Reading::Literal { value: Value::Scalar(n), .. })
+                    if sides.len() == 2 && target.is_none() =>
+                {
+                    Some(self.symbols.assume(lhs, n))
+                }
+                _ => None,
+            };
+            let outcome = if let Some(recorded) = assumption {
+                Outcome::Unchecked(if recorded {
+                    "an assumption: the formulas after it are judged under it".to_string()
+                } else {
+                    "a formula set equal to a number".to_string()
+                })
+            } else if defines {
                 self.judge_bare_claim(target.as_deref().unwrap_or_default(), &readings[1])
             } else {
                 self.judge(&readings[k], &readings[k + 1], *relation)
@@ -254,6 +277,33 @@ impl<'a> Walker<'a> {
                 continue;
             }
             let by = format!("by the formula `{}` ({layers})", squeeze(&self.text[range]));
+            // A per-sample formula (`\delta^{[l]}` for a bias gradient) over a batch: the value
+            // written is its sum over the samples, the columns.
+            if let (Reading::Computed { written: Value::Matrix(rows), spread, .. }, Some(Value::Vector(_))) =
+                (&computed, written.value())
+            {
+                let row_sums = |rows: &[Vec<Number>]| {
+                    Value::Vector(
+                        rows.iter()
+                            .map(|r| r.iter().try_fold(Number::int(0), |t, x| t.try_add(x)).unwrap_or(Number::int(0)))
+                            .collect(),
+                    )
+                };
+                let spread = match spread {
+                    Some(Value::Matrix(widths)) => Some(row_sums(widths)),
+                    _ => None,
+                };
+                let summed = Reading::Computed {
+                    expr: Expr::var(name),
+                    range: 0..0,
+                    written: row_sums(rows),
+                    spread,
+                    best: None,
+                };
+                if let Outcome::Correct(how) = self.judge_numbers(&summed, written, Relation::Equals) {
+                    return Outcome::Correct(format!("{by}, summed over the samples: {how}"));
+                }
+            }
             return match self.judge_numbers(&computed, written, Relation::Equals) {
                 Outcome::Correct(how) => Outcome::Correct(format!("{by}: {how}")),
                 Outcome::Wrong { expected, got, note } => {
@@ -526,7 +576,9 @@ fn resolve_in(e: &Expr, env: &Env, local: &[String], bound: &mut Vec<String>, un
 fn alias(name: &str, env: &Env, sum_indices: &[String]) -> Option<Expr> {
     let known = |n: &str| env.get(n).is_some().then(|| Expr::var(n));
     if let Some((base, layer)) = name.strip_suffix(']').and_then(|n| n.split_once("^[")) {
-        return known(&format!("{base}_{layer}")).or_else(|| (layer == "0").then(|| known(base)).flatten());
+        // Layer 0 is the input, whatever the letter: `x^{[0]}`, `a^{[0]}`, `h^{[0]}` are `x`.
+        let input = || (layer == "0").then(|| known(base).or_else(|| known("x"))).flatten();
+        return known(&format!("{base}_{layer}")).or_else(input);
     }
     let (base, sub) = name.rsplit_once('_')?;
     if let Some(found) = known(&format!("{base}^[{sub}]")) {
