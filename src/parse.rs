@@ -634,12 +634,13 @@ fn number(input: In) -> PResult<Expr> {
 /// factors 2 and 5 the mantissa shares with `10^-scale` (the only ones it can share), which is
 /// much faster than a gcd on the 10,000-digit numbers a literal may have.
 fn decimal_value(mantissa: BigInt, scale: i64) -> BigRational {
+    // Zero is zero whatever its exponent (`0e754302` must not build a 754,302-digit power).
+    if mantissa.is_zero() {
+        return BigRational::zero();
+    }
     let places = scale.unsigned_abs() as usize;
     if scale >= 0 {
         return BigRational::from_integer(mantissa * num_traits::pow(BigInt::from(10), places));
-    }
-    if mantissa.is_zero() {
-        return BigRational::zero();
     }
     let twos = (mantissa.trailing_zeros().unwrap_or(0) as usize).min(places);
     let (fives, numer) = split_fives(&(mantissa >> twos), places);
@@ -826,7 +827,10 @@ mod tests {
     #[test]
     fn decimal_values_are_in_lowest_terms() {
         let q = |n: i64, d: i64| BigRational::new(n.into(), d.into());
-        for (text, value) in [("0.5", q(1, 2)), ("2.50", q(5, 2)), ("0.0", q(0, 1)), ("1.25e-1", q(1, 8))] {
+        // Zero with the largest exponent accepted is read at once (fuzzing found 10 s here).
+        for (text, value) in
+            [("0.5", q(1, 2)), ("2.50", q(5, 2)), ("0.0", q(0, 1)), ("1.25e-1", q(1, 8)), ("0e1000000", q(0, 1))]
+        {
             let parsed = parse_number(text).unwrap();
             assert_eq!((parsed.numer(), parsed.denom()), (value.numer(), value.denom()), "{text}");
         }
