@@ -150,6 +150,9 @@ fn generated_solutions_check_clean_against_their_exercise() {
         assert_eq!((code, wrong_lines(&json)), (0, vec![]), "{}: {json}", exercise.display());
         let correct = claims(&json).iter().filter(|c| c["verdict"] == "correct").count();
         assert!(correct >= 20, "{}: only {correct} correct", exercise.display());
+        // Without the exercise, the layer formulas the solution states determine its values.
+        let (json, code) = check_json(&[&path], &[]);
+        assert_eq!((code, wrong_lines(&json)), (0, vec![]), "{} alone: {json}", exercise.display());
         // A digit changed in the first delta is flagged at its line.
         let (line_no, line) = text
             .lines()
