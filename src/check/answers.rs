@@ -16,7 +16,7 @@
 //! Values are judged against the exercise's run (`--exercise`) at the precision written;
 //! formulas against the engine's derivative.
 
-use super::document::line_column;
+use super::document::{line_column, squeeze};
 use super::numeric::{judge, Expected, Judgement, Tolerance};
 use super::symbolic::{Outcome, Symbols};
 use super::{CheckOptions, Claim, Verdict};
@@ -234,10 +234,6 @@ fn forward_value(forward: &Forward, key: &str) -> Option<Value> {
     }
     let l = key.strip_prefix('a')?.parse::<usize>().ok()?;
     forward.a.get(l).map(column_of)
-}
-
-fn squeeze(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 #[cfg(test)]

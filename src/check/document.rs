@@ -86,6 +86,11 @@ fn bracketed(text: &str, taken: &[Range<usize>]) -> Vec<MathBlock> {
     out
 }
 
+/// Text on one line with single spaces, for a claim's `text`.
+pub fn squeeze(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// The 1-based line and column (in characters) of byte `offset` of `text`.
 pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];

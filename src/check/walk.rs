@@ -5,7 +5,7 @@
 //! values known (computed from the given numbers). A written number is accepted when it
 //! matches what either gives, so a slip is flagged once, not again in every line after it.
 
-use super::document::line_column;
+use super::document::{line_column, squeeze};
 use super::exercise::Timeline;
 use super::functions::Functions;
 use super::numeric::{format_value, judge, Expected, Judgement, Tolerance};
@@ -607,9 +607,4 @@ fn has_matrix_power(e: &Expr, env: &Env) -> bool {
         }
     }
     e.children().into_iter().any(|c| has_matrix_power(c, env))
-}
-
-/// Text on one line with single spaces, for a claim's `text`.
-fn squeeze(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
