@@ -305,6 +305,30 @@ impl Expr {
         }
     }
 
+    /// The same node with each immediate sub-expression `c` (in the order of
+    /// [`Expr::children`]) replaced by `f(c)`; a `sum`'s bound index and the span are kept.
+    pub fn map_children(&self, mut f: impl FnMut(&Expr) -> Expr) -> Expr {
+        let node = match &self.node {
+            Node::Num(_) | Node::Pi | Node::Var(_) => self.node.clone(),
+            Node::Index(base, idx) => {
+                let base = f(base);
+                Node::Index(Box::new(base), idx.iter().map(&mut f).collect())
+            }
+            Node::Neg(a) => Node::Neg(Box::new(f(a))),
+            Node::Binary(op, a, b) => {
+                let a = f(a);
+                Node::Binary(*op, Box::new(a), Box::new(f(b)))
+            }
+            Node::Call(func, args) => Node::Call(*func, args.iter().map(&mut f).collect()),
+            Node::Array(items) => Node::Array(items.iter().map(&mut f).collect()),
+            Node::Sum(i, count, body) => {
+                let count = count.as_ref().map(|c| Box::new(f(c)));
+                Node::Sum(i.clone(), count, Box::new(f(body)))
+            }
+        };
+        Expr::spanned(node, self.span.clone())
+    }
+
     /// The number of nodes on the longest path from this node to a leaf (a leaf has depth 1).
     /// Walks with an explicit stack, so any tree can be measured.
     pub fn depth(&self) -> usize {

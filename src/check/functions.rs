@@ -33,18 +33,7 @@ impl Functions {
                 }
             }
         }
-        let node = match &e.node {
-            Node::Num(_) | Node::Pi | Node::Var(_) => return e.clone(),
-            Node::Index(b, idx) => Node::Index(Box::new(self.expand(b)), idx.iter().map(|i| self.expand(i)).collect()),
-            Node::Neg(a) => Node::Neg(Box::new(self.expand(a))),
-            Node::Binary(op, a, b) => Node::Binary(*op, Box::new(self.expand(a)), Box::new(self.expand(b))),
-            Node::Call(f, args) => Node::Call(*f, args.iter().map(|a| self.expand(a)).collect()),
-            Node::Array(items) => Node::Array(items.iter().map(|a| self.expand(a)).collect()),
-            Node::Sum(i, count, body) => {
-                Node::Sum(i.clone(), count.as_ref().map(|c| Box::new(self.expand(c))), Box::new(self.expand(body)))
-            }
-        };
-        Expr::spanned(node, e.span.clone())
+        e.map_children(|c| self.expand(c))
     }
 
     /// The parameter and body of `name`: a defined function, the derivative of one (`f'`), or

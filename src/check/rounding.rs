@@ -35,20 +35,18 @@ pub fn unit_of(text: &str) -> BigRational {
 /// The literal `e` with each number replaced by the unit of its last written digit, so that
 /// evaluating it lines the units up with the entries of the literal's value.
 pub fn units(e: &Expr, source: &str) -> Expr {
-    let node = match &e.node {
-        Node::Num(_) => Node::Num(unit_of(source.get(e.span.clone()).unwrap_or(""))),
-        Node::Neg(a) => return units(a, source),
+    match &e.node {
+        Node::Num(_) => Expr::spanned(Node::Num(unit_of(source.get(e.span.clone()).unwrap_or(""))), e.span.clone()),
+        Node::Neg(a) => units(a, source),
         // An exact fraction has no rounding.
-        Node::Binary(BinOp::Div, ..) => Node::Num(BigRational::from_integer(0.into())),
+        Node::Binary(BinOp::Div, ..) => Expr::spanned(Node::Num(BigRational::from_integer(0.into())), e.span.clone()),
         // `1.37916 \times 10^{-17}`: the mantissa's unit, scaled.
         Node::Call(Func::MatMul, args) if is_power_of_ten(&args[1]) => {
-            Node::Call(Func::MatMul, vec![units(&args[0], source), args[1].clone()])
+            Expr::spanned(Node::Call(Func::MatMul, vec![units(&args[0], source), args[1].clone()]), e.span.clone())
         }
-        Node::Array(items) => Node::Array(items.iter().map(|i| units(i, source)).collect()),
-        Node::Call(f, args) => Node::Call(*f, args.iter().map(|a| units(a, source)).collect()),
-        other => other.clone(),
-    };
-    Expr::spanned(node, e.span.clone())
+        Node::Array(_) | Node::Call(..) => e.map_children(|c| units(c, source)),
+        _ => e.clone(),
+    }
 }
 
 /// How far `e` (whose value in `env` is `center`) can move when each rounded input moves by its
@@ -182,7 +180,7 @@ fn is_power_of_ten(e: &Expr) -> bool {
 /// `e` with each rounded literal (four significant digits or more) moved by half its unit, up
 /// (`sign` 1) or down (-1).
 fn shift_literals(e: &Expr, source: &str, sign: f64, found: &mut bool) -> Expr {
-    let node = match &e.node {
+    match &e.node {
         Node::Num(n) => {
             let text = source.get(e.span.clone()).unwrap_or("");
             let significant = text.trim_start_matches(['0', '.']).chars().filter(char::is_ascii_digit).count();
@@ -191,25 +189,12 @@ fn shift_literals(e: &Expr, source: &str, sign: f64, found: &mut bool) -> Expr {
             }
             *found = true;
             let step = unit_of(text) * BigRational::new((sign as i64).into(), 2.into());
-            Node::Num(n + step)
+            Expr::spanned(Node::Num(n + step), e.span.clone())
         }
-        Node::Sum(i, count, body) => Node::Sum(
-            i.clone(),
-            count.as_ref().map(|c| Box::new(shift_literals(c, source, sign, found))),
-            Box::new(shift_literals(body, source, sign, found)),
-        ),
-        Node::Index(b, idx) => Node::Index(Box::new(shift_literals(b, source, sign, found)), idx.clone()),
-        Node::Neg(a) => Node::Neg(Box::new(shift_literals(a, source, sign, found))),
-        Node::Binary(op, a, b) => Node::Binary(
-            *op,
-            Box::new(shift_literals(a, source, sign, found)),
-            Box::new(shift_literals(b, source, sign, found)),
-        ),
-        Node::Call(f, args) => Node::Call(*f, args.iter().map(|a| shift_literals(a, source, sign, found)).collect()),
-        Node::Array(items) => Node::Array(items.iter().map(|a| shift_literals(a, source, sign, found)).collect()),
-        Node::Var(_) | Node::Pi => return e.clone(),
-    };
-    Expr::spanned(node, e.span.clone())
+        // An index is a position, not a rounded number.
+        Node::Index(..) => e.clone(),
+        _ => e.map_children(|c| shift_literals(c, source, sign, found)),
+    }
 }
 
 /// The sum of two spreads of one value (either may be missing).

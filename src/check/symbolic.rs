@@ -212,39 +212,21 @@ fn squares(e: &Expr) -> Vec<(Expr, Expr)> {
             out.push(((**base).clone(), (**base).clone()));
         }
     }
-    let children = e.children();
-    for (k, child) in children.iter().enumerate() {
+    for (k, child) in e.children().into_iter().enumerate() {
         for (base, variant) in squares(child) {
-            let mut rebuilt: Vec<Expr> = children.iter().map(|c| (*c).clone()).collect();
-            rebuilt[k] = variant;
-            out.push((base, with_children(e, rebuilt)));
+            let mut position = 0;
+            let rebuilt = e.map_children(|c| {
+                position += 1;
+                if position - 1 == k {
+                    variant.clone()
+                } else {
+                    c.clone()
+                }
+            });
+            out.push((base, rebuilt));
         }
     }
     out
-}
-
-/// `e` with its immediate sub-expressions replaced, in order.
-fn with_children(e: &Expr, mut children: Vec<Expr>) -> Expr {
-    let mut next = || Box::new(children.remove(0));
-    let node = match &e.node {
-        Node::Index(..) => {
-            let base = next();
-            Node::Index(base, std::mem::take(&mut children))
-        }
-        Node::Neg(_) => Node::Neg(next()),
-        Node::Binary(op, ..) => {
-            let a = next();
-            Node::Binary(*op, a, next())
-        }
-        Node::Call(f, _) => Node::Call(*f, std::mem::take(&mut children)),
-        Node::Array(_) => Node::Array(std::mem::take(&mut children)),
-        Node::Sum(i, count, _) => {
-            let count = count.as_ref().map(|_| next());
-            Node::Sum(i.clone(), count, next())
-        }
-        Node::Num(_) | Node::Pi | Node::Var(_) => e.node.clone(),
-    };
-    Expr::spanned(node, e.span.clone())
 }
 
 /// `e` as a scalar formula: juxtaposition is `*`, a letter subscript a component; `None` for

@@ -91,36 +91,21 @@ fn instantiate(body: &Expr, env: &Env) -> Option<Expr> {
 }
 
 fn rename(e: &Expr, env: &Env, failed: &mut bool) -> Expr {
-    let node = match &e.node {
-        Node::Var(name) => match split_layer(name) {
-            Some((base, layer)) if layer.parse::<usize>().is_err() => {
-                // The text language spells `ℓ` as `l`.
-                let value = parse_expr(&layer.replace('ℓ', "l")).ok().and_then(|l| eval_scalar(&l, env).ok());
-                match value.and_then(|v| v.as_index().or_else(|| v.is_zero().then_some(0))) {
-                    Some(k) => Node::Var(format!("{base}^[{k}]")),
-                    None => {
-                        *failed = true;
-                        return e.clone();
-                    }
+    let Node::Var(name) = &e.node else { return e.map_children(|c| rename(c, env, failed)) };
+    match split_layer(name) {
+        Some((base, layer)) if layer.parse::<usize>().is_err() => {
+            // The text language spells `ℓ` as `l`.
+            let value = parse_expr(&layer.replace('ℓ', "l")).ok().and_then(|l| eval_scalar(&l, env).ok());
+            match value.and_then(|v| v.as_index().or_else(|| v.is_zero().then_some(0))) {
+                Some(k) => Expr::spanned(Node::Var(format!("{base}^[{k}]")), e.span.clone()),
+                None => {
+                    *failed = true;
+                    e.clone()
                 }
             }
-            _ => return e.clone(),
-        },
-        Node::Num(_) | Node::Pi => return e.clone(),
-        Node::Index(b, idx) => {
-            Node::Index(Box::new(rename(b, env, failed)), idx.iter().map(|i| rename(i, env, failed)).collect())
         }
-        Node::Neg(a) => Node::Neg(Box::new(rename(a, env, failed))),
-        Node::Binary(op, a, b) => Node::Binary(*op, Box::new(rename(a, env, failed)), Box::new(rename(b, env, failed))),
-        Node::Call(f, args) => Node::Call(*f, args.iter().map(|a| rename(a, env, failed)).collect()),
-        Node::Array(items) => Node::Array(items.iter().map(|a| rename(a, env, failed)).collect()),
-        Node::Sum(i, count, body) => Node::Sum(
-            i.clone(),
-            count.as_ref().map(|c| Box::new(rename(c, env, failed))),
-            Box::new(rename(body, env, failed)),
-        ),
-    };
-    Expr::spanned(node, e.span.clone())
+        _ => e.clone(),
+    }
 }
 
 /// `("z", "ℓ-1")` for `z^[ℓ-1]`.

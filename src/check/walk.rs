@@ -554,19 +554,7 @@ fn resolve_in(e: &Expr, env: &Env, local: &[String], bound: &mut Vec<String>, un
             bound.pop();
             Node::Sum(i.clone(), count, Box::new(body))
         }
-        Node::Num(_) | Node::Pi => return e.clone(),
-        Node::Index(b, idx) => Node::Index(
-            Box::new(resolve_in(b, env, local, bound, unknown)),
-            idx.iter().map(|i| resolve_in(i, env, local, bound, unknown)).collect(),
-        ),
-        Node::Neg(a) => Node::Neg(Box::new(resolve_in(a, env, local, bound, unknown))),
-        Node::Binary(op, a, b) => Node::Binary(
-            *op,
-            Box::new(resolve_in(a, env, local, bound, unknown)),
-            Box::new(resolve_in(b, env, local, bound, unknown)),
-        ),
-        Node::Call(f, args) => Node::Call(*f, args.iter().map(|a| resolve_in(a, env, local, bound, unknown)).collect()),
-        Node::Array(items) => Node::Array(items.iter().map(|a| resolve_in(a, env, local, bound, unknown)).collect()),
+        _ => return e.map_children(|c| resolve_in(c, env, local, bound, unknown)),
     };
     Expr::spanned(node, e.span.clone())
 }
