@@ -1,9 +1,9 @@
 //! Definitions (`yhat = softmax(z)`, `h[j] = sigmoid(z[j])`): named quantities that the chain
 //! rule sees through and the simplifier folds back into their names.
 
-use crate::ast::{Expr, Node, Span, Statement};
-use crate::diagnostic::Problem;
-use crate::names::{substitute, Fresh};
+use crate::syntax::ast::{Expr, Node, Span, Statement};
+use crate::syntax::diagnostic::Problem;
+use crate::syntax::names::{substitute, Fresh};
 use std::collections::{BTreeSet, HashMap};
 
 mod values;
@@ -207,7 +207,7 @@ impl Definitions {
 fn is_index_like(n: &str, e: &Expr) -> bool {
     match &e.node {
         Node::Index(_, idx) if idx.iter().any(|i| i.free_names().contains(n)) => true,
-        Node::Call(crate::ast::Func::Delta, args) if args.iter().any(|i| i.free_names().contains(n)) => true,
+        Node::Call(crate::syntax::ast::Func::Delta, args) if args.iter().any(|i| i.free_names().contains(n)) => true,
         _ => e.children().into_iter().any(|c| is_index_like(n, c)),
     }
 }
@@ -215,7 +215,7 @@ fn is_index_like(n: &str, e: &Expr) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parse::{parse_expr, parse_statement};
+    use crate::syntax::parse::{parse_expr, parse_statement};
 
     fn defs(sources: &[&str]) -> Result<Definitions, DefinitionError> {
         let mut d = Definitions::default();

@@ -3,8 +3,8 @@
 //! wherever its left side has one and still have a value elsewhere (`0*log(x) = 0`,
 //! `x^(1/2)*x^(1/2) = x`); comparing the conditions of the two sides states that caveat.
 
-use crate::ast::{BinOp, Expr, Func, Node};
 use crate::egraph::range_of;
+use crate::syntax::ast::{BinOp, Expr, Func, Node};
 use num_traits::{Signed, Zero};
 use std::fmt;
 
@@ -110,7 +110,7 @@ fn collect(e: &Expr, bound: &mut Vec<String>, out: &mut Vec<Condition>) {
 
 /// The exact value of a constant expression (`1/2`, `-2`).
 fn exact_constant(e: &Expr) -> Option<num_rational::BigRational> {
-    crate::eval::eval_scalar(e, &crate::value::Env::new()).ok()?.as_exact().cloned()
+    crate::eval::eval_scalar(e, &crate::eval::value::Env::new()).ok()?.as_exact().cloned()
 }
 
 /// Whether the interval analysis proves the condition for every value of `argument`.
@@ -126,7 +126,7 @@ fn proved(argument: &Expr, relation: Relation) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parse::parse_expr;
+    use crate::syntax::parse::parse_expr;
 
     fn shown(src: &str) -> Vec<String> {
         conditions(&parse_expr(src).unwrap()).iter().map(|c| c.to_string()).collect()

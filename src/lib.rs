@@ -1,35 +1,25 @@
 //! # deltaform
 //!
 //! Symbolic gradient derivation for neural-network math. The pipeline:
-//! `parse → ast → diff → egraph (rules, extract) → print / eval → exercise runner → cli`.
+//! `syntax (parse → ast) → eval → diff → egraph (rules, extract) → derive → exercise runner / checker → cli`.
 #![warn(missing_docs)]
 
-pub mod ast;
-pub mod bindings;
 pub mod check;
 pub mod cli;
 pub mod defs;
 pub mod derive;
-pub mod diagnostic;
 pub mod diff;
 pub mod domain;
 pub mod egraph;
 pub mod eval;
 pub mod exercise;
-pub mod latex;
-pub mod linear;
-pub mod names;
-pub mod number;
-pub mod parse;
-pub mod print;
-pub mod read_latex;
 pub mod sample;
-pub mod value;
+pub mod syntax;
 pub mod warnings;
 
-pub use ast::{BinOp, Expr, Func, Node, Span, Statement};
 pub use derive::{derive, Derivation};
+pub use eval::number::Number;
+pub use eval::value::{Env, Value};
 pub use eval::{eval, eval_scalar, EvalError};
-pub use number::Number;
-pub use parse::{parse_expr, parse_statement, ParseError};
-pub use value::{Env, Value};
+pub use syntax::ast::{BinOp, Expr, Func, Node, Span, Statement};
+pub use syntax::parse::{parse_expr, parse_statement, ParseError};

@@ -2,9 +2,9 @@
 //! that does not occur (`--wrt X` for `x^2` gives 0), a definition or an assumption that is never
 //! used (`--let 'yaht = ...'`). Each names the nearest name that does occur.
 
-use crate::ast::Expr;
 use crate::defs::Definitions;
 use crate::egraph::Assumption;
+use crate::syntax::ast::Expr;
 use std::collections::BTreeSet;
 
 /// The closest of `candidates` to `name` (by edit distance with transpositions, ignoring case),
@@ -92,7 +92,7 @@ pub fn unused_assumptions(expr: &Expr, assumptions: &[Assumption], used: &[usize
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parse::{parse_expr, parse_statement};
+    use crate::syntax::parse::{parse_expr, parse_statement};
 
     #[test]
     fn the_nearest_name_is_a_likely_typo() {

@@ -26,7 +26,7 @@ fn catalog_derivations_are_right_and_pinned() {
     for entry in CATALOG {
         let d = derive_entry(entry.name);
         assert!(matches!(d.check, Check::Agreed(n) if n >= 4), "{}: numeric check {:?}", entry.name, d.check);
-        let latex = deltaform::latex::to_latex(d.result());
+        let latex = deltaform::syntax::latex::to_latex(d.result());
         common::snapshot_settings().bind(|| {
             insta::assert_snapshot!(format!("catalog_{}", entry.name), format!("{d}\n\nLaTeX: {latex}"));
         });

@@ -11,8 +11,8 @@
 
 mod common;
 
-use deltaform::diagnostic::Diagnostic;
-use deltaform::parse::UNICODE_ALIASES;
+use deltaform::syntax::diagnostic::Diagnostic;
+use deltaform::syntax::parse::UNICODE_ALIASES;
 use deltaform::{parse_statement, Func, ParseError};
 use std::collections::BTreeSet;
 use std::path::Path;

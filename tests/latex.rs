@@ -2,8 +2,8 @@
 
 mod common;
 
-use deltaform::latex::to_latex;
 use deltaform::parse_expr;
+use deltaform::syntax::latex::to_latex;
 
 /// Expressions a gradient exercise typically shows, in the input language.
 const CATALOG: &[&str] = &[

@@ -6,8 +6,8 @@
 //! 2. Random token soup and 3. arbitrary strings never make the parser panic; every error's
 //!    span lies inside the input on character boundaries, and every success round-trips.
 
-use deltaform::diagnostic::Diagnostic;
-use deltaform::parse::MAX_DEPTH;
+use deltaform::syntax::diagnostic::Diagnostic;
+use deltaform::syntax::parse::MAX_DEPTH;
 use deltaform::{parse_expr, parse_statement, BinOp, Expr, Func, Node, ParseError, Statement};
 use num_bigint::BigInt;
 use num_rational::BigRational;
@@ -290,7 +290,7 @@ fn deep_nesting_is_an_error_not_an_abort() {
             for src in [nested, chain] {
                 let e = parse_expr(&src).expect("within the limit");
                 assert_eq!(parse_expr(&e.to_string()).as_ref(), Ok(&e));
-                let env = deltaform::value::Env::default();
+                let env = deltaform::eval::value::Env::default();
                 assert!(deltaform::eval::eval(&e, &env).is_ok());
             }
         })

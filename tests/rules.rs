@@ -9,10 +9,10 @@
 //! The patterns are read by a small s-expression reader of this file, independent of the
 //! e-graph's own converter, and instantiated into the AST that the evaluator runs.
 
-use deltaform::ast::{BinOp, Expr, Func, Node};
 use deltaform::defs::Definitions;
 use deltaform::egraph::rules::{Cond, When, KRONECKER, KRONECKER_OVER_SIZE, RULES};
 use deltaform::egraph::{range_of, simplify, Limits};
+use deltaform::syntax::ast::{BinOp, Expr, Func, Node};
 use deltaform::{eval, eval_scalar, parse_expr, Env, Number, Value};
 use num_bigint::BigInt;
 use num_rational::BigRational;

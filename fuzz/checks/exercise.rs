@@ -1,7 +1,7 @@
 //! What the `exercise` fuzz target checks of every input, shared with `tests/fuzz_regressions.rs`.
 
-use deltaform::diagnostic::{Diagnostic, Problem};
 use deltaform::exercise::{parse_exercise, Exercise};
+use deltaform::syntax::diagnostic::{Diagnostic, Problem};
 
 /// Any text either reads (as `deltaform run` reads a file) into an exercise whose shapes agree
 /// with its layers, or fails with an error whose span lies inside the text on character

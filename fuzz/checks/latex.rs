@@ -1,7 +1,7 @@
 //! What the `latex` fuzz target checks of every input, shared with `tests/fuzz_regressions.rs`.
 
 use deltaform::check::{check_markdown, CheckOptions, Verdict};
-use deltaform::read_latex::{read_block, read_side};
+use deltaform::syntax::read_latex::{read_block, read_side};
 
 /// Any text, read as one math side, as a math block and as a whole Markdown document to check:
 /// no panic; every error span and every claim's range lies inside the text on character

@@ -1,6 +1,6 @@
 //! What the `parse` fuzz target checks of every input, shared with `tests/fuzz_regressions.rs`.
 
-use deltaform::diagnostic::Diagnostic;
+use deltaform::syntax::diagnostic::Diagnostic;
 use deltaform::{parse_statement, ParseError};
 
 /// Any input either parses to a statement whose canonical print parses back to the same

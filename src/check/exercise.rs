@@ -7,12 +7,12 @@
 //! of that quantity from where the document has got to, so `w^{[2]}` before the update is the
 //! initial matrix and after it the updated one.
 
-use crate::ast::{Expr, Node};
+use crate::eval::value::Value;
 use crate::exercise::file::{Phase, Quantity};
 use crate::exercise::matrix::Matrix;
 use crate::exercise::trace::{Params, Trace};
-use crate::read_latex::{read_side, Side};
-use crate::value::Value;
+use crate::syntax::ast::{Expr, Node};
+use crate::syntax::read_latex::{read_side, Side};
 
 /// The runner's quantities by phase (the initial parameters; each step's forward pass,
 /// backward pass and update; each query), and the phase a document has got to. Within a

@@ -2,10 +2,10 @@
 //! derivatives of functions it uses (`f'(z)`, `\sigma'(z)`), written out where they are applied,
 //! so `(w^{[2]})^T \delta^{[2]} \circ f'(z^{[1]})` can be computed.
 
-use crate::ast::{Expr, Func, Node};
-use crate::defs::Definitions;
-use crate::diff::{differentiate, Wrt};
-use crate::names::{substitute, Fresh};
+use crate::derive::{derive_parsed, Context};
+use crate::diff::Wrt;
+use crate::syntax::ast::{Expr, Func, Node};
+use crate::syntax::names::{substitute, Fresh};
 use std::collections::{BTreeMap, HashMap};
 
 /// One-argument functions by name: the parameter and the body.
@@ -50,15 +50,15 @@ impl Functions {
                 ("t".to_string(), Expr::call(func, vec![Expr::var("t")]))
             }
         };
-        let derivative = differentiate(&body, &Wrt::Scalar(param.clone()), &Definitions::default()).ok()?;
-        Some((param, derivative))
+        let derivative = derive_parsed(body, Wrt::Scalar(param.clone()), Context::default()).ok()?;
+        Some((param, derivative.raw))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::read_latex::{read_side, Side};
+    use crate::syntax::read_latex::{read_side, Side};
 
     fn side(text: &str) -> Expr {
         match read_side(text) {
@@ -72,11 +72,11 @@ mod tests {
         let mut functions = Functions::default();
         functions.define("f", "z", &side("\\tanh(z)"));
         let expanded = functions.expand(&side("f(a) + f'(b) + \\sigma'(c)"));
-        let env = crate::value::Env::new();
+        let env = crate::eval::value::Env::new();
         let value = |e: &Expr, a: f64, b: f64, c: f64| {
             let mut env = env.clone();
             for (n, x) in [("a", a), ("b", b), ("c", c)] {
-                env.bind(n, crate::value::Value::Scalar(crate::number::Number::approx(x).unwrap()));
+                env.bind(n, crate::eval::value::Value::Scalar(crate::eval::number::Number::approx(x).unwrap()));
             }
             crate::eval::eval_scalar(e, &env).unwrap().to_f64()
         };

@@ -2,8 +2,8 @@
 //! precision written (or a tolerance the user picks), shapes first, and a hint when a common
 //! slip explains the difference.
 
-use crate::linear::{shape_text, transpose};
-use crate::value::Value;
+use crate::eval::linear::{shape_text, transpose};
+use crate::eval::value::Value;
 
 /// How close a written number must be to the value it claims.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -80,8 +80,8 @@ pub fn judge(expected: &[Expected], written: &Value, units: Option<&Value>, tole
 
 /// A value for a report: decimals with up to 6 significant digits, a matrix row by row.
 pub fn format_value(v: &Value) -> String {
-    let number = |n: &crate::number::Number| crate::number::format_significant(n.to_f64(), 6);
-    let list = |xs: &[crate::number::Number]| xs.iter().map(number).collect::<Vec<_>>().join(", ");
+    let number = |n: &crate::eval::number::Number| crate::eval::number::format_significant(n.to_f64(), 6);
+    let list = |xs: &[crate::eval::number::Number]| xs.iter().map(number).collect::<Vec<_>>().join(", ");
     match v {
         Value::Scalar(n) => number(n),
         Value::Vector(xs) => format!("[{}]", list(xs)),
@@ -229,11 +229,11 @@ fn explain(expected: &Value, written: &Value, units: Option<&Value>, tolerance: 
                 units.as_ref().and_then(|u| (1e-12..1.0).contains(&u[k]).then(|| -u[k].log10().round() as usize));
             let expected_text = match digits {
                 Some(d) => format!("{:.*}", d, e[k]),
-                None => crate::number::format_significant(e[k], 6),
+                None => crate::eval::number::format_significant(e[k], 6),
             };
             let got_text = match digits {
                 Some(d) => format!("{:.*}", d, w[k]),
-                None => crate::number::format_significant(w[k], 6),
+                None => crate::eval::number::format_significant(w[k], 6),
             };
             let swap = digits.is_some() && is_digit_swap(&expected_text, &got_text);
             let hint = if swap { " (two digits swapped)" } else { "" };
@@ -268,7 +268,7 @@ fn is_digit_swap(a: &str, b: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::number::Number;
+    use crate::eval::number::Number;
 
     fn column(xs: &[f64]) -> Value {
         Value::Vector(xs.iter().map(|&x| Number::approx(x).unwrap()).collect())

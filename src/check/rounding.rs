@@ -12,10 +12,10 @@
 //! data, not roundings).
 
 use super::numeric::{format_value, judge, Expected, Judgement, Tolerance};
-use crate::ast::{BinOp, Expr, Func, Node};
 use crate::eval::eval;
-use crate::number::Number;
-use crate::value::{Env, Value};
+use crate::eval::number::Number;
+use crate::eval::value::{Env, Value};
+use crate::syntax::ast::{BinOp, Expr, Func, Node};
 use num_bigint::BigInt;
 use num_rational::BigRational;
 
@@ -266,7 +266,7 @@ fn like(shape: &Value, xs: &[f64]) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::read_latex::{read_side, Side};
+    use crate::syntax::read_latex::{read_side, Side};
 
     fn side(text: &str) -> Expr {
         match read_side(text) {

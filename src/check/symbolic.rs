@@ -5,13 +5,14 @@
 //! is a letter names a component (`z_k` is `z[k]`). Matrix form (arrays, transposes) is left
 //! unchecked.
 
-use crate::ast::{Expr, Node, Statement};
 use crate::defs::Definitions;
-use crate::diff::{differentiate, Wrt};
-use crate::egraph::{simplify, Assumption, Limits};
-use crate::names::Fresh;
+use crate::derive::{derive_parsed, Context};
+use crate::diff::Wrt;
+use crate::egraph::{Assumption, Limits};
 use crate::sample::compare::{compare, Verdict};
 use crate::sample::Sampler;
+use crate::syntax::ast::{Expr, Node, Statement};
+use crate::syntax::names::Fresh;
 use std::time::Duration;
 
 /// The most terms a written sum range may have in a formula compared at random points (each
@@ -73,7 +74,7 @@ impl Symbols {
 
     /// Records `lhs = value` (`\sum_i y_i = 1`) as an assumption for the claims after it, when
     /// `lhs` is a scalar formula and `value` exact. Says whether it was recorded.
-    pub fn assume(&mut self, lhs: &Expr, value: &crate::number::Number) -> bool {
+    pub fn assume(&mut self, lhs: &Expr, value: &crate::eval::number::Number) -> bool {
         let (Some(lhs), Some(rhs)) = (scalar_form(lhs), value.as_exact()) else { return false };
         self.assumptions.push(Assumption { lhs, rhs: Expr::num(rhs.clone()) });
         true
@@ -85,7 +86,7 @@ impl Symbols {
         let applied;
         let of = match &of.node {
             Node::Var(name) => {
-                match crate::ast::Func::from_name(name).filter(|f| f.arity() == 1 && !f.takes_vector()) {
+                match crate::syntax::ast::Func::from_name(name).filter(|f| f.arity() == 1 && !f.takes_vector()) {
                     Some(func) => {
                         applied = Expr::call(func, vec![wrt.clone()]);
                         &applied
@@ -113,11 +114,16 @@ impl Symbols {
                 "a derivative by `{wrt}`, which the document defines by a formula: not judged"
             ));
         }
-        let derivative = match differentiate(&of, &variable, &self.defs) {
-            Ok(d) => d,
-            Err(err) => return Outcome::Unchecked(format!("cannot differentiate `{of}`: {err}")),
+        let context = Context {
+            definitions: self.defs.clone(),
+            assumptions: self.assumptions.clone(),
+            limits: Limits { nodes: 5_000, iterations: 8, time: Duration::from_millis(300) },
+            ..Context::default()
         };
-        self.equal(&derivative, &claimed, true)
+        match derive_parsed(of.clone(), variable, context) {
+            Ok(d) => self.equal(&d.raw, &claimed, Some(d.result())),
+            Err(err) => Outcome::Unchecked(format!("cannot differentiate `{of}`: {err}")),
+        }
     }
 
     /// Judges `a = b` between two formulas.
@@ -125,10 +131,12 @@ impl Symbols {
         let (Some(a), Some(b)) = (scalar_form(a), scalar_form(b)) else {
             return Outcome::Unchecked("an equation in matrix form (not yet judged symbolically)".into());
         };
-        self.equal(&a, &b, false)
+        self.equal(&a, &b, None)
     }
 
-    fn equal(&self, truth: &Expr, claimed: &Expr, simplify_truth: bool) -> Outcome {
+    /// Judges `claimed` against `truth`; a derived truth comes with its simplified form, which
+    /// is what a wrong claim is shown against, and may use fewer names than the claim.
+    fn equal(&self, truth: &Expr, claimed: &Expr, derived: Option<&Expr>) -> Outcome {
         if [truth, claimed].iter().any(|e| longest_sum(e) > MAX_SAMPLED_SUM) {
             return Outcome::Unchecked(format!("a sum of more than {MAX_SAMPLED_SUM} terms is not sampled"));
         }
@@ -148,7 +156,7 @@ impl Symbols {
             .collect();
         let sampler = Sampler::new([&t, &c], &Definitions::default(), &assumptions);
         let (names_t, names_c) = (t.free_names(), c.free_names());
-        let strangers: Vec<&String> = if simplify_truth {
+        let strangers: Vec<&String> = if derived.is_some() {
             names_c.difference(&names_t).collect()
         } else {
             names_c.symmetric_difference(&names_t).collect()
@@ -163,7 +171,7 @@ impl Symbols {
             Verdict::Agree(evidence) => Outcome::Correct(format!("equal at {} random points", evidence.points)),
             Verdict::Unknown(_) => Outcome::Unchecked("no point where both sides have a value".into()),
             Verdict::Differ(point) => {
-                let expected = if simplify_truth { self.readable(truth) } else { truth.to_string() };
+                let expected = derived.unwrap_or(truth).to_string();
                 let at = format!("at {}: expected {}, written {}", point.point, point.a, point.b);
                 let note = match slip(&t, &c, &assumptions) {
                     Some(hint) => format!("{hint}; {at}"),
@@ -173,18 +181,12 @@ impl Symbols {
             }
         }
     }
-
-    /// The expression simplified within a small budget (the derivative the engine found).
-    fn readable(&self, e: &Expr) -> String {
-        let limits = Limits { nodes: 5_000, iterations: 8, time: Duration::from_millis(300) };
-        simplify(e, &self.defs, &self.assumptions, &limits, false).expr.to_string()
-    }
 }
 
 /// What common slip turns `truth` into `claimed`, if one does: a square dropped (`1 - \tanh(x)`
 /// for `1 - \tanh^2(x)`), the sign flipped, a factor 2 or 1/2.
 fn slip(truth: &Expr, claimed: &Expr, assumptions: &[Assumption]) -> Option<String> {
-    use crate::ast::BinOp;
+    use crate::syntax::ast::BinOp;
     let same = |variant: &Expr| {
         let sampler = Sampler::new([variant, claimed], &Definitions::default(), assumptions);
         matches!(compare(variant, claimed, &sampler), Verdict::Agree(_))
@@ -205,7 +207,7 @@ fn slip(truth: &Expr, claimed: &Expr, assumptions: &[Assumption]) -> Option<Stri
 
 /// `e` with one square `u^2` written as `u`, for each square in it: the square's base and the variant.
 fn squares(e: &Expr) -> Vec<(Expr, Expr)> {
-    use crate::ast::BinOp;
+    use crate::syntax::ast::BinOp;
     let mut out = Vec::new();
     if let Node::Binary(BinOp::Pow, base, exponent) = &e.node {
         if matches!(exponent.as_num(), Some(n) if *n == num_rational::BigRational::from_integer(2.into())) {
@@ -232,7 +234,7 @@ fn squares(e: &Expr) -> Vec<(Expr, Expr)> {
 /// `e` as a scalar formula: juxtaposition is `*`, a letter subscript a component; `None` for
 /// matrix form (an array, a transpose).
 pub fn scalar_form(e: &Expr) -> Option<Expr> {
-    use crate::ast::{BinOp, Func};
+    use crate::syntax::ast::{BinOp, Func};
     let node = match &e.node {
         Node::Array(_) => return None,
         Node::Call(Func::MatMul, args) => {
@@ -274,7 +276,7 @@ fn component(name: &str) -> Option<(&str, &str)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::read_latex::{read_side, Side};
+    use crate::syntax::read_latex::{read_side, Side};
 
     fn side(text: &str) -> Expr {
         match read_side(text).unwrap() {

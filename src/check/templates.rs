@@ -2,10 +2,10 @@
 //! `\delta^{[L]} = (x^{[L]} - z) \circ ...`, instantiated at the layer a bare claim names
 //! (`z^{[2]} = ...` with no work shown), so the claim can be checked.
 
-use crate::ast::{Expr, Node};
 use crate::eval::eval_scalar;
-use crate::parse::parse_expr;
-use crate::value::{Env, Value};
+use crate::eval::value::{Env, Value};
+use crate::syntax::ast::{Expr, Node};
+use crate::syntax::parse::parse_expr;
 use std::ops::Range;
 
 /// A formula for every layer of a quantity.
@@ -69,7 +69,7 @@ impl Templates {
     /// `L`, the last layer); `None` when `written` cannot be layer `k`.
     fn layer_values(&self, written: &str, k: usize) -> Option<Env> {
         let mut env = Env::new();
-        let number = |n: usize| Value::Scalar(crate::number::Number::int(n as i64));
+        let number = |n: usize| Value::Scalar(crate::eval::number::Number::int(n as i64));
         env.bind("L", number(self.last_layer));
         match written {
             "L" => (k == self.last_layer).then_some(env),
@@ -116,7 +116,7 @@ fn split_layer(name: &str) -> Option<(&str, &str)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::read_latex::{read_side, Side};
+    use crate::syntax::read_latex::{read_side, Side};
 
     fn side(text: &str) -> Expr {
         match read_side(text) {

@@ -13,11 +13,11 @@ use super::rounding;
 use super::symbolic::{Outcome, Symbols};
 use super::templates::Templates;
 use super::{CheckOptions, Claim, Verdict};
-use crate::ast::{Expr, Func, Node};
+use crate::eval::number::Number;
+use crate::eval::value::{Env, Value};
 use crate::eval::{eval_within, EvalError};
-use crate::number::Number;
-use crate::read_latex::{read_block, Relation, Side};
-use crate::value::{Env, Value};
+use crate::syntax::ast::{Expr, Func, Node};
+use crate::syntax::read_latex::{read_block, Relation, Side};
 use std::ops::Range;
 
 /// The most expression nodes one evaluation of a side may visit (a tenth of the CLI's budget:
@@ -347,7 +347,7 @@ impl<'a> Walker<'a> {
             }
             return;
         };
-        let written = last.value().cloned().unwrap_or_else(|| Value::Scalar(crate::number::Number::int(0)));
+        let written = last.value().cloned().unwrap_or_else(|| Value::Scalar(crate::eval::number::Number::int(0)));
         // How far the written value may be from the one it stands for: what it differs from the
         // value computed in the chain, else half a unit of its last digit.
         match last {
@@ -587,7 +587,7 @@ fn alias(name: &str, env: &Env, sum_indices: &[String]) -> Option<Expr> {
 /// LaTeX means a matrix power or an inverse there (`W^2`, `W^{-1}`), which the evaluator
 /// (entrywise) does not compute. A function's power (`\tanh^2(Z)`) stays entrywise.
 fn has_matrix_power(e: &Expr, env: &Env) -> bool {
-    if let Node::Binary(crate::ast::BinOp::Pow, base, _) = &e.node {
+    if let Node::Binary(crate::syntax::ast::BinOp::Pow, base, _) = &e.node {
         let plain = matches!(&base.node, Node::Var(_) | Node::Array(_) | Node::Call(Func::Transpose, _));
         let known = base.free_names().iter().all(|n| env.get(n).is_some());
         if plain && known && matches!(eval(base, env), Ok(v) if v.rank() == 2) {

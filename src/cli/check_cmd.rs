@@ -5,7 +5,7 @@ use super::{Failure, Output, EXIT_NEGATIVE, EXIT_OK};
 use crate::check::answers::check_answers;
 use crate::check::report::DocumentReport;
 use crate::check::{check_markdown, CheckOptions, Summary, Tolerance};
-use crate::diagnostic::Diagnostic;
+use crate::syntax::diagnostic::Diagnostic;
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;

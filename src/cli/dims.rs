@@ -1,9 +1,9 @@
 //! `--dim 'p=3, q=2'`: the fixed lengths of vectors for `deltaform equiv`'s numeric check.
 
-use crate::ast::{Node, Span};
-use crate::diagnostic::Diagnostic;
-use crate::parse::parse_expr;
 use crate::sample::Sampler;
+use crate::syntax::ast::{Node, Span};
+use crate::syntax::diagnostic::Diagnostic;
+use crate::syntax::parse::parse_expr;
 
 /// The longest vector `--dim` may ask for (every sample point holds one such vector).
 pub const MAX_LENGTH: usize = 1_000;

@@ -3,13 +3,13 @@
 
 use super::expr_cmds::parse_source;
 use super::{ExprFormat, Failure, Output};
-use crate::ast::{Expr, Statement};
 use crate::defs::Definitions;
 use crate::derive::{derive, parse_context, Check, Derivation, Options};
-use crate::diagnostic::Diagnostic;
 use crate::domain;
 use crate::egraph::{simplify, Assumption, Limits, Simplified, Step};
-use crate::latex::to_latex;
+use crate::syntax::ast::{Expr, Statement};
+use crate::syntax::diagnostic::Diagnostic;
+use crate::syntax::latex::to_latex;
 use crate::warnings::{unused_assumptions, unused_definitions};
 use clap::Args;
 use serde_json::json;
@@ -148,6 +148,7 @@ fn derivation_json(d: &Derivation) -> serde_json::Value {
         Check::Agreed(n) => json!({"status": "agreed", "points": n}),
         Check::Skipped(why) => json!({"status": "skipped", "reason": why}),
         Check::Disagreed(p, s, n) => json!({"status": "disagreed", "point": p, "symbolic": s, "numeric": n}),
+        Check::NotRun => json!({"status": "not run"}),
     };
     json!({
         "result": d.result().to_string(),

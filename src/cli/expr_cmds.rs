@@ -1,15 +1,15 @@
 //! `deltaform parse` and `deltaform eval`.
 
 use super::{ExprFormat, Failure, Output};
-use crate::ast::Statement;
-use crate::bindings::parse_bindings;
 use crate::defs::{definition_value, Definitions};
 use crate::derive::parse_context;
-use crate::diagnostic::Diagnostic;
+use crate::eval::bindings::parse_bindings;
+use crate::eval::value::{Env, Value};
 use crate::eval::EvalError;
-use crate::latex::to_latex;
-use crate::parse::parse_statement;
-use crate::value::{Env, Value};
+use crate::syntax::ast::Statement;
+use crate::syntax::diagnostic::Diagnostic;
+use crate::syntax::latex::to_latex;
+use crate::syntax::parse::parse_statement;
 use crate::warnings::unused_definitions;
 use clap::Args;
 use serde_json::json;

@@ -8,8 +8,8 @@ mod equiv_cmd;
 mod expr_cmds;
 mod run_cmd;
 
-use crate::diagnostic::Diagnostic;
-use crate::parse::{Note, NoteCollector};
+use crate::syntax::diagnostic::Diagnostic;
+use crate::syntax::parse::{Note, NoteCollector};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::ffi::OsString;
 

@@ -1,9 +1,9 @@
 //! `deltaform run FILE`: runs a backprop exercise and prints its worked solution.
 
 use super::{Failure, Output};
-use crate::ast::Span;
-use crate::diagnostic::{Diagnostic, Problem};
 use crate::exercise::{render, run as run_exercise};
+use crate::syntax::ast::Span;
+use crate::syntax::diagnostic::{Diagnostic, Problem};
 use clap::{Args, ValueEnum};
 use std::fs::File;
 use std::io::Read;

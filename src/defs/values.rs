@@ -3,10 +3,10 @@
 //! right (`j` over the entries of `z`).
 
 use super::Definition;
-use crate::ast::{Expr, Node, Span};
+use crate::eval::number::Number;
+use crate::eval::value::{Env, Value};
 use crate::eval::{eval, eval_scalar, EvalError};
-use crate::number::Number;
-use crate::value::{Env, Value};
+use crate::syntax::ast::{Expr, Node, Span};
 
 /// The value of `def` with the names bound in `env` (the definitions it uses among them).
 ///
@@ -92,9 +92,9 @@ fn shape_error(message: String, span: &Span) -> EvalError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bindings::parse_bindings;
     use crate::defs::Definitions;
-    use crate::parse::parse_statement;
+    use crate::eval::bindings::parse_bindings;
+    use crate::syntax::parse::parse_statement;
 
     /// The values of `lets` in order at `at`, each shown, or the first error's message.
     fn values(lets: &[&str], at: &str, fallback: Option<usize>) -> Result<Vec<String>, String> {

@@ -5,7 +5,7 @@
 use super::cost::node_cost;
 use super::lang::{Constant, Math};
 use crate::eval::apply_unary;
-use crate::number::Number;
+use crate::eval::number::Number;
 use egg::{merge_option, Analysis, DidMerge, EGraph, Id, Language, Symbol};
 use num_rational::BigRational;
 use num_traits::{Signed, ToPrimitive, Zero};

@@ -12,7 +12,7 @@
 use super::analysis::{Facts, MathGraph};
 use super::cost::{best_term, cheapest_node};
 use super::lang::{Constant, Math};
-use crate::number::Number;
+use crate::eval::number::Number;
 use egg::{Id, PatternAst, RecExpr, Rewrite, SearchMatches, Searcher, Subst, Symbol, Var};
 use num_rational::BigRational;
 use num_traits::{One, ToPrimitive, Zero};
@@ -276,7 +276,7 @@ impl egg::Applier<Math, Facts> for Collect {
 mod tests {
     use super::*;
     use crate::egraph::convert::to_term;
-    use crate::parse::parse_expr;
+    use crate::syntax::parse::parse_expr;
 
     /// The polynomial `src` reads as, written back and printed.
     fn collected(src: &str) -> String {

@@ -2,7 +2,7 @@
 //! `a*b^-1`), canonical names for bound indices, and back again with the sugar restored.
 
 use super::lang::{binder, is_binder, Constant, Math};
-use crate::ast::{BinOp, Expr, Func, Node};
+use crate::syntax::ast::{BinOp, Expr, Func, Node};
 use egg::{Id, Language, RecExpr, Symbol};
 use num_rational::BigRational;
 use num_traits::{One, Signed, Zero};
@@ -376,7 +376,7 @@ fn name_binders(e: &Expr, hints: &[String], avoid: &mut BTreeSet<String>) -> Exp
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parse::parse_expr;
+    use crate::syntax::parse::parse_expr;
 
     fn round(s: &str) -> String {
         let term = to_term(&parse_expr(s).unwrap());

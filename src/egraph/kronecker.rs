@@ -13,8 +13,8 @@ use super::convert::{flatten, from_term, term_keeping_names, to_term};
 use super::cost::best_term;
 use super::lang::Math;
 use super::rules::{KRONECKER, KRONECKER_OVER_SIZE};
-use crate::ast::{BinOp, Expr, Func, Node};
-use crate::names::{substitute, Fresh};
+use crate::syntax::ast::{BinOp, Expr, Func, Node};
+use crate::syntax::names::{substitute, Fresh};
 use egg::{Applier, Id, PatternAst, Rewrite, SearchMatches, Subst, Symbol, Var};
 use std::collections::HashMap;
 

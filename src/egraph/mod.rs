@@ -15,10 +15,10 @@ pub use analysis::Interval;
 pub use convert::{canonical_binders, from_term, readable, to_term};
 pub use lang::Math;
 
-use crate::ast::{Expr, Node, Statement};
 use crate::defs::Definitions;
-use crate::diagnostic::Problem;
-use crate::parse::{parse_statement, ParseError};
+use crate::syntax::ast::{Expr, Node, Statement};
+use crate::syntax::diagnostic::Problem;
+use crate::syntax::parse::{parse_statement, ParseError};
 use analysis::{Facts, MathGraph};
 use cost::best_term;
 use egg::{BackoffScheduler, ENodeOrVar, FlatTerm, Id, Pattern, RecExpr, Rewrite, Runner, StopReason, Symbol};
@@ -96,7 +96,7 @@ pub enum AssumptionError {
     Parse(#[from] ParseError),
     /// It is not an equation.
     #[error("an assumption is an equation, such as `sum(i, y[i]) = 1`")]
-    NotEquation(crate::ast::Span),
+    NotEquation(crate::syntax::ast::Span),
 }
 
 impl Problem for AssumptionError {
@@ -106,7 +106,7 @@ impl Problem for AssumptionError {
             AssumptionError::NotEquation(_) => "bad_assumption",
         }
     }
-    fn span(&self) -> Option<crate::ast::Span> {
+    fn span(&self) -> Option<crate::syntax::ast::Span> {
         match self {
             AssumptionError::Parse(e) => Some(e.span()),
             AssumptionError::NotEquation(s) => Some(s.clone()),

@@ -8,8 +8,8 @@
 use super::error::ExerciseError;
 use super::file::{Arithmetic, Mode, OutputActivation};
 use super::formulas::Formulas;
-use crate::ast::{Expr, Node, Span};
-use crate::number::Number;
+use crate::eval::number::Number;
+use crate::syntax::ast::{Expr, Node, Span};
 
 /// The most memory a run may need, in bytes (2 GiB).
 pub const MEMORY_BUDGET: u64 = 2 << 30;
@@ -375,10 +375,10 @@ fn bytes(n: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diagnostic::Problem;
     use crate::exercise::file::parse_exercise;
     use crate::exercise::formulas::derive;
-    use crate::parse::parse_expr;
+    use crate::syntax::diagnostic::Problem;
+    use crate::syntax::parse::parse_expr;
 
     fn shape(layers: &[usize], steps: usize, arithmetic: Arithmetic) -> RunShape<'_> {
         RunShape { layers, samples: 2, queries: 1, steps, mode: Mode::Sgd, arithmetic }

@@ -2,9 +2,9 @@
 //! (each error naming the key and pointing into the file), a formula that cannot be derived,
 //! or a number that has no value while training.
 
-use crate::ast::Span;
-use crate::diagnostic::Problem;
-use crate::parse::ParseError;
+use crate::syntax::ast::Span;
+use crate::syntax::diagnostic::Problem;
+use crate::syntax::parse::ParseError;
 
 /// Why an exercise cannot be run.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]

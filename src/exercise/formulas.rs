@@ -1,16 +1,16 @@
 //! The symbolic part of an exercise: f'(x) and delta^L are derived by the engine from the
 //! activation, the output activation and the loss, so custom ones work like the built-in ones.
-//! Numbers are always evaluated from the raw derivatives; [`readable`] is the one place where a
-//! formula is simplified for the trace.
+//! Numbers are always evaluated from the raw derivatives; the simplified ones are shown.
 
 use super::error::ExerciseError;
 use super::file::{Exercise, OutputActivation};
-use crate::ast::{Expr, Node, Statement};
 use crate::defs::Definitions;
-use crate::diff::{differentiate, Wrt};
-use crate::egraph::{simplify, Assumption, Limits};
-use crate::names::{substitute, Fresh};
-use crate::number::Number;
+use crate::derive::{derive_parsed, Check, Context, Derivation};
+use crate::diff::Wrt;
+use crate::egraph::Assumption;
+use crate::eval::number::Number;
+use crate::syntax::ast::{Expr, Node, Statement};
+use crate::syntax::names::{substitute, Fresh};
 use std::cmp::Ordering;
 use std::collections::HashMap;
 
@@ -100,19 +100,14 @@ fn hoist_invariant_sums(e: &Expr, bound: &mut Vec<String>, fresh: &mut Fresh, ou
 /// The variable delta^L is taken with respect to.
 pub const OUTPUT_NET: &str = "z[k]";
 
-/// Derives the formulas of `exercise`.
+/// Derives the formulas of `exercise`, through the engine's one pipeline ([`derive_parsed`]):
+/// the raw derivatives give the numbers, the simplified ones are shown in the trace.
 pub fn derive(exercise: &Exercise) -> Result<Formulas, ExerciseError> {
     let spans = &exercise.spans;
-    let (activation_derivative, activation) = match &exercise.activation {
+    let (activation_derivative, shown_activation_derivative) = match &exercise.activation {
         Some(f) => {
-            let d = differentiate(f, &Wrt::Scalar("x".into()), &Definitions::default()).map_err(|e| {
-                ExerciseError::Derive {
-                    key: "network.activation".into(),
-                    message: e.message,
-                    span: spans.activation.clone(),
-                }
-            })?;
-            (Some(d), Some(f.clone()))
+            let d = derivation(f, "x", Context::default(), "network.activation", &spans.activation)?;
+            (Some(d.raw), Some(d.simplified.expr))
         }
         None => (None, None),
     };
@@ -123,53 +118,63 @@ pub fn derive(exercise: &Exercise) -> Result<Formulas, ExerciseError> {
         message: e.message,
         span: spans.output.clone(),
     })?;
-    let wrt = Wrt::parse(OUTPUT_NET).expect("z[k] is a component");
-    let output_delta = differentiate(&exercise.loss, &wrt, &definitions).map_err(|e| ExerciseError::Derive {
-        key: "network.loss".into(),
-        message: e.message,
-        span: spans.loss.clone(),
-    })?;
     let assumptions = assumptions(exercise);
-    let shown_activation_derivative =
-        activation_derivative.as_ref().map(|d| readable(d, &Definitions::default(), &assumptions));
-    let shown_output_delta = readable(&output_delta, &definitions, &assumptions);
-    let output_delta_plan = plan(&output_delta, &definitions, &["z", "y", "yhat", "k"]);
+    let context =
+        Context { definitions: definitions.clone(), assumptions: as_assumptions(&assumptions), ..Context::default() };
+    let delta = derivation(&exercise.loss, OUTPUT_NET, context, "network.loss", &spans.loss)?;
+    let output_delta_plan = plan(&delta.raw, &definitions, &["z", "y", "yhat", "k"]);
     Ok(Formulas {
-        activation,
+        activation: exercise.activation.clone(),
         activation_derivative,
         output: exercise.output.clone(),
         output_definition,
         definitions,
         loss: exercise.loss.clone(),
-        output_delta,
+        output_delta: delta.raw,
         assumptions,
         shown_activation_derivative,
-        shown_output_delta,
+        shown_output_delta: delta.simplified.expr,
         output_delta_plan,
     })
 }
 
-/// Makes a derived formula readable for the trace: the engine's simplification, with the
-/// definitions folded into their names and the assumptions that hold of every sample (so that
-/// softmax with cross-entropy shows `yhat[k] - y[k]`). The numbers are still evaluated from the
-/// raw derivative; a simplification is always equal to it, and when one stops at a bound it is
-/// still correct, only less simple.
-pub fn readable(raw: &Expr, definitions: &Definitions, assumptions: &[Statement]) -> Expr {
-    let assumptions: Vec<Assumption> = assumptions
+/// The derivative of the exercise's `key` by `wrt`, checked numerically: a disagreement (an
+/// engine bug) stops the run rather than print numbers from a wrong formula.
+fn derivation(
+    e: &Expr,
+    wrt: &str,
+    context: Context,
+    key: &str,
+    span: &crate::syntax::ast::Span,
+) -> Result<Derivation, ExerciseError> {
+    let failure = |message: String| ExerciseError::Derive { key: key.into(), message, span: span.clone() };
+    let wrt = Wrt::parse(wrt).expect("the runner's variables parse");
+    let d = derive_parsed(e.clone(), wrt, Context { self_check: true, ..context }).map_err(|e| failure(e.message))?;
+    match &d.check {
+        Check::Disagreed(point, symbolic, numeric) => Err(failure(format!(
+            "internal error: the derivative {} disagrees with a numeric derivative at {point} ({symbolic} vs {numeric}); please report this",
+            d.result()
+        ))),
+        _ => Ok(d),
+    }
+}
+
+/// The exercise's assumptions as the simplifier takes them.
+fn as_assumptions(assumptions: &[Statement]) -> Vec<Assumption> {
+    assumptions
         .iter()
         .filter_map(|a| match a {
             Statement::Equation(lhs, rhs) => Some(Assumption { lhs: lhs.clone(), rhs: rhs.clone() }),
             Statement::Expr(_) => None,
         })
-        .collect();
-    simplify(raw, definitions, &assumptions, &Limits::default(), false).expr
+        .collect()
 }
 
 /// `yhat = softmax(z)`, or `yhat[i] = g(z[i])` for an element-wise output activation `g(x)`.
 pub fn output_definition(output: &OutputActivation) -> Statement {
     match output {
         OutputActivation::Softmax => {
-            Statement::Equation(Expr::var("yhat"), Expr::call(crate::ast::Func::Softmax, vec![Expr::var("z")]))
+            Statement::Equation(Expr::var("yhat"), Expr::call(crate::syntax::ast::Func::Softmax, vec![Expr::var("z")]))
         }
         OutputActivation::Elementwise(g) => {
             let zi = Expr::index(Expr::var("z"), vec![Expr::var("i")]);
@@ -230,7 +235,7 @@ pub fn fold_whole_definitions(e: &Expr, defs: &Definitions) -> Expr {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parse::{parse_expr, parse_statement};
+    use crate::syntax::parse::{parse_expr, parse_statement};
 
     #[test]
     fn output_definitions() {
@@ -242,7 +247,7 @@ mod tests {
     #[test]
     fn plans_have_the_formulas_value() {
         use crate::eval::eval_scalar;
-        use crate::value::{Env, Value};
+        use crate::eval::value::{Env, Value};
         let mut defs = Definitions::default();
         defs.add(parse_statement("yhat = softmax(z)").unwrap()).unwrap();
         let raw = parse_expr("-sum(i, y[i]*(softmax(z)[i]*(delta(i, k) - sum(j, softmax(z)[j]*delta(j, k)))/yhat[i]))")

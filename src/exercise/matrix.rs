@@ -1,8 +1,8 @@
 //! Dense matrices of [`Number`]s. Arithmetic is exact while the entries are exact; a product of
 //! two matrices whose entries are all f64 goes through `ndarray` (the f64 path for big networks).
 
-use crate::number::{NumError, Number};
-use crate::value::Value;
+use crate::eval::number::{NumError, Number};
+use crate::eval::value::Value;
 use ndarray::Array2;
 
 /// A `rows x cols` matrix, stored row by row.

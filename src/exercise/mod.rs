@@ -14,6 +14,7 @@ pub mod formulas;
 pub mod matrix;
 pub mod network;
 pub mod render;
+pub mod tensor;
 pub mod trace;
 
 pub use error::ExerciseError;

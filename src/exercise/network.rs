@@ -7,10 +7,10 @@ use super::file::{Arithmetic, Exercise, Mode, OutputActivation, Sample};
 use super::formulas::Formulas;
 use super::matrix::{outgrows, vector_minus_scaled, Matrix};
 use super::trace::{Backward, Forward, Note, Params, Query, Step, Trace};
-use crate::ast::{Expr, Statement};
+use crate::eval::number::{NumError, Number};
+use crate::eval::value::{Env, Value};
 use crate::eval::{eval, eval_scalar, EvalError};
-use crate::number::{NumError, Number};
-use crate::value::{Env, Value};
+use crate::syntax::ast::{Expr, Statement};
 use std::cmp::Ordering;
 
 /// The largest size, in bits, of the numerator or the denominator of an exact number that a run

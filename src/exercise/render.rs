@@ -5,10 +5,10 @@
 use super::file::{Mode, OutputActivation};
 use super::matrix::Matrix;
 use super::trace::{Forward, Note, Params, Trace};
-use crate::ast::{Expr, Statement};
-use crate::latex::to_latex;
-use crate::number::{format_significant, Number};
-use crate::print::{decimal_digits, number_text};
+use crate::eval::number::{format_significant, Number};
+use crate::syntax::ast::{Expr, Statement};
+use crate::syntax::latex::to_latex;
+use crate::syntax::print::{decimal_digits, number_text};
 use num_traits::Signed;
 use serde_json::{json, Map, Value as Json};
 

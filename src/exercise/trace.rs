@@ -4,7 +4,7 @@
 use super::file::Exercise;
 use super::formulas::Formulas;
 use super::matrix::{approximate, Matrix};
-use crate::number::{NumError, Number};
+use crate::eval::number::{NumError, Number};
 
 /// The network's parameters.
 #[derive(Clone, Debug, PartialEq)]

@@ -7,10 +7,10 @@
 use super::rounding::{definition_errors, error_bound_given, Mode};
 use super::solve::{zeros, Root};
 use super::{Point, Rng, Sampler, Slot};
-use crate::ast::{BinOp, Expr};
 use crate::egraph::Assumption;
 use crate::eval::eval;
-use crate::number::Number;
+use crate::eval::number::Number;
+use crate::syntax::ast::{BinOp, Expr};
 use num_rational::BigRational;
 use num_traits::Signed;
 
@@ -115,8 +115,8 @@ mod tests {
     use super::super::Style;
     use super::*;
     use crate::defs::Definitions;
-    use crate::parse::parse_expr;
-    use crate::value::Value;
+    use crate::eval::value::Value;
+    use crate::syntax::parse::parse_expr;
 
     fn sampler(expr: &str, assume: &[&str]) -> Sampler {
         let assumptions: Vec<Assumption> = assume.iter().map(|s| Assumption::parse(s).unwrap()).collect();

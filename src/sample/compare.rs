@@ -7,9 +7,9 @@
 use super::kinks::{breakpoints, kinks, Kink};
 use super::rounding::{definition_errors, error_bound_given, Mode, UNIT};
 use super::{format_value, Miss, Point, Rng, Sampler, Style};
-use crate::ast::Expr;
 use crate::eval::eval;
-use crate::value::Value;
+use crate::eval::value::Value;
+use crate::syntax::ast::Expr;
 use std::collections::HashSet;
 
 /// Points compared (besides the breakpoints).
@@ -268,7 +268,7 @@ mod tests {
     use super::*;
     use crate::defs::Definitions;
     use crate::egraph::Assumption;
-    use crate::parse::{parse_expr, parse_statement};
+    use crate::syntax::parse::{parse_expr, parse_statement};
 
     /// The verdict on `a` and `b` under the definitions `lets`, the assumptions `assume` and
     /// the vector lengths `lengths`.

@@ -5,7 +5,7 @@
 
 use super::kinks::{at_kink, crossed, Kink};
 use super::{Point, Sampler, Slot};
-use crate::number::Number;
+use crate::eval::number::Number;
 
 /// A numeric derivative and an estimate of its error.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -120,7 +120,7 @@ mod tests {
     use super::super::Style;
     use super::*;
     use crate::defs::Definitions;
-    use crate::parse::parse_expr;
+    use crate::syntax::parse::parse_expr;
 
     #[test]
     fn ridders_is_accurate_for_smooth_functions() {

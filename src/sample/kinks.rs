@@ -9,11 +9,11 @@
 
 use super::solve::{zeros, Root};
 use super::{Point, Rng, Sampler, Slot};
-use crate::ast::{BinOp, Expr, Func, Node};
 use crate::defs::Definitions;
 use crate::eval::eval;
-use crate::number::Number;
-use crate::value::{Env, Value};
+use crate::eval::number::Number;
+use crate::eval::value::{Env, Value};
+use crate::syntax::ast::{BinOp, Expr, Func, Node};
 use num_rational::BigRational;
 use num_traits::Signed;
 use std::cmp::Ordering;
@@ -189,7 +189,7 @@ fn around(lo: &BigRational, hi: &BigRational) -> Vec<BigRational> {
 mod tests {
     use super::super::Style;
     use super::*;
-    use crate::parse::parse_expr;
+    use crate::syntax::parse::parse_expr;
 
     fn kinks_of(src: &str) -> Vec<String> {
         kinks([&parse_expr(src).unwrap()], &Definitions::default()).iter().map(|k| k.arg.to_string()).collect()

@@ -19,11 +19,11 @@ mod solve;
 pub use rng::{format_exact, Rng};
 pub use slot::Slot;
 
-use crate::ast::{Expr, Func, Node};
 use crate::defs::{definition_value, Definitions};
 use crate::egraph::Assumption;
-use crate::number::{format_significant, Number};
-use crate::value::{Env, Value};
+use crate::eval::number::{format_significant, Number};
+use crate::eval::value::{Env, Value};
+use crate::syntax::ast::{Expr, Func, Node};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// How a free name is used.
@@ -349,7 +349,7 @@ fn index_roles(e: &Expr, bound: &[String], roles: &mut BTreeMap<String, Role>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parse::parse_expr;
+    use crate::syntax::parse::parse_expr;
 
     fn sampler(exprs: &[&str], assume: &[&str]) -> Sampler {
         let exprs: Vec<Expr> = exprs.iter().map(|s| parse_expr(s).unwrap()).collect();
@@ -393,7 +393,7 @@ mod tests {
     #[test]
     fn component_definitions_follow_the_fixed_lengths() {
         let mut defs = Definitions::default();
-        defs.add(crate::parse::parse_statement("h[j] = 2*p[j]").unwrap()).unwrap();
+        defs.add(crate::syntax::parse::parse_statement("h[j] = 2*p[j]").unwrap()).unwrap();
         let e = parse_expr("sum(j, h[j])").unwrap();
         let mut s = Sampler::new([&e], &defs, &[]);
         assert_eq!(s.clone().fix_length("h", 2), Err(NotAVector::Defined("h".into())));

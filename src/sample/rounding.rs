@@ -9,11 +9,11 @@
 //! (a few units roundoff of the result). Functions that jump (`step`, `sign`) have
 //! an error of the whole jump when the error of their argument reaches 0.
 
-use crate::ast::{BinOp, Expr, Func, Node};
 use crate::defs::{Definition, Definitions};
 use crate::eval::eval;
-use crate::number::Number;
-use crate::value::{Env, Value};
+use crate::eval::number::Number;
+use crate::eval::value::{Env, Value};
+use crate::syntax::ast::{BinOp, Expr, Func, Node};
 use num_traits::ToPrimitive;
 use std::collections::BTreeMap;
 
@@ -325,7 +325,7 @@ fn sum_range(index: &str, count: Option<&Expr>, body: &Expr, env: &Env) -> Optio
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parse::parse_expr;
+    use crate::syntax::parse::parse_expr;
 
     fn bound(src: &str, x: f64) -> (f64, f64) {
         let mut env = Env::new();
@@ -380,7 +380,7 @@ mod tests {
     fn errors_of_definitions_pass_on_to_their_uses() {
         let mut defs = Definitions::default();
         for text in ["s = softmax(z)", "h[j] = 3*s[j]", "t = sum(j, h[j])"] {
-            defs.add(crate::parse::parse_statement(text).unwrap()).unwrap();
+            defs.add(crate::syntax::parse::parse_statement(text).unwrap()).unwrap();
         }
         let mut env = Env::new();
         env.bind("z", Value::Vector(vec![Number::int(1), Number::approx(0.5).unwrap()]));

@@ -1,8 +1,8 @@
 //! A slot: one number of a sample point that can be moved on its own, a scalar input `x` or one
 //! component `z[2]`, `W[1, 3]` of a vector or matrix input.
 
-use crate::number::Number;
-use crate::value::{Env, Value};
+use crate::eval::number::Number;
+use crate::eval::value::{Env, Value};
 use std::fmt;
 
 /// A scalar input, or one component of a vector or matrix input (indices count from 1).

@@ -2,7 +2,7 @@
 //! slot (a secant through two exact values, confirmed by evaluating at the root), else
 //! bracketed by bisection after a scan for sign changes over magnitudes from 1e-6 to 1e6.
 
-use crate::number::Number;
+use crate::eval::number::Number;
 use num_rational::BigRational;
 use num_traits::{One, ToPrimitive, Zero};
 use std::cmp::Ordering;

@@ -3,8 +3,8 @@
 //! A [`Value::Vector`] is a column; a one-row [`Value::Matrix`] is a row. Results are kept in
 //! that normal form: a product with one column is a vector, a 1×1 product is a scalar.
 
-use crate::number::{NumError, Number};
-use crate::value::Value;
+use crate::eval::number::{NumError, Number};
+use crate::eval::value::Value;
 
 /// Why two values do not fit together, with both shapes written out (`3×2`).
 #[derive(Clone, Debug, PartialEq)]

@@ -1,7 +1,7 @@
 //! The canonical text printer: the input language with minimal parentheses, so that
 //! `parse(print(e)) == e` and printing is a fixed point.
 
-use crate::ast::{BinOp, Expr, Node};
+use crate::syntax::ast::{BinOp, Expr, Node};
 use num_bigint::BigInt;
 use num_integer::Integer;
 use num_rational::BigRational;
@@ -201,7 +201,7 @@ fn decimal_text(mantissa: &BigInt, places: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parse::parse_expr;
+    use crate::syntax::parse::parse_expr;
 
     fn canon(s: &str) -> String {
         parse_expr(s).unwrap().to_string()

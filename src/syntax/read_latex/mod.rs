@@ -11,7 +11,7 @@ mod split;
 pub use expr::{read_side, Side};
 pub use split::{split_equations, Equation, Relation};
 
-use crate::ast::Span;
+use crate::syntax::ast::Span;
 
 /// Why a side could not be read, with the span (into the math text) of the offending part.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]

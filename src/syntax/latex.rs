@@ -1,14 +1,14 @@
 //! The LaTeX printer: renders an expression as math-mode LaTeX with minimal grouping.
 //!
-//! Grouping follows the precedence of the canonical printer ([`crate::print`]), adapted to
+//! Grouping follows the precedence of the canonical printer ([`crate::syntax::print`]), adapted to
 //! LaTeX's own forms: `\frac`, `\sqrt` and superscripts hold their operands in braces, so
 //! those never need `\left( ... \right)`. A `\sum_{i}` binds like a power on its left but is
 //! open on its right: it is grouped when a factor follows it. A minus sign is never written
 //! straight after `+`, `-`, `\cdot`, `\sum_{i}` or another minus. A plain number before a
 //! symbol is juxtaposed (`2 x`); every other product is written with `\cdot`.
 
-use crate::ast::{BinOp, Expr, Func, Node};
-use crate::print::{decimal_digits, number_text, Prec};
+use crate::syntax::ast::{BinOp, Expr, Func, Node};
+use crate::syntax::print::{decimal_digits, number_text, Prec};
 use num_rational::BigRational;
 use num_traits::Signed;
 
@@ -231,8 +231,8 @@ fn symbol(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::to_latex;
-    use crate::ast::{BinOp, Expr, Node};
-    use crate::parse::parse_expr;
+    use crate::syntax::ast::{BinOp, Expr, Node};
+    use crate::syntax::parse::parse_expr;
     use num_bigint::BigInt;
     use num_rational::BigRational;
 

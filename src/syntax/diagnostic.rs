@@ -1,7 +1,7 @@
 //! Errors rendered for people (a caret under the offending source, via miette) and for tools
 //! (JSON). Every stage's error type implements [`Problem`], so the CLI renders them alike.
 
-use crate::ast::Span;
+use crate::syntax::ast::Span;
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, NamedSource};
 use serde_json::json;
 
@@ -17,15 +17,15 @@ pub trait Problem: std::fmt::Display {
     }
 }
 
-impl Problem for crate::parse::ParseError {
+impl Problem for crate::syntax::parse::ParseError {
     fn kind(&self) -> &'static str {
-        crate::parse::ParseError::kind(self)
+        crate::syntax::parse::ParseError::kind(self)
     }
     fn span(&self) -> Option<Span> {
-        Some(crate::parse::ParseError::span(self))
+        Some(crate::syntax::parse::ParseError::span(self))
     }
     fn help(&self) -> Option<String> {
-        crate::parse::ParseError::help(self)
+        crate::syntax::parse::ParseError::help(self)
     }
 }
 
@@ -151,7 +151,7 @@ mod tests {
 
     #[test]
     fn caret_points_at_the_span() {
-        let err = crate::parse::parse_expr("1 +* 2").unwrap_err();
+        let err = crate::syntax::parse::parse_expr("1 +* 2").unwrap_err();
         let d = Diagnostic::new(&err, "EXPR", "1 +* 2");
         assert_eq!(d.line_column(), Some((1, 4)));
         let text = d.render_text();
@@ -163,7 +163,7 @@ mod tests {
     #[test]
     fn line_and_column_on_later_lines() {
         let src = "1 +\n  2 +";
-        let err = crate::parse::parse_expr(src).unwrap_err();
+        let err = crate::syntax::parse::parse_expr(src).unwrap_err();
         let d = Diagnostic::new(&err, "EXPR", src);
         assert_eq!(d.line_column(), Some((2, 6)));
     }

@@ -3,11 +3,16 @@
 //! unbound name, an index out of range, shapes that do not fit) are errors with the span of the
 //! sub-expression at fault, never a silent NaN.
 
-use crate::ast::{BinOp, Expr, Func, Node, Span};
-use crate::diagnostic::Problem;
-use crate::linear::{self, ShapeError};
-use crate::number::{NumError, Number};
-use crate::value::{Env, Value};
+pub mod bindings;
+pub mod linear;
+pub mod number;
+pub mod value;
+
+use crate::eval::number::{NumError, Number};
+use crate::eval::value::{Env, Value};
+use crate::syntax::ast::{BinOp, Expr, Func, Node, Span};
+use crate::syntax::diagnostic::Problem;
+use linear::ShapeError;
 use num_traits::{Signed, ToPrimitive};
 use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
@@ -605,7 +610,7 @@ fn zip(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parse::parse_expr;
+    use crate::syntax::parse::parse_expr;
 
     fn env(bindings: &[(&str, Value)]) -> Env {
         let mut env = Env::new();

@@ -8,7 +8,7 @@
 
 use super::split::command_at;
 use super::LatexError;
-use crate::ast::{BinOp, Expr, Func, Node, Span};
+use crate::syntax::ast::{BinOp, Expr, Func, Node, Span};
 use nom::character::complete::digit1;
 use nom::combinator::{opt, recognize};
 use nom::sequence::pair;

@@ -1,12 +1,12 @@
 //! The `--at` binding list: `x=0.2, z=[1, 2, 3], W=[[1, 2], [3, 4]], k=1`. Values are constant
 //! expressions of the language (`1/3`, `-2`, `sqrt(2)`), in vectors and matrices by brackets.
 
-use crate::ast::{Node, Span};
-use crate::diagnostic::Problem;
+use crate::eval::number::Number;
+use crate::eval::value::{Env, Value};
 use crate::eval::{eval_scalar, EvalError};
-use crate::number::Number;
-use crate::parse::{parse_expr, ParseError};
-use crate::value::{Env, Value};
+use crate::syntax::ast::{Node, Span};
+use crate::syntax::diagnostic::Problem;
+use crate::syntax::parse::{parse_expr, ParseError};
 
 /// Why a binding list cannot be read.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]

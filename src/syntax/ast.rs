@@ -424,7 +424,7 @@ pub enum Statement {
 
 impl fmt::Display for Expr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&crate::print::to_text(self))
+        f.write_str(&crate::syntax::print::to_text(self))
     }
 }
 

@@ -3,8 +3,8 @@
 //! Parsing never panics. Failures are [`ParseError`]s carrying the span of the offending
 //! text and what was expected there.
 
-use crate::ast::{BinOp, Expr, Func, Node, Span, Statement};
-use crate::print::split_fives;
+use crate::syntax::ast::{BinOp, Expr, Func, Node, Span, Statement};
+use crate::syntax::print::split_fives;
 use nom::branch::alt;
 use nom::bytes::complete::{tag, take_while};
 use nom::character::complete::{char, digit1, one_of, satisfy};

@@ -1,6 +1,6 @@
 //! Names: fresh index names and capture-avoiding substitution of free names.
 
-use crate::ast::{Expr, Node};
+use crate::syntax::ast::{Expr, Node};
 use std::collections::{BTreeSet, HashMap};
 
 /// Hands out names that clash with none already in use.
@@ -91,7 +91,7 @@ pub fn substitute(e: &Expr, map: &HashMap<String, Expr>, fresh: &mut Fresh) -> E
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parse::parse_expr;
+    use crate::syntax::parse::parse_expr;
 
     #[test]
     fn substitution_renames_a_capturing_binder() {

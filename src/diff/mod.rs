@@ -5,12 +5,12 @@
 //! The result is correct but raw; the e-graph simplifies it. Defined names are expanded only
 //! where the chain rule needs them, so the factors that are not differentiated keep their names.
 
-use crate::ast::{BinOp, Expr, Func, Node, Span};
 use crate::defs::Definitions;
-use crate::diagnostic::Problem;
 use crate::egraph::{constant_value, Limits};
-use crate::names::Fresh;
-use crate::parse::parse_expr;
+use crate::syntax::ast::{BinOp, Expr, Func, Node, Span};
+use crate::syntax::diagnostic::Problem;
+use crate::syntax::names::Fresh;
+use crate::syntax::parse::parse_expr;
 use num_traits::{One, Signed, Zero};
 use std::fmt;
 
@@ -508,7 +508,7 @@ fn pow(a: Expr, b: Expr) -> Expr {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parse::parse_statement;
+    use crate::syntax::parse::parse_statement;
 
     fn d(e: &str, wrt: &str, lets: &[&str]) -> String {
         let mut defs = Definitions::default();

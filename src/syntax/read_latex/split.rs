@@ -1,6 +1,6 @@
 //! Splitting a math block into equations and each equation into sides, before any side is read.
 
-use crate::ast::Span;
+use crate::syntax::ast::Span;
 
 /// How two neighbouring sides of an equation are related.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

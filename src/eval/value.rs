@@ -1,7 +1,7 @@
 //! Values the evaluator works with: scalars, vectors and matrices of [`Number`]s, and the
 //! environment that binds names to them.
 
-use crate::number::Number;
+use crate::eval::number::Number;
 use std::collections::BTreeMap;
 use std::fmt;
 

@@ -1,0 +1,184 @@
+//! A whole derivation: parse the inputs, differentiate, simplify in the e-graph, and check the
+//! result against a numeric derivative (extrapolated central differences) at sample points. This
+//! is the library API (`deltaform::derive`) and what `deltaform derive` prints.
+
+mod self_check;
+
+use crate::defs::Definitions;
+use crate::diff::{differentiate_with_conditions, Condition, Wrt};
+use crate::egraph::{simplify, Assumption, Limits, Simplified};
+use crate::syntax::ast::{Expr, Statement};
+use crate::syntax::diagnostic::Diagnostic;
+use crate::syntax::parse::parse_statement;
+use crate::warnings::{missing_variable, unused_assumptions, unused_definitions};
+use std::fmt;
+use std::time::Instant;
+
+/// What to derive with, besides the expression and the variable.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// Definitions, such as `yhat = softmax(z)` or `h[j] = sigmoid(z[j])`.
+    pub lets: Vec<String>,
+    /// Assumptions, such as `sum(i, y[i]) = 1`.
+    pub assume: Vec<String>,
+    /// Bounds on the e-graph.
+    pub limits: Limits,
+    /// Whether to record the simplification steps (implied by assumptions).
+    pub steps: bool,
+}
+
+/// How the symbolic result compared with a numeric derivative.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Check {
+    /// They agreed at this many sample points.
+    Agreed(usize),
+    /// No point could be checked, and why.
+    Skipped(String),
+    /// They disagreed: the point, the symbolic value, the numeric value.
+    Disagreed(String, f64, f64),
+    /// The check was not asked for.
+    NotRun,
+}
+
+/// A finished derivation. Its `Display` is the worked derivation, stable across runs, so it can
+/// be pinned with a snapshot test.
+#[derive(Clone, Debug)]
+pub struct Derivation {
+    /// The expression differentiated.
+    pub expr: Expr,
+    /// The variable.
+    pub wrt: Wrt,
+    /// The definitions in force.
+    pub definitions: Definitions,
+    /// The assumptions given.
+    pub assumptions: Vec<Assumption>,
+    /// The derivative straight from the chain rule.
+    pub raw: Expr,
+    /// Where the derivative holds (it has a value only there): `x > 0` for `x^y` by `y`.
+    pub conditions: Vec<Condition>,
+    /// The simplification of `raw`.
+    pub simplified: Simplified,
+    /// The numeric check of the result.
+    pub check: Check,
+    /// Likely typos: a variable that does not occur, a definition or assumption never used.
+    pub warnings: Vec<String>,
+}
+
+impl Derivation {
+    /// The simplified derivative.
+    pub fn result(&self) -> &Expr {
+        &self.simplified.expr
+    }
+
+    /// The note saying where the derivative holds, if it does not hold everywhere the
+    /// expression has a value.
+    pub fn conditions_note(&self) -> Option<String> {
+        if self.conditions.is_empty() {
+            return None;
+        }
+        let list: Vec<String> = self.conditions.iter().map(|c| c.to_string()).collect();
+        Some(format!("note: the derivative holds where {}", list.join(" and ")))
+    }
+}
+
+/// Derives `expr` with respect to `wrt` (`x`, `z[k]`, `W[p, q]`). Errors point into the input
+/// at fault.
+///
+/// ```
+/// let options = deltaform::derive::Options {
+///     lets: vec!["yhat = softmax(z)".into()],
+///     assume: vec!["sum(i, y[i]) = 1".into()],
+///     ..Default::default()
+/// };
+/// let d = deltaform::derive("-sum(i, y[i]*log(softmax(z)[i]))", "z[k]", &options).unwrap();
+/// assert_eq!(d.result().to_string(), "yhat[k] - y[k]");
+/// ```
+pub fn derive(expr: &str, wrt: &str, options: &Options) -> Result<Derivation, Box<Diagnostic>> {
+    let parsed = match parse_statement(expr).map_err(|e| Box::new(Diagnostic::new(&e, "EXPR", expr)))? {
+        Statement::Expr(e) => e,
+        Statement::Equation(..) => {
+            return Err(Box::new(Diagnostic::plain("not_an_expression", "derive takes an expression, not an equation")))
+        }
+    };
+    let variable = Wrt::parse(wrt).map_err(|e| Box::new(Diagnostic::new(&e, "--wrt", wrt)))?;
+    let (definitions, assumptions) = parse_context(&options.lets, &options.assume)?;
+    let context =
+        Context { definitions, assumptions, limits: options.limits.clone(), steps: options.steps, self_check: true };
+    derive_parsed(parsed, variable, context).map_err(|e| Box::new(Diagnostic::new(&e, "EXPR", expr)))
+}
+
+/// Parses definitions (`--let`) and assumptions (`--assume`); errors point into the text at fault.
+pub fn parse_context(lets: &[String], assume: &[String]) -> Result<(Definitions, Vec<Assumption>), Box<Diagnostic>> {
+    let mut definitions = Definitions::default();
+    for text in lets {
+        let statement = parse_statement(text).map_err(|e| Box::new(Diagnostic::new(&e, "--let", text)))?;
+        definitions.add(statement).map_err(|e| Box::new(Diagnostic::new(&e, "--let", text)))?;
+    }
+    let assumptions = assume
+        .iter()
+        .map(|text| Assumption::parse(text).map_err(|e| Box::new(Diagnostic::new(&e, "--assume", text))))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((definitions, assumptions))
+}
+
+/// What a derivation of parsed inputs takes besides the expression and the variable.
+#[derive(Clone, Debug, Default)]
+pub struct Context {
+    /// Definitions the chain rule sees through and the simplifier folds back.
+    pub definitions: Definitions,
+    /// Assumptions the simplifier may use.
+    pub assumptions: Vec<Assumption>,
+    /// Bounds on the e-graph.
+    pub limits: Limits,
+    /// Whether to record the simplification steps.
+    pub steps: bool,
+    /// Whether to compare the result with a numeric derivative ([`Check::NotRun`] otherwise).
+    pub self_check: bool,
+}
+
+/// [`derive`] on parsed inputs: the one pipeline every derivation goes through (the CLI, the
+/// exercise runner and the checker).
+pub fn derive_parsed(expr: Expr, wrt: Wrt, context: Context) -> Result<Derivation, crate::diff::DiffError> {
+    let Context { definitions, assumptions, limits, steps, self_check } = context;
+    let (raw, conditions) = differentiate_with_conditions(&expr, &wrt, &definitions)?;
+    let started = Instant::now();
+    let simplified = simplify(&raw, &definitions, &assumptions, &limits, steps);
+    let check = if self_check {
+        self_check::check(&expr, &wrt, &definitions, &assumptions, &simplified.expr, started + limits.time)
+    } else {
+        Check::NotRun
+    };
+    let mut warnings: Vec<String> = missing_variable(&expr, wrt.name(), &definitions).into_iter().collect();
+    warnings.extend(unused_definitions(&expr, &simplified.expr, &definitions));
+    warnings.extend(unused_assumptions(&expr, &assumptions, &simplified.assumptions_used, &definitions));
+    Ok(Derivation { expr, wrt, definitions, assumptions, raw, conditions, simplified, check, warnings })
+}
+
+impl fmt::Display for Derivation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "d/d{} of {}", self.wrt, self.expr)?;
+        for d in self.definitions.iter() {
+            let lhs = if d.params.is_empty() { d.name.clone() } else { format!("{}[{}]", d.name, d.params.join(", ")) };
+            writeln!(f, "  where {lhs} = {}", d.body)?;
+        }
+        for a in &self.assumptions {
+            writeln!(f, "  assuming {a}")?;
+        }
+        writeln!(f, "= {}    (chain rule)", self.raw)?;
+        for step in &self.simplified.steps {
+            writeln!(f, "= {}    ({})", step.expr, step.rule)?;
+        }
+        if let Some(limit) = &self.simplified.limit_hit {
+            writeln!(f, "{}", limit.note())?;
+        }
+        for (n, a) in self.assumptions.iter().enumerate() {
+            if !self.simplified.assumptions_used.contains(&n) {
+                writeln!(f, "note: the assumption {a} was not needed")?;
+            }
+        }
+        if let Some(note) = self.conditions_note() {
+            writeln!(f, "{note}")?;
+        }
+        write!(f, "{}", self.simplified.expr)
+    }
+}
