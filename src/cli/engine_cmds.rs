@@ -130,17 +130,19 @@ pub(super) fn steps_json(steps: &[Step]) -> serde_json::Value {
 }
 
 fn derivation_json(d: &Derivation) -> serde_json::Value {
-    let mut steps = vec![json!({"rule": "chain rule", "expr": d.raw.to_string(), "latex": to_latex(&d.raw)})];
-    if let serde_json::Value::Array(rest) = steps_json(&d.simplified.steps) {
-        steps.extend(rest);
-    }
+    let steps: Vec<serde_json::Value> =
+        d.worked().into_iter().map(|l| json!({"rule": l.rule, "expr": l.text, "latex": l.latex})).collect();
     let used: Vec<String> = d.simplified.assumptions_used.iter().map(|&i| d.assumptions[i].to_string()).collect();
     let used_at: Vec<serde_json::Value> = d
         .assumptions
         .iter()
         .map(|a| {
-            let at: Vec<usize> =
-                steps.iter().enumerate().filter(|(_, s)| s["rule"] == a.rule_name().as_str()).map(|(n, _)| n).collect();
+            let at: Vec<usize> = steps
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| names_rule(&s["rule"], &a.rule_name()))
+                .map(|(n, _)| n)
+                .collect();
             json!({"assumption": a.to_string(), "used_at_steps": at})
         })
         .collect();
@@ -165,15 +167,21 @@ fn derivation_json(d: &Derivation) -> serde_json::Value {
     })
 }
 
+/// Whether a step's label (rules joined by `; `) names `rule`.
+fn names_rule(label: &serde_json::Value, rule: &str) -> bool {
+    label.as_str().is_some_and(|l| l.split("; ").any(|r| r == rule))
+}
+
 fn derivation_latex(d: &Derivation, steps: bool) -> String {
     let lhs =
         format!("\\frac{{\\partial}}{{\\partial {}}}\\left({}\\right)", to_latex(&d.wrt.to_expr()), to_latex(&d.expr));
     if !steps {
         return format!("{lhs} = {}\n", to_latex(d.result()));
     }
-    let mut out = format!("\\begin{{aligned}}\n{lhs} &= {} && \\text{{chain rule}}", to_latex(&d.raw));
-    for s in &d.simplified.steps {
-        out.push_str(&format!(" \\\\\n&= {} && \\text{{{}}}", to_latex(&s.expr), s.rule.replace('_', "\\_")));
+    let mut out = format!("\\begin{{aligned}}\n{lhs}");
+    for (n, line) in d.worked().iter().enumerate() {
+        let newline = if n == 0 { "" } else { " \\\\\n" };
+        out.push_str(&format!("{newline} &= {} && \\text{{{}}}", line.latex, line.rule.replace('_', "\\_")));
     }
     out.push_str("\n\\end{aligned}\n");
     out

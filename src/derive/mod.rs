@@ -5,10 +5,11 @@
 mod self_check;
 
 use crate::defs::Definitions;
-use crate::diff::{differentiate_with_conditions, Condition, Wrt};
+use crate::diff::{differentiate_with_conditions, worked_chain_rule, ChainLine, Condition, Wrt};
 use crate::egraph::{simplify, Assumption, Limits, Simplified};
 use crate::syntax::ast::{Expr, Statement};
 use crate::syntax::diagnostic::Diagnostic;
+use crate::syntax::latex::to_latex;
 use crate::syntax::parse::parse_statement;
 use crate::warnings::{missing_variable, unused_assumptions, unused_definitions};
 use std::fmt;
@@ -52,8 +53,10 @@ pub struct Derivation {
     pub definitions: Definitions,
     /// The assumptions given.
     pub assumptions: Vec<Assumption>,
-    /// The derivative straight from the chain rule.
+    /// The derivative straight from the chain rule (what numbers are evaluated from).
     pub raw: Expr,
+    /// The chain rule as a student writes it, line by line; its last line is what is simplified.
+    pub chain: Vec<ChainLine>,
     /// Where the derivative holds (it has a value only there): `x > 0` for `x^y` by `y`.
     pub conditions: Vec<Condition>,
     /// The simplification of `raw`.
@@ -141,8 +144,10 @@ pub struct Context {
 pub fn derive_parsed(expr: Expr, wrt: Wrt, context: Context) -> Result<Derivation, crate::diff::DiffError> {
     let Context { definitions, assumptions, limits, steps, self_check } = context;
     let (raw, conditions) = differentiate_with_conditions(&expr, &wrt, &definitions)?;
+    let chain = worked_chain_rule(&expr, &wrt, &definitions)?;
     let started = Instant::now();
-    let simplified = simplify(&raw, &definitions, &assumptions, &limits, steps);
+    let worked = &chain.last().expect("the chain rule has a last line").expr;
+    let simplified = simplify(worked, &definitions, &assumptions, &limits, steps);
     let check = if self_check {
         self_check::check(&expr, &wrt, &definitions, &assumptions, &simplified.expr, started + limits.time)
     } else {
@@ -151,7 +156,38 @@ pub fn derive_parsed(expr: Expr, wrt: Wrt, context: Context) -> Result<Derivatio
     let mut warnings: Vec<String> = missing_variable(&expr, wrt.name(), &definitions).into_iter().collect();
     warnings.extend(unused_definitions(&expr, &simplified.expr, &definitions));
     warnings.extend(unused_assumptions(&expr, &assumptions, &simplified.assumptions_used, &definitions));
-    Ok(Derivation { expr, wrt, definitions, assumptions, raw, conditions, simplified, check, warnings })
+    Ok(Derivation { expr, wrt, definitions, assumptions, raw, chain, conditions, simplified, check, warnings })
+}
+
+/// One line of a worked derivation: the expression after a step, as text and as LaTeX, and
+/// the rules the step used.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WorkedLine {
+    /// The rules used, such as `linearity; power rule`.
+    pub rule: String,
+    /// The expression, pending derivatives written `∂/∂z[k](u)`.
+    pub text: String,
+    /// The expression in LaTeX.
+    pub latex: String,
+}
+
+impl Derivation {
+    /// The worked derivation: the chain rule line by line, then the simplification's steps.
+    pub fn worked(&self) -> Vec<WorkedLine> {
+        let variable = to_latex(&self.wrt.to_expr());
+        let partial = |of: &str| format!("\\frac{{\\partial}}{{\\partial {variable}}}\\left({of}\\right)");
+        let chain = self.chain.iter().map(|line| WorkedLine {
+            rule: line.rule.clone(),
+            text: line.render(&|e| e.to_string(), &|of| format!("∂/∂{}({of})", self.wrt)),
+            latex: line.render(&to_latex, &partial),
+        });
+        let algebra = self.simplified.steps.iter().map(|step| WorkedLine {
+            rule: step.rule.clone(),
+            text: step.expr.to_string(),
+            latex: to_latex(&step.expr),
+        });
+        chain.chain(algebra).collect()
+    }
 }
 
 impl fmt::Display for Derivation {
@@ -164,9 +200,8 @@ impl fmt::Display for Derivation {
         for a in &self.assumptions {
             writeln!(f, "  assuming {a}")?;
         }
-        writeln!(f, "= {}    (chain rule)", self.raw)?;
-        for step in &self.simplified.steps {
-            writeln!(f, "= {}    ({})", step.expr, step.rule)?;
+        for line in self.worked() {
+            writeln!(f, "= {}    ({})", line.text, line.rule)?;
         }
         if let Some(limit) = &self.simplified.limit_hit {
             writeln!(f, "{}", limit.note())?;

@@ -14,6 +14,9 @@ use crate::syntax::parse::parse_expr;
 use num_traits::{One, Signed, Zero};
 use std::fmt;
 
+mod worked;
+pub use worked::{worked_chain_rule, ChainLine};
+
 /// What to differentiate with respect to: a scalar `x` or a component `z[k]`, `W[p, q]` whose
 /// indices are fresh names.
 #[derive(Clone, Debug, PartialEq)]
@@ -129,28 +132,7 @@ pub fn differentiate_with_conditions(
     wrt: &Wrt,
     defs: &Definitions,
 ) -> Result<(Expr, Vec<Condition>), DiffError> {
-    let mut fresh = Fresh::avoiding(std::iter::once(e).chain(defs.iter().map(|d| &d.body)));
-    for d in defs.iter() {
-        fresh.reserve(&d.name);
-        d.params.iter().for_each(|p| fresh.reserve(p));
-    }
-    fresh.reserve(wrt.name());
-    for i in wrt.indices() {
-        if e.free_names().contains(i) {
-            return Err(DiffError::new(
-                &format!("the index `{i}` of the variable is already used in the expression; pick a fresh one"),
-                e.span.clone(),
-            ));
-        }
-        fresh.reserve(i);
-    }
-    if defs.get(wrt.name()).is_some() {
-        return Err(DiffError::new(
-            &format!("`{}` is defined by a --let; differentiate with respect to an input", wrt.name()),
-            e.span.clone(),
-        ));
-    }
-    let mut differentiator = Differentiator { wrt, defs, fresh, conditions: vec![] };
+    let mut differentiator = Differentiator::new(e, wrt, defs)?;
     let d = differentiator.diff(e)?;
     let mut conditions: Vec<Condition> = vec![];
     for c in differentiator.conditions {
@@ -166,6 +148,35 @@ struct Differentiator<'a> {
     defs: &'a Definitions,
     fresh: Fresh,
     conditions: Vec<Condition>,
+}
+
+impl<'a> Differentiator<'a> {
+    /// A differentiator of `e` by `wrt`: fresh index names avoid every name in sight; a
+    /// variable index already used in `e`, or a defined variable, is an error.
+    fn new(e: &Expr, wrt: &'a Wrt, defs: &'a Definitions) -> Result<Differentiator<'a>, DiffError> {
+        let mut fresh = Fresh::avoiding(std::iter::once(e).chain(defs.iter().map(|d| &d.body)));
+        for d in defs.iter() {
+            fresh.reserve(&d.name);
+            d.params.iter().for_each(|p| fresh.reserve(p));
+        }
+        fresh.reserve(wrt.name());
+        for i in wrt.indices() {
+            if e.free_names().contains(i) {
+                return Err(DiffError::new(
+                    &format!("the index `{i}` of the variable is already used in the expression; pick a fresh one"),
+                    e.span.clone(),
+                ));
+            }
+            fresh.reserve(i);
+        }
+        if defs.get(wrt.name()).is_some() {
+            return Err(DiffError::new(
+                &format!("`{}` is defined by a --let; differentiate with respect to an input", wrt.name()),
+                e.span.clone(),
+            ));
+        }
+        Ok(Differentiator { wrt, defs, fresh, conditions: vec![] })
+    }
 }
 
 /// The error for an expression in matrix form (an array literal, `transpose`, `matmul`), which
@@ -196,22 +207,33 @@ impl Differentiator<'_> {
             Node::Array(_) => Err(matrix_form(e)),
             Node::Call(f, args) => self.diff_call(e, *f, args),
             Node::Sum(i, count, body) => {
-                let mut body = (**body).clone();
-                let mut index = i.clone();
-                if self.wrt.indices().contains(i) {
-                    index = self.fresh.index(i);
-                    body = body.rename_free(i, &index);
-                }
+                let (index, body) = self.bind_apart(i, body);
                 let d = self.diff(&body)?;
-                // A derivative that no longer indexes what the sum ran over keeps the range
-                // written out: d/dx sum(i, z[i] + x) is sum(i = 1..len(z), 1) = len(z).
-                let count = count.as_deref().cloned().or_else(|| match d.indexed_by(&index) {
-                    Some(_) => None,
-                    None => body.indexed_by(&index).map(|(base, axis)| size_of(base, axis)),
-                });
+                let count = self.sum_range(&index, count.as_deref(), &body, &d);
                 Ok(sum(&index, count, d))
             }
         }
+    }
+
+    /// A sum's bound index and body, the index renamed when the variable uses its name.
+    fn bind_apart(&mut self, i: &str, body: &Expr) -> (String, Expr) {
+        if self.wrt.indices().iter().any(|k| k == i) {
+            let index = self.fresh.index(i);
+            let body = body.rename_free(i, &index);
+            (index, body)
+        } else {
+            (i.to_string(), body.clone())
+        }
+    }
+
+    /// The range of the derivative's sum: the one written, or, when the derivative `d` no
+    /// longer indexes what the sum ran over, the range written out: d/dx sum(i, z[i] + x) is
+    /// sum(i = 1..len(z), 1) = len(z).
+    fn sum_range(&self, index: &str, count: Option<&Expr>, body: &Expr, d: &Expr) -> Option<Expr> {
+        count.cloned().or_else(|| match d.indexed_by(index) {
+            Some(_) => None,
+            None => body.indexed_by(index).map(|(base, axis)| size_of(base, axis)),
+        })
     }
 
     fn diff_name(&mut self, e: &Expr, name: &str) -> Result<Expr, DiffError> {
@@ -346,34 +368,7 @@ impl Differentiator<'_> {
             if is_zero(&dx) {
                 return Ok(zero());
             }
-            let outer = match f {
-                Func::Exp => call(Func::Exp, x),
-                Func::Log => return Ok(div(dx, x.clone())),
-                Func::Sqrt => return Ok(div(dx, mul(Expr::int(2), call(Func::Sqrt, x)))),
-                Func::Abs => call(Func::Sign, x),
-                Func::Sign | Func::Step => zero(),
-                Func::Sin => call(Func::Cos, x),
-                Func::Cos => neg(call(Func::Sin, x)),
-                Func::Tan => add(one(), pow(call(Func::Tan, x), Expr::int(2))),
-                Func::Sinh => call(Func::Cosh, x),
-                Func::Cosh => call(Func::Sinh, x),
-                Func::Tanh => sub(one(), pow(call(Func::Tanh, x), Expr::int(2))),
-                Func::Sigmoid => mul(call(Func::Sigmoid, x), sub(one(), call(Func::Sigmoid, x))),
-                Func::Relu => call(Func::Step, x),
-                Func::Softplus => call(Func::Sigmoid, x),
-                Func::Max
-                | Func::Min
-                | Func::Delta
-                | Func::Softmax
-                | Func::Logsumexp
-                | Func::Len
-                | Func::Cols
-                | Func::Transpose
-                | Func::MatMul => {
-                    unreachable!("two-argument, vector and matrix-form functions are handled elsewhere")
-                }
-            };
-            return Ok(mul(outer, dx));
+            return Ok(chain(f, x, dx));
         }
         let [a, b] = args else { unreachable!("functions take one or two arguments") };
         match f {
@@ -388,6 +383,40 @@ impl Differentiator<'_> {
             _ => unreachable!("one-argument functions are handled above"),
         }
     }
+}
+
+/// The chain rule for a one-argument function `f` of `x`, given the inner derivative `dx`:
+/// `f'(x)*dx` (`dx/x` for log).
+fn chain(f: Func, x: &Expr, dx: Expr) -> Expr {
+    let call = |f: Func, x: &Expr| Expr::call(f, vec![x.clone()]);
+    let outer = match f {
+        Func::Exp => call(Func::Exp, x),
+        Func::Log => return div(dx, x.clone()),
+        Func::Sqrt => return div(dx, mul(Expr::int(2), call(Func::Sqrt, x))),
+        Func::Abs => call(Func::Sign, x),
+        Func::Sign | Func::Step => zero(),
+        Func::Sin => call(Func::Cos, x),
+        Func::Cos => neg(call(Func::Sin, x)),
+        Func::Tan => add(one(), pow(call(Func::Tan, x), Expr::int(2))),
+        Func::Sinh => call(Func::Cosh, x),
+        Func::Cosh => call(Func::Sinh, x),
+        Func::Tanh => sub(one(), pow(call(Func::Tanh, x), Expr::int(2))),
+        Func::Sigmoid => mul(call(Func::Sigmoid, x), sub(one(), call(Func::Sigmoid, x))),
+        Func::Relu => call(Func::Step, x),
+        Func::Softplus => call(Func::Sigmoid, x),
+        Func::Max
+        | Func::Min
+        | Func::Delta
+        | Func::Softmax
+        | Func::Logsumexp
+        | Func::Len
+        | Func::Cols
+        | Func::Transpose
+        | Func::MatMul => {
+            unreachable!("two-argument, vector and matrix-form functions are handled elsewhere")
+        }
+    };
+    mul(outer, dx)
 }
 
 /// Component `i` of the vector `v` given to softmax or logsumexp: `v[i]`.

@@ -259,16 +259,7 @@ fn resugar(e: &Expr) -> Expr {
     }
 }
 
-/// The operands of a chain of `op` (`a + b + c` gives `a`, `b`, `c`), in order.
-pub(super) fn flatten<'a>(e: &'a Expr, op: BinOp, out: &mut Vec<&'a Expr>) {
-    match &e.node {
-        Node::Binary(o, a, b) if *o == op => {
-            flatten(a, op, out);
-            flatten(b, op, out);
-        }
-        _ => out.push(e),
-    }
-}
+pub(super) use crate::syntax::ast::flatten;
 
 /// A product (or a power) rebuilt as `c*num/den`, with the constant's sign kept in the result.
 fn product_of(e: &Expr) -> Expr {

@@ -68,6 +68,21 @@ pub fn best_term(egraph: &MathGraph, id: Id) -> RecExpr<Math> {
     }
 }
 
+/// The reader's cost of `term` itself (not of the best term of its class), when every one of
+/// its sub-terms is in `egraph`.
+pub fn term_cost(egraph: &MathGraph, term: &RecExpr<Math>) -> Option<f64> {
+    let mut classes: Vec<Id> = Vec::with_capacity(term.as_ref().len());
+    let mut costs: Vec<f64> = Vec::with_capacity(term.as_ref().len());
+    for node in term.as_ref() {
+        let children: HashMap<Id, f64> =
+            node.children().iter().map(|c| (egraph.find(classes[usize::from(*c)]), costs[usize::from(*c)])).collect();
+        let in_graph = node.clone().map_children(|c| classes[usize::from(c)]);
+        classes.push(egraph.lookup(in_graph.clone())?);
+        costs.push(cost_with(egraph, &in_graph, |id| children[&egraph.find(id)]));
+    }
+    costs.last().copied()
+}
+
 /// [`node_cost`] over costs computed afresh, for egg's extractor.
 struct FreshCost<'a>(&'a MathGraph);
 

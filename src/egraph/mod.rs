@@ -6,6 +6,7 @@ mod analysis;
 mod collect;
 mod convert;
 mod cost;
+mod explain;
 mod kronecker;
 mod lang;
 mod ranges;
@@ -20,8 +21,9 @@ use crate::syntax::ast::{Expr, Node, Statement};
 use crate::syntax::diagnostic::Problem;
 use crate::syntax::parse::{parse_statement, ParseError};
 use analysis::{Facts, MathGraph};
-use cost::best_term;
-use egg::{BackoffScheduler, ENodeOrVar, FlatTerm, Id, Pattern, RecExpr, Rewrite, Runner, StopReason, Symbol};
+use cost::{best_term, term_cost};
+use egg::{BackoffScheduler, ENodeOrVar, Id, Pattern, RecExpr, Rewrite, Runner, StopReason, Symbol};
+use explain::{derivation_steps, steps};
 use std::fmt;
 use std::time::Duration;
 
@@ -218,43 +220,17 @@ fn saturate(e: &Expr, defs: &Definitions, assumptions: &[Assumption], limits: &L
         Some(StopReason::TimeLimit(_)) => Some(LimitHit::Time(limits.time.as_secs_f64())),
         _ => None,
     };
-    let best = best_term(&runner.egraph, runner.roots[0]);
+    // A start as cheap as the best term is kept: it is what the reader saw last.
+    let best_cost = runner.egraph[runner.roots[0]].data.cost;
+    let best = match term_cost(&runner.egraph, &start) {
+        Some(cost) if cost <= best_cost + 1e-9 => start.clone(),
+        _ => best_term(&runner.egraph, runner.roots[0]),
+    };
     let hints = binder_hints(e, defs);
     let expr = readable(&best, &hints);
     let steps =
         if explain { derivation_steps(&start, &best, defs, assumptions, limits, &hints, &expr) } else { vec![] };
     Simplified { expr, steps, limit_hit, assumptions_used: vec![], nodes, classes, iterations }
-}
-
-/// The largest pair of terms (in nodes) explained step by step: an explanation is read as a
-/// tree, which grows with the size of every term it passes through.
-const MAX_EXPLAINED_SIZE: usize = 2_000;
-
-/// The steps from `start` to `best`: a proof one rule at a time (the distributive law instead
-/// of collecting like terms) if one is found within `limits`, else one in coarser steps. The
-/// simplification itself runs without explanations, which would slow it down several times.
-fn derivation_steps(
-    start: &RecExpr<Math>,
-    best: &RecExpr<Math>,
-    defs: &Definitions,
-    assumptions: &[Assumption],
-    limits: &Limits,
-    hints: &[String],
-    end: &Expr,
-) -> Vec<Step> {
-    let size = start.as_ref().len() + best.as_ref().len();
-    if size > MAX_EXPLAINED_SIZE {
-        let rule = format!("rewriting (not explained step by step: {size} nodes, more than {MAX_EXPLAINED_SIZE})");
-        return vec![Step { rule, expr: end.clone() }];
-    }
-    // Two tries share the time limit.
-    let limits = Limits { time: limits.time / 2, ..limits.clone() };
-    for rules in [Rules::OneAtATime, Rules::Collecting] {
-        if let Some(mut egraph) = connect(start, best, &rule_set(rules, defs, assumptions), &limits) {
-            return steps(&mut egraph, start, best, hints, end);
-        }
-    }
-    vec![Step { rule: "rewriting (no explanation found within the limits)".into(), expr: end.clone() }]
 }
 
 /// The e-graph, with explanations, in which `a` and `b` were proved equal by `rules` within
@@ -277,7 +253,7 @@ fn connect(a: &RecExpr<Math>, b: &RecExpr<Math>, rules: &[Rewrite<Math, Facts>],
 
 /// How many iterations the best cost may stay the same before saturation stops: rules that
 /// only rearrange could go on for long without making the result any simpler.
-const SETTLE_ITERATIONS: usize = 2;
+const SETTLE_ITERATIONS: usize = 3;
 
 /// A runner hook that stops once the extracted cost has not improved for [`SETTLE_ITERATIONS`].
 fn stop_when_settled() -> impl FnMut(&mut Runner<Math, Facts>) -> Result<(), String> + 'static {
@@ -328,7 +304,7 @@ enum Rules {
 /// The rule table for `rules`, the definitions' folds and the assumptions' rewrites.
 fn rule_set(rules: Rules, defs: &Definitions, assumptions: &[Assumption]) -> Vec<Rewrite<Math, Facts>> {
     let mut set = rules::rule_set(rules == Rules::Proving, rules != Rules::OneAtATime);
-    set.extend(defs.iter().filter_map(definition_rule));
+    set.extend(defs.iter().flat_map(definition_rules));
     set.extend(assumptions.iter().flat_map(assumption_rules));
     set
 }
@@ -372,20 +348,23 @@ fn pattern(term: &RecExpr<Math>, vars: &[Symbol]) -> Pattern<Math> {
     Pattern::new(ast.into())
 }
 
-/// The rewrite folding a definition's body back into its name: `softmax(z) => yhat`,
-/// `sigmoid(z[?j]) => h[?j]`.
-fn definition_rule(def: &crate::defs::Definition) -> Option<Rewrite<Math, Facts>> {
+/// The rewrites of a definition: its body folded back into its name (`softmax(z) => yhat`,
+/// `sigmoid(z[?j]) => h[?j]`), and the name unfolded into its body, so that what is known of
+/// the body (its sign, its range) is known of the name.
+fn definition_rules(def: &crate::defs::Definition) -> Vec<Rewrite<Math, Facts>> {
     let params: Vec<Symbol> = def.params.iter().map(Symbol::from).collect();
-    let lhs = pattern(&to_term(&def.body), &params);
-    if matches!(lhs.ast.as_ref().last(), Some(ENodeOrVar::Var(_))) {
-        return None;
-    }
+    let body = pattern(&to_term(&def.body), &params);
     let name = Expr::var(&def.name);
     let use_site =
         if def.params.is_empty() { name } else { Expr::index(name, def.params.iter().map(|p| Expr::var(p)).collect()) };
-    let rhs = pattern(&to_term(&use_site), &params);
+    let name = pattern(&to_term(&use_site), &params);
     let statement = Statement::Equation(use_site, def.body.clone());
-    Rewrite::new(format!("definition {statement}"), lhs, rhs).ok()
+    let mut rules = vec![];
+    if !matches!(body.ast.as_ref().last(), Some(ENodeOrVar::Var(_))) {
+        rules.extend(Rewrite::new(format!("definition {statement}"), body.clone(), name.clone()).ok());
+    }
+    rules.extend(Rewrite::new(format!("definition {statement}, unfolded"), name, body).ok());
+    rules
 }
 
 /// The rewrites of an assumption: its left side in canonical form, and with its outermost
@@ -431,37 +410,6 @@ fn collect_binder_names(e: &Expr, out: &mut Vec<String>) {
         }
     }
     e.children().into_iter().for_each(|c| collect_binder_names(c, out));
-}
-
-/// The steps from `from` to `to` (equal in `egraph`), rearrangements folded into the next step.
-fn steps(egraph: &mut MathGraph, from: &RecExpr<Math>, to: &RecExpr<Math>, hints: &[String], end: &Expr) -> Vec<Step> {
-    let mut explanation = egraph.explain_equivalence(from, to);
-    let flat = explanation.make_flat_explanation().clone();
-    let mut out: Vec<Step> = vec![];
-    for term in flat.iter().skip(1) {
-        let Some(rule) = rule_of(term) else { continue };
-        let rule = rule.as_str().trim_end().to_string();
-        if rules::rearranges(&rule) {
-            continue;
-        }
-        let expr = readable(&term.get_recexpr(), hints);
-        // Skip repeats, and detours through a term with an unbound index (a proof may pass
-        // through `x/x = 1` for an `x` taken from inside some sum).
-        if out.last().is_some_and(|s| s.expr == expr) || expr.free_names().iter().any(|n| lang::is_binder(n)) {
-            continue;
-        }
-        out.push(Step { rule, expr });
-    }
-    let start = readable(from, hints);
-    if out.last().map_or(&start, |s| &s.expr) != end {
-        out.push(Step { rule: "rearrange".into(), expr: end.clone() });
-    }
-    out
-}
-
-/// The rule a flat explanation term was rewritten by (it may sit on a sub-term).
-fn rule_of(term: &FlatTerm<Math>) -> Option<Symbol> {
-    term.forward_rule.or(term.backward_rule).or_else(|| term.children.iter().find_map(rule_of))
 }
 
 /// The exact value of `e` when the rules prove it constant (`x - x` is 0), within `limits`.

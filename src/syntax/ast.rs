@@ -436,3 +436,14 @@ impl fmt::Display for Statement {
         }
     }
 }
+
+/// The operands of a chain of `op` (`a + b + c` gives `a`, `b`, `c`), in order.
+pub fn flatten<'a>(e: &'a Expr, op: BinOp, out: &mut Vec<&'a Expr>) {
+    match &e.node {
+        Node::Binary(o, a, b) if *o == op => {
+            flatten(a, op, out);
+            flatten(b, op, out);
+        }
+        _ => out.push(e),
+    }
+}

@@ -1,0 +1,523 @@
+//! The chain rule as a student writes it: first linearity (the derivative moves through sums,
+//! differences, constant factors and `sum(i, ...)`), then one line per level of nesting, each
+//! replacing the derivatives still pending by the local rule of their outermost operation
+//! (outer derivative × inner derivative, the product, quotient and power rules), naming the
+//! rules it used. `d/dz[k] log(softmax(z)[i]) = delta(i, k) - softmax(z)[k]` is one such rule.
+//!
+//! A pending derivative is a placeholder name in the line's expression; [`ChainLine::render`]
+//! writes it as `∂/∂z[k](u)` or `\frac{\partial}{\partial z_{k}}\left(u\right)`. The last line
+//! has none: it is the whole derivative, equal to [`super::differentiate`]'s (the derivation's
+//! numeric self-check and the tests compare them).
+
+use super::{add, div, is_zero, matrix_form, mul, neg, one, pow, sub, sum, zero, DiffError, Differentiator, Wrt};
+use crate::defs::Definitions;
+use crate::syntax::ast::{BinOp, Expr, Func, Node};
+use num_rational::BigRational;
+use num_traits::{One, Signed, Zero};
+
+/// One line of the chain rule: the expression (with placeholders for the derivatives still
+/// pending) and the rules that produced it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ChainLine {
+    /// The expression, pending derivatives as placeholder names.
+    pub expr: Expr,
+    /// The pending derivatives: placeholder name and the expression it differentiates.
+    pub pending: Vec<(String, Expr)>,
+    /// The rules used, such as `linearity` or `sigmoid'(u) = sigmoid(u)*(1 - sigmoid(u))`.
+    pub rule: String,
+}
+
+impl ChainLine {
+    /// The line's expression with each pending derivative written out by `derivative`, given
+    /// the variable and the rendered expression it differentiates; `render` renders the rest.
+    pub fn render(&self, render: &dyn Fn(&Expr) -> String, derivative: &dyn Fn(&str) -> String) -> String {
+        let mut text = render(&self.expr);
+        // Longest names first, so no placeholder is a prefix of another being replaced.
+        let mut pending: Vec<&(String, Expr)> = self.pending.iter().collect();
+        pending.sort_by_key(|(name, _)| std::cmp::Reverse(name.len()));
+        for (name, of) in pending {
+            text = text.replace(&render(&Expr::var(name)), &derivative(&render(of)));
+        }
+        text
+    }
+}
+
+/// How many levels of nesting are shown one line each before the rest is done in one line.
+const MAX_LINES: usize = 12;
+
+/// The prefix of placeholder names (followed by letters only, so that every printer keeps them
+/// whole).
+const PLACEHOLDER: &str = "pendingderivative";
+
+/// The chain rule applied to `e` by `wrt`, one line per level (see the module doc). The last
+/// line's expression is the derivative.
+pub fn worked_chain_rule(e: &Expr, wrt: &Wrt, defs: &Definitions) -> Result<Vec<ChainLine>, DiffError> {
+    let mut differentiator = Differentiator::new(e, wrt, defs)?;
+    let mut prefix = PLACEHOLDER.to_string();
+    while e.free_names().iter().any(|n| n.starts_with(&prefix)) {
+        prefix.push('x');
+    }
+    let mut worker = Worker { d: &mut differentiator, prefix, count: 0, pending: vec![], rules: vec![] };
+    let mut lines = vec![];
+    let mut expr = tidy(&worker.linear(e)?);
+    let whole_is_pending =
+        worker.pending.len() == 1 && matches!(&expr.node, Node::Var(n) if n.starts_with(&worker.prefix));
+    if !whole_is_pending {
+        lines.push(ChainLine { expr: expr.clone(), pending: worker.pending.clone(), rule: "linearity".into() });
+    }
+    while !worker.pending.is_empty() {
+        let pending = std::mem::take(&mut worker.pending);
+        let last = lines.len() + 1 >= MAX_LINES;
+        let mut replacements = vec![];
+        for (name, of) in &pending {
+            let replacement = if last {
+                worker.rule("chain rule");
+                worker.d.diff(of)?
+            } else {
+                worker.local(of)?
+            };
+            replacements.push((name.clone(), replacement));
+        }
+        let mut used = vec![];
+        expr = tidy(&fold_definitions(&replace(&expr, &replacements, &worker.pending), defs, &mut used));
+        used.into_iter().for_each(|u| worker.rule(&u));
+        let rule = std::mem::take(&mut worker.rules).join("; ");
+        lines.push(ChainLine { expr: expr.clone(), pending: worker.pending.clone(), rule });
+    }
+    if lines.is_empty() {
+        lines.push(ChainLine { expr, pending: vec![], rule: "linearity".into() });
+    }
+    // Linearity goes into the line after it, as a student writes `sum(i, y[i]*(...))` at once.
+    if lines.len() > 1 && lines[0].rule == "linearity" {
+        let first = lines.remove(0);
+        lines[0].rule = format!("{}; {}", first.rule, lines[0].rule);
+    }
+    Ok(lines)
+}
+
+/// `e` as a student writes it: the numbers of a product multiplied together in front, the
+/// factors left to right (`2*a*b`, not `2*(a*b)` or `1/2*(2*a)`).
+fn tidy(e: &Expr) -> Expr {
+    let e = e.map_children(tidy);
+    if !matches!(&e.node, Node::Binary(BinOp::Mul, ..)) {
+        return e;
+    }
+    let mut factors = vec![];
+    crate::syntax::ast::flatten(&e, BinOp::Mul, &mut factors);
+    let mut number = BigRational::one();
+    let mut rest = vec![];
+    for f in factors {
+        match numeric(f) {
+            Some(n) => number *= n,
+            None => rest.push(f.clone()),
+        }
+    }
+    if number.is_zero() {
+        return zero();
+    }
+    let negative = (-&number).is_one();
+    if !number.is_one() && !negative {
+        rest.insert(0, as_written(&number));
+    }
+    match rest.into_iter().reduce(|a, b| Expr::binary(BinOp::Mul, a, b)) {
+        None => as_written(&number),
+        Some(p) if negative => neg(p),
+        Some(p) => p,
+    }
+}
+
+/// A number as a student writes it: a whole number, or a fraction `1/2`.
+fn as_written(n: &BigRational) -> Expr {
+    if n.is_integer() {
+        return Expr::num(n.clone());
+    }
+    let fraction = Expr::binary(BinOp::Div, Expr::num(n.numer().abs().into()), Expr::num(n.denom().clone().into()));
+    if n.is_negative() {
+        neg(fraction)
+    } else {
+        fraction
+    }
+}
+
+/// The value of a number literal or a quotient of two (`1/2`).
+fn numeric(e: &Expr) -> Option<BigRational> {
+    match &e.node {
+        Node::Num(n) => Some(n.clone()),
+        Node::Binary(BinOp::Div, a, b) => {
+            let (a, b) = (a.as_num()?, b.as_num()?);
+            (!b.is_zero()).then(|| a / b)
+        }
+        _ => None,
+    }
+}
+
+/// `e` with every occurrence of a definition's body written as its name (`sigmoid(z[i])` as
+/// `yhat[i]` for `yhat[i] = sigmoid(z[i])`), as a student writes a derivative in the names
+/// given; the definitions used are added to `used`.
+fn fold_definitions(e: &Expr, defs: &Definitions, used: &mut Vec<String>) -> Expr {
+    let e = e.map_children(|c| fold_definitions(c, defs, used));
+    for d in defs.iter() {
+        let mut bound = vec![None; d.params.len()];
+        if matches(&d.body, &e, &d.params, &mut bound) {
+            let Some(indices) = bound.into_iter().collect::<Option<Vec<Expr>>>() else { continue };
+            let text = definition_text(defs, &d.name);
+            if !used.contains(&text) {
+                used.push(text);
+            }
+            let name = Expr::var(&d.name);
+            return if indices.is_empty() { name } else { Expr::index(name, indices) };
+        }
+    }
+    e
+}
+
+/// Whether `e` is `pattern` with each of `params` standing for some expression (the same one
+/// at each of its places), recorded in `bound`.
+fn matches(pattern: &Expr, e: &Expr, params: &[String], bound: &mut [Option<Expr>]) -> bool {
+    if let Node::Var(name) = &pattern.node {
+        if let Some(k) = params.iter().position(|p| p == name) {
+            return match &bound[k] {
+                Some(b) => b == e,
+                None => {
+                    bound[k] = Some(e.clone());
+                    true
+                }
+            };
+        }
+    }
+    let (pc, ec) = (pattern.children(), e.children());
+    let same_head = match (&pattern.node, &e.node) {
+        (Node::Binary(a, ..), Node::Binary(b, ..)) => a == b,
+        (Node::Call(f, _), Node::Call(g, _)) => f == g,
+        (Node::Sum(i, ..), Node::Sum(j, ..)) => i == j,
+        (Node::Index(..), Node::Index(..)) | (Node::Neg(_), Node::Neg(_)) | (Node::Array(_), Node::Array(_)) => true,
+        (a, b) if pc.is_empty() && ec.is_empty() => a == b,
+        _ => false,
+    };
+    same_head && pc.len() == ec.len() && pc.iter().zip(&ec).all(|(p, c)| matches(p, c, params, bound))
+}
+
+/// `sum(index, body)` made as [`sum`] makes it, unless a pending derivative in `body` hides
+/// the index (`sum(i = 1..n, p)` with `p` standing for the derivative of `z[i]*x` is not `n*p`).
+fn sum_with_pending(index: &str, count: Option<Expr>, body: Expr, pending: &[(String, Expr)]) -> Expr {
+    let names = body.free_names();
+    let hidden = pending.iter().any(|(name, of)| names.contains(name) && of.free_names().contains(index));
+    if !hidden {
+        return sum(index, count, body);
+    }
+    match &body.node {
+        Node::Binary(BinOp::Mul, c, rest) if c.as_num().is_some() => {
+            mul((**c).clone(), sum_with_pending(index, count, (**rest).clone(), pending))
+        }
+        _ => Expr::sum_over(index, count, body),
+    }
+}
+
+/// `e` with each placeholder replaced; `pending` are the derivatives still pending after it.
+fn replace(e: &Expr, replacements: &[(String, Expr)], pending: &[(String, Expr)]) -> Expr {
+    if let Node::Var(name) = &e.node {
+        if let Some((_, r)) = replacements.iter().find(|(n, _)| n == name) {
+            return r.clone();
+        }
+    }
+    let rebuilt = e.map_children(|c| replace(c, replacements, pending));
+    // Fold what the replacement made trivial (`0*x`, `x*1`).
+    match &rebuilt.node {
+        Node::Binary(BinOp::Mul, a, b) => mul((**a).clone(), (**b).clone()),
+        Node::Binary(BinOp::Add, a, b) => add((**a).clone(), (**b).clone()),
+        Node::Binary(BinOp::Sub, a, b) => sub((**a).clone(), (**b).clone()),
+        Node::Binary(BinOp::Div, a, b) => div((**a).clone(), (**b).clone()),
+        Node::Neg(a) => neg((**a).clone()),
+        Node::Sum(i, count, body) => sum_with_pending(i, count.as_deref().cloned(), (**body).clone(), pending),
+        _ => rebuilt,
+    }
+}
+
+/// The state of one worked chain rule: the placeholders made so far and the rules used in
+/// the current line.
+struct Worker<'w, 'a> {
+    d: &'w mut Differentiator<'a>,
+    prefix: String,
+    count: usize,
+    pending: Vec<(String, Expr)>,
+    rules: Vec<String>,
+}
+
+impl Worker<'_, '_> {
+    /// Records a rule for the current line (once).
+    fn rule(&mut self, rule: &str) {
+        if !self.rules.iter().any(|r| r == rule) {
+            self.rules.push(rule.to_string());
+        }
+    }
+
+    /// A placeholder for the derivative of `of`, pending until the next line.
+    fn defer(&mut self, of: &Expr) -> Expr {
+        let mut n = self.count;
+        let mut letters = String::new();
+        loop {
+            letters.insert(0, (b'a' + (n % 26) as u8) as char);
+            n /= 26;
+            if n == 0 {
+                break;
+            }
+        }
+        self.count += 1;
+        let name = format!("{}{letters}", self.prefix);
+        self.pending.push((name.clone(), of.clone()));
+        Expr::var(&name)
+    }
+
+    /// The derivative of `e` as far as linearity takes it: through `+`, `-`, constant factors,
+    /// constant denominators and sums; the variable itself differentiated; anything else
+    /// pending.
+    fn linear(&mut self, e: &Expr) -> Result<Expr, DiffError> {
+        if !self.d.depends(e) {
+            return Ok(zero());
+        }
+        Ok(match &e.node {
+            Node::Num(_) | Node::Pi => zero(),
+            Node::Neg(a) => neg(self.linear(a)?),
+            Node::Binary(BinOp::Add, a, b) => add(self.linear(a)?, self.linear(b)?),
+            Node::Binary(BinOp::Sub, a, b) => sub(self.linear(a)?, self.linear(b)?),
+            Node::Binary(BinOp::Mul, a, b) if !self.d.depends(a) => mul((**a).clone(), self.linear(b)?),
+            Node::Binary(BinOp::Mul, a, b) if !self.d.depends(b) => mul(self.linear(a)?, (**b).clone()),
+            Node::Binary(BinOp::Div, a, b) if !self.d.depends(b) => div(self.linear(a)?, (**b).clone()),
+            Node::Sum(i, count, body) => {
+                let (index, body) = self.d.bind_apart(i, body);
+                // The range is decided as the plain chain rule decides it, on the whole
+                // derivative of the body.
+                let whole = self.d.diff(&body)?;
+                let d = self.linear(&body)?;
+                let count = self.d.sum_range(&index, count.as_deref(), &body, &whole);
+                sum_with_pending(&index, count, d, &self.pending)
+            }
+            Node::Call(f, _) if f.is_matrix_form() => return Err(matrix_form(e)),
+            Node::Array(_) => return Err(matrix_form(e)),
+            Node::Var(name) if self.d.defs.get(name).is_none() => self.d.diff(e)?,
+            Node::Index(base, _) if matches!(&base.node, Node::Var(n) if self.d.defs.get(n).is_none()) => {
+                self.d.diff(e)?
+            }
+            _ => self.defer(e),
+        })
+    }
+
+    /// The derivative of `e` by the local rule of its outermost operation, the inner
+    /// derivatives by [`Worker::linear`].
+    fn local(&mut self, e: &Expr) -> Result<Expr, DiffError> {
+        match &e.node {
+            Node::Var(name) => {
+                let Some(def) = self.d.defs.get(name).filter(|d| d.params.is_empty()) else { return self.d.diff(e) };
+                let body = def.body.clone();
+                self.rule(&format!("{name} = {body}"));
+                self.local_or_linear(&body)
+            }
+            Node::Index(base, idx) => match &base.node {
+                Node::Var(name) => match self.d.defs.instantiate(name, idx, &mut self.d.fresh) {
+                    Some(Ok(body)) => {
+                        self.rule(&definition_text(self.d.defs, name));
+                        self.local_or_linear(&body)
+                    }
+                    _ => self.d.diff(e),
+                },
+                Node::Call(Func::Softmax, args) => {
+                    let [v] = args.as_slice() else { return self.d.diff(e) };
+                    let [i] = idx.as_slice() else { return self.d.diff(e) };
+                    self.rule("softmax(v)[i]' = softmax(v)[i]*(v'[i] - sum(j, softmax(v)[j]*v'[j]))");
+                    let centred = self.softmax_centred(v, i)?;
+                    Ok(mul(e.clone(), centred))
+                }
+                _ => self.d.diff(e),
+            },
+            Node::Binary(op, a, b) => self.local_binary(e, *op, a, b),
+            Node::Call(Func::Log, args) => {
+                if let Some((v, i, definition)) = self.log_softmax(&args[0]) {
+                    if let Some(definition) = definition {
+                        self.rule(&definition);
+                    }
+                    self.rule("log(softmax(v)[i])' = v'[i] - sum(j, softmax(v)[j]*v'[j])");
+                    return self.softmax_centred(&v, &i);
+                }
+                self.unary(Func::Log, &args[0])
+            }
+            Node::Call(Func::Logsumexp, args) => {
+                self.rule("logsumexp(v)' = sum(j, softmax(v)[j]*v'[j])");
+                self.softmax_weighted(&args[0])
+            }
+            Node::Call(f, args) if args.len() == 1 && !f.takes_vector() && !f.is_size() => self.unary(*f, &args[0]),
+            _ => self.d.diff(e),
+        }
+    }
+
+    /// `e` by its local rule when it is not linear in the variable, else by linearity.
+    fn local_or_linear(&mut self, e: &Expr) -> Result<Expr, DiffError> {
+        let before = self.pending.len();
+        let linear = self.linear(e)?;
+        // A pending derivative of `e` itself would only restate it: apply its rule now.
+        if self.pending.len() == before + 1 && self.pending[before].1 == *e {
+            self.pending.pop();
+            self.count -= 1;
+            return self.local(e);
+        }
+        Ok(linear)
+    }
+
+    fn local_binary(&mut self, e: &Expr, op: BinOp, a: &Expr, b: &Expr) -> Result<Expr, DiffError> {
+        let cb = !self.d.depends(b);
+        match op {
+            BinOp::Mul => {
+                self.rule("product rule");
+                Ok(add(mul(self.linear(a)?, b.clone()), mul(a.clone(), self.linear(b)?)))
+            }
+            BinOp::Div => {
+                self.rule("quotient rule");
+                let (da, db) = (self.linear(a)?, self.linear(b)?);
+                Ok(if cb {
+                    div(da, b.clone())
+                } else {
+                    sub(div(da, b.clone()), div(mul(a.clone(), db), pow(b.clone(), Expr::int(2))))
+                })
+            }
+            BinOp::Pow if !cb => {
+                // A varying exponent: the plain chain rule (through log(a)) in one line.
+                self.rule("a^b = exp(b*log(a))");
+                self.d.diff(e)
+            }
+            BinOp::Pow => {
+                self.rule("power rule");
+                let lowered = match b.as_num() {
+                    Some(n) => pow(a.clone(), Expr::num(n - num_rational::BigRational::one())),
+                    None => pow(a.clone(), sub(b.clone(), one())),
+                };
+                Ok(mul(mul(b.clone(), lowered), self.linear(a)?))
+            }
+            BinOp::Add | BinOp::Sub => self.linear(e),
+        }
+    }
+
+    /// `f(x)`: `f'(x)` times the inner derivative, the rule named by `f'(u)`.
+    fn unary(&mut self, f: Func, x: &Expr) -> Result<Expr, DiffError> {
+        let u = Expr::var("u");
+        let du = Expr::var("u'");
+        let rule = super::chain(f, &u, du);
+        self.rule(&format!("{}(u)' = {rule}", f.name()));
+        let dx = self.linear(x)?;
+        Ok(if is_zero(&dx) { zero() } else { super::chain(f, x, dx) })
+    }
+
+    /// `v'[i] - sum(j, softmax(v)[j]*v'[j])`, the sum collapsed when `v'[j]` is `delta(j, k)`.
+    fn softmax_centred(&mut self, v: &Expr, i: &Expr) -> Result<Expr, DiffError> {
+        let dvi = self.linear(&super::component(v, i.clone())?)?;
+        Ok(sub(dvi, self.softmax_weighted(v)?))
+    }
+
+    /// `sum(j, softmax(v)[j]*v'[j])`, or `softmax(v)[k]` when `v'[j]` is `delta(j, k)`.
+    fn softmax_weighted(&mut self, v: &Expr) -> Result<Expr, DiffError> {
+        let j = self.d.fresh.index("j");
+        let dvj = self.linear(&super::component(v, Expr::var(&j))?)?;
+        let softmax = Expr::call(Func::Softmax, vec![v.clone()]);
+        if let Node::Call(Func::Delta, args) = &dvj.node {
+            if let [first, k] = args.as_slice() {
+                if matches!(&first.node, Node::Var(n) if *n == j) && !k.free_names().contains(&j) {
+                    return Ok(Expr::index(softmax, vec![k.clone()]));
+                }
+            }
+        }
+        Ok(if is_zero(&dvj) { zero() } else { Expr::sum(&j, mul(Expr::index(softmax, vec![Expr::var(&j)]), dvj)) })
+    }
+
+    /// When `arg` is `softmax(v)[i]` (or a name defined as softmax, indexed): `v`, `i` and the
+    /// definition used.
+    fn log_softmax(&mut self, arg: &Expr) -> Option<(Expr, Expr, Option<String>)> {
+        let Node::Index(base, idx) = &arg.node else { return None };
+        let [i] = idx.as_slice() else { return None };
+        match &base.node {
+            Node::Call(Func::Softmax, args) => Some((args[0].clone(), i.clone(), None)),
+            Node::Var(name) => {
+                let def = self.d.defs.get(name).filter(|d| d.params.is_empty())?;
+                let Node::Call(Func::Softmax, args) = &def.body.node else { return None };
+                Some((args[0].clone(), i.clone(), Some(definition_text(self.d.defs, name))))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// `name = body` or `name[i] = body` of a definition.
+fn definition_text(defs: &Definitions, name: &str) -> String {
+    match defs.get(name) {
+        Some(d) if d.params.is_empty() => format!("{name} = {}", d.body),
+        Some(d) => format!("{name}[{}] = {}", d.params.join(", "), d.body),
+        None => name.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::parse::{parse_expr, parse_statement};
+
+    fn lines(e: &str, wrt: &str, lets: &[&str]) -> Vec<String> {
+        let mut defs = Definitions::default();
+        for l in lets {
+            defs.add(parse_statement(l).unwrap()).unwrap();
+        }
+        let lines = worked_chain_rule(&parse_expr(e).unwrap(), &Wrt::parse(wrt).unwrap(), &defs).unwrap();
+        let d = |of: &str| format!("∂/∂{wrt}({of})");
+        lines.iter().map(|l| format!("{}    ({})", l.render(&|e| e.to_string(), &d), l.rule)).collect()
+    }
+
+    #[test]
+    fn cross_entropy_of_softmax_takes_one_line() {
+        assert_eq!(
+            lines("-sum(i, y[i]*log(softmax(z)[i]))", "z[k]", &[]),
+            ["-sum(i, y[i]*(delta(i, k) - softmax(z)[k]))    (linearity; log(softmax(v)[i])' = v'[i] - sum(j, softmax(v)[j]*v'[j]))"]
+        );
+    }
+
+    #[test]
+    fn nesting_is_one_line_per_level() {
+        assert_eq!(
+            lines("sigmoid(2*x)^2", "x", &[]),
+            [
+                "2*sigmoid(2*x)*∂/∂x(sigmoid(2*x))    (power rule)",
+                "4*sigmoid(2*x)*sigmoid(2*x)*(1 - sigmoid(2*x))    (sigmoid(u)' = sigmoid(u)*(1 - sigmoid(u))*u')",
+            ]
+        );
+    }
+
+    #[test]
+    fn definitions_are_applied_where_differentiated() {
+        let got = lines("1/2*sum(i, (yhat[i] - y[i])^2)", "z[k]", &["yhat[i] = sigmoid(z[i])"]);
+        assert_eq!(got[0], "sum(i, (yhat[i] - y[i])*∂/∂z[k](yhat[i]))    (linearity; power rule)");
+        assert_eq!(got[1], "sum(i, (yhat[i] - y[i])*yhat[i]*(1 - yhat[i])*delta(i, k))    (yhat[i] = sigmoid(z[i]); sigmoid(u)' = sigmoid(u)*(1 - sigmoid(u))*u')");
+        assert!(!got.last().unwrap().contains('∂'), "{got:?}");
+    }
+
+    #[test]
+    fn the_last_line_equals_the_plain_chain_rule() {
+        use crate::eval::eval_scalar;
+        use crate::eval::number::Number;
+        use crate::eval::value::{Env, Value};
+        let cases = [
+            ("x*sigmoid(x)", "x"),
+            ("log(1 + exp(-3*x))/x", "x"),
+            ("tanh(x)^3 - x^x", "x"),
+            ("max(x, x^2) + abs(sin(x))", "x"),
+            ("sum(i = 1..3, x^i*sin(i*x)^2)", "x"),
+        ];
+        for (e, wrt) in cases {
+            let expr = parse_expr(e).unwrap();
+            let wrt = Wrt::parse(wrt).unwrap();
+            let worked = worked_chain_rule(&expr, &wrt, &Definitions::default()).unwrap();
+            let plain = super::super::differentiate(&expr, &wrt, &Definitions::default()).unwrap();
+            let last = &worked.last().unwrap().expr;
+            for x in [0.3, 1.7, 2.9] {
+                let mut env = Env::new();
+                env.bind("x", Value::Scalar(Number::Approx(x)));
+                let (a, b) = (eval_scalar(last, &env).unwrap().to_f64(), eval_scalar(&plain, &env).unwrap().to_f64());
+                assert!((a - b).abs() <= 1e-12 * a.abs().max(1.0), "{e} at {x}: {a} vs {b}");
+            }
+        }
+    }
+}
