@@ -127,7 +127,11 @@ fn merge_bookkeeping(steps: Vec<Tidied>) -> Vec<Step> {
         match out.last_mut() {
             Some(last) => {
                 let mut rules: Vec<&str> = last.rule.split("; ").collect();
-                carried.iter().filter(|r| !rules.contains(&r.as_str())).for_each(|r| rules.push(r));
+                for rule in &carried {
+                    if !rules.contains(&rule.as_str()) {
+                        rules.push(rule);
+                    }
+                }
                 last.rule = rules.join("; ");
                 last.expr = expr;
             }
