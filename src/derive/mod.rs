@@ -5,8 +5,8 @@
 mod self_check;
 
 use crate::defs::Definitions;
-use crate::diff::{differentiate_with_conditions, worked_chain_rule, ChainLine, Condition, Wrt};
-use crate::egraph::{simplify, Assumption, Limits, Simplified};
+use crate::diff::{differentiate_with_conditions, worked_chain_rule, Condition, WorkedChain, Wrt};
+use crate::egraph::{simplify_shown, Assumption, Limits, Simplified};
 use crate::syntax::ast::{Expr, Statement};
 use crate::syntax::diagnostic::Diagnostic;
 use crate::syntax::latex::to_latex;
@@ -55,8 +55,9 @@ pub struct Derivation {
     pub assumptions: Vec<Assumption>,
     /// The derivative straight from the chain rule (what numbers are evaluated from).
     pub raw: Expr,
-    /// The chain rule as a student writes it, line by line; its last line is what is simplified.
-    pub chain: Vec<ChainLine>,
+    /// The chain rule as a student writes it, line by line, and the derivative it gives (what
+    /// is simplified).
+    pub chain: WorkedChain,
     /// Where the derivative holds (it has a value only there): `x > 0` for `x^y` by `y`.
     pub conditions: Vec<Condition>,
     /// The simplification of `raw`.
@@ -146,8 +147,8 @@ pub fn derive_parsed(expr: Expr, wrt: Wrt, context: Context) -> Result<Derivatio
     let (raw, conditions) = differentiate_with_conditions(&expr, &wrt, &definitions)?;
     let chain = worked_chain_rule(&expr, &wrt, &definitions)?;
     let started = Instant::now();
-    let worked = &chain.last().expect("the chain rule has a last line").expr;
-    let simplified = simplify(worked, &definitions, &assumptions, &limits, steps);
+    let shown = chain.lines.last().map(|l| &l.expr).filter(|_| steps);
+    let simplified = simplify_shown(&chain.derivative, shown, &definitions, &assumptions, &limits);
     let check = if self_check {
         self_check::check(&expr, &wrt, &definitions, &assumptions, &simplified.expr, started + limits.time)
     } else {
@@ -176,7 +177,7 @@ impl Derivation {
     pub fn worked(&self) -> Vec<WorkedLine> {
         let variable = to_latex(&self.wrt.to_expr());
         let partial = |of: &str| format!("\\frac{{\\partial}}{{\\partial {variable}}}\\left({of}\\right)");
-        let chain = self.chain.iter().map(|line| WorkedLine {
+        let chain = self.chain.lines.iter().map(|line| WorkedLine {
             rule: line.rule.clone(),
             text: line.render(&|e| e.to_string(), &|of| format!("∂/∂{}({of})", self.wrt)),
             latex: line.render(&to_latex, &partial),

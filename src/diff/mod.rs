@@ -15,7 +15,7 @@ use num_traits::{One, Signed, Zero};
 use std::fmt;
 
 mod worked;
-pub use worked::{worked_chain_rule, ChainLine};
+pub use worked::{worked_chain_rule, ChainLine, WorkedChain};
 
 /// What to differentiate with respect to: a scalar `x` or a component `z[k]`, `W[p, q]` whose
 /// indices are fresh names.

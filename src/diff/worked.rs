@@ -49,9 +49,18 @@ const MAX_LINES: usize = 12;
 /// whole).
 const PLACEHOLDER: &str = "pendingderivative";
 
-/// The chain rule applied to `e` by `wrt`, one line per level (see the module doc). The last
-/// line's expression is the derivative.
-pub fn worked_chain_rule(e: &Expr, wrt: &Wrt, defs: &Definitions) -> Result<Vec<ChainLine>, DiffError> {
+/// The chain rule worked line by line: what is shown, and the derivative itself.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WorkedChain {
+    /// The lines, written with the defined names wherever a definition's body appears.
+    pub lines: Vec<ChainLine>,
+    /// The derivative: the last line with the definitions' bodies as the chain rule left them
+    /// (what the simplifier starts from, since it knows more of a body than of a name).
+    pub derivative: Expr,
+}
+
+/// The chain rule applied to `e` by `wrt`, one line per level (see the module doc).
+pub fn worked_chain_rule(e: &Expr, wrt: &Wrt, defs: &Definitions) -> Result<WorkedChain, DiffError> {
     let mut differentiator = Differentiator::new(e, wrt, defs)?;
     let mut prefix = PLACEHOLDER.to_string();
     while e.free_names().iter().any(|n| n.starts_with(&prefix)) {
@@ -63,7 +72,7 @@ pub fn worked_chain_rule(e: &Expr, wrt: &Wrt, defs: &Definitions) -> Result<Vec<
     let whole_is_pending =
         worker.pending.len() == 1 && matches!(&expr.node, Node::Var(n) if n.starts_with(&worker.prefix));
     if !whole_is_pending {
-        lines.push(ChainLine { expr: expr.clone(), pending: worker.pending.clone(), rule: "linearity".into() });
+        lines.push(worker.line(&expr, defs, "linearity"));
     }
     while !worker.pending.is_empty() {
         let pending = std::mem::take(&mut worker.pending);
@@ -78,21 +87,25 @@ pub fn worked_chain_rule(e: &Expr, wrt: &Wrt, defs: &Definitions) -> Result<Vec<
             };
             replacements.push((name.clone(), replacement));
         }
-        let mut used = vec![];
-        expr = tidy(&fold_definitions(&replace(&expr, &replacements, &worker.pending), defs, &mut used));
-        used.into_iter().for_each(|u| worker.rule(&u));
+        expr = tidy(&replace(&expr, &replacements, &worker.pending));
         let rule = std::mem::take(&mut worker.rules).join("; ");
-        lines.push(ChainLine { expr: expr.clone(), pending: worker.pending.clone(), rule });
+        lines.push(worker.line(&expr, defs, &rule));
     }
     if lines.is_empty() {
-        lines.push(ChainLine { expr, pending: vec![], rule: "linearity".into() });
+        lines.push(worker.line(&expr, defs, "linearity"));
     }
     // Linearity goes into the line after it, as a student writes `sum(i, y[i]*(...))` at once.
-    if lines.len() > 1 && lines[0].rule == "linearity" {
+    if lines.len() > 1 && lines[0].rule.starts_with("linearity") {
         let first = lines.remove(0);
-        lines[0].rule = format!("{}; {}", first.rule, lines[0].rule);
+        let mut rules: Vec<String> = first.rule.split("; ").map(String::from).collect();
+        for rule in lines[0].rule.split("; ") {
+            if !rules.iter().any(|r| r == rule) {
+                rules.push(rule.to_string());
+            }
+        }
+        lines[0].rule = rules.join("; ");
     }
-    Ok(lines)
+    Ok(WorkedChain { lines, derivative: expr })
 }
 
 /// `e` as a student writes it: the numbers of a product multiplied together in front, the
@@ -244,6 +257,15 @@ struct Worker<'w, 'a> {
 }
 
 impl Worker<'_, '_> {
+    /// The line showing `expr` with the defined names, labelled `rule` and the definitions used.
+    fn line(&self, expr: &Expr, defs: &Definitions, rule: &str) -> ChainLine {
+        let mut used = vec![];
+        let shown = tidy(&fold_definitions(expr, defs, &mut used));
+        let mut rules = vec![rule.to_string()];
+        rules.extend(used.into_iter().filter(|u| !rule.split("; ").any(|r| r == u)));
+        ChainLine { expr: shown, pending: self.pending.clone(), rule: rules.join("; ") }
+    }
+
     /// Records a rule for the current line (once).
     fn rule(&mut self, rule: &str) {
         if !self.rules.iter().any(|r| r == rule) {
@@ -462,7 +484,7 @@ mod tests {
         for l in lets {
             defs.add(parse_statement(l).unwrap()).unwrap();
         }
-        let lines = worked_chain_rule(&parse_expr(e).unwrap(), &Wrt::parse(wrt).unwrap(), &defs).unwrap();
+        let lines = worked_chain_rule(&parse_expr(e).unwrap(), &Wrt::parse(wrt).unwrap(), &defs).unwrap().lines;
         let d = |of: &str| format!("∂/∂{wrt}({of})");
         lines.iter().map(|l| format!("{}    ({})", l.render(&|e| e.to_string(), &d), l.rule)).collect()
     }
@@ -511,7 +533,7 @@ mod tests {
             let wrt = Wrt::parse(wrt).unwrap();
             let worked = worked_chain_rule(&expr, &wrt, &Definitions::default()).unwrap();
             let plain = super::super::differentiate(&expr, &wrt, &Definitions::default()).unwrap();
-            let last = &worked.last().unwrap().expr;
+            let last = &worked.derivative;
             for x in [0.3, 1.7, 2.9] {
                 let mut env = Env::new();
                 env.bind("x", Value::Scalar(Number::Approx(x)));

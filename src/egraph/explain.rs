@@ -36,7 +36,7 @@ pub(super) fn derivation_steps(
     // Two tries share the time limit.
     let limits = Limits { time: limits.time / 2, ..limits.clone() };
     for rules in [Rules::OneAtATime, Rules::Collecting] {
-        if let Some(mut egraph) = connect(start, best, &rule_set(rules, defs, assumptions), &limits) {
+        if let Some(mut egraph) = connect(start, best, &rule_set(rules, defs, assumptions, true), &limits) {
             return steps(&mut egraph, start, best, hints, end);
         }
     }

@@ -178,7 +178,20 @@ pub fn simplify(
     limits: &Limits,
     explain: bool,
 ) -> Simplified {
-    let mut simplified = saturate(e, defs, assumptions, limits, explain);
+    simplify_shown(e, explain.then_some(e), defs, assumptions, limits)
+}
+
+/// [`simplify`], with the steps (if asked for) explained from `shown`: `e` as the reader saw it
+/// last, equal to it by the definitions (the chain rule's last line, written with the defined
+/// names where `e` has their bodies).
+pub fn simplify_shown(
+    e: &Expr,
+    shown: Option<&Expr>,
+    defs: &Definitions,
+    assumptions: &[Assumption],
+    limits: &Limits,
+) -> Simplified {
+    let mut simplified = saturate(e, shown, defs, assumptions, limits);
     if simplified.limit_hit == Some(LimitHit::Undefined) {
         return simplified;
     }
@@ -189,16 +202,22 @@ pub fn simplify(
     let needed = |i: usize| {
         let others: Vec<Assumption> =
             assumptions.iter().enumerate().filter(|&(n, _)| n != i).map(|(_, a)| a.clone()).collect();
-        saturate(e, defs, &others, limits, false).expr != *expr
+        saturate(e, None, defs, &others, limits).expr != *expr
     };
     simplified.assumptions_used = (0..assumptions.len()).filter(|&i| named(i) || needed(i)).collect();
     simplified
 }
 
 /// [`simplify`] without deciding which assumptions were used.
-fn saturate(e: &Expr, defs: &Definitions, assumptions: &[Assumption], limits: &Limits, explain: bool) -> Simplified {
+fn saturate(
+    e: &Expr,
+    shown: Option<&Expr>,
+    defs: &Definitions,
+    assumptions: &[Assumption],
+    limits: &Limits,
+) -> Simplified {
     let start = to_term(e);
-    let rules = rule_set(Rules::Collecting, defs, assumptions);
+    let rules = rule_set(Rules::Collecting, defs, assumptions, false);
     let runner = bounded_runner(limits, false).with_expr(&start).with_hook(stop_when_settled()).run(&rules);
     let (nodes, classes, iterations) =
         (runner.egraph.total_size(), runner.egraph.number_of_classes(), runner.iterations.len());
@@ -228,8 +247,10 @@ fn saturate(e: &Expr, defs: &Definitions, assumptions: &[Assumption], limits: &L
     };
     let hints = binder_hints(e, defs);
     let expr = readable(&best, &hints);
-    let steps =
-        if explain { derivation_steps(&start, &best, defs, assumptions, limits, &hints, &expr) } else { vec![] };
+    let steps = match shown {
+        Some(shown) => derivation_steps(&to_term(shown), &best, defs, assumptions, limits, &hints, &expr),
+        None => vec![],
+    };
     Simplified { expr, steps, limit_hit, assumptions_used: vec![], nodes, classes, iterations }
 }
 
@@ -282,7 +303,7 @@ const SETTLED: &str = "settled";
 /// to `b` when they are.
 pub fn prove_equal(a: &Expr, b: &Expr, assumptions: &[Assumption], limits: &Limits) -> Option<Vec<Step>> {
     let (ta, tb) = (to_term(a), to_term(b));
-    let rules = rule_set(Rules::Proving, &Definitions::default(), assumptions);
+    let rules = rule_set(Rules::Proving, &Definitions::default(), assumptions, false);
     let mut egraph = connect(&ta, &tb, &rules, limits)?;
     let mut hints = vec![];
     collect_binder_names(a, &mut hints);
@@ -302,9 +323,11 @@ enum Rules {
 }
 
 /// The rule table for `rules`, the definitions' folds and the assumptions' rewrites.
-fn rule_set(rules: Rules, defs: &Definitions, assumptions: &[Assumption]) -> Vec<Rewrite<Math, Facts>> {
+/// With `unfold`, definitions are also unfolded (for explaining steps from a form written with
+/// the defined names).
+fn rule_set(rules: Rules, defs: &Definitions, assumptions: &[Assumption], unfold: bool) -> Vec<Rewrite<Math, Facts>> {
     let mut set = rules::rule_set(rules == Rules::Proving, rules != Rules::OneAtATime);
-    set.extend(defs.iter().flat_map(definition_rules));
+    set.extend(defs.iter().flat_map(|d| definition_rules(d, unfold)));
     set.extend(assumptions.iter().flat_map(assumption_rules));
     set
 }
@@ -349,9 +372,8 @@ fn pattern(term: &RecExpr<Math>, vars: &[Symbol]) -> Pattern<Math> {
 }
 
 /// The rewrites of a definition: its body folded back into its name (`softmax(z) => yhat`,
-/// `sigmoid(z[?j]) => h[?j]`), and the name unfolded into its body, so that what is known of
-/// the body (its sign, its range) is known of the name.
-fn definition_rules(def: &crate::defs::Definition) -> Vec<Rewrite<Math, Facts>> {
+/// `sigmoid(z[?j]) => h[?j]`), and with `unfold` the name unfolded into its body.
+fn definition_rules(def: &crate::defs::Definition, unfold: bool) -> Vec<Rewrite<Math, Facts>> {
     let params: Vec<Symbol> = def.params.iter().map(Symbol::from).collect();
     let body = pattern(&to_term(&def.body), &params);
     let name = Expr::var(&def.name);
@@ -363,7 +385,9 @@ fn definition_rules(def: &crate::defs::Definition) -> Vec<Rewrite<Math, Facts>> 
     if !matches!(body.ast.as_ref().last(), Some(ENodeOrVar::Var(_))) {
         rules.extend(Rewrite::new(format!("definition {statement}"), body.clone(), name.clone()).ok());
     }
-    rules.extend(Rewrite::new(format!("definition {statement}, unfolded"), name, body).ok());
+    if unfold {
+        rules.extend(Rewrite::new(format!("definition {statement}, unfolded"), name, body).ok());
+    }
     rules
 }
 
@@ -414,7 +438,7 @@ fn collect_binder_names(e: &Expr, out: &mut Vec<String>) {
 
 /// The exact value of `e` when the rules prove it constant (`x - x` is 0), within `limits`.
 pub fn constant_value(e: &Expr, defs: &Definitions, limits: &Limits) -> Option<num_rational::BigRational> {
-    let rules = rule_set(Rules::Collecting, defs, &[]);
+    let rules = rule_set(Rules::Collecting, defs, &[], false);
     let runner = bounded_runner(limits, false).with_expr(&to_term(e)).with_hook(stop_when_settled()).run(&rules);
     if runner.egraph.analysis.contradiction {
         return None;
