@@ -2,6 +2,7 @@
 //! equiv`.
 
 use super::expr_cmds::parse_source;
+use super::latex_output::{self, LatexArgs};
 use super::{ExprFormat, Failure, Output};
 use crate::defs::Definitions;
 use crate::derive::{derive, parse_context, Check, Derivation, Options};
@@ -9,7 +10,7 @@ use crate::domain;
 use crate::egraph::{simplify, Assumption, Limits, Simplified, Step};
 use crate::syntax::ast::{Expr, Statement};
 use crate::syntax::diagnostic::Diagnostic;
-use crate::syntax::latex::to_latex;
+use crate::syntax::latex::{to_latex_with, LatexStyle};
 use crate::warnings::{unused_assumptions, unused_definitions};
 use clap::Args;
 use serde_json::json;
@@ -67,6 +68,8 @@ pub struct DeriveArgs {
     #[arg(long, value_enum, default_value_t)]
     format: ExprFormat,
     #[command(flatten)]
+    latex: LatexArgs,
+    #[command(flatten)]
     limits: LimitArgs,
 }
 
@@ -85,11 +88,15 @@ pub struct SimplifyArgs {
     #[arg(long, value_enum, default_value_t)]
     format: ExprFormat,
     #[command(flatten)]
+    latex: LatexArgs,
+    #[command(flatten)]
     limits: LimitArgs,
 }
 
 /// Prints the derivative, simplified; with `--steps`, the worked derivation first.
 pub fn derive_cmd(args: &DeriveArgs) -> Result<Output, Failure> {
+    args.latex.check(args.format)?;
+    let style = args.latex.style();
     let options = Options {
         lets: args.context.lets.clone(),
         assume: args.context.assume.clone(),
@@ -105,8 +112,8 @@ pub fn derive_cmd(args: &DeriveArgs) -> Result<Output, Failure> {
         return Err(Failure::new(Diagnostic::plain("internal_error", message), args.format));
     }
     let stdout = match args.format {
-        ExprFormat::Json => format!("{}\n", derivation_json(&d)),
-        ExprFormat::Latex => derivation_latex(&d, args.steps),
+        ExprFormat::Json => format!("{}\n", derivation_json(&d, style)),
+        ExprFormat::Latex => args.latex.print(&latex_output::derivation(&d, args.steps, style)),
         ExprFormat::Text if args.steps => format!("{d}\n"),
         ExprFormat::Text => {
             let conditions = d.conditions_note().map(|n| format!("{n}\n")).unwrap_or_default();
@@ -122,16 +129,16 @@ fn notes(s: &Simplified) -> String {
 }
 
 /// Rewrite steps as JSON: rule, expression and its LaTeX.
-pub(super) fn steps_json(steps: &[Step]) -> serde_json::Value {
+pub(super) fn steps_json(steps: &[Step], style: LatexStyle) -> serde_json::Value {
     json!(steps
         .iter()
-        .map(|s| json!({"rule": s.rule, "expr": s.expr.to_string(), "latex": to_latex(&s.expr)}))
+        .map(|s| json!({"rule": s.rule, "expr": s.expr.to_string(), "latex": to_latex_with(&s.expr, style)}))
         .collect::<Vec<_>>())
 }
 
-fn derivation_json(d: &Derivation) -> serde_json::Value {
+fn derivation_json(d: &Derivation, style: LatexStyle) -> serde_json::Value {
     let steps: Vec<serde_json::Value> =
-        d.worked().into_iter().map(|l| json!({"rule": l.rule, "expr": l.text, "latex": l.latex})).collect();
+        d.worked(style).into_iter().map(|l| json!({"rule": l.rule, "expr": l.text, "latex": l.latex})).collect();
     let used: Vec<String> = d.simplified.assumptions_used.iter().map(|&i| d.assumptions[i].to_string()).collect();
     let used_at: Vec<serde_json::Value> = d
         .assumptions
@@ -154,7 +161,7 @@ fn derivation_json(d: &Derivation) -> serde_json::Value {
     };
     json!({
         "result": d.result().to_string(),
-        "latex": to_latex(d.result()),
+        "latex": to_latex_with(d.result(), style),
         "raw": d.raw.to_string(),
         "steps": steps,
         "limits_hit": d.simplified.limit_hit.as_ref().map(|l| l.to_string()),
@@ -170,21 +177,6 @@ fn derivation_json(d: &Derivation) -> serde_json::Value {
 /// Whether a step's label (rules joined by `; `) names `rule`.
 fn names_rule(label: &serde_json::Value, rule: &str) -> bool {
     label.as_str().is_some_and(|l| l.split("; ").any(|r| r == rule))
-}
-
-fn derivation_latex(d: &Derivation, steps: bool) -> String {
-    let lhs =
-        format!("\\frac{{\\partial}}{{\\partial {}}}\\left({}\\right)", to_latex(&d.wrt.to_expr()), to_latex(&d.expr));
-    if !steps {
-        return format!("{lhs} = {}\n", to_latex(d.result()));
-    }
-    let mut out = format!("\\begin{{aligned}}\n{lhs}");
-    for (n, line) in d.worked().iter().enumerate() {
-        let newline = if n == 0 { "" } else { " \\\\\n" };
-        out.push_str(&format!("{newline} &= {} && \\text{{{}}}", line.latex, line.rule.replace('_', "\\_")));
-    }
-    out.push_str("\n\\end{aligned}\n");
-    out
 }
 
 /// Parses the `--let` and `--assume` texts.
@@ -209,6 +201,8 @@ pub(super) fn expression(src: &str, name: &str, format: ExprFormat) -> Result<Ex
 
 /// Prints the simplest equivalent expression found.
 pub fn simplify_cmd(args: &SimplifyArgs) -> Result<Output, Failure> {
+    args.latex.check(args.format)?;
+    let style = args.latex.style();
     let expr = expression(&args.expr, "EXPR", args.format)?;
     let (defs, assumptions) = context(&args.context.lets, &args.context.assume, args.format)?;
     let explain = args.steps || args.format == ExprFormat::Json;
@@ -224,15 +218,19 @@ pub fn simplify_cmd(args: &SimplifyArgs) -> Result<Output, Failure> {
             "{}\n",
             json!({
                 "result": s.expr.to_string(),
-                "latex": to_latex(&s.expr),
-                "steps": steps_json(&s.steps),
+                "latex": to_latex_with(&s.expr, style),
+                "steps": steps_json(&s.steps, style),
                 "limits_hit": s.limit_hit.as_ref().map(|l| l.to_string()),
                 "assumptions_used": s.assumptions_used.iter().map(|&i| assumptions[i].to_string()).collect::<Vec<_>>(),
                 "caveats": caveats,
                 "warnings": warnings,
             })
         ),
-        ExprFormat::Latex => format!("{}\n", to_latex(&s.expr)),
+        ExprFormat::Latex => {
+            let steps = args.steps.then_some(s.steps.as_slice());
+            let notes: Vec<String> = caveats.iter().cloned().chain(s.limit_hit.as_ref().map(|l| l.note())).collect();
+            args.latex.print(&latex_output::simplification(&expr, &s.expr, steps, &notes, style))
+        }
         ExprFormat::Text => {
             let steps: String = if args.steps {
                 s.steps.iter().map(|st| format!("= {}    ({})\n", st.expr, st.rule)).collect()

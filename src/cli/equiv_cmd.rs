@@ -3,6 +3,7 @@
 
 use super::dims::{fix_lengths, parse_dims, Dim};
 use super::engine_cmds::{context, expression, steps_json, ContextArgs, LimitArgs};
+use super::latex_output::{self, LatexArgs, Relation};
 use super::{ExprFormat, Failure, Output, EXIT_NEGATIVE, EXIT_UNDECIDED};
 use crate::defs::Definitions;
 use crate::domain;
@@ -35,9 +36,11 @@ pub struct EquivArgs {
     /// other vectors take lengths 1 to 8.
     #[arg(long = "dim")]
     dims: Vec<String>,
-    /// Output format (text or json).
+    /// Output format.
     #[arg(long, value_enum, default_value_t)]
     format: ExprFormat,
+    #[command(flatten)]
+    latex: LatexArgs,
     #[command(flatten)]
     limits: LimitArgs,
 }
@@ -55,6 +58,7 @@ struct Expanded {
 /// when they agree only where both are defined. Exit 1 when they differ, 3 when undecided.
 pub fn equiv_cmd(args: &EquivArgs) -> Result<Output, Failure> {
     let fail = |d: Box<Diagnostic>| Failure::new(*d, args.format);
+    args.latex.check(args.format)?;
     let a = expression(&args.a, "A", args.format)?;
     let b = expression(&args.b, "B", args.format)?;
     let (defs, assumptions) = context(&args.context.lets, &args.context.assume, args.format)?;
@@ -71,6 +75,9 @@ pub fn equiv_cmd(args: &EquivArgs) -> Result<Output, Failure> {
     let warnings = unused_definitions(&all, &all, &defs);
     let output = match prove_equal(&x.a, &x.b, &x.assumptions, &args.limits.limits()) {
         Some(steps) => proved(args, (&a, &b), &x, steps),
+        None if args.format == ExprFormat::Latex => {
+            numeric_latex(args, (&a, &b), numeric(args.format, compare(&x.a, &x.b, &sampler), &dims))
+        }
         None => numeric(args.format, compare(&x.a, &x.b, &sampler), &dims),
     };
     Ok(output.with_warnings(warnings))
@@ -132,15 +139,18 @@ fn proved(args: &EquivArgs, (a, b): (&Expr, &Expr), expanded: &Expanded, proof: 
         })
         .collect();
     if args.format == ExprFormat::Json {
-        return Output::ok(format!(
-            "{}\n",
-            json!({"equal": true, "how": "proof", "steps": steps_json(&steps), "caveats": caveats})
-        ));
+        let steps = steps_json(&steps, args.latex.style());
+        return Output::ok(format!("{}\n", json!({"equal": true, "how": "proof", "steps": steps, "caveats": caveats})));
     }
     let scope = if caveats.is_empty() { "" } else { ", where both sides have a value" };
     let mut text = format!("equal: proved by rewriting ({} step{plural}){scope}\n", steps.len());
     for caveat in &caveats {
         text.push_str(&format!("caveat: {caveat}\n"));
+    }
+    if args.format == ExprFormat::Latex {
+        let proof = args.explain.then_some(steps.as_slice());
+        let blocks = latex_output::equivalence((a, b), Relation::Equal, &text, proof, args.latex.style());
+        return Output::ok(args.latex.print(&blocks));
     }
     if args.explain {
         text.push_str(&format!("  {a}\n"));
@@ -149,6 +159,18 @@ fn proved(args: &EquivArgs, (a, b): (&Expr, &Expr), expanded: &Expanded, proof: 
         }
     }
     Output::ok(text)
+}
+
+/// The numeric answer in LaTeX, `A = B`, `A \neq B` or `A \overset{?}{=} B`, with the text
+/// answer's words beside it.
+fn numeric_latex(args: &EquivArgs, sides: (&Expr, &Expr), text: Output) -> Output {
+    let relation = match text.code {
+        EXIT_NEGATIVE => Relation::NotEqual,
+        EXIT_UNDECIDED => Relation::Undecided,
+        _ => Relation::Equal,
+    };
+    let blocks = latex_output::equivalence(sides, relation, &text.stdout, None, args.latex.style());
+    Output { stdout: args.latex.print(&blocks), ..text }
 }
 
 /// The answer of the numeric comparison: exit 1 with a counterexample, 0 when the points agree,

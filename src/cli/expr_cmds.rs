@@ -1,5 +1,6 @@
 //! `deltaform parse` and `deltaform eval`.
 
+use super::latex_output::{self, LatexArgs};
 use super::{ExprFormat, Failure, Output};
 use crate::defs::{definition_value, Definitions};
 use crate::derive::parse_context;
@@ -8,7 +9,7 @@ use crate::eval::value::{Env, Value};
 use crate::eval::EvalError;
 use crate::syntax::ast::Statement;
 use crate::syntax::diagnostic::Diagnostic;
-use crate::syntax::latex::to_latex;
+use crate::syntax::latex::statement_latex;
 use crate::syntax::parse::parse_statement;
 use crate::warnings::unused_definitions;
 use clap::Args;
@@ -23,6 +24,8 @@ pub struct ParseArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     format: ExprFormat,
+    #[command(flatten)]
+    latex: LatexArgs,
 }
 
 /// Arguments of `deltaform eval`.
@@ -53,14 +56,12 @@ pub(crate) fn parse_source(src: &str, source_name: &str, format: ExprFormat) -> 
 
 /// Prints the canonical form.
 pub fn parse(args: &ParseArgs) -> Result<Output, Failure> {
+    args.latex.check(args.format)?;
     let statement = parse_source(&args.expr, "EXPR", args.format)?;
-    let latex = match &statement {
-        Statement::Expr(e) => to_latex(e),
-        Statement::Equation(l, r) => format!("{} = {}", to_latex(l), to_latex(r)),
-    };
+    let latex = statement_latex(&statement, args.latex.style());
     Ok(Output::ok(match args.format {
         ExprFormat::Text => format!("{statement}\n"),
-        ExprFormat::Latex => format!("{latex}\n"),
+        ExprFormat::Latex => args.latex.print(&latex_output::math(latex)),
         ExprFormat::Json => format!("{}\n", json!({"canonical": statement.to_string(), "latex": latex})),
     }))
 }

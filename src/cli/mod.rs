@@ -6,6 +6,7 @@ mod dims;
 mod engine_cmds;
 mod equiv_cmd;
 mod expr_cmds;
+mod latex_output;
 mod run_cmd;
 
 use crate::syntax::diagnostic::Diagnostic;

@@ -1,5 +1,6 @@
 //! `deltaform run FILE`: runs a backprop exercise and prints its worked solution.
 
+use super::latex_output::DeltaChoice;
 use super::{Failure, Output};
 use crate::exercise::{render, run as run_exercise};
 use crate::syntax::ast::Span;
@@ -39,6 +40,10 @@ pub struct RunArgs {
     /// Significant digits for numbers that are shown rounded (text, markdown, latex).
     #[arg(long, default_value_t = 6, value_parser = clap::value_parser!(u8).range(1..=17))]
     digits: u8,
+    /// How the formulas of markdown and latex write `delta(i, k)`: the Iverson bracket
+    /// `[i = k]`, the indicator `\mathbf{1}_{i = k}` or the Kronecker delta `\delta_{ik}`.
+    #[arg(long, value_enum, default_value_t)]
+    delta: DeltaChoice,
 }
 
 /// Runs the exercise and renders its trace.
@@ -51,8 +56,8 @@ pub fn run(args: &RunArgs) -> Result<Output, Failure> {
     let digits = args.digits as usize;
     Ok(Output::ok(match args.format {
         RunFormat::Text => render::text(&trace, digits),
-        RunFormat::Markdown => render::markdown(&trace, digits),
-        RunFormat::Latex => render::latex(&trace, digits),
+        RunFormat::Markdown => render::markdown(&trace, digits, args.delta.style()),
+        RunFormat::Latex => render::latex(&trace, digits, args.delta.style()),
         RunFormat::Json => format!("{}\n", render::json(&trace)),
     }))
 }

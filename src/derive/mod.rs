@@ -9,7 +9,7 @@ use crate::diff::{differentiate_with_conditions, worked_chain_rule, Condition, W
 use crate::egraph::{simplify_shown, Assumption, Limits, Simplified};
 use crate::syntax::ast::{Expr, Statement};
 use crate::syntax::diagnostic::Diagnostic;
-use crate::syntax::latex::to_latex;
+use crate::syntax::latex::{derivative_latex, to_latex_with, LatexStyle};
 use crate::syntax::parse::parse_statement;
 use crate::warnings::{missing_variable, unused_assumptions, unused_definitions};
 use std::fmt;
@@ -173,19 +173,21 @@ pub struct WorkedLine {
 }
 
 impl Derivation {
-    /// The worked derivation: the chain rule line by line, then the simplification's steps.
-    pub fn worked(&self) -> Vec<WorkedLine> {
-        let variable = to_latex(&self.wrt.to_expr());
-        let partial = |of: &str| format!("\\frac{{\\partial}}{{\\partial {variable}}}\\left({of}\\right)");
+    /// The worked derivation: the chain rule line by line, then the simplification's steps;
+    /// LaTeX in `style`.
+    pub fn worked(&self, style: LatexStyle) -> Vec<WorkedLine> {
+        let wrt = self.wrt.to_expr();
+        let latex = |e: &Expr| to_latex_with(e, style);
+        let partial = |of: &Expr| derivative_latex(of, &wrt, style);
         let chain = self.chain.lines.iter().map(|line| WorkedLine {
             rule: line.rule.clone(),
             text: line.render(&|e| e.to_string(), &|of| format!("∂/∂{}({of})", self.wrt)),
-            latex: line.render(&to_latex, &partial),
+            latex: line.render(&latex, &partial),
         });
         let algebra = self.simplified.steps.iter().map(|step| WorkedLine {
             rule: step.rule.clone(),
             text: step.expr.to_string(),
-            latex: to_latex(&step.expr),
+            latex: latex(&step.expr),
         });
         chain.chain(algebra).collect()
     }
@@ -201,7 +203,7 @@ impl fmt::Display for Derivation {
         for a in &self.assumptions {
             writeln!(f, "  assuming {a}")?;
         }
-        for line in self.worked() {
+        for line in self.worked(LatexStyle::default()) {
             writeln!(f, "= {}    ({})", line.text, line.rule)?;
         }
         if let Some(limit) = &self.simplified.limit_hit {

@@ -28,19 +28,33 @@ pub struct ChainLine {
 }
 
 impl ChainLine {
-    /// The line's expression with each pending derivative written out by `derivative`, given
-    /// the variable and the rendered expression it differentiates; `render` renders the rest.
-    pub fn render(&self, render: &dyn Fn(&Expr) -> String, derivative: &dyn Fn(&str) -> String) -> String {
-        let mut text = render(&self.expr);
+    /// The line's expression rendered by `render`, each pending derivative written out by
+    /// `derivative` (given the expression it differentiates).
+    pub fn render(&self, render: &dyn Fn(&Expr) -> String, derivative: &dyn Fn(&Expr) -> String) -> String {
+        self.fill(render(&self.expr), render, derivative)
+    }
+
+    /// `rendered`, a rendering of (part of) the line's expression by `render`, with each
+    /// placeholder written out by `derivative`.
+    pub fn fill(
+        &self,
+        rendered: String,
+        render: &dyn Fn(&Expr) -> String,
+        derivative: &dyn Fn(&Expr) -> String,
+    ) -> String {
+        let mut text = rendered;
         // Longest names first, so no placeholder is a prefix of another being replaced.
         let mut pending: Vec<&(String, Expr)> = self.pending.iter().collect();
         pending.sort_by_key(|(name, _)| std::cmp::Reverse(name.len()));
         for (name, of) in pending {
-            text = text.replace(&render(&Expr::var(name)), &derivative(&render(of)));
+            text = text.replace(&render(&Expr::var(name)), &derivative(of));
         }
         text
     }
 }
+
+/// A name standing for `d(u)` while a rule's label is printed.
+const DIFFERENTIAL: &str = "differentialofu";
 
 /// How many levels of nesting are shown one line each before the rest is done in one line.
 const MAX_LINES: usize = 12;
@@ -345,7 +359,7 @@ impl Worker<'_, '_> {
                 Node::Call(Func::Softmax, args) => {
                     let [v] = args.as_slice() else { return self.d.diff(e) };
                     let [i] = idx.as_slice() else { return self.d.diff(e) };
-                    self.rule("softmax(v)[i]' = softmax(v)[i]*(v'[i] - sum(j, softmax(v)[j]*v'[j]))");
+                    self.rule("d(softmax(v)[i]) = softmax(v)[i]*(d(v[i]) - sum(j, softmax(v)[j]*d(v[j])))");
                     let centred = self.softmax_centred(v, i)?;
                     Ok(mul(e.clone(), centred))
                 }
@@ -357,13 +371,13 @@ impl Worker<'_, '_> {
                     if let Some(definition) = definition {
                         self.rule(&definition);
                     }
-                    self.rule("log(softmax(v)[i])' = v'[i] - sum(j, softmax(v)[j]*v'[j])");
+                    self.rule("d(log(softmax(v)[i])) = d(v[i]) - sum(j, softmax(v)[j]*d(v[j]))");
                     return self.softmax_centred(&v, &i);
                 }
                 self.unary(Func::Log, &args[0])
             }
             Node::Call(Func::Logsumexp, args) => {
-                self.rule("logsumexp(v)' = sum(j, softmax(v)[j]*v'[j])");
+                self.rule("d(logsumexp(v)) = sum(j, softmax(v)[j]*d(v[j]))");
                 self.softmax_weighted(&args[0])
             }
             Node::Call(f, args) if args.len() == 1 && !f.takes_vector() && !f.is_size() => self.unary(*f, &args[0]),
@@ -388,11 +402,11 @@ impl Worker<'_, '_> {
         let cb = !self.d.depends(b);
         match op {
             BinOp::Mul => {
-                self.rule("product rule");
+                self.rule("product rule: d(a*b) = d(a)*b + a*d(b)");
                 Ok(add(mul(self.linear(a)?, b.clone()), mul(a.clone(), self.linear(b)?)))
             }
             BinOp::Div => {
-                self.rule("quotient rule");
+                self.rule("quotient rule: d(a/b) = d(a)/b - a*d(b)/b^2");
                 let (da, db) = (self.linear(a)?, self.linear(b)?);
                 Ok(if cb {
                     div(da, b.clone())
@@ -406,7 +420,7 @@ impl Worker<'_, '_> {
                 self.d.diff(e)
             }
             BinOp::Pow => {
-                self.rule("power rule");
+                self.rule("power rule: d(u^n) = n*u^(n - 1)*d(u)");
                 let lowered = match b.as_num() {
                     Some(n) => pow(a.clone(), Expr::num(n - num_rational::BigRational::one())),
                     None => pow(a.clone(), sub(b.clone(), one())),
@@ -419,10 +433,11 @@ impl Worker<'_, '_> {
 
     /// `f(x)`: `f'(x)` times the inner derivative, the rule named by `f'(u)`.
     fn unary(&mut self, f: Func, x: &Expr) -> Result<Expr, DiffError> {
+        // Written with differentials, `d(sigmoid(u)) = sigmoid(u)*(1 - sigmoid(u))*d(u)`, which
+        // read (and typeset) as formulas.
         let u = Expr::var("u");
-        let du = Expr::var("u'");
-        let rule = super::chain(f, &u, du);
-        self.rule(&format!("{}(u)' = {rule}", f.name()));
+        let rule = super::chain(f, &u, Expr::var(DIFFERENTIAL)).to_string().replace(DIFFERENTIAL, "d(u)");
+        self.rule(&format!("d({}(u)) = {rule}", f.name()));
         let dx = self.linear(x)?;
         Ok(if is_zero(&dx) { zero() } else { super::chain(f, x, dx) })
     }
@@ -485,7 +500,7 @@ mod tests {
             defs.add(parse_statement(l).unwrap()).unwrap();
         }
         let lines = worked_chain_rule(&parse_expr(e).unwrap(), &Wrt::parse(wrt).unwrap(), &defs).unwrap().lines;
-        let d = |of: &str| format!("∂/∂{wrt}({of})");
+        let d = |of: &Expr| format!("∂/∂{wrt}({of})");
         lines.iter().map(|l| format!("{}    ({})", l.render(&|e| e.to_string(), &d), l.rule)).collect()
     }
 
@@ -493,7 +508,7 @@ mod tests {
     fn cross_entropy_of_softmax_takes_one_line() {
         assert_eq!(
             lines("-sum(i, y[i]*log(softmax(z)[i]))", "z[k]", &[]),
-            ["-sum(i, y[i]*(delta(i, k) - softmax(z)[k]))    (linearity; log(softmax(v)[i])' = v'[i] - sum(j, softmax(v)[j]*v'[j]))"]
+            ["-sum(i, y[i]*(delta(i, k) - softmax(z)[k]))    (linearity; d(log(softmax(v)[i])) = d(v[i]) - sum(j, softmax(v)[j]*d(v[j])))"]
         );
     }
 
@@ -502,8 +517,8 @@ mod tests {
         assert_eq!(
             lines("sigmoid(2*x)^2", "x", &[]),
             [
-                "2*sigmoid(2*x)*∂/∂x(sigmoid(2*x))    (power rule)",
-                "4*sigmoid(2*x)*sigmoid(2*x)*(1 - sigmoid(2*x))    (sigmoid(u)' = sigmoid(u)*(1 - sigmoid(u))*u')",
+                "2*sigmoid(2*x)*∂/∂x(sigmoid(2*x))    (power rule: d(u^n) = n*u^(n - 1)*d(u))",
+                "4*sigmoid(2*x)*sigmoid(2*x)*(1 - sigmoid(2*x))    (d(sigmoid(u)) = sigmoid(u)*(1 - sigmoid(u))*d(u))",
             ]
         );
     }
@@ -511,8 +526,11 @@ mod tests {
     #[test]
     fn definitions_are_applied_where_differentiated() {
         let got = lines("1/2*sum(i, (yhat[i] - y[i])^2)", "z[k]", &["yhat[i] = sigmoid(z[i])"]);
-        assert_eq!(got[0], "sum(i, (yhat[i] - y[i])*∂/∂z[k](yhat[i]))    (linearity; power rule)");
-        assert_eq!(got[1], "sum(i, (yhat[i] - y[i])*yhat[i]*(1 - yhat[i])*delta(i, k))    (yhat[i] = sigmoid(z[i]); sigmoid(u)' = sigmoid(u)*(1 - sigmoid(u))*u')");
+        assert_eq!(
+            got[0],
+            "sum(i, (yhat[i] - y[i])*∂/∂z[k](yhat[i]))    (linearity; power rule: d(u^n) = n*u^(n - 1)*d(u))"
+        );
+        assert_eq!(got[1], "sum(i, (yhat[i] - y[i])*yhat[i]*(1 - yhat[i])*delta(i, k))    (yhat[i] = sigmoid(z[i]); d(sigmoid(u)) = sigmoid(u)*(1 - sigmoid(u))*d(u))");
         assert!(!got.last().unwrap().contains('∂'), "{got:?}");
     }
 

@@ -7,7 +7,7 @@ use super::matrix::Matrix;
 use super::trace::{Forward, Note, Params, Trace};
 use crate::eval::number::{format_significant, Number};
 use crate::syntax::ast::{Expr, Statement};
-use crate::syntax::latex::to_latex;
+use crate::syntax::latex::{statement_latex, to_latex_with, LatexStyle};
 use crate::syntax::print::{decimal_digits, number_text};
 use num_traits::Signed;
 use serde_json::{json, Map, Value as Json};
@@ -83,7 +83,8 @@ fn output_text(trace: &Trace) -> String {
 }
 
 /// The formulas as (label, plain text, LaTeX) rows, each shown once.
-fn formula_rows(trace: &Trace) -> Vec<(String, String, String)> {
+fn formula_rows(trace: &Trace, style: LatexStyle) -> Vec<(String, String, String)> {
+    let to_latex = |e: &Expr| to_latex_with(e, style);
     let f = &trace.formulas;
     let depth = trace.exercise.depth();
     let mut rows = vec![(
@@ -151,17 +152,10 @@ fn formula_rows(trace: &Trace) -> Vec<(String, String, String)> {
         rows.push((
             "holds".into(),
             format!("{a} (checked on every sample)"),
-            format!("{} \\quad \\text{{(checked on every sample)}}", statement_latex(a)),
+            format!("{} \\quad \\text{{(checked on every sample)}}", statement_latex(a, style)),
         ));
     }
     rows
-}
-
-fn statement_latex(s: &Statement) -> String {
-    match s {
-        Statement::Expr(e) => to_latex(e),
-        Statement::Equation(l, r) => format!("{} = {}", to_latex(l), to_latex(r)),
-    }
 }
 
 /// The named matrices of a forward pass, a backward pass and parameters, in reading order.
@@ -232,7 +226,7 @@ pub fn text(trace: &Trace, digits: usize) -> String {
         ex.names[2],
         steps_text(trace),
     );
-    for (label, plain, _) in formula_rows(trace) {
+    for (label, plain, _) in formula_rows(trace, LatexStyle::default()) {
         out.push_str(&format!("  {label:<10} {plain}\n"));
     }
     if !trace.notes.is_empty() {
@@ -303,7 +297,7 @@ fn math_items(items: &[(String, Matrix)], digits: usize) -> Block {
     Block::Math(items.iter().map(|(n, m)| format!("{} = {}", latex_name(n), bmatrix(m, digits))).collect())
 }
 
-fn blocks(trace: &Trace, digits: usize) -> Vec<Block> {
+fn blocks(trace: &Trace, digits: usize, style: LatexStyle) -> Vec<Block> {
     let ex = &trace.exercise;
     let mut out = vec![
         Block::Heading(1, "Worked solution".into()),
@@ -316,7 +310,7 @@ fn blocks(trace: &Trace, digits: usize) -> Vec<Block> {
             steps_text(trace)
         )),
         Block::Heading(2, "Formulas".into()),
-        Block::Math(formula_rows(trace).into_iter().map(|(_, _, latex)| latex).collect()),
+        Block::Math(formula_rows(trace, style).into_iter().map(|(_, _, latex)| latex).collect()),
     ];
     if !trace.notes.is_empty() {
         out.push(Block::Heading(2, "Notes".into()));
@@ -340,9 +334,9 @@ fn blocks(trace: &Trace, digits: usize) -> Vec<Block> {
 }
 
 /// The worked solution in Markdown (math in `$$ ... $$`).
-pub fn markdown(trace: &Trace, digits: usize) -> String {
+pub fn markdown(trace: &Trace, digits: usize, style: LatexStyle) -> String {
     let mut out = String::new();
-    for block in blocks(trace, digits) {
+    for block in blocks(trace, digits, style) {
         match block {
             Block::Heading(level, text) => out.push_str(&format!("{} {text}\n\n", "#".repeat(level))),
             Block::Paragraph(text) => out.push_str(&format!("{text}\n\n")),
@@ -357,11 +351,11 @@ pub fn markdown(trace: &Trace, digits: usize) -> String {
 }
 
 /// The worked solution as a standalone LaTeX document.
-pub fn latex(trace: &Trace, digits: usize) -> String {
+pub fn latex(trace: &Trace, digits: usize, style: LatexStyle) -> String {
     let mut out = String::from(
         "\\documentclass{article}\n\\usepackage{amsmath}\n\\usepackage[margin=2cm]{geometry}\n\\begin{document}\n\n",
     );
-    for block in blocks(trace, digits) {
+    for block in blocks(trace, digits, style) {
         match block {
             Block::Heading(1, text) => out.push_str(&format!("\\section*{{{text}}}\n\n")),
             Block::Heading(2, text) => out.push_str(&format!("\\subsection*{{{text}}}\n\n")),

@@ -4,6 +4,8 @@
 pub mod ast;
 pub mod diagnostic;
 pub mod latex;
+pub mod latex_document;
+pub mod latex_width;
 pub mod names;
 pub mod parse;
 pub mod print;
