@@ -119,6 +119,16 @@ fn cli_derive_json_has_the_contract_keys() {
 }
 
 #[test]
+fn cli_reports_the_time_limit() {
+    common::deltaform()
+        .args(["derive", "-sum(i, y[i]*log(yhat[i]) + (1 - y[i])*log(1 - yhat[i]))", "--wrt", "z[k]"])
+        .args(["--let", "yhat[i] = sigmoid(z[i])", "--time-limit-ms", "1"])
+        .assert()
+        .success()
+        .stdout(contains("stopped at the time limit (0.001 s)"));
+}
+
+#[test]
 fn cli_reports_a_limit_hit_and_still_prints_a_correct_result() {
     common::deltaform()
         .args(["derive", "-sum(i, y[i]*log(yhat[i]) + (1 - y[i])*log(1 - yhat[i]))", "--wrt", "z[k]"])

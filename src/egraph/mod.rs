@@ -218,7 +218,7 @@ fn saturate(
 ) -> Simplified {
     let start = to_term(e);
     let rules = rule_set(Rules::Collecting, defs, assumptions, false);
-    let runner = bounded_runner(limits, false).with_expr(&start).with_hook(stop_when_settled()).run(&rules);
+    let runner = run(bounded_runner(limits, false).with_expr(&start).with_hook(stop_when_settled()), &rules);
     let (nodes, classes, iterations) =
         (runner.egraph.total_size(), runner.egraph.number_of_classes(), runner.iterations.len());
     if runner.egraph.analysis.contradiction {
@@ -236,7 +236,7 @@ fn saturate(
     let limit_hit = match runner.stop_reason {
         Some(StopReason::NodeLimit(n)) => Some(LimitHit::Nodes(n)),
         Some(StopReason::IterationLimit(n)) => Some(LimitHit::Iterations(n)),
-        Some(StopReason::TimeLimit(_)) => Some(LimitHit::Time(limits.time.as_secs_f64())),
+        Some(StopReason::Other(reason)) if reason == TIME_LIMIT => Some(LimitHit::Time(limits.time.as_secs_f64())),
         _ => None,
     };
     // A start as cheap as the best term is kept: it is what the reader saw last.
@@ -257,17 +257,14 @@ fn saturate(
 /// The e-graph, with explanations, in which `a` and `b` were proved equal by `rules` within
 /// `limits`, if they were.
 fn connect(a: &RecExpr<Math>, b: &RecExpr<Math>, rules: &[Rewrite<Math, Facts>], limits: &Limits) -> Option<MathGraph> {
-    let runner = bounded_runner(limits, true)
-        .with_expr(a)
-        .with_expr(b)
-        .with_hook(|runner| {
-            if runner.egraph.find(runner.roots[0]) == runner.egraph.find(runner.roots[1]) {
-                Err("proved".into())
-            } else {
-                Ok(())
-            }
-        })
-        .run(rules);
+    let runner = bounded_runner(limits, true).with_expr(a).with_expr(b).with_hook(|runner| {
+        if runner.egraph.find(runner.roots[0]) == runner.egraph.find(runner.roots[1]) {
+            Err("proved".into())
+        } else {
+            Ok(())
+        }
+    });
+    let runner = run(runner, rules);
     let proved = runner.egraph.find(runner.roots[0]) == runner.egraph.find(runner.roots[1]);
     (proved && !runner.egraph.analysis.contradiction).then_some(runner.egraph)
 }
@@ -352,10 +349,29 @@ fn bounded_runner(limits: &Limits, explain: bool) -> Runner<Math, Facts> {
             true => Err(LimitHit::Undefined.to_string()),
             false => Ok(()),
         })
+        .with_hook(past(std::time::Instant::now() + limits.time))
         .with_egraph(egraph)
         .with_node_limit(limits.nodes)
         .with_iter_limit(limits.iterations)
-        .with_time_limit(limits.time)
+}
+
+/// The stop reason of a run that reached its time limit (see [`past`]).
+const TIME_LIMIT: &str = "time limit";
+
+/// A runner hook that stops the run once `deadline` has passed. egg's own time limit reads
+/// egg's clock, which [`run`] stops.
+fn past(deadline: std::time::Instant) -> impl FnMut(&mut Runner<Math, Facts>) -> Result<(), String> + 'static {
+    move |_| if std::time::Instant::now() > deadline { Err(TIME_LIMIT.into()) } else { Ok(()) }
+}
+
+/// Runs `runner` under a clock that needs no calibration. egg times its runs with quanta,
+/// whose first clock spends milliseconds calibrating the processor's counter: more than a
+/// whole small derivation, in every process. Time limits are kept by [`past`] instead.
+fn run(runner: Runner<Math, Facts>, rules: &[Rewrite<Math, Facts>]) -> Runner<Math, Facts> {
+    thread_local! {
+        static STOPPED: quanta::Clock = quanta::Clock::mock().0;
+    }
+    STOPPED.with(|clock| quanta::with_clock(clock, || runner.run(rules)))
 }
 
 /// The pattern of `term` with each symbol in `vars` made the pattern variable `?name`.
@@ -439,7 +455,7 @@ fn collect_binder_names(e: &Expr, out: &mut Vec<String>) {
 /// The exact value of `e` when the rules prove it constant (`x - x` is 0), within `limits`.
 pub fn constant_value(e: &Expr, defs: &Definitions, limits: &Limits) -> Option<num_rational::BigRational> {
     let rules = rule_set(Rules::Collecting, defs, &[], false);
-    let runner = bounded_runner(limits, false).with_expr(&to_term(e)).with_hook(stop_when_settled()).run(&rules);
+    let runner = run(bounded_runner(limits, false).with_expr(&to_term(e)).with_hook(stop_when_settled()), &rules);
     if runner.egraph.analysis.contradiction {
         return None;
     }
