@@ -20,7 +20,7 @@ use std::time::Instant;
 const CHECK_BUDGET: u64 = 2_000_000;
 
 /// How many points the numeric check wants to agree.
-const CHECK_POINTS: usize = 8;
+const CHECK_POINTS: usize = 4;
 /// How many points it tries.
 const CHECK_TRIES: usize = 6 * CHECK_POINTS;
 /// A numeric derivative this close to the symbolic one, relative to the larger, agrees even
