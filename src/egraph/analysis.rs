@@ -198,7 +198,9 @@ fn function_range(node: &Math, arg: &Interval) -> Interval {
     match node {
         Math::Exp(_) | Math::Softplus(_) => positive,
         Math::Sigmoid(_) => Interval::open(0.0, 1.0),
-        Math::Tanh(_) => Interval::open(-1.0, 1.0),
+        Math::Tanh(_) | Math::Erf(_) if arg.positive() => Interval::open(0.0, 1.0),
+        Math::Tanh(_) | Math::Erf(_) if arg.negative() => Interval::open(-1.0, 0.0),
+        Math::Tanh(_) | Math::Erf(_) => Interval::open(-1.0, 1.0),
         Math::Sin(_) | Math::Cos(_) | Math::Sign(_) => Interval::closed(-1.0, 1.0),
         Math::Step(_) | Math::Delta(_) => Interval::closed(0.0, 1.0),
         Math::Cosh(_) => Interval::new(1.0, f64::INFINITY, false, true),

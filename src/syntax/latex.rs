@@ -165,6 +165,7 @@ fn call(func: Func, args: &[Expr]) -> String {
         Func::Relu
         | Func::Step
         | Func::Softplus
+        | Func::Erf
         | Func::Sign
         | Func::Softmax
         | Func::Logsumexp
