@@ -8,6 +8,7 @@ mod convert;
 mod cost;
 mod kronecker;
 mod lang;
+mod linear;
 mod ranges;
 pub mod rules;
 
@@ -346,6 +347,7 @@ fn bounded_runner(limits: &Limits, explain: bool) -> Runner<Math, Facts> {
         .do_not_ban(rules::KRONECKER)
         .do_not_ban(rules::KRONECKER_OVER_SIZE)
         .do_not_ban(collect::COLLECT)
+        .do_not_ban(linear::LINEAR_SUM)
         .do_not_ban(ranges::WRITE_RANGE);
     Runner::default()
         .with_scheduler(scheduler)
