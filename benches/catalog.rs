@@ -3,8 +3,9 @@
 //! e-graph simplification with the default limits, numeric check), with and without the steps.
 //!
 //! Before criterion's own figures it prints a table: the median time of each derivation, the
-//! e-graph's size (e-nodes, e-classes, iterations) and any limit hit, then the median and the
-//! largest time over the catalog.
+//! e-graph's size (e-nodes, e-classes, iterations), the number of steps shown against the lines
+//! of algebra a textbook shows, and any limit hit, then the median and the largest time over the
+//! catalog.
 //!
 //! Run with `cargo bench --bench catalog`.
 
@@ -55,23 +56,25 @@ fn ms(d: Duration) -> f64 {
 fn print_table() {
     const RUNS: usize = 15;
     println!(
-        "{:<34} {:>10} {:>10} {:>7} {:>7} {:>5}  limit",
-        "derivation", "ms", "ms steps", "nodes", "classes", "iters"
+        "{:<34} {:>10} {:>10} {:>7} {:>7} {:>5} {:>6} {:>8}  limit",
+        "derivation", "ms", "ms steps", "nodes", "classes", "iters", "steps", "textbook"
     );
     let (mut plain, mut with_steps) = (vec![], vec![]);
     for entry in CATALOG {
         let (t, d) = median_time(entry, false, RUNS);
-        let (ts, _) = median_time(entry, true, RUNS);
+        let (ts, with_steps_d) = median_time(entry, true, RUNS);
         let s = &d.simplified;
         let limit = s.limit_hit.as_ref().map(|l| l.to_string()).unwrap_or_default();
         println!(
-            "{:<34} {:>10.2} {:>10.2} {:>7} {:>7} {:>5}  {limit}",
+            "{:<34} {:>10.2} {:>10.2} {:>7} {:>7} {:>5} {:>6} {:>8}  {limit}",
             entry.name,
             ms(t),
             ms(ts),
             s.nodes,
             s.classes,
-            s.iterations
+            s.iterations,
+            with_steps_d.simplified.steps.len(),
+            entry.textbook_steps
         );
         plain.push(t);
         with_steps.push(ts);

@@ -4,9 +4,11 @@
 
 mod common;
 
-use common::catalog::CATALOG;
+use common::catalog::{Entry, CATALOG};
 use deltaform::derive::{Check, Options};
 use deltaform::egraph::Limits;
+use deltaform::sample::compare::{compare, satisfiable, Verdict};
+use deltaform::sample::Sampler;
 use predicates::str::contains;
 
 fn derive_entry(name: &str) -> deltaform::Derivation {
@@ -31,6 +33,65 @@ fn catalog_derivations_are_right_and_pinned() {
             insta::assert_snapshot!(format!("catalog_{}", entry.name), format!("{d}\n\nLaTeX: {latex}"));
         });
     }
+}
+
+/// Whether `textbook` equals the entry's chain-rule derivative numerically, under its
+/// definitions and assumptions: `None` when it does, else what went wrong.
+fn textbook_disagrees(entry: &Entry, d: &deltaform::Derivation) -> Option<String> {
+    let textbook = match deltaform::parse_expr(entry.textbook) {
+        Ok(e) => e,
+        Err(e) => return Some(format!("the textbook form does not parse: {e}")),
+    };
+    let sampler = Sampler::new([&textbook, &d.raw], &d.definitions, &d.assumptions);
+    if let Err(e) = satisfiable(&sampler) {
+        return Some(format!("the assumptions cannot hold: {e:?}"));
+    }
+    match compare(&textbook, &d.raw, &sampler) {
+        Verdict::Agree(evidence) if evidence.points >= 100 => None,
+        other => Some(format!("the textbook form is not the derivative: {other:?}")),
+    }
+}
+
+/// Every entry's textbook form is its derivative, and the engine's result is at most as long
+/// (in operators), except where the catalog says why not; there it is still longer, so that the
+/// note goes when the engine catches up.
+#[test]
+fn catalog_results_are_textbook_compact() {
+    let mut failures = vec![];
+    let mut longer = vec![];
+    for entry in CATALOG {
+        let d = derive_entry(entry.name);
+        if let Some(problem) = textbook_disagrees(entry, &d) {
+            failures.push(format!("{}: {problem}", entry.name));
+            continue;
+        }
+        let textbook = deltaform::parse_expr(entry.textbook).unwrap();
+        let (got, want) = (d.result().operator_count(), textbook.operator_count());
+        match entry.known_longer {
+            None if got > want => failures.push(format!(
+                "{}: {} has {got} operators, the textbook's {} has {want}",
+                entry.name,
+                d.result(),
+                entry.textbook
+            )),
+            Some(reason) if got <= want => failures.push(format!(
+                "{}: marked longer ({reason}), but {} has {got} operators, the textbook's {want}",
+                entry.name,
+                d.result()
+            )),
+            Some(_) => longer.push(entry.name),
+            None => {}
+        }
+    }
+    assert!(failures.is_empty(), "{} entries fail:\n{}", failures.len(), failures.join("\n"));
+    assert!(longer.len() * 10 <= CATALOG.len(), "too many entries longer than the textbook: {longer:?}");
+}
+
+#[test]
+fn the_catalog_covers_the_common_activations_and_losses() {
+    assert!(CATALOG.len() >= 60, "{} entries", CATALOG.len());
+    let names: std::collections::BTreeSet<&str> = CATALOG.iter().map(|e| e.name).collect();
+    assert_eq!(names.len(), CATALOG.len(), "entry names are unique");
 }
 
 #[test]

@@ -22,7 +22,7 @@ const CHECK_BUDGET: u64 = 2_000_000;
 /// How many points the numeric check wants to agree.
 const CHECK_POINTS: usize = 4;
 /// How many points it tries.
-const CHECK_TRIES: usize = 6 * CHECK_POINTS;
+const CHECK_TRIES: usize = 48;
 /// A numeric derivative this close to the symbolic one, relative to the larger, agrees even
 /// when its own error estimate is smaller.
 const AGREE_RELATIVE: f64 = 1e-6;

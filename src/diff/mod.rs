@@ -404,6 +404,11 @@ fn chain(f: Func, x: &Expr, dx: Expr) -> Expr {
         Func::Sigmoid => mul(call(Func::Sigmoid, x), sub(one(), call(Func::Sigmoid, x))),
         Func::Relu => call(Func::Step, x),
         Func::Softplus => call(Func::Sigmoid, x),
+        // 2/sqrt(pi)*exp(-x^2)
+        Func::Erf => mul(
+            div(Expr::int(2), Expr::call(Func::Sqrt, vec![Expr::new(Node::Pi)])),
+            call(Func::Exp, &neg(pow(x.clone(), Expr::int(2)))),
+        ),
         Func::Max
         | Func::Min
         | Func::Delta

@@ -41,9 +41,9 @@ pub struct FactsData {
 pub struct Facts {
     /// Whether constant classes lose their other nodes.
     pub prune: bool,
-    /// Whether two different constants met in one class. Each rule keeps the value wherever
-    /// the term has one, so this only happens through a part that has no value anywhere (such
-    /// as `0/0`): from then on the e-graph proves nothing.
+    /// Whether two different constants met in one class, or a class is 0 to a negative power.
+    /// Each rule keeps the value wherever the term has one, so this only happens through a part
+    /// that has no value anywhere (such as `0/0`): from then on the e-graph proves nothing.
     pub contradiction: bool,
 }
 
@@ -198,12 +198,16 @@ fn function_range(node: &Math, arg: &Interval) -> Interval {
     match node {
         Math::Exp(_) | Math::Softplus(_) => positive,
         Math::Sigmoid(_) => Interval::open(0.0, 1.0),
-        Math::Tanh(_) => Interval::open(-1.0, 1.0),
+        Math::Tanh(_) | Math::Erf(_) if arg.positive() => Interval::open(0.0, 1.0),
+        Math::Tanh(_) | Math::Erf(_) if arg.negative() => Interval::open(-1.0, 0.0),
+        Math::Tanh(_) | Math::Erf(_) => Interval::open(-1.0, 1.0),
         Math::Sin(_) | Math::Cos(_) | Math::Sign(_) => Interval::closed(-1.0, 1.0),
         Math::Step(_) | Math::Delta(_) => Interval::closed(0.0, 1.0),
         Math::Cosh(_) => Interval::new(1.0, f64::INFINITY, false, true),
         Math::Abs(_) | Math::Sqrt(_) if arg.nonzero() => positive,
-        Math::Abs(_) | Math::Sqrt(_) | Math::Relu(_) | Math::Len(_) | Math::Cols(_) => nonneg,
+        // A vector or matrix has at least one component.
+        Math::Len(_) | Math::Cols(_) => Interval::new(1.0, f64::INFINITY, false, true),
+        Math::Abs(_) | Math::Sqrt(_) | Math::Relu(_) => nonneg,
         Math::Sinh(_) if arg.positive() => positive,
         Math::Log(_) if arg.lo > 1.0 || (arg.lo == 1.0 && arg.lo_open) => positive,
         _ => Interval::ALL,
@@ -214,6 +218,12 @@ impl Analysis<Math> for Facts {
     type Data = FactsData;
 
     fn make(egraph: &mut MathGraph, enode: &Math, _id: Id) -> FactsData {
+        if let Math::Pow([a, b]) = enode {
+            // 0 to a negative power has no value anywhere: such a part proves anything.
+            let zero_base = egraph[*a].data.constant.as_ref().is_some_and(Zero::is_zero);
+            egraph.analysis.contradiction |=
+                zero_base && egraph[*b].data.constant.as_ref().is_some_and(Signed::is_negative);
+        }
         let data = |id: &Id| &egraph[*id].data;
         let constant = fold_constant(enode, &|id| data(&id).constant.clone());
         let symbol = match enode {

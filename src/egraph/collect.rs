@@ -32,17 +32,17 @@ const MAX_DEPTH: usize = 48;
 
 /// An atom's key in a monomial: its class, and whether this is its inverse part (kept apart
 /// from the atom itself when the atom may be 0, so that `x*x^-1` does not cancel).
-type Atom = (Id, bool);
+pub(super) type Atom = (Id, bool);
 
 /// A monomial: atoms with their (nonzero) powers, sorted.
-type Monomial = Vec<(Atom, i32)>;
+pub(super) type Monomial = Vec<(Atom, i32)>;
 
 /// A polynomial: each monomial's coefficient (none is 0).
 #[derive(Clone, Debug, PartialEq)]
-struct Poly(BTreeMap<Monomial, BigRational>);
+pub(super) struct Poly(pub(super) BTreeMap<Monomial, BigRational>);
 
 impl Poly {
-    fn constant(c: BigRational) -> Poly {
+    pub(super) fn constant(c: BigRational) -> Poly {
         let mut terms = BTreeMap::new();
         if !c.is_zero() {
             terms.insert(vec![], c);
@@ -55,7 +55,7 @@ impl Poly {
         Poly(BTreeMap::from([(vec![((id, power < 0 && !nonzero), power)], BigRational::one())]))
     }
 
-    fn add(mut self, other: Poly) -> Poly {
+    pub(super) fn add(mut self, other: Poly) -> Poly {
         for (m, c) in other.0 {
             let sum = self.0.remove(&m).unwrap_or_default() + c;
             if !sum.is_zero() {
@@ -100,11 +100,11 @@ fn best_node(egraph: &MathGraph, id: Id) -> &Math {
 
 /// The polynomials of classes' best terms (`None`: too big), remembered while one iteration's
 /// matches are applied.
-type Memo = HashMap<Id, Option<Poly>>;
+pub(super) type Memo = HashMap<Id, Option<Poly>>;
 
 /// The polynomial of class `id`'s best term, if it is small enough; a class known to be a
 /// constant is read as that number.
-fn read(egraph: &MathGraph, id: Id, depth: usize, memo: &mut Memo) -> Option<Poly> {
+pub(super) fn read(egraph: &MathGraph, id: Id, depth: usize, memo: &mut Memo) -> Option<Poly> {
     let id = egraph.find(id);
     if let Some(known) = memo.get(&id) {
         return known.clone();
@@ -130,6 +130,24 @@ fn read(egraph: &MathGraph, id: Id, depth: usize, memo: &mut Memo) -> Option<Pol
 /// that a factor and its inverse cancel before anything is multiplied out (`(1 - s)*y/(1 - s)`
 /// is `y` when `1 - s` is never 0); the factors left are expanded and multiplied.
 fn read_product(egraph: &MathGraph, id: Id, depth: usize, memo: &mut Memo) -> Option<Poly> {
+    let (powers, coefficient) = gather(egraph, id)?;
+    let mut poly = Poly::constant(coefficient);
+    for ((class, _), power) in powers {
+        let factor = match power {
+            0 => continue,
+            p if p > 0 && p.unsigned_abs() <= MAX_POWER => {
+                read(egraph, class, depth + 1, memo)?.pow(p.unsigned_abs())?
+            }
+            p => Poly::atom(class, p, egraph[class].data.range.nonzero()),
+        };
+        poly = poly.mul(&factor)?;
+    }
+    Some(poly)
+}
+
+/// The factors of a product, each class with its whole power (an inverse kept apart from the
+/// class where the class may be 0), and the product of its constants.
+fn gather(egraph: &MathGraph, id: Id) -> Option<(BTreeMap<Atom, i32>, BigRational)> {
     let mut powers: BTreeMap<Atom, i32> = BTreeMap::new();
     let mut coefficient = BigRational::one();
     let mut pending: Vec<(Id, i32)> = vec![(id, 1)];
@@ -149,18 +167,19 @@ fn read_product(egraph: &MathGraph, id: Id, depth: usize, memo: &mut Memo) -> Op
             }
         }
     }
-    let mut poly = Poly::constant(coefficient);
-    for ((class, _), power) in powers {
-        let factor = match power {
-            0 => continue,
-            p if p > 0 && p.unsigned_abs() <= MAX_POWER => {
-                read(egraph, class, depth + 1, memo)?.pow(p.unsigned_abs())?
-            }
-            p => Poly::atom(class, p, egraph[class].data.range.nonzero()),
-        };
-        poly = poly.mul(&factor)?;
+    Some((powers, coefficient))
+}
+
+/// A product with the powers of each factor gathered and nothing multiplied out
+/// (`(1 - s)*y*(1 - s)^2` is `y*(1 - s)^3`), as a polynomial of one term; `None` for a class
+/// that is not a product.
+fn gathered(egraph: &MathGraph, id: Id) -> Option<Poly> {
+    if !matches!(best_node(egraph, id), Math::Mul(_) | Math::Pow(_)) {
+        return None;
     }
-    Some(poly)
+    let (powers, coefficient) = gather(egraph, egraph.find(id))?;
+    let monomial: Monomial = powers.into_iter().filter(|&(_, e)| e != 0).collect();
+    Some(Poly(BTreeMap::from([(monomial, coefficient)])))
 }
 
 /// A power `n` with 1 ≤ |n| ≤ [`MAX_POWER`].
@@ -170,45 +189,79 @@ fn whole_power(c: &BigRational) -> Option<i32> {
 
 /// The terms a polynomial's atoms were read as, taken before anything is added (with
 /// explanations only: without, atoms are their classes).
-type AtomTerms = HashMap<Id, RecExpr<Math>>;
+pub(super) type AtomTerms = HashMap<Id, RecExpr<Math>>;
 
-fn atom_terms(egraph: &MathGraph, poly: &Poly) -> AtomTerms {
+pub(super) fn atom_terms(egraph: &MathGraph, poly: &Poly) -> AtomTerms {
     if !egraph.are_explanations_enabled() {
         return AtomTerms::new();
     }
     poly.0.keys().flatten().map(|&((atom, _), _)| (atom, best_term(egraph, atom))).collect()
 }
 
-/// Adds the polynomial to the e-graph as `c1*m1 + c2*m2 + ...`, terms in a fixed order, each
-/// atom as the term it was read as (so that an explanation shows the atoms unchanged).
-fn write(egraph: &mut MathGraph, poly: &Poly, atoms: &AtomTerms) -> Id {
+/// The largest monomial dividing every term of a polynomial of two terms or more: each atom to
+/// its least power over the terms (0 in a term without it). Over positive powers it is a
+/// common factor (`a + a*b = a*(1 + b)`); over negative ones, a common denominator
+/// (`a/b + c/d = (a*d + c*b)/(b*d)`). Every inverse it holds is one of the polynomial's, so
+/// `common*(poly/common)` has a value exactly where the polynomial has. `None` when it is 1.
+fn common_factor(poly: &Poly) -> Option<Monomial> {
+    if poly.0.len() < 2 {
+        return None;
+    }
+    let atoms: std::collections::BTreeSet<Atom> = poly.0.keys().flatten().map(|&(atom, _)| atom).collect();
+    let power_in = |m: &Monomial, atom: Atom| m.iter().find(|(a, _)| *a == atom).map_or(0, |&(_, e)| e);
+    let common: Monomial = atoms
+        .into_iter()
+        .map(|atom| (atom, poly.0.keys().map(|m| power_in(m, atom)).min().unwrap_or(0)))
+        .filter(|&(_, e)| e != 0)
+        .collect();
+    (!common.is_empty()).then_some(common)
+}
+
+/// The polynomial divided by a monomial.
+fn divide(poly: &Poly, by: &Monomial) -> Poly {
+    let inverse: Monomial = by.iter().map(|&(atom, e)| (atom, -e)).collect();
+    Poly(poly.0.iter().map(|(m, c)| (times(m, &inverse), c.clone())).collect())
+}
+
+/// Adds the monomial `c*m` to the e-graph, each atom as the term it was read as.
+pub(super) fn write_monomial(egraph: &mut MathGraph, monomial: &Monomial, c: &BigRational, atoms: &AtomTerms) -> Id {
     let num = |egraph: &mut MathGraph, c: &BigRational| egraph.add(Math::Num(Constant(c.clone())));
-    let mut terms = vec![];
-    for (monomial, c) in &poly.0 {
-        let mut factors = vec![];
-        for &((atom, _), e) in monomial {
-            let atom = atoms.get(&atom).map_or(atom, |term| egraph.add_expr_uncanonical(term));
-            factors.push(if e == 1 {
-                atom
-            } else {
-                let e = num(egraph, &BigRational::from_integer(e.into()));
-                egraph.add(Math::Pow([atom, e]))
-            });
-        }
-        let product = factors.into_iter().reduce(|a, b| egraph.add(Math::Mul([a, b])));
-        terms.push(match product {
-            None => num(egraph, c),
-            Some(p) if c.is_one() => p,
-            Some(p) => {
-                let c = num(egraph, c);
-                egraph.add(Math::Mul([c, p]))
-            }
+    let mut factors = vec![];
+    for &((atom, _), e) in monomial {
+        let atom = atoms.get(&atom).map_or(atom, |term| egraph.add_expr_uncanonical(term));
+        factors.push(if e == 1 {
+            atom
+        } else {
+            let e = num(egraph, &BigRational::from_integer(e.into()));
+            egraph.add(Math::Pow([atom, e]))
         });
     }
+    match factors.into_iter().reduce(|a, b| egraph.add(Math::Mul([a, b]))) {
+        None => num(egraph, c),
+        Some(p) if c.is_one() => p,
+        Some(p) => {
+            let c = num(egraph, c);
+            egraph.add(Math::Mul([c, p]))
+        }
+    }
+}
+
+/// Adds the polynomial to the e-graph as `c1*m1 + c2*m2 + ...`, terms in a fixed order, each
+/// atom as the term it was read as (so that an explanation shows the atoms unchanged).
+pub(super) fn write(egraph: &mut MathGraph, poly: &Poly, atoms: &AtomTerms) -> Id {
+    let terms: Vec<Id> = poly.0.iter().map(|(m, c)| write_monomial(egraph, m, c, atoms)).collect();
     match terms.into_iter().reduce(|a, b| egraph.add(Math::Add([a, b]))) {
         Some(sum) => sum,
-        None => num(egraph, &BigRational::zero()),
+        None => egraph.add(Math::Num(Constant(BigRational::zero()))),
     }
+}
+
+/// Adds the polynomial with its common factor taken out, `common*(poly/common)`, if it has one.
+fn write_factored(egraph: &mut MathGraph, poly: &Poly, atoms: &AtomTerms) -> Option<Id> {
+    let common = common_factor(poly)?;
+    let factor = write_monomial(egraph, &common, &BigRational::one(), atoms);
+    let rest = write(egraph, &divide(poly, &common), atoms);
+    Some(egraph.add(Math::Mul([factor, rest])))
 }
 
 /// The searcher and applier of [`COLLECT`]: every class holding a sum or a product.
@@ -247,21 +300,27 @@ impl egg::Applier<Math, Facts> for Collect {
         // (with explanations: its best term, as it stood) with what it was read as.
         let mut memo = Memo::new();
         let explain = egraph.are_explanations_enabled();
-        let read: Vec<(Id, Option<RecExpr<Math>>, Poly, AtomTerms)> = matches
+        let read: Vec<(Id, Option<RecExpr<Math>>, Poly, Option<Poly>, AtomTerms)> = matches
             .iter()
             .filter_map(|m| {
                 let poly = read(egraph, m.eclass, 0, &mut memo)?;
+                let product = gathered(egraph, m.eclass);
                 let source = explain.then(|| best_term(egraph, m.eclass));
-                let atoms = atom_terms(egraph, &poly);
-                Some((m.eclass, source, poly, atoms))
+                let mut atoms = atom_terms(egraph, &poly);
+                atoms.extend(product.iter().flat_map(|p| atom_terms(egraph, p)));
+                Some((m.eclass, source, poly, product, atoms))
             })
             .collect();
         let mut changed = vec![];
-        for (eclass, source, poly, atoms) in read {
+        for (eclass, source, poly, product, atoms) in read {
             let source = source.map_or(eclass, |term| egraph.add_expr_uncanonical(&term));
-            let id = write(egraph, &poly, &atoms);
-            if egraph.union_trusted(source, id, rule) {
-                changed.push(id);
+            let mut forms = vec![write(egraph, &poly, &atoms)];
+            forms.extend(write_factored(egraph, &poly, &atoms));
+            forms.extend(product.map(|p| write(egraph, &p, &atoms)));
+            for id in forms {
+                if egraph.union_trusted(source, id, rule) {
+                    changed.push(id);
+                }
             }
         }
         changed

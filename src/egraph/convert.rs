@@ -127,6 +127,7 @@ fn call_node(f: Func, args: &[Id]) -> Option<Math> {
         Func::Relu => one(Math::Relu),
         Func::Step => one(Math::Step),
         Func::Softplus => one(Math::Softplus),
+        Func::Erf => one(Math::Erf),
         Func::Softmax => one(Math::Softmax),
         Func::Logsumexp => one(Math::Logsumexp),
         Func::Max => two(Math::Max),
@@ -157,6 +158,7 @@ pub fn node_func(node: &Math) -> Option<Func> {
         Math::Relu(_) => Func::Relu,
         Math::Step(_) => Func::Step,
         Math::Softplus(_) => Func::Softplus,
+        Math::Erf(_) => Func::Erf,
         Math::Softmax(_) => Func::Softmax,
         Math::Logsumexp(_) => Func::Logsumexp,
         Math::Max(_) => Func::Max,
@@ -231,8 +233,8 @@ fn resugar(e: &Expr) -> Expr {
                 product
             }
         }
-        // A fraction reads better as `1/3` than as a decimal.
-        Node::Num(n) if !n.is_integer() => {
+        // A fraction reads better as `1/3` than as a decimal, unless it came from one.
+        Node::Num(n) if !n.is_integer() && !reads_as_decimal(n) => {
             let (p, q) = (Expr::num(n.numer().abs().into()), Expr::num(n.denom().clone().into()));
             let fraction = Expr::binary(BinOp::Div, p, q);
             if n.is_negative() {
@@ -282,6 +284,10 @@ fn product_of(e: &Expr) -> Expr {
     if constant.is_zero() {
         return Expr::int(0);
     }
+    if reads_as_decimal(&constant) {
+        num.insert(0, Expr::num(constant));
+        constant = BigRational::one();
+    }
     let numer = BigRational::from_integer(constant.numer().clone());
     let denom = BigRational::from_integer(constant.denom().clone());
     if !numer.is_one() || num.is_empty() {
@@ -298,13 +304,42 @@ fn product_of(e: &Expr) -> Expr {
     }
 }
 
-/// Negates a product by its leftmost factor: `-2*x*y`, `-x*y/z` rather than `-(2*x*y)`.
+/// Negates a product: by turning a difference among its factors around (`(b - a)*c` rather
+/// than `-(a - b)*c`), else by its leftmost factor (`-2*x*y`, `-x*y/z` rather than `-(2*x*y)`).
 fn negate_leading(e: Expr) -> Expr {
+    turn_a_difference(&e).unwrap_or_else(|| negate_leftmost(e))
+}
+
+/// The product `e` negated by turning around the first difference among its factors (a
+/// numerator's, so that a denominator keeps its sign), if it has one.
+fn turn_a_difference(e: &Expr) -> Option<Expr> {
+    match &e.node {
+        Node::Binary(BinOp::Sub, a, b) => Some(Expr::binary(BinOp::Sub, (**b).clone(), (**a).clone())),
+        Node::Binary(BinOp::Mul, a, b) => match turn_a_difference(a) {
+            Some(a) => Some(Expr::binary(BinOp::Mul, a, (**b).clone())),
+            None => turn_a_difference(b).map(|b| Expr::binary(BinOp::Mul, (**a).clone(), b)),
+        },
+        Node::Binary(BinOp::Div, a, b) => turn_a_difference(a).map(|a| Expr::binary(BinOp::Div, a, (**b).clone())),
+        _ => None,
+    }
+}
+
+/// Negates a product by its leftmost factor.
+fn negate_leftmost(e: Expr) -> Expr {
     match e.node {
-        Node::Binary(op @ (BinOp::Mul | BinOp::Div), a, b) => Expr::binary(op, negate_leading(*a), *b),
+        Node::Binary(op @ (BinOp::Mul | BinOp::Div), a, b) => Expr::binary(op, negate_leftmost(*a), *b),
         Node::Num(n) => Expr::num(-n),
         _ => Expr::negate(e),
     }
+}
+
+/// Whether the number came, most likely, from a decimal in the input and reads better as one
+/// (`0.044715*x` rather than `8943*x/200000`): a finite decimal with at least three places and
+/// at most eight digits, whose denominator is not a power of two (`x/8`, not `0.125*x`).
+fn reads_as_decimal(n: &BigRational) -> bool {
+    let Some((mantissa, places)) = crate::syntax::print::decimal_digits(n) else { return false };
+    let power_of_two = n.denom().magnitude().count_ones() == 1;
+    places >= 3 && !power_of_two && mantissa.magnitude().to_string().trim_end_matches('0').len() <= 8
 }
 
 /// Splits a leading negative constant off: `-2*x` is `(true, 2*x)`, `-1*x` is `(true, x)`.
@@ -380,6 +415,23 @@ mod tests {
             assert_eq!(round(s), s);
         }
         assert_eq!(round("sum(k, y[k]*sum(j, W[j, k]))"), "sum(i, y[i]*sum(j, W[j, i]))");
+    }
+
+    #[test]
+    fn a_negated_difference_is_turned_around() {
+        assert_eq!(round("-(a - b)"), "b - a");
+        assert_eq!(round("-(a - b)/c"), "(b - a)/c");
+        assert_eq!(round("-2*x*(a - b)"), "2*x*(b - a)");
+        assert_eq!(round("-x/(a - b)"), "-x/(a - b)");
+        assert_eq!(round("-x*y"), "-x*y");
+    }
+
+    #[test]
+    fn decimals_from_the_input_stay_decimals() {
+        assert_eq!(round("0.044715*x^3"), "0.044715*x^3");
+        assert_eq!(round("3*0.044715*x"), "0.134145*x");
+        assert_eq!(round("x/8 + x/3 + 0.5*y + 0.25"), "x/8 + x/3 + y/2 + 1/4");
+        assert_eq!(round("0.001*x"), "0.001*x");
     }
 
     #[test]

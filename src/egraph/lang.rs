@@ -58,6 +58,7 @@ define_language! {
         "relu" = Relu([Id; 1]),
         "step" = Step([Id; 1]),
         "softplus" = Softplus([Id; 1]),
+        "erf" = Erf([Id; 1]),
         "softmax" = Softmax([Id; 1]),
         "logsumexp" = Logsumexp([Id; 1]),
         "max" = Max([Id; 2]),

@@ -9,6 +9,7 @@ mod cost;
 mod explain;
 mod kronecker;
 mod lang;
+mod linear;
 mod ranges;
 pub mod rules;
 
@@ -342,6 +343,7 @@ fn bounded_runner(limits: &Limits, explain: bool) -> Runner<Math, Facts> {
         .do_not_ban(rules::KRONECKER)
         .do_not_ban(rules::KRONECKER_OVER_SIZE)
         .do_not_ban(collect::COLLECT)
+        .do_not_ban(linear::LINEAR_SUM)
         .do_not_ban(ranges::WRITE_RANGE);
     Runner::default()
         .with_scheduler(scheduler)

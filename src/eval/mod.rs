@@ -211,6 +211,7 @@ pub fn apply_unary(func: Func, x: &Number) -> Result<Number, NumError> {
         Func::Relu => x.relu(),
         Func::Step => x.step(),
         Func::Softplus => x.softplus(),
+        Func::Erf => x.erf(),
         Func::Max
         | Func::Min
         | Func::Softmax
@@ -644,6 +645,7 @@ mod tests {
             ("step(0) + step(1/2) + sign(-2) + abs(-1/2)", "1/2"),
             ("sqrt(9/4)", "3/2"),
             ("delta(2, 2) + delta(1, 2)", "1"),
+            ("erf(0)", "0"),
         ];
         for (src, want) in table {
             assert_eq!(show(src, &empty), want, "{src}");
@@ -656,6 +658,9 @@ mod tests {
         assert_eq!(show("sigmoid(0.2)", &empty), "0.549834");
         assert_eq!(show("sigmoid(-800)", &empty), "0");
         assert_eq!(show("softplus(1000)", &empty), "1000");
+        assert_eq!(show("erf(1/2) + erf(-1/2)", &empty), "0");
+        assert_eq!(show("erf(1)", &empty), "0.842701");
+        assert_eq!(show("erf(10^400)", &empty), "1");
     }
 
     #[test]

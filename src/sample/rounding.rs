@@ -270,6 +270,7 @@ fn unary(f: Func, x: f64, dx: f64, r: f64) -> f64 {
         Func::Cosh => x.sinh().abs(),
         Func::Tanh => 1.0 - r * r,
         Func::Sigmoid => r * (1.0 - r),
+        Func::Erf => std::f64::consts::FRAC_2_SQRT_PI,
         Func::Max
         | Func::Min
         | Func::Softmax

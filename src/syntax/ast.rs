@@ -108,6 +108,8 @@ pub enum Func {
     Step,
     /// `softplus(x)` = log(1 + exp(x))
     Softplus,
+    /// `erf(x)`, the error function 2/sqrt(pi) * integral from 0 to x of exp(-t^2)
+    Erf,
     /// `max(a, b)`
     Max,
     /// `min(a, b)`
@@ -130,7 +132,7 @@ pub enum Func {
 
 impl Func {
     /// Every function, in a stable order.
-    pub const ALL: [Func; 24] = [
+    pub const ALL: [Func; 25] = [
         Func::Exp,
         Func::Log,
         Func::Sqrt,
@@ -146,6 +148,7 @@ impl Func {
         Func::Relu,
         Func::Step,
         Func::Softplus,
+        Func::Erf,
         Func::Max,
         Func::Min,
         Func::Softmax,
@@ -175,6 +178,7 @@ impl Func {
             Func::Relu => "relu",
             Func::Step => "step",
             Func::Softplus => "softplus",
+            Func::Erf => "erf",
             Func::Max => "max",
             Func::Min => "min",
             Func::Softmax => "softmax",
@@ -341,6 +345,21 @@ impl Expr {
         deepest
     }
 
+    /// The length of the expression in operators: the nodes that are operators (`+ - * / ^`,
+    /// unary minus), calls, sums and indexing, not the leaves (numbers, names, `pi`) nor array
+    /// literals. `yhat[k] - y[k]` has 3; `sigmoid(x)*(1 - sigmoid(x))` has 4.
+    pub fn operator_count(&self) -> usize {
+        let mut count = 0;
+        let mut stack = vec![self];
+        while let Some(e) = stack.pop() {
+            if !matches!(e.node, Node::Num(_) | Node::Pi | Node::Var(_) | Node::Array(_)) {
+                count += 1;
+            }
+            stack.extend(e.children());
+        }
+        count
+    }
+
     /// The first component `v[..., index, ...]` indexed by the bare name `index` (outside any
     /// sum rebinding it), with the axis `index` stands on: what a sum over `index` without a
     /// written range runs over.
@@ -445,5 +464,29 @@ pub fn flatten<'a>(e: &'a Expr, op: BinOp, out: &mut Vec<&'a Expr>) {
             flatten(b, op, out);
         }
         _ => out.push(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::syntax::parse::parse_expr;
+
+    fn operators(src: &str) -> usize {
+        parse_expr(src).unwrap().operator_count()
+    }
+
+    #[test]
+    fn operator_count_counts_operators_calls_sums_and_indexing() {
+        assert_eq!(operators("x"), 0);
+        assert_eq!(operators("pi*2"), 1);
+        assert_eq!(operators("-x"), 1);
+        assert_eq!(operators("yhat[k] - y[k]"), 3);
+        assert_eq!(operators("sigmoid(x)*(1 - sigmoid(x))"), 4);
+        assert_eq!(operators("sigmoid(x) + x*sigmoid(x)*(1 - sigmoid(x))"), 7);
+        assert_eq!(operators("sigmoid(x)*(1 + x*(1 - sigmoid(x)))"), 6);
+        assert_eq!(operators("sum(i = 1..len(z), z[i]^2)"), 4);
+        assert_eq!(operators("delta(i, k) - softmax(z)[k]"), 4);
+        // Array literals are not operators; their items' operators count.
+        assert_eq!(operators("[x + 1, 2]"), 1);
     }
 }

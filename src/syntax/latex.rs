@@ -256,6 +256,7 @@ impl Printer {
             Func::Relu
             | Func::Step
             | Func::Softplus
+            | Func::Erf
             | Func::Sign
             | Func::Softmax
             | Func::Logsumexp

@@ -658,7 +658,8 @@ fn word(input: In) -> PResult<Expr> {
     let name_span = span_of(&start, &input);
     let open = punct('(', "`(`")(input);
     let Ok((args_start, _)) = open else {
-        if Func::from_name(&name).is_some() || name == "sum" {
+        // `delta` alone is a variable (Huber's parameter); called, the Kronecker delta.
+        if (Func::from_name(&name).is_some() && name != Func::Delta.name()) || name == "sum" {
             return Err(Failure::definite(ParseError::ReservedName { name, span: name_span }));
         }
         let node = if name == "pi" { Node::Pi } else { Node::Var(name) };
@@ -845,6 +846,19 @@ mod tests {
     fn unicode_aliases() {
         assert_eq!(p("σ(x) · ŷ − η"), "sigmoid(x)*yhat - eta");
         assert_eq!(p("Σ(i, y[i])"), "sum(i, y[i])");
+    }
+
+    #[test]
+    fn delta_is_a_variable_unless_called() {
+        let huber = parse_expr("delta*(abs(x) - delta/2)").unwrap();
+        assert_eq!(huber.free_names().into_iter().collect::<Vec<_>>(), ["delta", "x"]);
+        assert_eq!(parse_expr("δ[k] + delta").unwrap(), parse_expr("delta[k] + delta").unwrap());
+        assert!(matches!(parse_expr("delta(i, j)").unwrap().node, Node::Call(Func::Delta, _)));
+        assert!(matches!(parse_expr("delta (i, j)").unwrap().node, Node::Call(Func::Delta, _)));
+        assert_eq!(p("delta*delta(i, k)"), "delta*delta(i, k)");
+        assert_eq!(parse_expr("delta(x)").unwrap_err().kind(), "wrong_arity");
+        assert_eq!(parse_expr("sigma").unwrap().to_string(), "sigma");
+        assert_eq!(parse_expr("σ*x").unwrap_err().kind(), "reserved_name");
     }
 
     #[test]

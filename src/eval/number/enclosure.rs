@@ -563,6 +563,11 @@ impl Enclosure {
         self.increasing(softplus, 1.0, Some(Ordering::Greater), (0.0, f64::INFINITY))
     }
 
+    /// The error function (libm's, accurate to about an ulp); its slope is at most 2/sqrt(pi).
+    pub fn erf(&self) -> Result<Enclosure, NumError> {
+        self.increasing(libm::erf, std::f64::consts::FRAC_2_SQRT_PI, self.sign(), (-1.0, 1.0))
+    }
+
     /// `self ^ exponent`, with `negative_base` telling what a negative base gives.
     pub fn pow(&self, exponent: &Enclosure, negative_base: NegativeBase) -> Result<Enclosure, NumError> {
         let base_sign = self.sign();
@@ -683,6 +688,24 @@ mod tests {
         assert_eq!(significant_bits(f64::from_bits(1)), 1);
         assert!(!exact_product(2f64.powi(-600), 2f64.powi(-600), 0.0));
         assert!(exact_product(0.0, 0.1, 0.0));
+    }
+
+    #[test]
+    fn erf_holds_reference_values() {
+        // erf(1/2), erf(1), erf(2), erf(-3), erf(1e-8) to 17 digits.
+        let table = [
+            (0.5, 0.520_499_877_813_046_5),
+            (1.0, 0.842_700_792_949_714_9),
+            (2.0, 0.995_322_265_018_952_7),
+            (-3.0, -0.999_977_909_503_001_4),
+            (1e-8, 1.128_379_167_095_512_6e-8),
+        ];
+        for (x, want) in table {
+            let e = point(x).erf().unwrap();
+            assert!(e.lo <= want && want <= e.hi, "erf({x}) = {want} outside [{}, {}]", e.lo, e.hi);
+            assert!((e.value - want).abs() <= 1e-15 * want.abs(), "erf({x}) = {} vs {want}", e.value);
+        }
+        assert_eq!(point(-0.5).erf().unwrap().sign(), Some(Ordering::Less));
     }
 
     #[test]

@@ -440,6 +440,15 @@ impl Number {
         self.apply(enclosure, Enclosure::softplus)
     }
 
+    /// The error function; exact (0) for 0.
+    pub fn erf(self) -> NumResult {
+        if self.is_exact() && self.is_zero() {
+            return Ok(Number::int(0));
+        }
+        let enclosure = self.saturated_enclosure(true)?;
+        self.apply(enclosure, Enclosure::erf)
+    }
+
     /// |self| (continuous: never undecidable).
     pub fn abs(self) -> Number {
         match self {

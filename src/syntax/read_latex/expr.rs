@@ -747,7 +747,7 @@ pub(super) fn function_named(name: &str) -> Option<Func> {
         "sigma" => Some(Func::Sigmoid),
         "ln" => Some(Func::Log),
         "exp" | "log" | "tanh" | "sinh" | "cosh" | "sin" | "cos" | "tan" | "max" | "min" | "softmax" | "relu"
-        | "ReLU" | "softplus" | "sigmoid" | "sign" | "sgn" => {
+        | "ReLU" | "softplus" | "sigmoid" | "sign" | "sgn" | "erf" => {
             Func::from_name(&name.to_lowercase()).or(if name == "sgn" { Some(Func::Sign) } else { None })
         }
         _ => None,
