@@ -9,6 +9,7 @@ use deltaform::derive::{Check, Options};
 use deltaform::egraph::Limits;
 use deltaform::sample::compare::{compare, satisfiable, Verdict};
 use deltaform::sample::Sampler;
+use deltaform::syntax::latex::LatexStyle;
 use predicates::str::contains;
 
 fn derive_entry(name: &str) -> deltaform::Derivation {
@@ -33,6 +34,29 @@ fn catalog_derivations_are_right_and_pinned() {
             insta::assert_snapshot!(format!("catalog_{}", entry.name), format!("{d}\n\nLaTeX: {latex}"));
         });
     }
+}
+
+/// `--steps` is a derivation a student could hand in: every line names its rules, no line
+/// repeats an earlier one, and there are at most twice as many lines as the textbook's (its
+/// chain-rule line and its lines of algebra).
+#[test]
+fn worked_derivations_are_at_most_twice_the_textbook_and_never_go_back() {
+    let mut too_long = vec![];
+    for entry in CATALOG {
+        let d = derive_entry(entry.name);
+        let lines = d.worked(LatexStyle::default());
+        let mut seen: Vec<&str> = vec![];
+        for line in &lines {
+            assert!(!line.rule.is_empty(), "{}: a line without a rule: {}", entry.name, line.text);
+            assert!(!seen.contains(&line.text.as_str()), "{}: `{}` comes back", entry.name, line.text);
+            seen.push(&line.text);
+        }
+        let textbook = entry.textbook_steps + 1;
+        if lines.len() > 2 * textbook {
+            too_long.push(format!("{}: {} lines, the textbook {textbook}", entry.name, lines.len()));
+        }
+    }
+    assert!(too_long.is_empty(), "{too_long:#?}");
 }
 
 /// Whether `textbook` equals the entry's chain-rule derivative numerically, under its

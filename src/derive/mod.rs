@@ -172,6 +172,9 @@ pub struct WorkedLine {
     pub latex: String,
 }
 
+/// The steps that only put a result in order.
+const PRESENTATION: &[&str] = &["fold constants", "rearrange"];
+
 impl Derivation {
     /// The worked derivation: the chain rule line by line, then the simplification's steps;
     /// LaTeX in `style`.
@@ -189,7 +192,18 @@ impl Derivation {
             text: step.expr.to_string(),
             latex: latex(&step.expr),
         });
-        chain.chain(algebra).collect()
+        let mut lines: Vec<WorkedLine> = chain.collect();
+        for line in algebra {
+            match lines.last_mut() {
+                // Only putting the result in order: not a line of its own.
+                Some(last) if line.rule.split("; ").all(|r| PRESENTATION.contains(&r)) => {
+                    last.rule = format!("{}; {}", last.rule, line.rule);
+                    (last.text, last.latex) = (line.text, line.latex);
+                }
+                _ => lines.push(line),
+            }
+        }
+        lines
     }
 }
 

@@ -1,8 +1,9 @@
-//! The chain rule as a student writes it: first linearity (the derivative moves through sums,
-//! differences, constant factors and `sum(i, ...)`), then one line per level of nesting, each
-//! replacing the derivatives still pending by the local rule of their outermost operation
-//! (outer derivative × inner derivative, the product, quotient and power rules), naming the
-//! rules it used. `d/dz[k] log(softmax(z)[i]) = delta(i, k) - softmax(z)[k]` is one such rule.
+//! The chain rule as a student writes it: linearity (the derivative moves through sums,
+//! differences, constant factors and `sum(i, ...)`) with the outermost operations' local rules,
+//! the inner derivatives left pending (outer derivative × inner derivative, the product,
+//! quotient and power rules); then a second line with every pending derivative worked out
+//! level by level; each line names the rules it used.
+//! `d/dz[k] log(softmax(z)[i]) = delta(i, k) - softmax(z)[k]` is one such rule.
 //!
 //! A pending derivative is a placeholder name in the line's expression; [`ChainLine::render`]
 //! writes it as `∂/∂z[k](u)` or `\frac{\partial}{\partial z_{k}}\left(u\right)`. The last line
@@ -103,40 +104,66 @@ pub fn worked_chain_rule(e: &Expr, wrt: &Wrt, defs: &Definitions) -> Result<Work
         }
         expr = tidy(&replace(&expr, &replacements, &worker.pending));
         let rule = std::mem::take(&mut worker.rules).join("; ");
-        lines.push(worker.line(&expr, defs, &rule));
+        let line = worker.line(&expr, defs, &rule);
+        let text = |l: &ChainLine| l.render(&|e| e.to_string(), &|e| e.to_string());
+        match lines.pop() {
+            // What only a definition's body changed looks the same with the names: one line.
+            Some(last) if text(&last) == text(&line) => lines.push(joined(vec![last, line])),
+            Some(last) => lines.extend([last, line]),
+            None => lines.push(line),
+        }
     }
     if lines.is_empty() {
         lines.push(worker.line(&expr, defs, "linearity"));
     }
-    // Linearity goes into the line after it, as a student writes `sum(i, y[i]*(...))` at once.
+    // Linearity goes into the line after it, as a student writes `sum(i, y[i]*(...))` at once;
+    // the levels after the first go into one line, the chain rule written out as a student
+    // writes it on paper: the outer derivative with the inner ones pending, then all of them.
     if lines.len() > 1 && lines[0].rule.starts_with("linearity") {
-        let first = lines.remove(0);
-        let mut rules: Vec<String> = first.rule.split("; ").map(String::from).collect();
-        for rule in lines[0].rule.split("; ") {
+        let rest = lines.split_off(2);
+        lines = std::iter::once(joined(lines)).chain(rest).collect();
+    }
+    if lines.len() > 2 {
+        let rest = lines.split_off(1);
+        lines.push(joined(rest));
+    }
+    Ok(WorkedChain { lines, derivative: expr })
+}
+
+/// Consecutive lines as one: the last one's expression, every rule of them all (each once).
+fn joined(lines: Vec<ChainLine>) -> ChainLine {
+    let mut rules: Vec<String> = vec![];
+    for line in &lines {
+        for rule in line.rule.split("; ") {
             if !rules.iter().any(|r| r == rule) {
                 rules.push(rule.to_string());
             }
         }
-        lines[0].rule = rules.join("; ");
     }
-    Ok(WorkedChain { lines, derivative: expr })
+    let last = lines.into_iter().last().expect("lines to join");
+    ChainLine { rule: rules.join("; "), ..last }
 }
 
 /// `e` as a student writes it: the numbers of a product multiplied together in front, the
 /// factors left to right (`2*a*b`, not `2*(a*b)` or `1/2*(2*a)`).
 fn tidy(e: &Expr) -> Expr {
     let e = e.map_children(tidy);
-    if !matches!(&e.node, Node::Binary(BinOp::Mul, ..)) {
-        return e;
-    }
-    let mut factors = vec![];
-    crate::syntax::ast::flatten(&e, BinOp::Mul, &mut factors);
-    let mut number = BigRational::one();
+    let (product, divisor) = match &e.node {
+        Node::Binary(BinOp::Mul, ..) => (&e, BigRational::one()),
+        // `2*a/2`: the divisor joins the product's number, when it has one.
+        Node::Binary(BinOp::Div, a, b) => match (b.as_num(), has_number(a)) {
+            (Some(n), true) if !n.is_zero() => (&**a, n.clone()),
+            _ => return e,
+        },
+        _ => return e,
+    };
+    let factors = factors(product);
+    let mut number = divisor.recip();
     let mut rest = vec![];
     for f in factors {
-        match numeric(f) {
+        match numeric(&f) {
             Some(n) => number *= n,
-            None => rest.push(f.clone()),
+            None => rest.push(f),
         }
     }
     if number.is_zero() {
@@ -146,11 +173,36 @@ fn tidy(e: &Expr) -> Expr {
     if !number.is_one() && !negative {
         rest.insert(0, as_written(&number));
     }
-    match rest.into_iter().reduce(|a, b| Expr::binary(BinOp::Mul, a, b)) {
-        None => as_written(&number),
-        Some(p) if negative => neg(p),
-        Some(p) => p,
+    if negative {
+        // The sign goes on the first factor: `-a*b`, not `-(a*b)`.
+        if let Some(first) = rest.first_mut() {
+            *first = neg(first.clone());
+        }
     }
+    rest.into_iter().reduce(|a, b| Expr::binary(BinOp::Mul, a, b)).unwrap_or_else(|| as_written(&number))
+}
+
+/// The factors of the product `e`, a minus sign as the factor -1.
+fn factors(e: &Expr) -> Vec<Expr> {
+    let mut product = vec![];
+    crate::syntax::ast::flatten(e, BinOp::Mul, &mut product);
+    product
+        .into_iter()
+        .flat_map(|f| match &f.node {
+            Node::Neg(inner) => std::iter::once(Expr::int(-1)).chain(factors(inner)).collect(),
+            _ => vec![f.clone()],
+        })
+        .collect()
+}
+
+/// Whether the product `e` (or its negation) has a number among its factors.
+fn has_number(e: &Expr) -> bool {
+    if let Node::Neg(inner) = &e.node {
+        return has_number(inner);
+    }
+    let mut product = vec![];
+    crate::syntax::ast::flatten(e, BinOp::Mul, &mut product);
+    product.iter().any(|f| numeric(f).is_some())
 }
 
 /// A number as a student writes it: a whole number, or a fraction `1/2`.
@@ -343,7 +395,7 @@ impl Worker<'_, '_> {
     fn local(&mut self, e: &Expr) -> Result<Expr, DiffError> {
         match &e.node {
             Node::Var(name) => {
-                let Some(def) = self.d.defs.get(name).filter(|d| d.params.is_empty()) else { return self.d.diff(e) };
+                let Some(def) = self.d.defs.get(name).filter(|d| d.params.is_empty()) else { return self.plain(e) };
                 let body = def.body.clone();
                 self.rule(&format!("{name} = {body}"));
                 self.local_or_linear(&body)
@@ -354,16 +406,16 @@ impl Worker<'_, '_> {
                         self.rule(&definition_text(self.d.defs, name));
                         self.local_or_linear(&body)
                     }
-                    _ => self.d.diff(e),
+                    _ => self.plain(e),
                 },
                 Node::Call(Func::Softmax, args) => {
-                    let [v] = args.as_slice() else { return self.d.diff(e) };
-                    let [i] = idx.as_slice() else { return self.d.diff(e) };
+                    let [v] = args.as_slice() else { return self.plain(e) };
+                    let [i] = idx.as_slice() else { return self.plain(e) };
                     self.rule("d(softmax(v)[i]) = softmax(v)[i]*(d(v[i]) - sum(j, softmax(v)[j]*d(v[j])))");
                     let centred = self.softmax_centred(v, i)?;
                     Ok(mul(e.clone(), centred))
                 }
-                _ => self.d.diff(e),
+                _ => self.plain(e),
             },
             Node::Binary(op, a, b) => self.local_binary(e, *op, a, b),
             Node::Call(Func::Log, args) => {
@@ -381,8 +433,22 @@ impl Worker<'_, '_> {
                 self.softmax_weighted(&args[0])
             }
             Node::Call(f, args) if args.len() == 1 && !f.takes_vector() && !f.is_size() => self.unary(*f, &args[0]),
-            _ => self.d.diff(e),
+            Node::Call(Func::Max, _) => {
+                self.rule("d(max(a, b)) = d(b) + step(a - b)*(d(a) - d(b))");
+                self.d.diff(e)
+            }
+            Node::Call(Func::Min, _) => {
+                self.rule("d(min(a, b)) = d(a) - step(a - b)*(d(a) - d(b))");
+                self.d.diff(e)
+            }
+            _ => self.plain(e),
         }
+    }
+
+    /// The derivative of `e` by the plain chain rule, in one line.
+    fn plain(&mut self, e: &Expr) -> Result<Expr, DiffError> {
+        self.rule("chain rule");
+        self.d.diff(e)
     }
 
     /// `e` by its local rule when it is not linear in the variable, else by linearity.
