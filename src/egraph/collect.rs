@@ -1,6 +1,9 @@
 //! Expanding and collecting like terms in one step: a class's best sum or product is read as a
 //! polynomial over atoms (the e-classes of everything that is not `+`, `*`, a constant or a small
-//! whole power), multiplied out, like terms combined, and the result added to the class.
+//! whole power), multiplied out, like terms combined, and the result added to the class, with
+//! two more forms of it: the common factor of its terms taken out (over negative powers, a
+//! common denominator: `1/p - 1/q = (q - p)/(p*q)`), and for a product, its factors with their
+//! powers gathered and nothing multiplied out (`(1 - s)*(1 - s)^2 = (1 - s)^3`).
 //!
 //! Rewriting with commutativity, associativity and distributivity alone needs many iterations
 //! (and e-graph growth) before `y*(1 - s) + s*(y - 1)` meets `y - s`; a polynomial normal form
@@ -38,7 +41,7 @@ pub(super) type Atom = (Id, bool);
 pub(super) type Monomial = Vec<(Atom, i32)>;
 
 /// A polynomial: each monomial's coefficient (none is 0).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Hash)]
 pub(super) struct Poly(pub(super) BTreeMap<Monomial, BigRational>);
 
 impl Poly {
@@ -264,13 +267,30 @@ fn write_factored(egraph: &mut MathGraph, poly: &Poly, atoms: &AtomTerms) -> Opt
     Some(egraph.add(Math::Mul([factor, rest])))
 }
 
-/// The searcher and applier of [`COLLECT`]: every class holding a sum or a product.
+/// The searcher of [`COLLECT`]: every class holding a sum or a product.
 pub struct Collect;
 
 impl Collect {
     /// The rewrite.
     pub fn rewrite() -> Rewrite<Math, Facts> {
-        Rewrite::new(COLLECT, Collect, Collect).expect("a well-formed rule")
+        Rewrite::new(COLLECT, Collect, Collecting::default()).expect("a well-formed rule")
+    }
+}
+
+/// What an applier wrote for each class (a hash of what it read), so that a class read the same
+/// as before is not written again. Atoms are classes, so a merge among them reads differently and
+/// is written anew.
+#[derive(Default)]
+pub(super) struct Written(std::sync::Mutex<HashMap<Id, u64>>);
+
+impl Written {
+    /// Whether `what` read from class `id` is new (and remembers it).
+    pub(super) fn is_new(&self, id: Id, what: &impl std::hash::Hash) -> bool {
+        use std::hash::{BuildHasher, RandomState};
+        thread_local!(static STATE: RandomState = RandomState::new());
+        let hash = STATE.with(|s| s.hash_one(what));
+        let mut written = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        written.insert(id, hash) != Some(hash)
     }
 }
 
@@ -294,7 +314,11 @@ impl Searcher<Math, Facts> for Collect {
     }
 }
 
-impl egg::Applier<Math, Facts> for Collect {
+/// The applier of [`COLLECT`], with what it wrote.
+#[derive(Default)]
+struct Collecting(Written);
+
+impl egg::Applier<Math, Facts> for Collecting {
     fn apply_matches(&self, egraph: &mut MathGraph, matches: &[SearchMatches<Math>], rule: Symbol) -> Vec<Id> {
         // Everything is read before anything is added, so each union joins the very term read
         // (with explanations: its best term, as it stood) with what it was read as.
@@ -305,6 +329,11 @@ impl egg::Applier<Math, Facts> for Collect {
             .filter_map(|m| {
                 let poly = read(egraph, m.eclass, 0, &mut memo)?;
                 let product = gathered(egraph, m.eclass);
+                // (With explanations, each form is joined with the term it was read from, which
+                // may be another one each time.)
+                if !explain && !self.0.is_new(egraph.find(m.eclass), &(&poly, &product)) {
+                    return None;
+                }
                 let source = explain.then(|| best_term(egraph, m.eclass));
                 let mut atoms = atom_terms(egraph, &poly);
                 atoms.extend(product.iter().flat_map(|p| atom_terms(egraph, p)));
@@ -337,16 +366,56 @@ mod tests {
     use crate::egraph::convert::to_term;
     use crate::syntax::parse::parse_expr;
 
-    /// The polynomial `src` reads as, written back and printed.
-    fn collected(src: &str) -> String {
+    /// The form of `src` that `write_form` writes (from the e-graph holding `src` only), printed.
+    fn written(src: &str, write_form: impl Fn(&mut MathGraph, Id) -> Option<Id>) -> Option<String> {
         let mut egraph = MathGraph::new(Facts::default());
         let id = egraph.add_expr(&to_term(&parse_expr(src).unwrap()));
         egraph.rebuild();
-        let poly = read(&egraph, id, 0, &mut Memo::new()).expect("small");
-        let out = write(&mut egraph, &poly, &AtomTerms::new());
+        let out = write_form(&mut egraph, id)?;
         egraph.rebuild();
         let term = best_term(&egraph, out);
-        crate::egraph::convert::from_term(&term).to_string()
+        Some(crate::egraph::convert::from_term(&term).to_string())
+    }
+
+    /// The polynomial `src` reads as, written back and printed.
+    fn collected(src: &str) -> String {
+        let poly = |egraph: &mut MathGraph, id| {
+            let poly = read(egraph, id, 0, &mut Memo::new()).expect("small");
+            Some(write(egraph, &poly, &AtomTerms::new()))
+        };
+        written(src, poly).expect("a polynomial")
+    }
+
+    /// The polynomial `src` reads as, with its common factor taken out.
+    fn factored(src: &str) -> Option<String> {
+        written(src, |egraph, id| {
+            let poly = read(egraph, id, 0, &mut Memo::new()).expect("small");
+            write_factored(egraph, &poly, &AtomTerms::new())
+        })
+    }
+
+    #[test]
+    fn common_factors_and_denominators_are_taken_out() {
+        assert_eq!(factored("exp(-x) - x*exp(-x)").as_deref(), Some("exp(-1*x)*(1 + -1*x)"));
+        assert_eq!(factored("y*a^2 + y*a*b").as_deref(), Some("y*a*(a + b)"));
+        // A common denominator: p and 1 - p may be 0, and both sides need them not to be.
+        assert_eq!(factored("1/p - 1/q").as_deref(), Some("p^-1*q^-1*(-1*p + q)"));
+        assert_eq!(factored("x + y"), None);
+        assert_eq!(factored("2*x"), None);
+    }
+
+    #[test]
+    fn powers_of_a_factor_are_gathered_without_expanding() {
+        let gather = |src: &str| {
+            written(src, |egraph, id| {
+                let product = gathered(egraph, id)?;
+                Some(write(egraph, &product, &AtomTerms::new()))
+            })
+        };
+        assert_eq!(gather("(1 - s)*y*(1 - s)^2").as_deref(), Some("(1 + -1*s)^3*y"));
+        // x may be 0: x and its inverse stay apart.
+        assert_eq!(gather("x*x^-1*(a + b)").as_deref(), Some("x*x^-1*(a + b)"));
+        assert_eq!(gather("a + b"), None);
     }
 
     #[test]

@@ -10,7 +10,7 @@
 //! tells its range gets it written (`sum(i = 1..len(y), ...)`, as [`super::ranges`] does).
 
 use super::analysis::{Facts, MathGraph};
-use super::collect::{atom_terms, read, write, write_monomial, AtomTerms, Memo, Monomial, Poly};
+use super::collect::{atom_terms, read, write, write_monomial, AtomTerms, Memo, Monomial, Poly, Written};
 use super::cost::best_term;
 use super::lang::Math;
 use egg::{Id, PatternAst, RecExpr, Rewrite, SearchMatches, Searcher, Subst, Symbol, Var};
@@ -35,7 +35,7 @@ struct Plan {
 }
 
 /// Where a sum's range comes from.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Hash)]
 enum Range {
     /// `sum(i = 1..n, ...)`: the class of `n`.
     Written(Id),
@@ -43,13 +43,13 @@ enum Range {
     Told(Id, usize),
 }
 
-/// The searcher and applier of [`LINEAR_SUM`]: every class holding a sum.
+/// The searcher of [`LINEAR_SUM`]: every class holding a sum.
 pub struct LinearSum;
 
 impl LinearSum {
     /// The rewrite.
     pub fn rewrite() -> Rewrite<Math, Facts> {
-        Rewrite::new(LINEAR_SUM, LinearSum, LinearSum).expect("a well-formed rule")
+        Rewrite::new(LINEAR_SUM, LinearSum, Summing::default()).expect("a well-formed rule")
     }
 }
 
@@ -135,7 +135,11 @@ fn write_plan(egraph: &mut MathGraph, plan: &Plan) -> Id {
     terms.into_iter().reduce(|a, b| egraph.add(Math::Add([a, b]))).expect("a sum with terms")
 }
 
-impl egg::Applier<Math, Facts> for LinearSum {
+/// The applier of [`LINEAR_SUM`], with what it wrote.
+#[derive(Default)]
+struct Summing(Written);
+
+impl egg::Applier<Math, Facts> for Summing {
     fn apply_matches(&self, egraph: &mut MathGraph, matches: &[SearchMatches<Math>], rule: Symbol) -> Vec<Id> {
         // Everything is read before anything is added (as collecting like terms does).
         let mut memo = Memo::new();
@@ -150,6 +154,8 @@ impl egg::Applier<Math, Facts> for LinearSum {
                     .collect();
                 sums.into_iter().filter_map(|node| plan(egraph, m.eclass, &node, &mut memo)).collect::<Vec<_>>()
             })
+            // A sum read the same as before is not written again (without explanations).
+            .filter(|p| p.source.is_some() || self.0.is_new(egraph.find(p.sum), &(p.binder, p.range, &p.groups)))
             .collect();
         let mut changed = vec![];
         for plan in &plans {
@@ -164,5 +170,41 @@ impl egg::Applier<Math, Facts> for LinearSum {
 
     fn apply_one(&self, _: &mut MathGraph, _: Id, _: &Subst, _: Option<&PatternAst<Math>>, _: Symbol) -> Vec<Id> {
         unreachable!("summing term by term applies all matches at once")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::egraph::convert::{from_term, to_term};
+    use crate::syntax::parse::parse_expr;
+
+    /// The sum `src` written term by term (from an e-graph holding `src` only), printed.
+    fn split(src: &str) -> Option<String> {
+        let mut egraph = MathGraph::new(Facts::default());
+        let id = egraph.add_expr(&to_term(&parse_expr(src).unwrap()));
+        egraph.rebuild();
+        let node = egraph[id].nodes[0].clone();
+        let plan = plan(&egraph, id, &node, &mut Memo::new())?;
+        let out = write_plan(&mut egraph, &plan);
+        egraph.rebuild();
+        Some(from_term(&best_term(&egraph, out)).to_string())
+    }
+
+    #[test]
+    fn terms_are_summed_one_by_one_with_constant_factors_out() {
+        assert_eq!(split("sum(i, c*y[i] + d)").as_deref(), Some("d*len(y) + c*sum(%0, y[%0])"));
+        assert_eq!(
+            split("sum(i, y[i]*(delta(i, k) + c))").as_deref(),
+            Some("c*sum(%0, y[%0]) + sum(%0, y[%0]*delta(%0, k))")
+        );
+        // A term that no longer tells the range gets it written.
+        assert_eq!(
+            split("sum(i, delta(i, k) + y[i])").as_deref(),
+            Some("sum(%0 = 1..len(y), delta(%0, k)) + sum(%0, y[%0])")
+        );
+        assert_eq!(split("sum(i = 1..n, c)").as_deref(), Some("c*n"));
+        // Nothing to take out.
+        assert_eq!(split("sum(i, y[i]*z[i])"), None);
     }
 }
