@@ -318,13 +318,17 @@ impl Searcher<Math, Facts> for Collect {
 #[derive(Default)]
 struct Collecting(Written);
 
+/// A class as read for collecting: its id, the term it was read from (with explanations), its
+/// polynomial, its product with the powers gathered, and the terms of its atoms.
+type ReadClass = (Id, Option<RecExpr<Math>>, Poly, Option<Poly>, AtomTerms);
+
 impl egg::Applier<Math, Facts> for Collecting {
     fn apply_matches(&self, egraph: &mut MathGraph, matches: &[SearchMatches<Math>], rule: Symbol) -> Vec<Id> {
         // Everything is read before anything is added, so each union joins the very term read
         // (with explanations: its best term, as it stood) with what it was read as.
         let mut memo = Memo::new();
         let explain = egraph.are_explanations_enabled();
-        let read: Vec<(Id, Option<RecExpr<Math>>, Poly, Option<Poly>, AtomTerms)> = matches
+        let read: Vec<ReadClass> = matches
             .iter()
             .filter_map(|m| {
                 let poly = read(egraph, m.eclass, 0, &mut memo)?;
