@@ -4,14 +4,13 @@
 //!
 //! Before criterion's own figures it prints a table: the median time of each derivation, the
 //! e-graph's size (e-nodes, e-classes, iterations), the number of steps shown against the lines
-//! of algebra a textbook shows, and any limit hit, then the median and the largest time over the
+//! of algebra a textbook shows, the result's length in operators against the textbook form's
+//! (`*`: known to be longer) and any limit hit, then the median and the largest time over the
 //! catalog.
 //!
 //! Run with `cargo bench --bench catalog`.
 
-// The bench times the derivations; the textbook forms are the tests' concern.
 #[path = "../tests/common/catalog.rs"]
-#[allow(dead_code)]
 mod catalog;
 
 use catalog::{Entry, CATALOG};
@@ -58,8 +57,8 @@ fn ms(d: Duration) -> f64 {
 fn print_table() {
     const RUNS: usize = 15;
     println!(
-        "{:<34} {:>10} {:>10} {:>7} {:>7} {:>5} {:>6} {:>8}  limit",
-        "derivation", "ms", "ms steps", "nodes", "classes", "iters", "steps", "textbook"
+        "{:<34} {:>10} {:>10} {:>7} {:>7} {:>5} {:>6} {:>8} {:>4} {:>8}  limit",
+        "derivation", "ms", "ms steps", "nodes", "classes", "iters", "steps", "textbook", "ops", "textbook"
     );
     let (mut plain, mut with_steps) = (vec![], vec![]);
     for entry in CATALOG {
@@ -67,8 +66,10 @@ fn print_table() {
         let (ts, with_steps_d) = median_time(entry, true, RUNS);
         let s = &d.simplified;
         let limit = s.limit_hit.as_ref().map(|l| l.to_string()).unwrap_or_default();
+        let textbook = deltaform::parse_expr(entry.textbook).expect("a textbook form parses");
+        let longer = if entry.known_longer.is_some() { "*" } else { "" };
         println!(
-            "{:<34} {:>10.2} {:>10.2} {:>7} {:>7} {:>5} {:>6} {:>8}  {limit}",
+            "{:<34} {:>10.2} {:>10.2} {:>7} {:>7} {:>5} {:>6} {:>8} {:>4} {:>7}{longer:1}  {limit}",
             entry.name,
             ms(t),
             ms(ts),
@@ -76,7 +77,9 @@ fn print_table() {
             s.classes,
             s.iterations,
             with_steps_d.simplified.steps.len(),
-            entry.textbook_steps
+            entry.textbook_steps,
+            d.result().operator_count(),
+            textbook.operator_count()
         );
         plain.push(t);
         with_steps.push(ts);

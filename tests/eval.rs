@@ -151,6 +151,18 @@ fn eval_with(args: &[&str], code: i32) -> (String, String) {
 }
 
 #[test]
+fn delta_alone_is_a_variable_in_at_let_and_latex() {
+    let huber = "step(delta - abs(r))*r^2/2 + (1 - step(delta - abs(r)))*delta*(abs(r) - delta/2)";
+    assert_eq!(eval_with(&[huber, "--at", "r=3, delta=1"], 0), ("5/2\n".to_string(), String::new()));
+    assert_eq!(eval_with(&[huber, "--at", "r=1/2, delta=1"], 0), ("1/8\n".to_string(), String::new()));
+    let defined = ["delta*x", "--at", "x=3", "--let", "delta = 2"];
+    assert_eq!(eval_with(&defined, 0), ("6\n".to_string(), String::new()));
+    // Called, it is still the Kronecker delta.
+    assert_eq!(eval_with(&["delta(1, 1) + delta", "--at", "delta=1/2"], 0), ("3/2\n".to_string(), String::new()));
+    deltaform().args(["parse", "delta*x", "--format", "latex"]).assert().success().stdout("\\delta \\cdot x\n");
+}
+
+#[test]
 fn definitions_take_the_value_of_their_right_side_in_order() {
     let cases: [(&[&str], &str); 6] = [
         (&["h", "--at", "z=0.2", "--let", "h = sigmoid(z)"], "0.549834\n"),

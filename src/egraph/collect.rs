@@ -318,9 +318,15 @@ impl Searcher<Math, Facts> for Collect {
 #[derive(Default)]
 struct Collecting(Written);
 
-/// A class as read for collecting: its id, the term it was read from (with explanations), its
-/// polynomial, its product with the powers gathered, and the terms of its atoms.
-type ReadClass = (Id, Option<RecExpr<Math>>, Poly, Option<Poly>, AtomTerms);
+/// A class as read: its polynomial, its product with the powers gathered (for a product), the
+/// term it was read from and the terms of its atoms (with explanations only).
+struct Reading {
+    eclass: Id,
+    source: Option<RecExpr<Math>>,
+    poly: Poly,
+    product: Option<Poly>,
+    atoms: AtomTerms,
+}
 
 impl egg::Applier<Math, Facts> for Collecting {
     fn apply_matches(&self, egraph: &mut MathGraph, matches: &[SearchMatches<Math>], rule: Symbol) -> Vec<Id> {
@@ -328,7 +334,7 @@ impl egg::Applier<Math, Facts> for Collecting {
         // (with explanations: its best term, as it stood) with what it was read as.
         let mut memo = Memo::new();
         let explain = egraph.are_explanations_enabled();
-        let read: Vec<ReadClass> = matches
+        let readings: Vec<Reading> = matches
             .iter()
             .filter_map(|m| {
                 let poly = read(egraph, m.eclass, 0, &mut memo)?;
@@ -341,11 +347,11 @@ impl egg::Applier<Math, Facts> for Collecting {
                 let source = explain.then(|| best_term(egraph, m.eclass));
                 let mut atoms = atom_terms(egraph, &poly);
                 atoms.extend(product.iter().flat_map(|p| atom_terms(egraph, p)));
-                Some((m.eclass, source, poly, product, atoms))
+                Some(Reading { eclass: m.eclass, source, poly, product, atoms })
             })
             .collect();
         let mut changed = vec![];
-        for (eclass, source, poly, product, atoms) in read {
+        for Reading { eclass, source, poly, product, atoms } in readings {
             let source = source.map_or(eclass, |term| egraph.add_expr_uncanonical(&term));
             let mut forms = vec![write(egraph, &poly, &atoms)];
             forms.extend(write_factored(egraph, &poly, &atoms));

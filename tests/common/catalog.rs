@@ -127,7 +127,7 @@ pub const CATALOG: &[Entry] = &[
         2,
     )
     .lets(&["yhat = softmax(z)"]),
-    entry("mse_mean", "sum(i, (z[i] - y[i])^2)/len(z)", "z[k]", "2*(z[k] - y[k])/len(z)", 2),
+    entry("mse_mean", "sum(i, (z[i] - y[i])^2)/len(z)", "z[k]", "2*(z[k] - y[k])/len(z)", 1),
     entry("l1_mean", "sum(i, abs(z[i] - y[i]))/len(z)", "z[k]", "sign(z[k] - y[k])/len(z)", 1),
     entry(
         "huber",
@@ -238,12 +238,12 @@ pub const CATALOG: &[Entry] = &[
     entry("softmax_temperature", "-sum(i, y[i]*log(yhat[i]))", "z[k]", "(yhat[k] - y[k])/T", 3)
         .lets(&["u[j] = z[j]/T", "yhat = softmax(u)"])
         .assume(&["sum(i, y[i]) = 1"]),
-    entry("cross_entropy_logsumexp", "logsumexp(z) - sum(i, y[i]*z[i])", "z[k]", "softmax(z)[k] - y[k]", 2),
+    entry("cross_entropy_logsumexp", "logsumexp(z) - sum(i, y[i]*z[i])", "z[k]", "softmax(z)[k] - y[k]", 1),
     entry("centering", "z[i] - sum(j, z[j])/len(z)", "z[k]", "delta(i, k) - 1/len(z)", 1),
     entry("tanh_from_sinh_cosh", "sinh(x)/cosh(x)", "x", "1 - tanh(x)^2", 2),
     entry("tanh_from_exps", "(exp(x) - exp(-x))/(exp(x) + exp(-x))", "x", "1 - tanh(x)^2", 3),
     entry("sigmoid_from_reciprocal", "1/(1 + exp(-x))", "x", "sigmoid(x)*(1 - sigmoid(x))", 2),
-    entry("two_exp_ratio", "log(exp(x) + exp(y))", "x", "sigmoid(x - y)", 2),
+    entry("two_exp_ratio", "log(exp(x) + exp(y))", "x", "sigmoid(x - y)", 1),
     entry("gaussian_bump", "exp(-x^2/2)", "x", "-x*exp(-x^2/2)", 0),
     entry("x_exp_minus_x", "x*exp(-x)", "x", "(1 - x)*exp(-x)", 1),
     entry("abs_times_x", "abs(x)*x", "x", "2*abs(x)", 1),
