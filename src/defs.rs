@@ -20,6 +20,23 @@ pub struct Definition {
     pub body: Expr,
 }
 
+impl Definition {
+    /// The defined name as it is used: `yhat`, or `h[j]` with the parameters as indices.
+    pub fn use_site(&self) -> Expr {
+        let name = Expr::var(&self.name);
+        if self.params.is_empty() {
+            name
+        } else {
+            Expr::index(name, self.params.iter().map(|p| Expr::var(p)).collect())
+        }
+    }
+
+    /// The definition as an equation, `h[j] = sigmoid(z[j])`.
+    pub fn statement(&self) -> Statement {
+        Statement::Equation(self.use_site(), self.body.clone())
+    }
+}
+
 /// Why a statement is not a definition.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 #[error("{message}")]
@@ -162,6 +179,27 @@ impl Definitions {
         Some(Ok(substitute(&def.body, &map, fresh)))
     }
 
+    /// `e` with every occurrence of a definition's body written as its name (`sigmoid(z[i])` as
+    /// `yhat[i]` for `yhat[i] = sigmoid(z[i])`), the inverse of [`Definitions::expand`], as a
+    /// student writes a derivative in the names given; the definitions used are added to `used`.
+    pub fn fold(&self, e: &Expr, used: &mut Vec<String>) -> Expr {
+        let e = e.map_children(|c| self.fold(c, used));
+        for d in self.iter() {
+            let mut bound = vec![None; d.params.len()];
+            if !matches(&d.body, &e, &d.params, &mut bound) {
+                continue;
+            }
+            let Some(indices) = bound.into_iter().collect::<Option<Vec<Expr>>>() else { continue };
+            let text = d.statement().to_string();
+            if !used.contains(&text) {
+                used.push(text);
+            }
+            let name = Expr::var(&d.name);
+            return if indices.is_empty() { name } else { Expr::index(name, indices) };
+        }
+        e
+    }
+
     /// `e` with every defined name replaced by its definition, recursively (a component-wise
     /// definition used whole, `softmax(h)` for `h[j] = ...`, stays a name).
     pub fn expand(&self, e: &Expr, fresh: &mut Fresh) -> Result<Expr, UseError> {
@@ -210,6 +248,32 @@ fn is_index_like(n: &str, e: &Expr) -> bool {
         Node::Call(crate::syntax::ast::Func::Delta, args) if args.iter().any(|i| i.free_names().contains(n)) => true,
         _ => e.children().into_iter().any(|c| is_index_like(n, c)),
     }
+}
+
+/// Whether `e` is `pattern` with each of `params` standing for some expression (the same one
+/// at each of its places), recorded in `bound`.
+fn matches(pattern: &Expr, e: &Expr, params: &[String], bound: &mut [Option<Expr>]) -> bool {
+    if let Node::Var(name) = &pattern.node {
+        if let Some(k) = params.iter().position(|p| p == name) {
+            return match &bound[k] {
+                Some(b) => b == e,
+                None => {
+                    bound[k] = Some(e.clone());
+                    true
+                }
+            };
+        }
+    }
+    let (pc, ec) = (pattern.children(), e.children());
+    let same_head = match (&pattern.node, &e.node) {
+        (Node::Binary(a, ..), Node::Binary(b, ..)) => a == b,
+        (Node::Call(f, _), Node::Call(g, _)) => f == g,
+        (Node::Sum(i, ..), Node::Sum(j, ..)) => i == j,
+        (Node::Index(..), Node::Index(..)) | (Node::Neg(_), Node::Neg(_)) | (Node::Array(_), Node::Array(_)) => true,
+        (a, b) if pc.is_empty() && ec.is_empty() => a == b,
+        _ => false,
+    };
+    same_head && pc.len() == ec.len() && pc.iter().zip(&ec).all(|(p, c)| matches(p, c, params, bound))
 }
 
 #[cfg(test)]

@@ -116,15 +116,7 @@ pub(super) fn derivation(d: &Derivation, steps: bool, style: LatexStyle) -> Vec<
 
 /// `Let $\hat{y} = \operatorname{softmax}(z)$.` and `Assume $\sum_i y_i = 1$.`, where there are any.
 fn givens(d: &Derivation, style: LatexStyle) -> Vec<Block> {
-    let definitions = d.definitions.iter().map(|def| {
-        let name = Expr::var(&def.name);
-        let lhs = if def.params.is_empty() {
-            name
-        } else {
-            Expr::index(name, def.params.iter().map(|p| Expr::var(p)).collect())
-        };
-        Statement::Equation(lhs, def.body.clone())
-    });
+    let definitions = d.definitions.iter().map(|def| def.statement());
     let assumptions = d.assumptions.iter().map(|a| Statement::Equation(a.lhs.clone(), a.rhs.clone()));
     [("Let", definitions.collect::<Vec<_>>()), ("Assume", assumptions.collect())]
         .into_iter()

@@ -6,7 +6,7 @@ mod self_check;
 
 use crate::defs::Definitions;
 use crate::diff::{differentiate_with_conditions, worked_chain_rule, Condition, WorkedChain, Wrt};
-use crate::egraph::{simplify_shown, Assumption, Limits, Simplified};
+use crate::egraph::{join_rules, only_orders, simplify_shown, Assumption, Limits, Simplified};
 use crate::syntax::ast::{Expr, Statement};
 use crate::syntax::diagnostic::Diagnostic;
 use crate::syntax::latex::{derivative_latex, to_latex_with, LatexStyle};
@@ -172,9 +172,6 @@ pub struct WorkedLine {
     pub latex: String,
 }
 
-/// The steps that only put a result in order.
-const PRESENTATION: &[&str] = &["fold constants", "rearrange"];
-
 impl Derivation {
     /// The worked derivation: the chain rule line by line, then the simplification's steps;
     /// LaTeX in `style`.
@@ -196,8 +193,8 @@ impl Derivation {
         for line in algebra {
             match lines.last_mut() {
                 // Only putting the result in order: not a line of its own.
-                Some(last) if line.rule.split("; ").all(|r| PRESENTATION.contains(&r)) => {
-                    last.rule = format!("{}; {}", last.rule, line.rule);
+                Some(last) if only_orders(&line.rule) => {
+                    last.rule = join_rules([last.rule.as_str(), line.rule.as_str()]);
                     (last.text, last.latex) = (line.text, line.latex);
                 }
                 _ => lines.push(line),
@@ -211,8 +208,7 @@ impl fmt::Display for Derivation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "d/d{} of {}", self.wrt, self.expr)?;
         for d in self.definitions.iter() {
-            let lhs = if d.params.is_empty() { d.name.clone() } else { format!("{}[{}]", d.name, d.params.join(", ")) };
-            writeln!(f, "  where {lhs} = {}", d.body)?;
+            writeln!(f, "  where {}", d.statement())?;
         }
         for a in &self.assumptions {
             writeln!(f, "  assuming {a}")?;

@@ -12,6 +12,7 @@
 
 use super::{add, div, is_zero, matrix_form, mul, neg, one, pow, sub, sum, zero, DiffError, Differentiator, Wrt};
 use crate::defs::Definitions;
+use crate::egraph::join_rules;
 use crate::syntax::ast::{BinOp, Expr, Func, Node};
 use num_rational::BigRational;
 use num_traits::{One, Signed, Zero};
@@ -132,16 +133,9 @@ pub fn worked_chain_rule(e: &Expr, wrt: &Wrt, defs: &Definitions) -> Result<Work
 
 /// Consecutive lines as one: the last one's expression, every rule of them all (each once).
 fn joined(lines: Vec<ChainLine>) -> ChainLine {
-    let mut rules: Vec<String> = vec![];
-    for line in &lines {
-        for rule in line.rule.split("; ") {
-            if !rules.iter().any(|r| r == rule) {
-                rules.push(rule.to_string());
-            }
-        }
-    }
+    let rule = join_rules(lines.iter().map(|l| l.rule.as_str()));
     let last = lines.into_iter().last().expect("lines to join");
-    ChainLine { rule: rules.join("; "), ..last }
+    ChainLine { rule, ..last }
 }
 
 /// `e` as a student writes it: the numbers of a product multiplied together in front, the
@@ -230,52 +224,6 @@ fn numeric(e: &Expr) -> Option<BigRational> {
     }
 }
 
-/// `e` with every occurrence of a definition's body written as its name (`sigmoid(z[i])` as
-/// `yhat[i]` for `yhat[i] = sigmoid(z[i])`), as a student writes a derivative in the names
-/// given; the definitions used are added to `used`.
-fn fold_definitions(e: &Expr, defs: &Definitions, used: &mut Vec<String>) -> Expr {
-    let e = e.map_children(|c| fold_definitions(c, defs, used));
-    for d in defs.iter() {
-        let mut bound = vec![None; d.params.len()];
-        if matches(&d.body, &e, &d.params, &mut bound) {
-            let Some(indices) = bound.into_iter().collect::<Option<Vec<Expr>>>() else { continue };
-            let text = definition_text(defs, &d.name);
-            if !used.contains(&text) {
-                used.push(text);
-            }
-            let name = Expr::var(&d.name);
-            return if indices.is_empty() { name } else { Expr::index(name, indices) };
-        }
-    }
-    e
-}
-
-/// Whether `e` is `pattern` with each of `params` standing for some expression (the same one
-/// at each of its places), recorded in `bound`.
-fn matches(pattern: &Expr, e: &Expr, params: &[String], bound: &mut [Option<Expr>]) -> bool {
-    if let Node::Var(name) = &pattern.node {
-        if let Some(k) = params.iter().position(|p| p == name) {
-            return match &bound[k] {
-                Some(b) => b == e,
-                None => {
-                    bound[k] = Some(e.clone());
-                    true
-                }
-            };
-        }
-    }
-    let (pc, ec) = (pattern.children(), e.children());
-    let same_head = match (&pattern.node, &e.node) {
-        (Node::Binary(a, ..), Node::Binary(b, ..)) => a == b,
-        (Node::Call(f, _), Node::Call(g, _)) => f == g,
-        (Node::Sum(i, ..), Node::Sum(j, ..)) => i == j,
-        (Node::Index(..), Node::Index(..)) | (Node::Neg(_), Node::Neg(_)) | (Node::Array(_), Node::Array(_)) => true,
-        (a, b) if pc.is_empty() && ec.is_empty() => a == b,
-        _ => false,
-    };
-    same_head && pc.len() == ec.len() && pc.iter().zip(&ec).all(|(p, c)| matches(p, c, params, bound))
-}
-
 /// `sum(index, body)` made as [`sum`] makes it, unless a pending derivative in `body` hides
 /// the index (`sum(i = 1..n, p)` with `p` standing for the derivative of `z[i]*x` is not `n*p`).
 fn sum_with_pending(index: &str, count: Option<Expr>, body: Expr, pending: &[(String, Expr)]) -> Expr {
@@ -326,10 +274,9 @@ impl Worker<'_, '_> {
     /// The line showing `expr` with the defined names, labelled `rule` and the definitions used.
     fn line(&self, expr: &Expr, defs: &Definitions, rule: &str) -> ChainLine {
         let mut used = vec![];
-        let shown = tidy(&fold_definitions(expr, defs, &mut used));
-        let mut rules = vec![rule.to_string()];
-        rules.extend(used.into_iter().filter(|u| !rule.split("; ").any(|r| r == u)));
-        ChainLine { expr: shown, pending: self.pending.clone(), rule: rules.join("; ") }
+        let shown = tidy(&defs.fold(expr, &mut used));
+        let rule = join_rules(std::iter::once(rule).chain(used.iter().map(String::as_str)));
+        ChainLine { expr: shown, pending: self.pending.clone(), rule }
     }
 
     /// Records a rule for the current line (once).
@@ -397,7 +344,7 @@ impl Worker<'_, '_> {
             Node::Var(name) => {
                 let Some(def) = self.d.defs.get(name).filter(|d| d.params.is_empty()) else { return self.plain(e) };
                 let body = def.body.clone();
-                self.rule(&format!("{name} = {body}"));
+                self.rule(&definition_text(self.d.defs, name));
                 self.local_or_linear(&body)
             }
             Node::Index(base, idx) => match &base.node {
@@ -548,11 +495,7 @@ impl Worker<'_, '_> {
 
 /// `name = body` or `name[i] = body` of a definition.
 fn definition_text(defs: &Definitions, name: &str) -> String {
-    match defs.get(name) {
-        Some(d) if d.params.is_empty() => format!("{name} = {}", d.body),
-        Some(d) => format!("{name}[{}] = {}", d.params.join(", "), d.body),
-        None => name.to_string(),
-    }
+    defs.get(name).map_or_else(|| name.to_string(), |d| d.statement().to_string())
 }
 
 #[cfg(test)]

@@ -126,19 +126,33 @@ fn merge_bookkeeping(steps: Vec<Tidied>) -> Vec<Step> {
         // Bookkeeping at the end goes into the last real step, when there is one.
         match out.last_mut() {
             Some(last) => {
-                let mut rules: Vec<&str> = last.rule.split("; ").collect();
-                for rule in &carried {
-                    if !rules.contains(&rule.as_str()) {
-                        rules.push(rule);
-                    }
-                }
-                last.rule = rules.join("; ");
+                last.rule = join_rules(std::iter::once(last.rule.as_str()).chain(carried.iter().map(String::as_str)));
                 last.expr = expr;
             }
             None => out.push(Step { rule: carried.join("; "), expr }),
         }
     }
     out
+}
+
+/// Rule labels joined into one, `; ` between rules, each rule once (a label may already hold
+/// several).
+pub fn join_rules<'a>(labels: impl IntoIterator<Item = &'a str>) -> String {
+    let mut rules: Vec<&str> = vec![];
+    for rule in labels.into_iter().flat_map(|label| label.split("; ")) {
+        if !rules.contains(&rule) {
+            rules.push(rule);
+        }
+    }
+    rules.join("; ")
+}
+
+/// The rules that only put an expression in order, changing nothing a reader would call a step.
+const ORDERING: &[&str] = &["fold constants", "rearrange"];
+
+/// Whether a step labelled `label` only puts the expression in order.
+pub fn only_orders(label: &str) -> bool {
+    label.split("; ").all(|rule| ORDERING.contains(&rule))
 }
 
 /// Whether `rule` is bookkeeping: a law of arithmetic (distributing, splitting sums, pulling
@@ -167,7 +181,9 @@ fn mentions_function(text: &str) -> bool {
 }
 
 /// The rules named the same whichever way they are used.
-const SYMMETRIC: &[&str] = &["fold constants", "rearrange", "delta is symmetric", super::collect::COLLECT];
+fn symmetric(rule: &str) -> bool {
+    ORDERING.contains(&rule) || ["delta is symmetric", super::collect::COLLECT].contains(&rule)
+}
 
 /// The rules whose reverse has a name of its own.
 const INVERSES: &[(&str, &str)] = &[
@@ -182,7 +198,7 @@ const INVERSES: &[(&str, &str)] = &[
 /// The label of rule `name` used forward or backward: `lhs = rhs` turned round, or the name of
 /// the inverse operation.
 fn directed(name: &str, forward: bool) -> String {
-    if forward || SYMMETRIC.contains(&name) {
+    if forward || symmetric(name) {
         return name.to_string();
     }
     if let Some((_, inverse)) = INVERSES.iter().find(|(n, _)| *n == name) {

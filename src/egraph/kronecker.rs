@@ -9,6 +9,7 @@
 //! under the sum, which they must then tell the range of.
 
 use super::analysis::{Facts, MathGraph};
+use super::collect::Written;
 use super::convert::{flatten, from_term, term_keeping_names, to_term};
 use super::cost::best_term;
 use super::lang::Math;
@@ -17,7 +18,6 @@ use crate::syntax::ast::{BinOp, Expr, Func, Node};
 use crate::syntax::names::{substitute, Fresh};
 use egg::{Applier, Id, PatternAst, Rewrite, SearchMatches, Subst, Symbol, Var};
 use std::collections::HashMap;
-use std::sync::Mutex;
 
 /// The applier of [`KRONECKER`] and [`KRONECKER_OVER_SIZE`].
 pub struct Kronecker {
@@ -25,25 +25,25 @@ pub struct Kronecker {
     body: Var,
     /// The `n` of `sum(i = 1..n, body)`, for a sum over a vector's size.
     size: Option<Var>,
-    /// The body classes (with the bound index) already eliminated in, and how many nodes the
+    /// The body classes already eliminated in, with the bound index and how many forms the
     /// class had then: a sum matches again at every iteration, and reading its body again finds
     /// nothing new unless the class has new forms (what its children gain reaches the result
     /// through the e-graph).
-    done: Mutex<HashMap<(Id, Symbol), usize>>,
+    done: Written,
 }
 
 impl Kronecker {
     /// The rewrite of `sum(?i, ?body)` by eliminating the deltas of `?i` in `?body`.
     pub fn rewrite() -> Rewrite<Math, Facts> {
         let lhs: egg::Pattern<Math> = "(sum ?i ?body)".parse().expect("a valid pattern");
-        let applier = Kronecker { i: var("?i"), body: var("?body"), size: None, done: Mutex::default() };
+        let applier = Kronecker { i: var("?i"), body: var("?body"), size: None, done: Written::default() };
         Rewrite::new(KRONECKER, lhs, applier).expect("a well-formed rule")
     }
 
     /// The rewrite of `sum(?i = 1..?n, ?body)` for a size `?n` (`len(v)`, `cols(W)`).
     pub fn rewrite_over_size() -> Rewrite<Math, Facts> {
         let lhs: egg::Pattern<Math> = "(sum_to ?i ?n ?body)".parse().expect("a valid pattern");
-        let applier = Kronecker { i: var("?i"), body: var("?body"), size: Some(var("?n")), done: Mutex::default() };
+        let applier = Kronecker { i: var("?i"), body: var("?body"), size: Some(var("?n")), done: Written::default() };
         Rewrite::new(KRONECKER_OVER_SIZE, lhs, applier).expect("a well-formed rule")
     }
 
@@ -58,12 +58,9 @@ impl Kronecker {
         let index = binder.as_str();
         let sum = |body: Expr| Expr::sum_over(index, count.clone(), body);
         let body = egraph.find(subst[self.body]);
-        let forms = egraph[body].nodes.len();
-        let mut done = self.done.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if done.insert((body, binder), forms) == Some(forms) {
+        if !self.done.is_new(body, &(binder, egraph[body].nodes.len())) {
             return vec![];
         }
-        drop(done);
         let mut found: Vec<(Expr, Expr)> = egraph[body]
             .nodes
             .iter()

@@ -25,6 +25,7 @@ use analysis::{Facts, MathGraph};
 use cost::{best_term, term_cost};
 use egg::{BackoffScheduler, ENodeOrVar, Id, Pattern, RecExpr, Rewrite, Runner, StopReason, Symbol};
 use explain::{derivation_steps, steps};
+pub use explain::{join_rules, only_orders};
 use std::fmt;
 use std::time::Duration;
 
@@ -394,11 +395,8 @@ fn pattern(term: &RecExpr<Math>, vars: &[Symbol]) -> Pattern<Math> {
 fn definition_rules(def: &crate::defs::Definition, unfold: bool) -> Vec<Rewrite<Math, Facts>> {
     let params: Vec<Symbol> = def.params.iter().map(Symbol::from).collect();
     let body = pattern(&to_term(&def.body), &params);
-    let name = Expr::var(&def.name);
-    let use_site =
-        if def.params.is_empty() { name } else { Expr::index(name, def.params.iter().map(|p| Expr::var(p)).collect()) };
-    let name = pattern(&to_term(&use_site), &params);
-    let statement = Statement::Equation(use_site, def.body.clone());
+    let name = pattern(&to_term(&def.use_site()), &params);
+    let statement = def.statement();
     let mut rules = vec![];
     if !matches!(body.ast.as_ref().last(), Some(ENodeOrVar::Var(_))) {
         rules.extend(Rewrite::new(format!("definition {statement}"), body.clone(), name.clone()).ok());
