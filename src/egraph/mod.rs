@@ -26,6 +26,7 @@ use cost::{best_term, term_cost};
 use egg::{BackoffScheduler, ENodeOrVar, Id, Pattern, RecExpr, Rewrite, Runner, StopReason, Symbol};
 use explain::{derivation_steps, steps};
 pub use explain::{join_rules, only_orders};
+use std::collections::HashSet;
 use std::fmt;
 use std::time::Duration;
 
@@ -193,47 +194,47 @@ pub fn simplify_shown(
     assumptions: &[Assumption],
     limits: &Limits,
 ) -> Simplified {
-    let mut simplified = saturate(e, shown, defs, assumptions, limits);
+    let (mut simplified, applied) = saturate(e, shown, defs, assumptions, limits);
     if simplified.limit_hit == Some(LimitHit::Undefined) {
         return simplified;
     }
     let expr = &simplified.expr;
     let named = |i: usize| simplified.steps.iter().any(|s| s.rule == assumptions[i].rule_name());
-    // One simplification without each assumption: linear in their number (a recursive
+    // One simplification without each assumption that rewrote something (one that never did
+    // left the run as it would have been without it): linear in their number (a recursive
     // decision would be factorial).
     let needed = |i: usize| {
+        if !applied.iter().any(|rule| rule.as_str().trim_end() == assumptions[i].rule_name()) {
+            return false;
+        }
         let others: Vec<Assumption> =
             assumptions.iter().enumerate().filter(|&(n, _)| n != i).map(|(_, a)| a.clone()).collect();
-        saturate(e, None, defs, &others, limits).expr != *expr
+        saturate(e, None, defs, &others, limits).0.expr != *expr
     };
     simplified.assumptions_used = (0..assumptions.len()).filter(|&i| named(i) || needed(i)).collect();
     simplified
 }
 
-/// [`simplify`] without deciding which assumptions were used.
+/// [`simplify`] without deciding which assumptions were used, and the names of the rules that
+/// rewrote something.
 fn saturate(
     e: &Expr,
     shown: Option<&Expr>,
     defs: &Definitions,
     assumptions: &[Assumption],
     limits: &Limits,
-) -> Simplified {
+) -> (Simplified, HashSet<Symbol>) {
     let start = to_term(e);
     let rules = rule_set(Rules::Collecting, defs, assumptions, false);
     let runner = run(bounded_runner(limits, false).with_expr(&start).with_hook(stop_when_settled()), &rules);
     let (nodes, classes, iterations) =
         (runner.egraph.total_size(), runner.egraph.number_of_classes(), runner.iterations.len());
+    let applied: HashSet<Symbol> = runner.iterations.iter().flat_map(|i| i.applied.keys().copied()).collect();
     if runner.egraph.analysis.contradiction {
         let limit_hit = Some(LimitHit::Undefined);
-        return Simplified {
-            expr: e.clone(),
-            steps: vec![],
-            limit_hit,
-            assumptions_used: vec![],
-            nodes,
-            classes,
-            iterations,
-        };
+        let simplified =
+            Simplified { expr: e.clone(), steps: vec![], limit_hit, assumptions_used: vec![], nodes, classes, iterations };
+        return (simplified, applied);
     }
     let limit_hit = match runner.stop_reason {
         Some(StopReason::NodeLimit(n)) => Some(LimitHit::Nodes(n)),
@@ -253,7 +254,7 @@ fn saturate(
         Some(shown) => derivation_steps(&to_term(shown), &best, defs, assumptions, limits, &hints, &expr),
         None => vec![],
     };
-    Simplified { expr, steps, limit_hit, assumptions_used: vec![], nodes, classes, iterations }
+    (Simplified { expr, steps, limit_hit, assumptions_used: vec![], nodes, classes, iterations }, applied)
 }
 
 /// The e-graph, with explanations, in which `a` and `b` were proved equal by `rules` within

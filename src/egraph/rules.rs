@@ -7,6 +7,7 @@ use super::kronecker::Kronecker;
 use super::lang::Math;
 use egg::{ConditionalApplier, Id, Pattern, Rewrite, Subst, Var};
 use num_traits::{One, Signed};
+use std::sync::OnceLock;
 
 /// A side condition on a rule's pattern variables.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -307,11 +308,9 @@ pub fn rewrite(spec: &RuleSpec) -> Rewrite<Math, Facts> {
 /// Kronecker elimination, and either collecting like terms (`collect`: fast, in coarse steps) or
 /// the distributive law (fine steps, each one rule).
 pub fn rule_set(proofs: bool, collect: bool) -> Vec<Rewrite<Math, Facts>> {
-    let mut rules: Vec<_> = RULES
-        .iter()
-        .filter(|r| (proofs || !r.proof_only) && !(collect && SUBSUMED_BY_COLLECTING.contains(&r.name)))
-        .map(rewrite)
-        .collect();
+    let mut rules = table_rules(proofs, collect);
+    // The appliers that read whole terms remember what they wrote in the e-graph they ran on,
+    // so each run gets its own.
     rules.push(Kronecker::rewrite());
     rules.push(Kronecker::rewrite_over_size());
     if collect {
@@ -321,6 +320,20 @@ pub fn rule_set(proofs: bool, collect: bool) -> Vec<Rewrite<Math, Facts>> {
         rules.push(super::linear::LinearSum::rewrite());
     }
     rules
+}
+
+/// The rules of [`RULES`] that [`rule_set`] uses. Their patterns are read once per process:
+/// reading them costs more than a small derivation.
+fn table_rules(proofs: bool, collect: bool) -> Vec<Rewrite<Math, Facts>> {
+    static SETS: [OnceLock<Vec<Rewrite<Math, Facts>>>; 4] = [const { OnceLock::new() }; 4];
+    let read = || {
+        RULES
+            .iter()
+            .filter(|r| (proofs || !r.proof_only) && !(collect && SUBSUMED_BY_COLLECTING.contains(&r.name)))
+            .map(rewrite)
+            .collect()
+    };
+    SETS[usize::from(proofs) * 2 + usize::from(collect)].get_or_init(read).clone()
 }
 
 /// The rules that collecting like terms and summing term by term do in one step (the
