@@ -417,7 +417,14 @@ fn chain(f: Func, x: &Expr, dx: Expr) -> Expr {
         | Func::Len
         | Func::Cols
         | Func::Transpose
-        | Func::MatMul => {
+        | Func::MatMul
+        | Func::Hadamard
+        | Func::SumAll
+        | Func::Norm2
+        | Func::Trace
+        | Func::Diag
+        | Func::Ones
+        | Func::Eye => {
             unreachable!("two-argument, vector and matrix-form functions are handled elsewhere")
         }
     };

@@ -108,6 +108,46 @@ pub fn matmul(a: &Value, b: &Value) -> Result<Value, ShapeError> {
     }
 }
 
+/// The square matrix with `v` on its diagonal (a scalar is its own).
+pub fn diag(v: &Value) -> Result<Value, ShapeError> {
+    match v {
+        Value::Scalar(_) => Ok(v.clone()),
+        Value::Vector(items) => Ok(normal(
+            (0..items.len())
+                .map(|r| (0..items.len()).map(|c| if r == c { items[r].clone() } else { Number::int(0) }).collect())
+                .collect(),
+        )),
+        Value::Matrix(_) => Err(ShapeError::Product("diag takes a vector, found a matrix".into())),
+    }
+}
+
+/// The sum of a square matrix's diagonal.
+pub fn trace(v: &Value) -> Result<Value, ShapeError> {
+    let Some((rows, cols, entries)) = grid(v) else { return Ok(v.clone()) };
+    if rows != cols {
+        return Err(ShapeError::Product(format!("tr takes a square matrix, found a {rows}×{cols}")));
+    }
+    let mut total = Number::int(0);
+    for (k, row) in entries.iter().enumerate() {
+        total = total.try_add(&row[k])?;
+    }
+    Ok(Value::Scalar(total))
+}
+
+/// The sum of every entry.
+pub fn sum_all(v: &Value) -> Result<Value, ShapeError> {
+    let mut total = Number::int(0);
+    for x in v.numbers() {
+        total = total.try_add(x)?;
+    }
+    Ok(Value::Scalar(total))
+}
+
+/// The vector of `n` ones, or with `identity` the `n`×`n` identity matrix.
+pub fn ones_or_identity(n: usize, identity: bool) -> Value {
+    normal((0..n).map(|r| (0..if identity { n } else { 1 }).map(|c| Number::int(i64::from(!identity || r == c))).collect()).collect())
+}
+
 /// Rows, columns and entries of a vector (a column) or matrix; `None` for a scalar.
 fn grid(v: &Value) -> Option<(usize, usize, Vec<Vec<Number>>)> {
     match v {

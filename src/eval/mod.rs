@@ -220,7 +220,14 @@ pub fn apply_unary(func: Func, x: &Number) -> Result<Number, NumError> {
         | Func::Len
         | Func::Cols
         | Func::Transpose
-        | Func::MatMul => Err(NumError::Domain(format!("{} does not take one number", func.name()))),
+        | Func::MatMul
+        | Func::Hadamard
+        | Func::SumAll
+        | Func::Norm2
+        | Func::Trace
+        | Func::Diag
+        | Func::Ones
+        | Func::Eye => Err(NumError::Domain(format!("{} does not take one number", func.name()))),
     }
 }
 
@@ -380,6 +387,19 @@ impl Evaluator<'_> {
             (Func::Logsumexp, [Value::Vector(v)]) if !v.is_empty() => Ok(Value::Scalar(num(logsumexp(v))?)),
             (Func::Transpose, [x]) => Ok(linear::transpose(x)),
             (Func::MatMul, [a, b]) => linear::matmul(a, b).map_err(|err| shape_error(err, &e.span)),
+            (Func::Hadamard, [a, b]) if a.shape() == b.shape() => zip(a, b, &e.span, &mut |x, y| num(x.clone().try_mul(y))),
+            (Func::Diag, [v]) => linear::diag(v).map_err(|err| shape_error(err, &e.span)),
+            (Func::Trace, [v]) => linear::trace(v).map_err(|err| shape_error(err, &e.span)),
+            (Func::SumAll, [v]) => linear::sum_all(v).map_err(|err| shape_error(err, &e.span)),
+            (Func::Norm2, [v @ Value::Vector(_)]) => {
+                let squares = zip(v, v, &e.span, &mut |x, y| num(x.clone().try_mul(y)))?;
+                let total = linear::sum_all(&squares).map_err(|err| shape_error(err, &e.span))?;
+                total.try_map(&mut |n| num(n.clone().sqrt()))
+            }
+            (Func::Ones | Func::Eye, [Value::Scalar(n)]) => {
+                let size = n.as_index().ok_or_else(|| EvalError::BadIndex { found: n.to_string(), span: args[0].span.clone() })?;
+                Ok(linear::ones_or_identity(size, func == Func::Eye))
+            }
             (Func::Len, [Value::Vector(v)]) => Ok(Value::Scalar(Number::int(v.len() as i64))),
             (Func::Len, [Value::Matrix(rows)]) => Ok(Value::Scalar(Number::int(rows.len() as i64))),
             (Func::Cols, [Value::Matrix(rows)]) => {

@@ -233,7 +233,7 @@ fn call(f: Func, args: &[Bounded], result: &Value, rounded: &[bool]) -> Vec<f64>
             vec![input_error(z, ez) + PER_OPERATION * UNIT * (r[0].abs() + n)]
         }
         (Func::Logsumexp, _) => vec![0.0],
-        (Func::Transpose | Func::MatMul, _) => vec![f64::INFINITY; r.len()],
+        (f, _) if f.is_matrix_form() => vec![f64::INFINITY; r.len()],
         (_, [(x, ex)]) => {
             let xs = floats(x);
             (0..r.len())
@@ -279,7 +279,14 @@ fn unary(f: Func, x: f64, dx: f64, r: f64) -> f64 {
         | Func::Len
         | Func::Cols
         | Func::Transpose
-        | Func::MatMul => f64::INFINITY,
+        | Func::MatMul
+        | Func::Hadamard
+        | Func::SumAll
+        | Func::Norm2
+        | Func::Trace
+        | Func::Diag
+        | Func::Ones
+        | Func::Eye => f64::INFINITY,
     };
     let err = slope * dx;
     if err.is_nan() {

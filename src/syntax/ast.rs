@@ -128,11 +128,25 @@ pub enum Func {
     Transpose,
     /// `matmul(A, B)`: the matrix product (a scalar factor scales the other)
     MatMul,
+    /// `A .* B` (also `⊙`, `∘`): the entrywise (Hadamard) product
+    Hadamard,
+    /// `sum(v)`: the sum of every entry of a vector or matrix
+    SumAll,
+    /// `norm2(v)`: the Euclidean norm of a vector
+    Norm2,
+    /// `tr(A)`: the trace of a square matrix
+    Trace,
+    /// `diag(v)`: the square matrix with `v` on its diagonal
+    Diag,
+    /// `ones(n)`: the vector of `n` ones
+    Ones,
+    /// `eye(n)`: the `n`×`n` identity matrix (written `I` where its size is clear)
+    Eye,
 }
 
 impl Func {
     /// Every function, in a stable order.
-    pub const ALL: [Func; 25] = [
+    pub const ALL: [Func; 32] = [
         Func::Exp,
         Func::Log,
         Func::Sqrt,
@@ -158,6 +172,13 @@ impl Func {
         Func::Cols,
         Func::Transpose,
         Func::MatMul,
+        Func::Hadamard,
+        Func::SumAll,
+        Func::Norm2,
+        Func::Trace,
+        Func::Diag,
+        Func::Ones,
+        Func::Eye,
     ];
 
     /// The canonical name printed for the function.
@@ -188,6 +209,13 @@ impl Func {
             Func::Cols => "cols",
             Func::Transpose => "transpose",
             Func::MatMul => "matmul",
+            Func::Hadamard => "hadamard",
+            Func::SumAll => "sum",
+            Func::Norm2 => "norm2",
+            Func::Trace => "tr",
+            Func::Diag => "diag",
+            Func::Ones => "ones",
+            Func::Eye => "eye",
         }
     }
 
@@ -204,20 +232,32 @@ impl Func {
     /// How many arguments the function takes.
     pub fn arity(self) -> usize {
         match self {
-            Func::Max | Func::Min | Func::Delta | Func::MatMul => 2,
+            Func::Max | Func::Min | Func::Delta | Func::MatMul | Func::Hadamard => 2,
             _ => 1,
         }
     }
 
     /// Whether the function takes a whole vector or matrix (`softmax(z)`, `logsumexp(z)`, `len(z)`).
     pub fn takes_vector(self) -> bool {
-        matches!(self, Func::Softmax | Func::Logsumexp | Func::Len | Func::Cols | Func::Transpose | Func::MatMul)
+        matches!(self, Func::Softmax | Func::Logsumexp | Func::Len | Func::Cols) || self.is_matrix_form()
     }
 
-    /// Whether the function exists only in matrix form (`transpose`, `matmul`), which is
-    /// evaluated but not yet differentiated or simplified.
+    /// Whether the function exists only in matrix form (`transpose`, `matmul`, `tr`, ...): it is
+    /// evaluated, and differentiated through its index form (`deltaform derive --shape`), but the
+    /// chain rule and the e-graph do not take it as it is.
     pub fn is_matrix_form(self) -> bool {
-        matches!(self, Func::Transpose | Func::MatMul)
+        matches!(
+            self,
+            Func::Transpose
+                | Func::MatMul
+                | Func::Hadamard
+                | Func::SumAll
+                | Func::Norm2
+                | Func::Trace
+                | Func::Diag
+                | Func::Ones
+                | Func::Eye
+        )
     }
 
     /// Whether the function tells a size (`len(z)`, `cols(W)`): a whole number that no value of

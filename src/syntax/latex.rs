@@ -222,6 +222,18 @@ impl Printer {
                 let base = args.first().map_or_else(String::new, |a| self.place(a, Slot::Base).text);
                 Piece::new(format!("{base}^{{\\top}}"), Prec::Power)
             }
+            Node::Call(func @ (Func::MatMul | Func::Hadamard), args) if args.len() == 2 => {
+                let a = self.place(&args[0], Slot::Factor);
+                let b = self.place(&args[1], Slot::Operand);
+                let sep = if *func == Func::MatMul { " " } else { " \\odot " };
+                Piece { text: format!("{}{sep}{}", a.text, b.text), prec: Prec::Product, open: b.open }
+            }
+            Node::Call(Func::Eye, _) => Piece::new("I".to_string(), Prec::Atom),
+            Node::Call(Func::Ones, _) => Piece::new("\\mathbf{1}".to_string(), Prec::Atom),
+            Node::Call(Func::Norm2, args) => {
+                let list = args.iter().map(|a| self.latex(a)).collect::<Vec<_>>().join(", ");
+                Piece::new(format!("\\left\\lVert {list} \\right\\rVert_2"), Prec::Atom)
+            }
             Node::Call(func, args) => Piece::new(self.call(*func, args), Prec::Atom),
             Node::Array(items) => Piece::new(self.array(items), Prec::Atom),
             Node::Sum(index, count, body) => {
@@ -263,7 +275,14 @@ impl Printer {
             | Func::Len
             | Func::Cols
             | Func::Transpose
-            | Func::MatMul => {
+            | Func::MatMul
+            | Func::Hadamard
+            | Func::SumAll
+            | Func::Norm2
+            | Func::Trace
+            | Func::Diag
+            | Func::Ones
+            | Func::Eye => {
                 format!("\\operatorname{{{}}}", func.name())
             }
         };

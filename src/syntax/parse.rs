@@ -440,11 +440,37 @@ fn cut_expr(input: In) -> PResult<Expr> {
     })
 }
 
-/// Folds a left-associative chain `first (op operand)*`.
+/// What an infix operator builds: a binary node, or a call of a two-argument function
+/// (`a .* b` is `hadamard(a, b)`).
+#[derive(Clone, Copy)]
+enum Infix {
+    Binary(BinOp),
+    Call(Func),
+}
+
+impl Infix {
+    fn build(self, a: Expr, b: Expr, span: Span) -> Expr {
+        match self {
+            Infix::Binary(op) => Expr::spanned(Node::Binary(op, Box::new(a), Box::new(b)), span),
+            Infix::Call(func) => Expr::spanned(Node::Call(func, vec![a, b]), span),
+        }
+    }
+}
+
+/// The entrywise product's operator: `.*`, `⊙` or `∘`.
+fn hadamard_operator(input: In) -> PResult<In> {
+    let (input, _) = ws(input)?;
+    alt((tag(".*"), tag("\u{2299}"), tag("\u{2218}")))
+        .parse(input)
+        .map_err(|_: nom::Err<Failure>| nom::Err::Error(Failure::expected(&input, "`.*`")))
+}
+
+/// Folds a left-associative chain `first (op operand)*`; an operator is a punctuation character
+/// (with its aliases), or `.` for the entrywise product `.*`.
 fn left_chain<'a>(
     input: In<'a>,
     operand: fn(In<'a>) -> PResult<'a, Expr>,
-    ops: &[(char, BinOp, &'static str)],
+    ops: &[(char, Infix, &'static str)],
 ) -> PResult<'a, Expr> {
     let start = input;
     let (mut input, mut acc) = operand(input)?;
@@ -453,7 +479,8 @@ fn left_chain<'a>(
         let mut matched = None;
         let mut failure: Option<Failure> = None;
         for (symbol, op, label) in ops {
-            match punct(*symbol, label)(input) {
+            let token = if *symbol == '.' { hadamard_operator(input) } else { punct(*symbol, label)(input) };
+            match token {
                 Ok((rest, _)) => {
                     matched = Some((rest, *op));
                     break;
@@ -476,8 +503,7 @@ fn left_chain<'a>(
             let at = input.location_offset();
             return Err(Failure::definite(ParseError::TooDeep { limit: MAX_DEPTH, span: at..rest.location_offset() }));
         }
-        let span = span_of(&start, &rest);
-        acc = Expr::spanned(Node::Binary(op, Box::new(acc), Box::new(rhs)), span);
+        acc = op.build(acc, rhs, span_of(&start, &rest));
         input = rest;
     }
 }
@@ -492,12 +518,17 @@ fn commit(e: nom::Err<Failure>) -> nom::Err<Failure> {
 
 /// expr = term , { ( "+" | "-" ) , term } ;
 fn expr(input: In) -> PResult<Expr> {
-    left_chain(input, term, &[('+', BinOp::Add, "`+`"), ('-', BinOp::Sub, "`-`")])
+    left_chain(input, term, &[('+', Infix::Binary(BinOp::Add), "`+`"), ('-', Infix::Binary(BinOp::Sub), "`-`")])
 }
 
-/// term = unary , { ( "*" | "/" ) , unary } ;
+/// term = unary , { ( "*" | "/" | ".*" ) , unary } ;   (`.*` also `⊙`, `∘`: the entrywise product)
 fn term(input: In) -> PResult<Expr> {
-    left_chain(input, unary, &[('*', BinOp::Mul, "`*`"), ('/', BinOp::Div, "`/`")])
+    let ops = [
+        ('*', Infix::Binary(BinOp::Mul), "`*`"),
+        ('/', Infix::Binary(BinOp::Div), "`/`"),
+        ('.', Infix::Call(Func::Hadamard), "`.*`"),
+    ];
+    left_chain(input, unary, &ops)
 }
 
 /// unary = "-" , unary | power ;
@@ -534,24 +565,27 @@ fn power(input: In) -> PResult<Expr> {
     }
 }
 
-/// postfix = ( call | name ) , [ "[" , expr , { "," , expr } , "]" ] | primary ;
+/// postfix = ( ( call | name ) , [ "[" , expr , { "," , expr } , "]" ] | primary ) , { "'" } ;
+/// (`x'` is the transpose of `x`.)
 fn postfix(input: In) -> PResult<Expr> {
     let (input, _) = ws(input)?;
     let start = input;
     let (input, base) = primary(input)?;
     let indexable = matches!(base.node, Node::Var(_) | Node::Call(..));
-    if !indexable {
-        return Ok((input, base));
-    }
-    match punct('[', "`[`")(input) {
-        Ok((rest, _)) => {
+    let (mut input, mut e) = match punct('[', "`[`")(input) {
+        Ok((rest, _)) if indexable => {
             let (rest, indices) = comma_list(rest)?;
             let (rest, _) = punct(']', "`]` or `,`")(rest).map_err(commit)?;
-            Ok((rest, Expr::spanned(Node::Index(Box::new(base), indices), span_of(&start, &rest))))
+            (rest, Expr::spanned(Node::Index(Box::new(base), indices), span_of(&start, &rest)))
         }
-        Err(nom::Err::Error(_)) => Ok((input, base)),
-        Err(e) => Err(e),
+        Ok(_) | Err(nom::Err::Error(_)) => (input, base),
+        Err(e) => return Err(e),
+    };
+    while let Ok((rest, _)) = punct('\'', "`'`")(input) {
+        e = Expr::spanned(Node::Call(Func::Transpose, vec![e]), span_of(&start, &rest));
+        input = rest;
     }
+    Ok((input, e))
 }
 
 /// `expr , { "," , expr }` after a committed opening token.
@@ -665,6 +699,20 @@ fn word(input: In) -> PResult<Expr> {
         let node = if name == "pi" { Node::Pi } else { Node::Var(name) };
         return Ok((input, Expr::spanned(node, name_span)));
     };
+    // `sum(v)` (one argument, no index) sums a vector's or a matrix's entries.
+    let binder_follows = |rest| {
+        let after_name = self::name(rest).map(|(after, _)| after);
+        after_name.is_ok_and(|after| punct(',', "`,`")(after).is_ok() || punct('=', "`=`")(after).is_ok())
+    };
+    if name == "sum" && !binder_follows(args_start) && punct(')', "`)`")(args_start).is_err() {
+        let (rest, args) = comma_list(args_start)?;
+        let (rest, _) = punct(')', "`)`")(rest).map_err(commit)?;
+        let span = span_of(&start, &rest);
+        if args.len() != 1 {
+            return Err(Failure::definite(ParseError::Arity { name, expected: 1, found: args.len(), span }));
+        }
+        return Ok((rest, Expr::spanned(Node::Call(Func::SumAll, args), span)));
+    }
     if name == "sum" {
         let (rest, _) = ws(args_start)?;
         let binder_start = rest;

@@ -1,7 +1,7 @@
 //! The canonical text printer: the input language with minimal parentheses, so that
 //! `parse(print(e)) == e` and printing is a fixed point.
 
-use crate::syntax::ast::{BinOp, Expr, Node};
+use crate::syntax::ast::{BinOp, Expr, Func, Node};
 use num_bigint::BigInt;
 use num_integer::Integer;
 use num_rational::BigRational;
@@ -34,6 +34,7 @@ pub(crate) fn prec_of(e: &Expr) -> Prec {
     match &e.node {
         Node::Num(n) if n.is_negative() => Prec::Unary,
         Node::Num(n) if decimal_digits(n).is_none() => Prec::Product,
+        Node::Call(Func::Hadamard, args) if args.len() == 2 => Prec::Product,
         Node::Num(_) | Node::Pi | Node::Var(_) | Node::Index(..) | Node::Call(..) | Node::Sum(..) | Node::Array(_) => {
             Prec::Atom
         }
@@ -86,6 +87,16 @@ fn write_expr(e: &Expr, min: Prec, out: &mut String) {
                 _ => out.push_str(op.symbol()),
             }
             write_expr(b, right, out);
+        }
+        Node::Call(Func::Hadamard, args) if args.len() == 2 => {
+            let (left, right) = operand_prec(BinOp::Mul);
+            write_expr(&args[0], left, out);
+            out.push_str(" .* ");
+            write_expr(&args[1], right, out);
+        }
+        Node::Call(Func::Transpose, args) if args.len() == 1 => {
+            write_expr(&args[0], Prec::Atom, out);
+            out.push('\'');
         }
         Node::Call(func, args) => {
             out.push_str(func.name());
