@@ -55,22 +55,28 @@ pub struct ContextArgs {
 pub struct DeriveArgs {
     /// The expression to differentiate.
     #[arg(allow_hyphen_values = true)]
-    expr: String,
-    /// The variable: a scalar `x` or a component with fresh index names, `z[k]`, `W[p, q]`.
+    pub(super) expr: String,
+    /// The variable: a scalar `x` or a component with fresh index names, `z[k]`, `W[p, q]`;
+    /// with `--shape`, a whole vector or matrix, `W`.
     #[arg(long)]
-    wrt: String,
+    pub(super) wrt: String,
+    /// Shapes of vectors and matrices, `W: 3x4, x: 4, b: n` (repeatable): the expression is
+    /// then a matrix expression (`W*x` the matrix product, `x^T` the transpose), and the
+    /// derivative by a whole vector or matrix is answered in matrix form.
+    #[arg(long = "shape", allow_hyphen_values = true)]
+    pub(super) shapes: Vec<String>,
     #[command(flatten)]
-    context: ContextArgs,
+    pub(super) context: ContextArgs,
     /// Print the derivation step by step before the result.
     #[arg(long)]
-    steps: bool,
+    pub(super) steps: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
-    format: ExprFormat,
+    pub(super) format: ExprFormat,
     #[command(flatten)]
-    latex: LatexArgs,
+    pub(super) latex: LatexArgs,
     #[command(flatten)]
-    limits: LimitArgs,
+    pub(super) limits: LimitArgs,
 }
 
 /// Arguments of `deltaform simplify`.
@@ -96,6 +102,9 @@ pub struct SimplifyArgs {
 /// Prints the derivative, simplified; with `--steps`, the worked derivation first.
 pub fn derive_cmd(args: &DeriveArgs) -> Result<Output, Failure> {
     args.latex.check(args.format)?;
+    if !args.shapes.is_empty() {
+        return super::matrix_cmd::derive_matrix_cmd(args);
+    }
     let style = args.latex.style();
     let options = Options {
         lets: args.context.lets.clone(),
@@ -136,7 +145,7 @@ pub(super) fn steps_json(steps: &[Step], style: LatexStyle) -> serde_json::Value
         .collect::<Vec<_>>())
 }
 
-fn derivation_json(d: &Derivation, style: LatexStyle) -> serde_json::Value {
+pub(super) fn derivation_json(d: &Derivation, style: LatexStyle) -> serde_json::Value {
     let steps: Vec<serde_json::Value> =
         d.worked(style).into_iter().map(|l| json!({"rule": l.rule, "expr": l.text, "latex": l.latex})).collect();
     let used: Vec<String> = d.simplified.assumptions_used.iter().map(|&i| d.assumptions[i].to_string()).collect();

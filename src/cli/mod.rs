@@ -7,6 +7,7 @@ mod engine_cmds;
 mod equiv_cmd;
 mod expr_cmds;
 mod latex_output;
+mod matrix_cmd;
 mod run_cmd;
 
 use crate::syntax::diagnostic::Diagnostic;

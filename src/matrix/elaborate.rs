@@ -51,6 +51,55 @@ pub fn dim_expr(d: &Dim) -> Expr {
     }
 }
 
+/// The shape of an elaborated expression (see [`elaborate`]) over `shapes`.
+pub fn shape_of(e: &Expr, shapes: &Shapes) -> Shape {
+    match &e.node {
+        Node::Var(name) => shapes.get(name).cloned().unwrap_or_default(),
+        Node::Num(_) | Node::Pi | Node::Index(..) | Node::Sum(..) => Shape::SCALAR,
+        Node::Neg(a) => shape_of(a, shapes),
+        Node::Binary(_, a, b) => {
+            let sa = shape_of(a, shapes);
+            if sa.is_scalar() {
+                shape_of(b, shapes)
+            } else {
+                sa
+            }
+        }
+        Node::Call(func, args) => match func {
+            Func::MatMul => Shape::new(shape_of(&args[0], shapes).rows, shape_of(&args[1], shapes).cols),
+            Func::Transpose => shape_of(&args[0], shapes).transposed(),
+            Func::Diag => {
+                let n = shape_of(&args[0], shapes).rows;
+                Shape::new(n.clone(), n)
+            }
+            Func::Ones | Func::Eye => {
+                let n = dim_of(&args[0]).flatten();
+                if *func == Func::Ones {
+                    Shape::new(n, None)
+                } else {
+                    Shape::new(n.clone(), n)
+                }
+            }
+            Func::SumAll | Func::Norm2 | Func::Trace | Func::Logsumexp | Func::Delta | Func::Len | Func::Cols => {
+                Shape::SCALAR
+            }
+            Func::Max | Func::Min | Func::Hadamard => {
+                let sa = shape_of(&args[0], shapes);
+                if sa.is_scalar() {
+                    shape_of(&args[1], shapes)
+                } else {
+                    sa
+                }
+            }
+            _ => shape_of(&args[0], shapes),
+        },
+        Node::Array(items) => {
+            let n = (items.len() > 1).then_some(Dim::Known(items.len()));
+            Shape::new(n, shape_of(&items[0], shapes).rows)
+        }
+    }
+}
+
 /// The length an expression gives (`3`, `n`), for `ones(n)` and `eye(n)`.
 fn dim_of(e: &Expr) -> Option<Option<Dim>> {
     match &e.node {

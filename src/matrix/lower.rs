@@ -4,7 +4,7 @@
 //! `delta(i, j)`. A vector function of a compound argument (`softmax(W*x)`) gets a definition of
 //! its own (`u1[i] = sum(j, W[i, j]*x[j])`), so the chain rule and the simplifier see it by name.
 
-use super::elaborate::dim_expr;
+use super::elaborate::{dim_expr, shape_of};
 use super::shape::{Dim, Shape, Shapes};
 use crate::syntax::ast::{BinOp, Expr, Func, Node, Statement};
 use std::collections::BTreeSet;
@@ -16,6 +16,8 @@ pub struct IndexForm {
     pub expr: Expr,
     /// Definitions introduced for vector functions of compound arguments, in order of use.
     pub definitions: Vec<Statement>,
+    /// The matrix form of each vector so defined, by name.
+    pub named: Vec<(String, Expr)>,
 }
 
 /// Lowers elaborated matrix expressions, drawing bound index names that clash with no name in
@@ -24,6 +26,7 @@ pub struct Lowerer<'a> {
     shapes: &'a Shapes,
     taken: BTreeSet<String>,
     definitions: Vec<Statement>,
+    named: Vec<(String, Expr)>,
 }
 
 /// The names bound indices are drawn from, in order (then with a number).
@@ -34,7 +37,7 @@ impl<'a> Lowerer<'a> {
     pub fn new(shapes: &'a Shapes, taken: impl IntoIterator<Item = String>) -> Lowerer<'a> {
         let mut taken: BTreeSet<String> = taken.into_iter().collect();
         taken.extend(shapes.iter().map(|(name, _)| name.clone()));
-        Lowerer { shapes, taken, definitions: vec![] }
+        Lowerer { shapes, taken, definitions: vec![], named: vec![] }
     }
 
     /// A fresh name from `names`, marked taken.
@@ -50,56 +53,11 @@ impl<'a> Lowerer<'a> {
     /// definitions it needs.
     pub fn lower(mut self, e: &Expr, row: Option<&str>, col: Option<&str>) -> Result<IndexForm, String> {
         let expr = self.component(e, row.map(Expr::var), col.map(Expr::var))?;
-        Ok(IndexForm { expr, definitions: self.definitions })
+        Ok(IndexForm { expr, definitions: self.definitions, named: self.named })
     }
 
-    /// The shape of an elaborated expression.
     fn shape(&self, e: &Expr) -> Shape {
-        match &e.node {
-            Node::Var(name) => self.shapes.get(name).cloned().unwrap_or_default(),
-            Node::Num(_) | Node::Pi | Node::Index(..) | Node::Sum(..) => Shape::SCALAR,
-            Node::Neg(a) => self.shape(a),
-            Node::Binary(_, a, b) => {
-                let sa = self.shape(a);
-                if sa.is_scalar() {
-                    self.shape(b)
-                } else {
-                    sa
-                }
-            }
-            Node::Call(func, args) => match func {
-                Func::MatMul => Shape::new(self.shape(&args[0]).rows, self.shape(&args[1]).cols),
-                Func::Transpose => self.shape(&args[0]).transposed(),
-                Func::Diag => {
-                    let n = self.shape(&args[0]).rows;
-                    Shape::new(n.clone(), n)
-                }
-                Func::Ones | Func::Eye => {
-                    let n = dim_from(&args[0]);
-                    if *func == Func::Ones {
-                        Shape::new(n, None)
-                    } else {
-                        Shape::new(n.clone(), n)
-                    }
-                }
-                Func::SumAll | Func::Norm2 | Func::Trace | Func::Logsumexp | Func::Delta | Func::Len | Func::Cols => {
-                    Shape::SCALAR
-                }
-                Func::Max | Func::Min | Func::Hadamard => {
-                    let sa = self.shape(&args[0]);
-                    if sa.is_scalar() {
-                        self.shape(&args[1])
-                    } else {
-                        sa
-                    }
-                }
-                _ => self.shape(&args[0]),
-            },
-            Node::Array(items) => {
-                let n = (items.len() > 1).then_some(Dim::Known(items.len()));
-                Shape::new(n, self.shape(&items[0]).rows)
-            }
-        }
+        shape_of(e, self.shapes)
     }
 
     fn component(&mut self, e: &Expr, row: Option<Expr>, col: Option<Expr>) -> Result<Expr, String> {
@@ -234,6 +192,7 @@ impl<'a> Lowerer<'a> {
         let param = ["i", "j", "k", "l"].into_iter().find(|n| !used.contains(*n) && self.shapes.get(n).is_none()).unwrap_or("i0");
         let lhs = Expr::index(Expr::var(&name), vec![Expr::var(param)]);
         self.definitions.push(Statement::Equation(lhs, body.rename_free(placeholder, param)));
+        self.named.push((name.clone(), v.clone()));
         Ok(Expr::var(&name))
     }
 }
@@ -241,14 +200,6 @@ impl<'a> Lowerer<'a> {
 /// `norm2(v)^2`.
 fn is_squared_norm(base: &Expr, exponent: &Expr) -> bool {
     matches!(base.node, Node::Call(Func::Norm2, _)) && *exponent == Expr::int(2)
-}
-
-fn dim_from(e: &Expr) -> Option<Dim> {
-    match &e.node {
-        Node::Num(n) => n.to_integer().try_into().ok().filter(|&k: &usize| k > 1).map(Dim::Known),
-        Node::Var(name) => Some(Dim::Named(name.clone())),
-        _ => None,
-    }
 }
 
 #[cfg(test)]

@@ -1,6 +1,219 @@
 //! Matrix and vector calculus: expressions over declared shapes (`W*x + b`, `x^T`, `A .* B`,
 //! `norm2(v)`, `tr(A)`), differentiated through their index form and answered in matrix form.
+//!
+//! The data flow: [`elaborate`] works out the shapes and makes the matrix operators explicit;
+//! [`lower`] writes the expression's component in index form; the one derivation pipeline
+//! ([`crate::derive::derive_parsed`]) differentiates and simplifies that, with its numeric
+//! self-check; [`raise`] reads the result back into matrix form where one exists; [`verify`]
+//! checks the matrix form against the index form at random values before it is shown.
 
 pub mod elaborate;
 pub mod lower;
+pub mod raise;
 pub mod shape;
+pub mod verify;
+
+use crate::derive::{derive_parsed, Context, Derivation};
+use crate::diff::Wrt;
+use crate::syntax::ast::{BinOp, Expr, Func, Node, Span};
+use crate::syntax::diagnostic::Problem;
+use elaborate::{elaborate, ShapeError};
+use lower::Lowerer;
+use raise::Raiser;
+use shape::{Dim, Shape, Shapes};
+use std::collections::HashMap;
+use std::fmt;
+
+/// A derivative of a matrix expression: the index-form derivation and, where one exists and
+/// agrees with it, the matrix form.
+#[derive(Clone, Debug)]
+pub struct MatrixDerivation {
+    /// The expression as written.
+    pub expr: Expr,
+    /// The variable differentiated by (a whole vector or matrix, or a scalar).
+    pub wrt: String,
+    /// The shape of the derivative: the variable's for a scalar expression (the gradient), or
+    /// rows of the expression by the variable's length (the Jacobian).
+    pub shape: Shape,
+    /// The index names of the derivative's component: `[row, col]`.
+    pub row: Option<String>,
+    /// See [`MatrixDerivation::row`].
+    pub col: Option<String>,
+    /// The index-form derivation (of component `[row]` of the expression by `wrt[...]`).
+    pub index: Derivation,
+    /// The derivative in matrix form, or why there is none.
+    pub matrix: Result<Expr, String>,
+}
+
+impl MatrixDerivation {
+    /// The derivative's component as written in index form: `∂/∂W[p, q] = ...`.
+    pub fn index_form(&self) -> &Expr {
+        self.index.result()
+    }
+}
+
+/// Why a matrix derivative cannot be taken.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MatrixError {
+    /// What is wrong.
+    pub message: String,
+    /// Where, in the expression.
+    pub span: Option<Span>,
+    kind: &'static str,
+}
+
+impl fmt::Display for MatrixError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl Problem for MatrixError {
+    fn kind(&self) -> &'static str {
+        self.kind
+    }
+    fn span(&self) -> Option<Span> {
+        self.span.clone()
+    }
+}
+
+impl From<ShapeError> for MatrixError {
+    fn from(e: ShapeError) -> Self {
+        MatrixError { message: e.message, span: Some(e.span), kind: "shape_mismatch" }
+    }
+}
+
+fn plain(kind: &'static str, message: String) -> MatrixError {
+    MatrixError { message, span: None, kind }
+}
+
+/// Differentiates the matrix expression `expr` by the whole of `wrt` (a name with a declared
+/// shape, or a scalar): the gradient of a scalar expression, the Jacobian of a vector one.
+pub fn derive_matrix(expr: &Expr, wrt: &str, shapes: &Shapes, context: Context) -> Result<MatrixDerivation, MatrixError> {
+    let typed = elaborate(expr, shapes)?;
+    let by = shapes.get(wrt).cloned().unwrap_or_default();
+    if typed.shape.cols.is_some() || (typed.shape.rows.is_some() && by.cols.is_some()) {
+        let message = format!(
+            "the derivative of a {} by a {} has more than two indices: differentiate a component",
+            typed.shape, by
+        );
+        return Err(plain("tensor_result", message));
+    }
+    let mut taken: Vec<String> = expr.free_names().into_iter().collect();
+    taken.extend(context.definitions.iter().map(|d| d.name.clone()));
+    let mut lowerer = Lowerer::new(shapes, taken);
+    let of = typed.shape.rows.as_ref().map(|_| lowerer.fresh(&["i"]));
+    let p = by.rows.as_ref().map(|_| lowerer.fresh(&["p"]));
+    let q = by.cols.as_ref().map(|_| lowerer.fresh(&["q"]));
+    let form = lowerer.lower(&typed.expr, of.as_deref(), None).map_err(|m| plain("no_index_form", m))?;
+    let mut definitions = context.definitions.clone();
+    for statement in &form.definitions {
+        definitions.add(statement.clone()).map_err(|e| plain("definition", e.message))?;
+    }
+    let variable = match [&p, &q] {
+        [None, None] => Wrt::Scalar(wrt.to_string()),
+        _ => Wrt::Component(wrt.to_string(), p.iter().chain(&q).cloned().collect()),
+    };
+    let index = derive_parsed(form.expr.clone(), variable, Context { definitions, ..context })
+        .map_err(|e| MatrixError { message: e.to_string(), span: Some(e.span.clone()), kind: "derivative" })?;
+    // The derivative's axes: the expression's rows, then the variable's.
+    let axes: Vec<(String, Dim)> = [(&of, &typed.shape.rows), (&p, &by.rows), (&q, &by.cols)]
+        .into_iter()
+        .filter_map(|(name, dim)| Some((name.clone()?, dim.clone()?)))
+        .collect();
+    let (row, col) = match axes.as_slice() {
+        [] => (None, None),
+        [(r, _)] => (Some(r.clone()), None),
+        [(r, _), (c, _)] => (Some(r.clone()), Some(c.clone())),
+        _ => unreachable!("more than two axes were refused above"),
+    };
+    let shape = Shape::new(axes.first().map(|a| a.1.clone()), axes.get(1).map(|a| a.1.clone()));
+    let named: HashMap<String, Expr> = form.named.iter().cloned().collect();
+    let mut local = shapes.clone();
+    for (name, v) in &form.named {
+        local.insert(name, elaborate::shape_of(v, shapes));
+    }
+    let raised = Raiser::new(&local, &axes, &named).raise(index.result(), row.as_deref(), col.as_deref());
+    let matrix = raised.and_then(|m| {
+        verify::agrees(&m, index.result(), row.as_deref(), col.as_deref(), shapes, &form.named)
+            .map(|()| m)
+            .map_err(|why| format!("the matrix form found did not check against the index form ({why})"))
+    });
+    Ok(MatrixDerivation { expr: expr.clone(), wrt: wrt.to_string(), shape, row, col, index, matrix })
+}
+
+/// A matrix-form expression as it is written: `A*B` for the matrix product, `x^T` for the
+/// transpose, `I` for the identity (the other forms print as themselves).
+pub fn surface(e: &Expr) -> Expr {
+    let node = match &e.node {
+        Node::Call(Func::MatMul, args) => {
+            return reassociate(Expr::binary(BinOp::Mul, surface(&args[0]), surface(&args[1])));
+        }
+        Node::Call(Func::Transpose, args) => Node::Binary(BinOp::Pow, Box::new(surface(&args[0])), Box::new(Expr::var("T"))),
+        Node::Call(Func::Eye, _) => Node::Var("I".into()),
+        Node::Binary(BinOp::Mul, a, b) => return reassociate(Expr::binary(BinOp::Mul, surface(a), surface(b))),
+        _ => return e.map_children(surface),
+    };
+    Expr::new(node)
+}
+
+/// `a*(b*c)` as `a*b*c`: products of matrices and scalars associate.
+fn reassociate(e: Expr) -> Expr {
+    match e.node {
+        Node::Binary(BinOp::Mul, a, b) => match b.node {
+            Node::Binary(BinOp::Mul, b1, b2) => reassociate(Expr::binary(BinOp::Mul, reassociate(Expr::binary(BinOp::Mul, *a, *b1)), *b2)),
+            other => Expr::binary(BinOp::Mul, *a, Expr::new(other)),
+        },
+        other => Expr::new(other),
+    }
+}
+
+impl fmt::Display for MatrixDerivation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let component = |name: &str| {
+            let idx: Vec<&str> = self.row.iter().chain(&self.col).map(String::as_str).collect();
+            if idx.is_empty() {
+                name.to_string()
+            } else {
+                format!("{name}[{}]", idx.join(", "))
+            }
+        };
+        writeln!(f, "d/d{} of {}", self.wrt, surface(&self.expr))?;
+        writeln!(f, "  index form: {} = {}", component("D"), self.index_form())?;
+        match &self.matrix {
+            Ok(m) => write!(f, "{}", surface(m)),
+            Err(why) => write!(f, "note: no matrix form: {why}\n{}", self.index_form()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::parse::parse_expr;
+
+    fn gradient(src: &str, wrt: &str, shapes: &str) -> String {
+        let shapes = Shapes::parse(shapes).unwrap();
+        let d = derive_matrix(&parse_expr(src).unwrap(), wrt, &shapes, Context { self_check: true, ..Default::default() })
+            .unwrap();
+        match &d.matrix {
+            Ok(m) => surface(m).to_string(),
+            Err(why) => format!("none: {why}; index form {}", d.index_form()),
+        }
+    }
+
+    #[test]
+    fn least_squares() {
+        assert_eq!(gradient("1/2*norm2(W*x - y)^2", "W", "W: 3x4, x: 4, y: 3"), "(W*x - y)*x^T");
+    }
+
+    #[test]
+    fn quadratic_form() {
+        assert_eq!(gradient("x^T*A*x", "x", "A: 3x3, x: 3"), "A*x + A^T*x");
+    }
+
+    #[test]
+    fn trace_of_a_product() {
+        assert_eq!(gradient("tr(A*B)", "A", "A: 2x3, B: 3x2"), "B^T");
+    }
+}

@@ -1,0 +1,89 @@
+//! `deltaform derive --shape ...`: the derivative of a matrix expression by a whole vector or
+//! matrix, in matrix form, with the index form beside it.
+
+use super::engine_cmds::{context, derivation_json, expression, DeriveArgs};
+use super::latex_output;
+use super::{ExprFormat, Failure, Output};
+use crate::derive::{Check, Context};
+use crate::matrix::shape::Shapes;
+use crate::matrix::{derive_matrix, surface, MatrixDerivation};
+use crate::syntax::diagnostic::Diagnostic;
+use crate::syntax::latex::{to_latex_with, LatexStyle};
+use crate::syntax::latex_document::{Block, Display};
+use serde_json::json;
+
+/// Runs `derive` on a matrix expression (`--shape` given).
+pub(super) fn derive_matrix_cmd(args: &DeriveArgs) -> Result<Output, Failure> {
+    let format = args.format;
+    let style = args.latex.style();
+    let mut shapes = Shapes::default();
+    for text in &args.shapes {
+        shapes.add(text).map_err(|e| Failure::new(Diagnostic::new(&e, "--shape", text), format))?;
+    }
+    let expr = expression(&args.expr, "EXPR", format)?;
+    if args.wrt.contains('[') {
+        let message = "with --shape, --wrt names a whole vector or matrix (`W`); its component's index form is shown beside the result";
+        return Err(Failure::new(Diagnostic::plain("bad_usage", message), format));
+    }
+    let (definitions, assumptions) = context(&args.context.lets, &args.context.assume, format)?;
+    let steps = args.steps || format == ExprFormat::Json;
+    let ctx = Context { definitions, assumptions, limits: args.limits.limits(), steps, self_check: true };
+    let d = derive_matrix(&expr, &args.wrt, &shapes, ctx).map_err(|e| Failure::new(Diagnostic::new(&e, "EXPR", &args.expr), format))?;
+    if let Check::Disagreed(point, symbolic, numeric) = &d.index.check {
+        let message = format!(
+            "internal error: the derivative {} disagrees with a numeric derivative at {point} ({symbolic} vs {numeric}); please report this",
+            d.index_form()
+        );
+        return Err(Failure::new(Diagnostic::plain("internal_error", message), format));
+    }
+    let stdout = match format {
+        ExprFormat::Json => format!("{}\n", json(&d, style)),
+        ExprFormat::Latex => args.latex.print(&latex(&d, args.steps, style)),
+        ExprFormat::Text if args.steps => format!("{}\n{d}\n", d.index),
+        ExprFormat::Text => match &d.matrix {
+            Ok(m) => format!("{}\n", surface(m)),
+            Err(why) => format!("note: no matrix form ({why}); the component {}:\n{}\n", component(&d), d.index_form()),
+        },
+    };
+    Ok(Output::ok(stdout).with_warnings(d.index.warnings.clone()))
+}
+
+/// `D[p, q]`: the derivative's component, named by its index names.
+fn component(d: &MatrixDerivation) -> String {
+    let idx: Vec<&str> = d.row.iter().chain(&d.col).map(String::as_str).collect();
+    if idx.is_empty() {
+        "D".into()
+    } else {
+        format!("D[{}]", idx.join(", "))
+    }
+}
+
+fn json(d: &MatrixDerivation, style: LatexStyle) -> serde_json::Value {
+    let (result, latex, note) = match &d.matrix {
+        Ok(m) => (surface(m).to_string(), to_latex_with(m, style), None),
+        Err(why) => (d.index_form().to_string(), to_latex_with(d.index_form(), style), Some(why.clone())),
+    };
+    json!({
+        "result": result,
+        "latex": latex,
+        "matrix_form": d.matrix.is_ok(),
+        "note": note,
+        "shape": d.shape.to_string(),
+        "component": component(d),
+        "index_form": d.index_form().to_string(),
+        "index_derivation": derivation_json(&d.index, style),
+    })
+}
+
+fn latex(d: &MatrixDerivation, steps: bool, style: LatexStyle) -> Vec<Block> {
+    let mut blocks = if steps { latex_output::derivation(&d.index, true, style) } else { vec![] };
+    let lhs = format!("\\frac{{\\partial}}{{\\partial {}}} {}", d.wrt, to_latex_with(&d.expr, style));
+    match &d.matrix {
+        Ok(m) => blocks.push(Block::Display(Display::Math(format!("{lhs} = {}", to_latex_with(m, style))))),
+        Err(why) => {
+            blocks.push(Block::Paragraph(format!("No matrix form: {}.", crate::syntax::latex_document::escape_text(why))));
+            blocks.push(Block::Display(Display::Math(to_latex_with(d.index_form(), style))));
+        }
+    }
+    blocks
+}

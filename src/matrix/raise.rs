@@ -1,0 +1,525 @@
+//! From index form back to matrix form, where one exists: the structure of the indices decides.
+//! A sum over an index two factors share is a matrix product (`sum(k, W[p, k]*x[k])` is `W*x`,
+//! transposes chosen by where the index sits); two vectors on different free indices make an
+//! outer product (`d[p]*x[q]` is `d*x^T`); factors on the same indices an entrywise product
+//! (`⊙`); `delta(p, q)` is `I`, with a vector on one of its indices `diag(v)`; `sum(k, A[k, k])`
+//! is `tr(A)`, a sum of a vector's entries `sum(v)`. Anything else (three free indices, an
+//! index used as a number, a diagonal `A[k, k]` outside a trace) has no matrix form, and says so.
+
+use super::elaborate::shape_of;
+use super::shape::{Dim, Shape, Shapes};
+use crate::syntax::ast::{BinOp, Expr, Func, Node};
+use std::collections::HashMap;
+
+/// A matrix-form expression and the indices its component stands on: for every value of
+/// them, component `[row, col]` of `expr` is the index-form expression it was raised from. A
+/// vector always stands on `row` (a row vector is transposed into a column).
+#[derive(Clone, Debug)]
+struct Tensor {
+    expr: Expr,
+    row: Option<String>,
+    col: Option<String>,
+}
+
+impl Tensor {
+    fn scalar(expr: Expr) -> Tensor {
+        Tensor { expr, row: None, col: None }
+    }
+
+    fn is_scalar(&self) -> bool {
+        self.row.is_none() && self.col.is_none()
+    }
+
+    fn mentions(&self, k: &str) -> bool {
+        self.row.as_deref() == Some(k) || self.col.as_deref() == Some(k)
+    }
+
+    fn indices(&self) -> Vec<&str> {
+        self.row.iter().chain(&self.col).map(String::as_str).collect()
+    }
+}
+
+/// Raises index-form expressions over `shapes`.
+pub struct Raiser<'a> {
+    shapes: &'a Shapes,
+    /// The length each index runs over.
+    dims: HashMap<String, Dim>,
+    /// Matrix forms of the vectors named in index form (definitions the lowering made).
+    named: &'a HashMap<String, Expr>,
+}
+
+/// Why an index form has no matrix form.
+pub type NoMatrixForm = String;
+
+impl<'a> Raiser<'a> {
+    /// A raiser for expressions over `shapes`, with free indices of the given lengths, and
+    /// vectors defined by name (`u` for `W*x`).
+    pub fn new(shapes: &'a Shapes, free: &[(String, Dim)], named: &'a HashMap<String, Expr>) -> Raiser<'a> {
+        Raiser { shapes, dims: free.iter().cloned().collect(), named }
+    }
+
+    /// The matrix form of `e` whose component `[row, col]` is `e` (an index `None` where the
+    /// result has no such axis).
+    pub fn raise(mut self, e: &Expr, row: Option<&str>, col: Option<&str>) -> Result<Expr, NoMatrixForm> {
+        self.learn_dims(e);
+        let mut t = self.tensor(e)?;
+        t.expr = entrywise_scalings(&t.expr, self.shapes);
+        let (row, col) = (row.map(str::to_string), col.map(str::to_string));
+        let stray = t.indices().into_iter().find(|i| Some(*i) != row.as_deref() && Some(*i) != col.as_deref());
+        if let Some(stray) = stray {
+            return Err(format!("the index `{stray}` is free in the result but not one of the result's"));
+        }
+        let ones = |raiser: &Self, i: &Option<String>| raiser.ones(i.as_deref().expect("an axis"));
+        Ok(match (&row, &col) {
+            (None, None) => t.expr,
+            (Some(_), None) if t.row == row => t.expr,
+            (Some(_), None) => scale(t.expr, ones(&self, &row)?),
+            (Some(_), Some(_)) if t.row == row && t.col == col => t.expr,
+            (Some(_), Some(_)) if t.row == col && t.col == row => transpose(t.expr),
+            (Some(_), Some(_)) if t.is_scalar() => {
+                scale(t.expr, matmul(ones(&self, &row)?, transpose(ones(&self, &col)?)))
+            }
+            (Some(_), Some(_)) if t.row == row => matmul(t.expr, transpose(ones(&self, &col)?)),
+            (Some(_), Some(_)) => matmul(ones(&self, &row)?, transpose(t.expr)),
+            (None, Some(_)) => unreachable!("results on a column index alone are vectors on their row"),
+        })
+    }
+
+    /// The lengths of the indices, read off the vectors and matrices they index.
+    fn learn_dims(&mut self, e: &Expr) {
+        if let Node::Index(base, indices) = &e.node {
+            if let Node::Var(name) = &base.node {
+                let shape = self.shape_of_name(name);
+                let axes: Vec<&Option<Dim>> =
+                    if indices.len() == 2 { vec![&shape.rows, &shape.cols] } else { vec![&shape.rows] };
+                for (index, axis) in indices.iter().zip(axes) {
+                    if let (Node::Var(i), Some(d)) = (&index.node, axis) {
+                        self.dims.entry(i.clone()).or_insert_with(|| d.clone());
+                    }
+                }
+            }
+        }
+        if let Node::Sum(i, Some(count), _) = &e.node {
+            if let Some(d) = dim_of_count(count) {
+                self.dims.entry(i.clone()).or_insert(d);
+            }
+        }
+        for child in e.children() {
+            self.learn_dims(child);
+        }
+    }
+
+    fn shape_of_name(&self, name: &str) -> Shape {
+        match self.named.get(name) {
+            Some(e) => shape_of(e, self.shapes),
+            None => self.shapes.get(name).cloned().unwrap_or_default(),
+        }
+    }
+
+    /// The matrix form of a named vector or matrix.
+    fn named_form(&self, name: &str) -> Expr {
+        self.named.get(name).cloned().unwrap_or_else(|| Expr::var(name))
+    }
+
+    fn ones(&self, index: &str) -> Result<Expr, NoMatrixForm> {
+        let n = self.dims.get(index).ok_or_else(|| format!("the length of the index `{index}` is not known"))?;
+        Ok(Expr::call(Func::Ones, vec![super::elaborate::dim_expr(n)]))
+    }
+
+    fn is_index(&self, name: &str) -> bool {
+        self.dims.contains_key(name)
+    }
+
+    fn index_name<'e>(&self, e: &'e Expr) -> Option<&'e str> {
+        match &e.node {
+            Node::Var(i) if self.is_index(i) => Some(i),
+            _ => None,
+        }
+    }
+
+    fn tensor(&self, e: &Expr) -> Result<Tensor, NoMatrixForm> {
+        match &e.node {
+            Node::Num(_) | Node::Pi => Ok(Tensor::scalar(e.clone())),
+            Node::Var(name) if self.is_index(name) => {
+                Err(format!("the index `{name}` is used as a number (no matrix operation does that)"))
+            }
+            Node::Var(_) => Ok(Tensor::scalar(e.clone())),
+            Node::Index(base, indices) => self.component(e, base, indices),
+            Node::Neg(a) => {
+                let a = self.tensor(a)?;
+                Ok(Tensor { expr: Expr::new(Node::Neg(Box::new(a.expr))), ..a })
+            }
+            Node::Binary(BinOp::Mul, ..) => {
+                let mut factors = vec![];
+                self.factors(e, &mut factors)?;
+                self.product(factors)
+            }
+            Node::Binary(op, a, b) => {
+                let (a, b) = (self.tensor(a)?, self.tensor(b)?);
+                if matches!(op, BinOp::Pow) && !b.is_scalar() {
+                    return Err("a power with an indexed exponent has no matrix form".into());
+                }
+                let (a, b, row, col) = align(a, b)?;
+                Ok(Tensor { expr: Expr::binary(*op, a, b), row, col })
+            }
+            Node::Call(Func::Delta, args) => match (self.index_name(&args[0]), self.index_name(&args[1])) {
+                (Some(i), Some(j)) if i != j => {
+                    let n = self.dims[i].clone();
+                    let eye = Expr::call(Func::Eye, vec![super::elaborate::dim_expr(&n)]);
+                    Ok(Tensor { expr: eye, row: Some(i.into()), col: Some(j.into()) })
+                }
+                _ => Err(format!("`{e}` compares indices in a way no matrix expresses")),
+            },
+            Node::Call(func, args) if args.len() == 1 && !func.takes_vector() => {
+                let a = self.tensor(&args[0])?;
+                Ok(Tensor { expr: Expr::call(*func, vec![a.expr]), ..a })
+            }
+            Node::Call(func @ (Func::Max | Func::Min), args) => {
+                let (a, b) = (self.tensor(&args[0])?, self.tensor(&args[1])?);
+                let (a, b, row, col) = align(a, b)?;
+                Ok(Tensor { expr: Expr::call(*func, vec![a, b]), row, col })
+            }
+            Node::Call(Func::Logsumexp, args) => match &args[0].node {
+                Node::Var(v) => Ok(Tensor::scalar(Expr::call(Func::Logsumexp, vec![self.named_form(v)]))),
+                _ => Err(format!("`{e}`: logsumexp of an unnamed vector")),
+            },
+            Node::Call(..) => Err(format!("`{e}` has no matrix form here")),
+            Node::Sum(k, count, body) => self.sum(k, count.as_deref(), body),
+            Node::Array(_) => Err("an array has no matrix form here".into()),
+        }
+    }
+
+    /// `v[i]`, `W[i, j]`, `softmax(v)[i]`, or a component at a fixed position (a scalar).
+    fn component(&self, e: &Expr, base: &Expr, indices: &[Expr]) -> Result<Tensor, NoMatrixForm> {
+        let names: Vec<Option<&str>> = indices.iter().map(|i| self.index_name(i)).collect();
+        if names.iter().all(Option::is_none) {
+            if indices.iter().any(|i| i.free_names().iter().any(|n| self.is_index(n))) {
+                return Err(format!("`{e}`: an index computed from another has no matrix form"));
+            }
+            return Ok(Tensor::scalar(e.clone()));
+        }
+        let whole = match &base.node {
+            Node::Var(name) => self.named_form(name),
+            Node::Call(Func::Softmax, args) => match &args[0].node {
+                Node::Var(v) => Expr::call(Func::Softmax, vec![self.named_form(v)]),
+                _ => return Err(format!("`{e}`: softmax of an unnamed vector")),
+            },
+            _ => return Err(format!("`{e}` has no matrix form")),
+        };
+        let shape = shape_of(&whole, self.shapes);
+        match (names.as_slice(), shape.rows.is_some(), shape.cols.is_some()) {
+            ([Some(i)], true, false) => Ok(Tensor { expr: whole, row: Some(i.to_string()), col: None }),
+            // A row vector's component `r[1, j]`.
+            ([None, Some(j)], false, true) if indices[0] == Expr::int(1) => {
+                Ok(Tensor { expr: transpose(whole), row: Some(j.to_string()), col: None })
+            }
+            ([Some(i), Some(j)], true, true) => Ok(Tensor { expr: whole, row: Some(i.to_string()), col: Some(j.to_string()) }),
+            _ => Err(format!("`{e}` mixes fixed and running indices")),
+        }
+    }
+
+    /// The factors of a product, each raised.
+    fn factors(&self, e: &Expr, out: &mut Vec<Tensor>) -> Result<(), NoMatrixForm> {
+        match &e.node {
+            Node::Binary(BinOp::Mul, a, b) => {
+                self.factors(a, out)?;
+                self.factors(b, out)
+            }
+            _ => {
+                out.push(self.tensor(e)?);
+                Ok(())
+            }
+        }
+    }
+
+    /// The product of factors on free indices (nothing summed): the scalars and signs in
+    /// front, vectors on one index multiplied entrywise, then matrices, then the vectors on other
+    /// indices (outer products, diagonal scalings).
+    fn product(&self, factors: Vec<Tensor>) -> Result<Tensor, NoMatrixForm> {
+        let mut negative = false;
+        let mut scalars = vec![];
+        let mut vectors: Vec<Tensor> = vec![];
+        let mut matrices = vec![];
+        for mut t in factors {
+            while let Node::Neg(inner) = t.expr.node {
+                negative = !negative;
+                t.expr = *inner;
+            }
+            if t.is_scalar() {
+                scalars.push(t.expr);
+            } else if t.col.is_some() {
+                matrices.push(t);
+            } else if let Some(same) = vectors.iter_mut().find(|v| v.row == t.row) {
+                same.expr = hadamard(same.expr.clone(), t.expr);
+            } else {
+                vectors.push(t);
+            }
+        }
+        let coefficient = scalars.into_iter().reduce(|a, b| Expr::binary(BinOp::Mul, a, b));
+        let mut tensors = matrices.into_iter().chain(vectors);
+        let mut acc = match tensors.next() {
+            Some(first) => first,
+            None => Tensor::scalar(coefficient.clone().unwrap_or_else(|| Expr::int(1))),
+        };
+        for t in tensors {
+            acc = times(acc, t)?;
+        }
+        if let (Some(c), false) = (coefficient, acc.is_scalar()) {
+            acc.expr = scale(c, acc.expr);
+        }
+        if negative {
+            acc.expr = Expr::new(Node::Neg(Box::new(acc.expr)));
+        }
+        Ok(acc)
+    }
+
+    /// `sum(k, body)`: a contraction over `k`.
+    fn sum(&self, k: &str, count: Option<&Expr>, body: &Expr) -> Result<Tensor, NoMatrixForm> {
+        if let Some(count) = count {
+            let matches = self.dims.get(k).is_some_and(|d| dim_of_count(count).as_ref() == Some(d));
+            if !matches {
+                return Err(format!("the sum over `{k}` runs over part of a vector"));
+            }
+        }
+        match &body.node {
+            Node::Binary(op @ (BinOp::Add | BinOp::Sub), a, b) => {
+                let (a, b) = (self.sum(k, count, a)?, self.sum(k, count, b)?);
+                let (a, b, row, col) = align(a, b)?;
+                return Ok(Tensor { expr: Expr::binary(*op, a, b), row, col });
+            }
+            Node::Neg(a) => {
+                let a = self.sum(k, count, a)?;
+                return Ok(Tensor { expr: Expr::new(Node::Neg(Box::new(a.expr))), ..a });
+            }
+            _ => {}
+        }
+        let mut factors = vec![];
+        self.factors(body, &mut factors)?;
+        let (with_k, without): (Vec<Tensor>, Vec<Tensor>) = factors.into_iter().partition(|t| t.mentions(k));
+        let summed = match with_k.len() {
+            0 => {
+                let n = self.dims.get(k).ok_or_else(|| format!("the length of the index `{k}` is not known"))?;
+                Tensor::scalar(super::elaborate::dim_expr(n))
+            }
+            1 => self.sum_one(k, with_k.into_iter().next().expect("one factor"))?,
+            _ => self.contract_all(k, with_k)?,
+        };
+        let mut all = without;
+        all.push(summed);
+        self.product(all)
+    }
+
+    /// The sum over `k` of the product of two or more tensors on `k`. Vectors on `k` are
+    /// multiplied entrywise first (`sum(k, a[k]*b[k]*W[k, q])` is `W^T*(a .* b)`), then
+    /// folded into a matrix when two matrices share `k`, so that one matrix product is left.
+    fn contract_all(&self, k: &str, with_k: Vec<Tensor>) -> Result<Tensor, NoMatrixForm> {
+        let (mut vectors, mut matrices): (Vec<Tensor>, Vec<Tensor>) = with_k.into_iter().partition(|t| t.col.is_none());
+        let (left, right) = match (matrices.len(), vectors.len()) {
+            (0, _) => {
+                let last = vectors.pop().expect("two vectors");
+                (self.product(vectors)?, last)
+            }
+            (1, 0) => return self.sum_one(k, matrices.pop().expect("one matrix")),
+            (1, _) => (matrices.pop().expect("one matrix"), self.product(vectors)?),
+            _ => {
+                let last = matrices.pop().expect("two matrices");
+                let mut first = vec![matrices.remove(0)];
+                first.extend(vectors);
+                first.extend(matrices);
+                (self.product(first)?, last)
+            }
+        };
+        contract(k, left, right)
+    }
+
+    /// The sum over `k` of one tensor on `k`.
+    fn sum_one(&self, k: &str, t: Tensor) -> Result<Tensor, NoMatrixForm> {
+        match (t.row.as_deref(), t.col.as_deref()) {
+            (Some(r), Some(c)) if r == k && c == k => Ok(Tensor::scalar(Expr::call(Func::Trace, vec![t.expr]))),
+            (Some(_), None) => Ok(Tensor::scalar(Expr::call(Func::SumAll, vec![t.expr]))),
+            // Row sums and column sums: a product with a vector of ones.
+            (Some(r), Some(c)) if r == k => Ok(Tensor { expr: matmul(transpose(t.expr), self.ones(k)?), row: Some(c.into()), col: None }),
+            (Some(r), Some(_)) => Ok(Tensor { expr: matmul(t.expr, self.ones(k)?), row: Some(r.into()), col: None }),
+            _ => unreachable!("a tensor on k"),
+        }
+    }
+}
+
+/// Two operands of an entrywise operation with their components on the same indices.
+fn align(a: Tensor, b: Tensor) -> Result<(Expr, Expr, Option<String>, Option<String>), NoMatrixForm> {
+    check_diagonal(&a)?;
+    check_diagonal(&b)?;
+    if b.is_scalar() || (a.row == b.row && a.col == b.col) {
+        return Ok((a.expr, b.expr, a.row, a.col));
+    }
+    if a.is_scalar() {
+        return Ok((a.expr, b.expr, b.row, b.col));
+    }
+    if a.row == b.col && a.col == b.row {
+        return Ok((a.expr, transpose(b.expr), a.row, a.col));
+    }
+    Err(format!(
+        "terms on the indices ({}) and ({}) do not add up to one matrix",
+        a.indices().join(", "),
+        b.indices().join(", ")
+    ))
+}
+
+fn check_diagonal(t: &Tensor) -> Result<(), NoMatrixForm> {
+    match (&t.row, &t.col) {
+        (Some(r), Some(c)) if r == c => Err(format!("a diagonal entry (`[{r}, {r}]`) outside a trace has no matrix form")),
+        _ => Ok(()),
+    }
+}
+
+/// The product of two tensors on free indices: entrywise on the same indices, an outer product
+/// on different ones, a diagonal scaling where a vector shares one index with a matrix.
+fn times(a: Tensor, b: Tensor) -> Result<Tensor, NoMatrixForm> {
+    check_diagonal(&a)?;
+    check_diagonal(&b)?;
+    let (ra, rb) = (a.indices().len(), b.indices().len());
+    match (ra, rb) {
+        (0, _) => Ok(Tensor { expr: scale(a.expr, b.expr), ..b }),
+        (_, 0) => Ok(Tensor { expr: scale(b.expr, a.expr), ..a }),
+        (1, 1) if a.row == b.row => Ok(Tensor { expr: hadamard(a.expr, b.expr), ..a }),
+        (1, 1) => Ok(Tensor { expr: matmul(a.expr, transpose(b.expr)), row: a.row, col: b.row }),
+        (2, 1) | (1, 2) => {
+            let (m, v) = if ra == 2 { (a, b) } else { (b, a) };
+            if v.row == m.row {
+                Ok(Tensor { expr: matmul(diag(v.expr), m.expr), ..m })
+            } else if v.row == m.col {
+                Ok(Tensor { expr: matmul(m.expr, diag(v.expr)), ..m })
+            } else {
+                Err("a product on three free indices has no matrix form".into())
+            }
+        }
+        _ if a.row == b.row && a.col == b.col => Ok(Tensor { expr: hadamard(a.expr, b.expr), ..a }),
+        _ if a.row == b.col && a.col == b.row => Ok(Tensor { expr: hadamard(a.expr, transpose(b.expr)), ..a }),
+        _ => Err("a product on three or more free indices has no matrix form".into()),
+    }
+}
+
+/// The sum over `k` of `a*b`, both on `k`: a matrix product, transposes chosen so that `k`
+/// is the column of the left factor and the row of the right one.
+fn contract(k: &str, a: Tensor, b: Tensor) -> Result<Tensor, NoMatrixForm> {
+    check_diagonal(&a)?;
+    check_diagonal(&b)?;
+    // The left factor with `k` as its column, and its other index.
+    let (left, row) = match (a.row.as_deref(), a.col.as_deref()) {
+        (Some(r), None) if r == k => (transpose(a.expr), None),
+        (Some(r), Some(c)) if c == k => (a.expr, Some(r.to_string())),
+        (Some(r), Some(c)) if r == k => (transpose(a.expr), Some(c.to_string())),
+        _ => return Err("a sum over an index shared in another way has no matrix form".into()),
+    };
+    let (right, col) = match (b.row.as_deref(), b.col.as_deref()) {
+        (Some(r), None) if r == k => (b.expr, None),
+        (Some(r), Some(c)) if r == k => (b.expr, Some(c.to_string())),
+        (Some(r), Some(c)) if c == k => (transpose(b.expr), Some(r.to_string())),
+        _ => return Err("a sum over an index shared in another way has no matrix form".into()),
+    };
+    if row.is_some() && row == col {
+        return Err(format!("the diagonal of a product (over `{k}`) has no matrix form"));
+    }
+    let product = matmul(left, right);
+    Ok(match (row, col) {
+        // A row vector: its transpose is the column on the same index.
+        (None, Some(c)) => Tensor { expr: transpose(product), row: Some(c), col: None },
+        (row, col) => Tensor { expr: product, row, col },
+    })
+}
+
+/// The length a sum's written range gives.
+fn dim_of_count(count: &Expr) -> Option<Dim> {
+    match &count.node {
+        Node::Num(n) => n.to_integer().try_into().ok().filter(|&k: &usize| k > 1).map(Dim::Known),
+        Node::Var(name) => Some(Dim::Named(name.clone())),
+        _ => None,
+    }
+}
+
+/// `c*e` for a scalar `c`, with `1*e = e`.
+fn scale(c: Expr, e: Expr) -> Expr {
+    if c == Expr::int(1) {
+        e
+    } else if c == Expr::int(-1) {
+        Expr::new(Node::Neg(Box::new(e)))
+    } else if let Node::Neg(inner) = &c.node {
+        if **inner == Expr::int(1) {
+            return Expr::new(Node::Neg(Box::new(e)));
+        }
+        Expr::binary(BinOp::Mul, c, e)
+    } else {
+        Expr::binary(BinOp::Mul, c, e)
+    }
+}
+
+/// The matrix product, written left to right (`a*(b*c)` is `a*b*c`), the identity dropped.
+pub fn matmul(a: Expr, b: Expr) -> Expr {
+    if matches!(a.node, Node::Call(Func::Eye, _)) {
+        return b;
+    }
+    if matches!(b.node, Node::Call(Func::Eye, _)) {
+        return a;
+    }
+    if let Node::Call(Func::MatMul, args) = &b.node {
+        return matmul(matmul(a, args[0].clone()), args[1].clone());
+    }
+    Expr::call(Func::MatMul, vec![a, b])
+}
+
+/// The entrywise product.
+fn hadamard(a: Expr, b: Expr) -> Expr {
+    Expr::call(Func::Hadamard, vec![a, b])
+}
+
+/// The diagonal matrix of a vector.
+fn diag(v: Expr) -> Expr {
+    Expr::call(Func::Diag, vec![v])
+}
+
+/// The transpose, as a textbook writes it: through a product (`(A*B)^T = B^T*A^T`) and a
+/// sign, `(A^T)^T = A`, `I`, `diag(v)` and numbers their own; anything else (`(W*x + b)^T`,
+/// `sigmoid(z)^T`) transposed as a whole.
+pub fn transpose(e: Expr) -> Expr {
+    match e.node {
+        Node::Call(Func::Transpose, mut args) => args.remove(0),
+        Node::Call(Func::MatMul, mut args) => {
+            let b = args.pop().expect("two factors");
+            let a = args.pop().expect("two factors");
+            matmul(transpose(b), transpose(a))
+        }
+        Node::Call(Func::Eye | Func::Diag, _) | Node::Num(_) | Node::Pi => e,
+        Node::Neg(a) => Expr::new(Node::Neg(Box::new(transpose(*a)))),
+        // A scale (the scalar comes first in the forms raised here).
+        Node::Binary(BinOp::Mul, a, b) => Expr::binary(BinOp::Mul, *a, transpose(*b)),
+        node => Expr::call(Func::Transpose, vec![Expr::new(node)]),
+    }
+}
+
+/// `diag(v)*u` for a vector `u` written `v .* u`, everywhere in `e` (as in
+/// `W1^T*(σ'(z) .* (W2^T*d))`).
+pub fn entrywise_scalings(e: &Expr, shapes: &Shapes) -> Expr {
+    let e = e.map_children(|c: &Expr| entrywise_scalings(c, shapes));
+    let Node::Call(Func::MatMul, _) = &e.node else { return e };
+    let mut chain = vec![];
+    flatten_product(&e, &mut chain);
+    let mut acc = chain.pop().expect("a product has factors");
+    while let Some(factor) = chain.pop() {
+        let vector = shape_of(&acc, shapes);
+        acc = match factor.node {
+            Node::Call(Func::Diag, mut v) if vector.rows.is_some() && vector.cols.is_none() => hadamard(v.remove(0), acc),
+            _ => matmul(factor, acc),
+        };
+    }
+    acc
+}
+
+fn flatten_product(e: &Expr, out: &mut Vec<Expr>) {
+    match &e.node {
+        Node::Call(Func::MatMul, args) => {
+            flatten_product(&args[0], out);
+            flatten_product(&args[1], out);
+        }
+        _ => out.push(e.clone()),
+    }
+}

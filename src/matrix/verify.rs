@@ -1,0 +1,134 @@
+//! The numeric check of a matrix form against the index form it was raised from: both are
+//! evaluated at random values of every name (vectors and matrices of their declared sizes, a
+//! named size given a small length of its own), entry by entry.
+
+use super::shape::{Dim, Shape, Shapes};
+use crate::eval::number::Number;
+use crate::eval::value::{Env, Value};
+use crate::eval::{eval, eval_scalar};
+use crate::syntax::ast::Expr;
+use num_rational::BigRational;
+use std::collections::BTreeMap;
+
+/// How many random points the check tries.
+const POINTS: usize = 3;
+
+/// Entries closer than this, relative to the larger, agree.
+const RELATIVE: f64 = 1e-9;
+
+/// Whether `matrix` (a matrix-form expression) has, at random points, the component
+/// `index_form` at every `[row, col]`; `named` gives the matrix form of the vectors the index
+/// form refers to by name. `Err` says where they differ (or why nothing could be compared).
+pub fn agrees(
+    matrix: &Expr,
+    index_form: &Expr,
+    row: Option<&str>,
+    col: Option<&str>,
+    shapes: &Shapes,
+    named: &[(String, Expr)],
+) -> Result<(), String> {
+    let sizes = named_sizes(shapes);
+    let mut compared = 0;
+    for point in 0..POINTS {
+        let mut env = random_env(index_form, matrix, shapes, &sizes, point as u64);
+        for (name, form) in named {
+            match eval(form, &env) {
+                Ok(value) => env.bind(name, value),
+                Err(_) => continue,
+            }
+        }
+        let Ok(value) = eval(matrix, &env) else { continue };
+        let shape = value.shape();
+        let (rows, cols) = match shape.as_slice() {
+            [] => (1, 1),
+            [n] => (*n, 1),
+            [r, c] => (*r, *c),
+            _ => return Err("a value of more than two axes".into()),
+        };
+        for r in 1..=rows {
+            for c in 1..=cols {
+                let entry = match &value {
+                    Value::Scalar(x) => x.clone(),
+                    Value::Vector(v) => v[r - 1].clone(),
+                    Value::Matrix(m) => m[r - 1][c - 1].clone(),
+                };
+                let mut at = env.clone();
+                if let Some(row) = row {
+                    at.bind(row, Value::Scalar(Number::int(r as i64)));
+                }
+                if let Some(col) = col {
+                    at.bind(col, Value::Scalar(Number::int(c as i64)));
+                }
+                let Ok(expected) = eval_scalar(index_form, &at) else { continue };
+                let (x, y) = (entry.to_f64(), expected.to_f64());
+                if !x.is_finite() || !y.is_finite() {
+                    continue;
+                }
+                if (x - y).abs() > RELATIVE * x.abs().max(y.abs()).max(1.0) {
+                    return Err(format!("entry [{r}, {c}] is {x} in matrix form and {y} in index form"));
+                }
+                compared += 1;
+            }
+        }
+    }
+    if compared == 0 {
+        return Err("no point could be evaluated".into());
+    }
+    Ok(())
+}
+
+/// A length for each named size (`n`, `m`): 2, 3, 4, ... in order of the names.
+fn named_sizes(shapes: &Shapes) -> BTreeMap<String, usize> {
+    let mut sizes = BTreeMap::new();
+    for (_, shape) in shapes.iter() {
+        for dim in [&shape.rows, &shape.cols].into_iter().flatten() {
+            if let Dim::Named(name) = dim {
+                let next = sizes.len() + 2;
+                sizes.entry(name.clone()).or_insert(next);
+            }
+        }
+    }
+    sizes
+}
+
+fn length(dim: &Option<Dim>, sizes: &BTreeMap<String, usize>) -> usize {
+    match dim {
+        None => 1,
+        Some(Dim::Known(n)) => *n,
+        Some(Dim::Named(name)) => sizes[name],
+    }
+}
+
+/// Random small rationals for every free name of both expressions (shaped by `shapes`), and
+/// the named sizes bound to their lengths.
+fn random_env(a: &Expr, b: &Expr, shapes: &Shapes, sizes: &BTreeMap<String, usize>, seed: u64) -> Env {
+    let mut state = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15).wrapping_add(0x5eed);
+    let mut number = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        // In [-2, 2], steps of 1/8, never 0.
+        let k = (state % 32) as i64 - 16;
+        Number::Exact(BigRational::new(if k == 0 { 3 } else { k }.into(), 8.into()))
+    };
+    let mut env = Env::new();
+    for (name, size) in sizes {
+        env.bind(name, Value::Scalar(Number::int(*size as i64)));
+    }
+    let mut names = a.free_names();
+    names.extend(b.free_names());
+    for name in names {
+        if env.get(&name).is_some() {
+            continue;
+        }
+        let shape = shapes.get(&name).cloned().unwrap_or(Shape::SCALAR);
+        let (rows, cols) = (length(&shape.rows, sizes), length(&shape.cols, sizes));
+        let value = match (shape.rows.is_some(), shape.cols.is_some()) {
+            (false, false) => Value::Scalar(number()),
+            (true, false) => Value::Vector((0..rows).map(|_| number()).collect()),
+            _ => Value::Matrix((0..rows).map(|_| (0..cols).map(|_| number()).collect()).collect()),
+        };
+        env.bind(&name, value);
+    }
+    env
+}
