@@ -71,6 +71,7 @@ fn json(d: &MatrixDerivation, style: LatexStyle) -> serde_json::Value {
         "shape": d.shape.to_string(),
         "component": component(d),
         "index_form": d.index_form().to_string(),
+        "definitions": d.index.definitions.iter().map(|def| def.statement().to_string()).collect::<Vec<_>>(),
         "index_derivation": derivation_json(&d.index, style),
     })
 }

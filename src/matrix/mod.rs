@@ -28,7 +28,7 @@ use std::fmt;
 /// agrees with it, the matrix form.
 #[derive(Clone, Debug)]
 pub struct MatrixDerivation {
-    /// The expression as written.
+    /// The expression, its matrix operators explicit (see [`surface`] for how it is written).
     pub expr: Expr,
     /// The variable differentiated by (a whole vector or matrix, or a scalar).
     pub wrt: String,
@@ -139,7 +139,7 @@ pub fn derive_matrix(expr: &Expr, wrt: &str, shapes: &Shapes, context: Context) 
             .map(|()| m)
             .map_err(|why| format!("the matrix form found did not check against the index form ({why})"))
     });
-    Ok(MatrixDerivation { expr: expr.clone(), wrt: wrt.to_string(), shape, row, col, index, matrix })
+    Ok(MatrixDerivation { expr: typed.expr.clone(), wrt: wrt.to_string(), shape, row, col, index, matrix })
 }
 
 /// A matrix-form expression as it is written: `A*B` for the matrix product, `x^T` for the

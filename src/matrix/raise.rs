@@ -273,8 +273,27 @@ impl<'a> Raiser<'a> {
         Ok(acc)
     }
 
-    /// `sum(k, body)`: a contraction over `k`.
+    /// `sum(k, body)`: a contraction over `k`; when the body's factors do not raise as they
+    /// stand (a factor adding terms on other indices), the body multiplied out, term by term.
     fn sum(&self, k: &str, count: Option<&Expr>, body: &Expr) -> Result<Tensor, NoMatrixForm> {
+        self.contraction(k, count, body).or_else(|why| {
+            let terms = expand(body).filter(|terms| terms.len() > 1).ok_or(why)?;
+            let mut total: Option<Tensor> = None;
+            for term in terms {
+                let t = self.contraction(k, count, &term)?;
+                total = Some(match total {
+                    None => t,
+                    Some(acc) => {
+                        let (a, b, row, col) = align(acc, t)?;
+                        Tensor { expr: plus(a, b), row, col }
+                    }
+                });
+            }
+            Ok(total.expect("terms"))
+        })
+    }
+
+    fn contraction(&self, k: &str, count: Option<&Expr>, body: &Expr) -> Result<Tensor, NoMatrixForm> {
         if let Some(count) = count {
             let matches = self.dims.get(k).is_some_and(|d| dim_of_count(count).as_ref() == Some(d));
             if !matches {
@@ -283,12 +302,12 @@ impl<'a> Raiser<'a> {
         }
         match &body.node {
             Node::Binary(op @ (BinOp::Add | BinOp::Sub), a, b) => {
-                let (a, b) = (self.sum(k, count, a)?, self.sum(k, count, b)?);
+                let (a, b) = (self.contraction(k, count, a)?, self.contraction(k, count, b)?);
                 let (a, b, row, col) = align(a, b)?;
                 return Ok(Tensor { expr: Expr::binary(*op, a, b), row, col });
             }
             Node::Neg(a) => {
-                let a = self.sum(k, count, a)?;
+                let a = self.contraction(k, count, a)?;
                 return Ok(Tensor { expr: Expr::new(Node::Neg(Box::new(a.expr))), ..a });
             }
             _ => {}
@@ -345,6 +364,28 @@ impl<'a> Raiser<'a> {
     }
 }
 
+/// The most terms a body is multiplied out into.
+const MAX_TERMS: usize = 64;
+
+/// The terms of `e` multiplied out (signs kept as factors of -1), if there are not too many.
+fn expand(e: &Expr) -> Option<Vec<Expr>> {
+    let negate = |t: Expr| Expr::new(Node::Neg(Box::new(t)));
+    let terms = match &e.node {
+        Node::Binary(BinOp::Add, a, b) => [expand(a)?, expand(b)?].concat(),
+        Node::Binary(BinOp::Sub, a, b) => [expand(a)?, expand(b)?.into_iter().map(negate).collect()].concat(),
+        Node::Neg(a) => expand(a)?.into_iter().map(negate).collect(),
+        Node::Binary(BinOp::Mul, a, b) => {
+            let (ta, tb) = (expand(a)?, expand(b)?);
+            if ta.len() * tb.len() > MAX_TERMS {
+                return None;
+            }
+            ta.iter().flat_map(|x| tb.iter().map(move |y| Expr::binary(BinOp::Mul, x.clone(), y.clone()))).collect()
+        }
+        _ => vec![e.clone()],
+    };
+    (terms.len() <= MAX_TERMS).then_some(terms)
+}
+
 /// Two operands of an entrywise operation with their components on the same indices.
 fn align(a: Tensor, b: Tensor) -> Result<(Expr, Expr, Option<String>, Option<String>), NoMatrixForm> {
     check_diagonal(&a)?;
@@ -375,6 +416,13 @@ fn check_diagonal(t: &Tensor) -> Result<(), NoMatrixForm> {
 /// The product of two tensors on free indices: entrywise on the same indices, an outer product
 /// on different ones, a diagonal scaling where a vector shares one index with a matrix.
 fn times(a: Tensor, b: Tensor) -> Result<Tensor, NoMatrixForm> {
+    let (negative_a, a) = unsigned(a);
+    let (negative_b, b) = unsigned(b);
+    let t = times_unsigned(a, b)?;
+    Ok(if negative_a != negative_b { Tensor { expr: Expr::new(Node::Neg(Box::new(t.expr))), ..t } } else { t })
+}
+
+fn times_unsigned(a: Tensor, b: Tensor) -> Result<Tensor, NoMatrixForm> {
     check_diagonal(&a)?;
     check_diagonal(&b)?;
     let (ra, rb) = (a.indices().len(), b.indices().len());
@@ -404,6 +452,31 @@ fn times(a: Tensor, b: Tensor) -> Result<Tensor, NoMatrixForm> {
 fn contract(k: &str, a: Tensor, b: Tensor) -> Result<Tensor, NoMatrixForm> {
     check_diagonal(&a)?;
     check_diagonal(&b)?;
+    let (negative_a, a) = unsigned(a);
+    let (negative_b, b) = unsigned(b);
+    let t = contract_unsigned(k, a, b)?;
+    Ok(if negative_a != negative_b { Tensor { expr: Expr::new(Node::Neg(Box::new(t.expr))), ..t } } else { t })
+}
+
+/// A tensor without its leading signs, and whether there was an odd number of them.
+fn unsigned(mut t: Tensor) -> (bool, Tensor) {
+    let mut negative = false;
+    while let Node::Neg(inner) = t.expr.node {
+        negative = !negative;
+        t.expr = *inner;
+    }
+    (negative, t)
+}
+
+/// `a + b`, written `a - c` when `b` is `-c`.
+fn plus(a: Expr, b: Expr) -> Expr {
+    match b.node {
+        Node::Neg(c) => Expr::binary(BinOp::Sub, a, *c),
+        node => Expr::binary(BinOp::Add, a, Expr::new(node)),
+    }
+}
+
+fn contract_unsigned(k: &str, a: Tensor, b: Tensor) -> Result<Tensor, NoMatrixForm> {
     // The left factor with `k` as its column, and its other index.
     let (left, row) = match (a.row.as_deref(), a.col.as_deref()) {
         (Some(r), None) if r == k => (transpose(a.expr), None),
