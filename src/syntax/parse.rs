@@ -133,8 +133,8 @@ impl ParseError {
     pub fn help(&self) -> Option<String> {
         match self {
             ParseError::UnknownFunction { name, .. } => {
-                let mut names: Vec<&str> = Func::ALL.iter().map(|f| f.name()).collect();
-                names.push("sum");
+                // `sum` is among them (`sum(v)`; `sum(i, body)` is read apart).
+                let names: Vec<&str> = Func::ALL.iter().map(|f| f.name()).collect();
                 let guess = crate::warnings::nearest(name, names.iter().copied())
                     .map(|f| format!("did you mean `{f}`? "))
                     .unwrap_or_default();
