@@ -265,24 +265,7 @@ impl Printer {
             | Func::Tanh
             | Func::Max
             | Func::Min => format!("\\{}", func.name()),
-            Func::Relu
-            | Func::Step
-            | Func::Softplus
-            | Func::Erf
-            | Func::Sign
-            | Func::Softmax
-            | Func::Logsumexp
-            | Func::Len
-            | Func::Cols
-            | Func::Transpose
-            | Func::MatMul
-            | Func::Hadamard
-            | Func::SumAll
-            | Func::Norm2
-            | Func::Trace
-            | Func::Diag
-            | Func::Ones
-            | Func::Eye => {
+            _ => {
                 format!("\\operatorname{{{}}}", func.name())
             }
         };

@@ -884,15 +884,15 @@ mod tests {
             expr("\\begin{bmatrix} 0.1 & 0.2 \\\\ 0.3 & 0.4 \\end{bmatrix} \\begin{bmatrix} 1 \\\\ 2 \\end{bmatrix} + \\begin{bmatrix} 0 \\\\ 0 \\end{bmatrix}"),
             "matmul([[0.1, 0.2], [0.3, 0.4]], [1, 2]) + [0, 0]"
         );
-        assert_eq!(expr("[1 \\ 1 \\ 0]^T"), "transpose([[1, 1, 0]])");
+        assert_eq!(expr("[1 \\ 1 \\ 0]^T"), "[[1, 1, 0]]'");
         assert_eq!(expr("[1;1;1]"), "[1, 1, 1]");
         assert_eq!(expr("(2.5 \\ 0.5)"), "[[2.5, 0.5]]");
         assert_eq!(expr("2.5e-3 e^{2}"), "matmul(0.0025, exp(2))");
         assert_eq!(expr("W2 x1 + 2x"), "matmul(W_2, x_1) + matmul(2, x)");
         assert_eq!(expr("(x - 1)(2)"), "matmul(x - 1, 2)");
         assert_eq!(expr("w^{[1]}x^{[0]} + b^{[1]}"), "matmul(w^[1], x^[0]) + b^[1]");
-        assert_eq!(expr("\\delta^{[2]} (x^{[1]})^T"), "matmul(δ^[2], transpose(x^[1]))");
-        assert_eq!(expr("W_2^T\\delta_2 \\circ f"), "matmul(transpose(W_2), δ_2)*f");
+        assert_eq!(expr("\\delta^{[2]} (x^{[1]})^T"), "matmul(δ^[2], x^[1]')");
+        assert_eq!(expr("W_2^T\\delta_2 \\circ f"), "matmul(W_2', δ_2)*f");
     }
 
     #[test]
