@@ -64,7 +64,15 @@ fn write_expr(e: &Expr, min: Prec, out: &mut String) {
         Node::Pi => out.push_str("pi"),
         Node::Var(name) => out.push_str(name),
         Node::Index(base, indices) => {
-            write_expr(base, Prec::Atom, out);
+            match &base.node {
+                // `x'[i]` would not read back (an index comes before a `'`).
+                Node::Call(Func::Transpose, args) if args.len() == 1 => {
+                    out.push_str("transpose(");
+                    write_expr(&args[0], Prec::Sum, out);
+                    out.push(')');
+                }
+                _ => write_expr(base, Prec::Atom, out),
+            }
             out.push('[');
             write_list(indices, out);
             out.push(']');
