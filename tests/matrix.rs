@@ -18,7 +18,13 @@ struct Entry {
     matrix_form: &'static str,
 }
 
-const fn entry(name: &'static str, expr: &'static str, wrt: &'static str, shapes: &'static str, matrix_form: &'static str) -> Entry {
+const fn entry(
+    name: &'static str,
+    expr: &'static str,
+    wrt: &'static str,
+    shapes: &'static str,
+    matrix_form: &'static str,
+) -> Entry {
     Entry { name, expr, wrt, shapes, assume: &[], matrix_form }
 }
 
@@ -33,7 +39,13 @@ const CATALOG: &[Entry] = &[
     entry("trace_of_a_product", "tr(A*B)", "A", "A: 2x3, B: 3x2", "B^T"),
     entry("frobenius_norm", "sum(W .* W)", "W", "W: 2x3", "2*W"),
     entry("linear_layer_jacobian", "W*x + b", "x", "W: 3x4, x: 4, b: 3", "W"),
-    entry("sigmoid_layer_jacobian", "sigmoid(W*x + b)", "b", "W: 3x4, x: 4, b: 3", "diag(sigmoid(W*x + b) .* (1 - sigmoid(W*x + b)))"),
+    entry(
+        "sigmoid_layer_jacobian",
+        "sigmoid(W*x + b)",
+        "b",
+        "W: 3x4, x: 4, b: 3",
+        "diag(sigmoid(W*x + b) .* (1 - sigmoid(W*x + b)))",
+    ),
     entry(
         "logistic_regression_over_a_data_matrix",
         "sum(log(1 + exp(-y .* (X*w))))",
@@ -98,7 +110,17 @@ fn matrix_catalog_answers_in_matrix_form() {
         common::snapshot_settings().bind(|| {
             insta::assert_snapshot!(
                 format!("matrix_{}", e.name),
-                format!("d/d{} of {}  ({})\n{}\nindex form: {} = {}\nwhere {}\n\nLaTeX: {}", e.wrt, e.expr, e.shapes, text.trim(), json["component"].as_str().unwrap_or(""), json["index_form"].as_str().unwrap_or(""), json["definitions"], latex.trim())
+                format!(
+                    "d/d{} of {}  ({})\n{}\nindex form: {} = {}\nwhere {}\n\nLaTeX: {}",
+                    e.wrt,
+                    e.expr,
+                    e.shapes,
+                    text.trim(),
+                    json["component"].as_str().unwrap_or(""),
+                    json["index_form"].as_str().unwrap_or(""),
+                    json["definitions"],
+                    latex.trim()
+                )
             );
         });
     }

@@ -28,7 +28,8 @@ pub(super) fn derive_matrix_cmd(args: &DeriveArgs) -> Result<Output, Failure> {
     let (definitions, assumptions) = context(&args.context.lets, &args.context.assume, format)?;
     let steps = args.steps || format == ExprFormat::Json;
     let ctx = Context { definitions, assumptions, limits: args.limits.limits(), steps, self_check: true };
-    let d = derive_matrix(&expr, &args.wrt, &shapes, ctx).map_err(|e| Failure::new(Diagnostic::new(&e, "EXPR", &args.expr), format))?;
+    let d = derive_matrix(&expr, &args.wrt, &shapes, ctx)
+        .map_err(|e| Failure::new(Diagnostic::new(&e, "EXPR", &args.expr), format))?;
     if let Check::Disagreed(point, symbolic, numeric) = &d.index.check {
         let message = format!(
             "internal error: the derivative {} disagrees with a numeric derivative at {point} ({symbolic} vs {numeric}); please report this",
@@ -82,7 +83,10 @@ fn latex(d: &MatrixDerivation, steps: bool, style: LatexStyle) -> Vec<Block> {
     match &d.matrix {
         Ok(m) => blocks.push(Block::Display(Display::Math(format!("{lhs} = {}", to_latex_with(m, style))))),
         Err(why) => {
-            blocks.push(Block::Paragraph(format!("No matrix form: {}.", crate::syntax::latex_document::escape_text(why))));
+            blocks.push(Block::Paragraph(format!(
+                "No matrix form: {}.",
+                crate::syntax::latex_document::escape_text(why)
+            )));
             blocks.push(Block::Display(Display::Math(to_latex_with(d.index_form(), style))));
         }
     }

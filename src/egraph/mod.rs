@@ -232,8 +232,15 @@ fn saturate(
     let applied: HashSet<Symbol> = runner.iterations.iter().flat_map(|i| i.applied.keys().copied()).collect();
     if runner.egraph.analysis.contradiction {
         let limit_hit = Some(LimitHit::Undefined);
-        let simplified =
-            Simplified { expr: e.clone(), steps: vec![], limit_hit, assumptions_used: vec![], nodes, classes, iterations };
+        let simplified = Simplified {
+            expr: e.clone(),
+            steps: vec![],
+            limit_hit,
+            assumptions_used: vec![],
+            nodes,
+            classes,
+            iterations,
+        };
         return (simplified, applied);
     }
     let limit_hit = match runner.stop_reason {

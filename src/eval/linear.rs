@@ -145,7 +145,11 @@ pub fn sum_all(v: &Value) -> Result<Value, ShapeError> {
 
 /// The vector of `n` ones, or with `identity` the `n`×`n` identity matrix.
 pub fn ones_or_identity(n: usize, identity: bool) -> Value {
-    normal((0..n).map(|r| (0..if identity { n } else { 1 }).map(|c| Number::int(i64::from(!identity || r == c))).collect()).collect())
+    normal(
+        (0..n)
+            .map(|r| (0..if identity { n } else { 1 }).map(|c| Number::int(i64::from(!identity || r == c))).collect())
+            .collect(),
+    )
 }
 
 /// Rows, columns and entries of a vector (a column) or matrix; `None` for a scalar.

@@ -372,7 +372,9 @@ impl Evaluator<'_> {
             (Func::Logsumexp, [Value::Vector(v)]) if !v.is_empty() => Ok(Value::Scalar(num(logsumexp(v))?)),
             (Func::Transpose, [x]) => Ok(linear::transpose(x)),
             (Func::MatMul, [a, b]) => linear::matmul(a, b).map_err(|err| shape_error(err, &e.span)),
-            (Func::Hadamard, [a, b]) if a.shape() == b.shape() => zip(a, b, &e.span, &mut |x, y| num(x.clone().try_mul(y))),
+            (Func::Hadamard, [a, b]) if a.shape() == b.shape() => {
+                zip(a, b, &e.span, &mut |x, y| num(x.clone().try_mul(y)))
+            }
             (Func::Diag, [v]) => linear::diag(v).map_err(|err| shape_error(err, &e.span)),
             (Func::Trace, [v]) => linear::trace(v).map_err(|err| shape_error(err, &e.span)),
             (Func::SumAll, [v]) => linear::sum_all(v).map_err(|err| shape_error(err, &e.span)),
@@ -382,7 +384,9 @@ impl Evaluator<'_> {
                 total.try_map(&mut |n| num(n.clone().sqrt()))
             }
             (Func::Ones | Func::Eye, [Value::Scalar(n)]) => {
-                let size = n.as_index().ok_or_else(|| EvalError::BadIndex { found: n.to_string(), span: args[0].span.clone() })?;
+                let size = n
+                    .as_index()
+                    .ok_or_else(|| EvalError::BadIndex { found: n.to_string(), span: args[0].span.clone() })?;
                 Ok(linear::ones_or_identity(size, func == Func::Eye))
             }
             (Func::Len, [Value::Vector(v)]) => Ok(Value::Scalar(Number::int(v.len() as i64))),

@@ -137,7 +137,9 @@ impl Elaborator<'_> {
             Node::Num(_) | Node::Pi => Ok(Typed { expr: e.clone(), shape: Shape::SCALAR }),
             Node::Var(name) => match self.shapes.get(name) {
                 Some(shape) => Ok(Typed { expr: e.clone(), shape: shape.clone() }),
-                None if name == "I" => Ok(at(Node::Call(Func::Eye, vec![Expr::var(OPEN)]), Shape::new(Some(open_dim()), Some(open_dim())))),
+                None if name == "I" => {
+                    Ok(at(Node::Call(Func::Eye, vec![Expr::var(OPEN)]), Shape::new(Some(open_dim()), Some(open_dim()))))
+                }
                 None => Ok(Typed { expr: e.clone(), shape: Shape::SCALAR }),
             },
             Node::Index(base, indices) => {
@@ -148,7 +150,8 @@ impl Elaborator<'_> {
                 if base_is_vector_call(base) || shape.rank() == indices.len() {
                     Ok(Typed { expr: e.clone(), shape: Shape::SCALAR })
                 } else {
-                    let message = format!("`{base}` is a {shape}: it takes {} index(es), not {}", shape.rank(), indices.len());
+                    let message =
+                        format!("`{base}` is a {shape}: it takes {} index(es), not {}", shape.rank(), indices.len());
                     Err(ShapeError::new(&message, &e.span))
                 }
             }
@@ -173,7 +176,10 @@ impl Elaborator<'_> {
     fn binary(&self, e: &Expr, op: BinOp, a: &Expr, b: &Expr) -> Result<Typed, ShapeError> {
         let ta = self.typed(a)?;
         // `x^T`: the transpose of a vector or matrix (a `T` with no shape of its own).
-        if op == BinOp::Pow && !ta.shape.is_scalar() && matches!(&b.node, Node::Var(t) if t == "T" && self.shapes.get(t).is_none()) {
+        if op == BinOp::Pow
+            && !ta.shape.is_scalar()
+            && matches!(&b.node, Node::Var(t) if t == "T" && self.shapes.get(t).is_none())
+        {
             return Ok(transpose(ta, &e.span));
         }
         let tb = self.typed(b)?;
@@ -197,7 +203,9 @@ impl Elaborator<'_> {
                 Ok(Typed { expr: node(ta.expr, tb.expr), shape })
             }
             BinOp::Mul => matmul(ta, tb, e),
-            BinOp::Div if sb.is_scalar() || sa == sb => Ok(Typed { expr: node(ta.expr, tb.expr), shape: if sa.is_scalar() { sb } else { sa } }),
+            BinOp::Div if sb.is_scalar() || sa == sb => {
+                Ok(Typed { expr: node(ta.expr, tb.expr), shape: if sa.is_scalar() { sb } else { sa } })
+            }
             BinOp::Div if sa.is_scalar() => Ok(Typed { expr: node(ta.expr, tb.expr), shape: sb }),
             BinOp::Div => Err(ShapeError::new(&format!("cannot divide a {sa} by a {sb} entry by entry"), &e.span)),
             BinOp::Pow if sb.is_scalar() => Ok(Typed { expr: node(ta.expr, tb.expr), shape: sa }),
@@ -206,7 +214,10 @@ impl Elaborator<'_> {
     }
 
     fn call(&self, e: &Expr, func: Func, args: &[Expr]) -> Result<Typed, ShapeError> {
-        let at = |args: Vec<Expr>, shape: Shape| Typed { expr: Expr::spanned(Node::Call(func, args), e.span.clone()), shape };
+        let at = |args: Vec<Expr>, shape: Shape| Typed {
+            expr: Expr::spanned(Node::Call(func, args), e.span.clone()),
+            shape,
+        };
         let wrong = |what: &str, t: &Typed| {
             ShapeError::new(&format!("{} takes {what}, not a {}", func.name(), t.shape), &t.expr.span)
         };
@@ -302,8 +313,14 @@ fn transpose(t: Typed, span: &Span) -> Typed {
 
 fn matmul(ta: Typed, tb: Typed, e: &Expr) -> Result<Typed, ShapeError> {
     let (ta, tb) = match (is_open(&ta.shape), is_open(&tb.shape)) {
-        (true, false) => { let rows = tb.shape.rows.clone(); (sized(ta, &rows), tb) }
-        (false, true) => { let cols = ta.shape.cols.clone(); (ta, sized(tb, &cols)) }
+        (true, false) => {
+            let rows = tb.shape.rows.clone();
+            (sized(ta, &rows), tb)
+        }
+        (false, true) => {
+            let cols = ta.shape.cols.clone();
+            (ta, sized(tb, &cols))
+        }
         _ => (ta, tb),
     };
     if ta.shape.cols != tb.shape.rows {

@@ -82,7 +82,9 @@ impl<'a> Lowerer<'a> {
                 let b = self.component(b, row, col)?;
                 Expr::binary(*op, a, b)
             }
-            Node::Sum(i, count, body) => Expr::sum_over(i, count.as_deref().cloned(), self.component(body, None, None)?),
+            Node::Sum(i, count, body) => {
+                Expr::sum_over(i, count.as_deref().cloned(), self.component(body, None, None)?)
+            }
             Node::Array(_) => return Err("an array inside a matrix expression has no index form yet".into()),
             Node::Call(func, args) => self.call(*func, args, row, col)?,
         })
@@ -150,10 +152,8 @@ impl<'a> Lowerer<'a> {
             }
             Func::Delta | Func::Len | Func::Cols => Expr::call(func, args.to_vec()),
             _ => {
-                let args = args
-                    .iter()
-                    .map(|a| self.component(a, row.clone(), col.clone()))
-                    .collect::<Result<Vec<_>, _>>()?;
+                let args =
+                    args.iter().map(|a| self.component(a, row.clone(), col.clone())).collect::<Result<Vec<_>, _>>()?;
                 Expr::call(func, args)
             }
         })
@@ -189,7 +189,10 @@ impl<'a> Lowerer<'a> {
         let placeholder = "%";
         let body = self.component(v, Some(Expr::var(placeholder)), None)?;
         let used = body.free_names();
-        let param = ["i", "j", "k", "l"].into_iter().find(|n| !used.contains(*n) && self.shapes.get(n).is_none()).unwrap_or("i0");
+        let param = ["i", "j", "k", "l"]
+            .into_iter()
+            .find(|n| !used.contains(*n) && self.shapes.get(n).is_none())
+            .unwrap_or("i0");
         let lhs = Expr::index(Expr::var(&name), vec![Expr::var(param)]);
         self.definitions.push(Statement::Equation(lhs, body.rename_free(placeholder, param)));
         self.named.push((name.clone(), v.clone()));
@@ -226,9 +229,15 @@ mod tests {
 
     #[test]
     fn norms_traces_and_entrywise_forms() {
-        assert_eq!(lowered("1/2*norm2(W*x - y)^2", "W: 3x4, x: 4, y: 3", None, None), "1/2*sum(j, (sum(k, W[j, k]*x[k]) - y[j])^2)");
+        assert_eq!(
+            lowered("1/2*norm2(W*x - y)^2", "W: 3x4, x: 4, y: 3", None, None),
+            "1/2*sum(j, (sum(k, W[j, k]*x[k]) - y[j])^2)"
+        );
         assert_eq!(lowered("tr(A*B)", "A: 2x3, B: 3x2", None, None), "sum(j, sum(k, A[j, k]*B[k, j]))");
-        assert_eq!(lowered("sigmoid(z) .* (1 - sigmoid(z))", "z: 3", Some("i"), None), "sigmoid(z[i])*(1 - sigmoid(z[i]))");
+        assert_eq!(
+            lowered("sigmoid(z) .* (1 - sigmoid(z))", "z: 3", Some("i"), None),
+            "sigmoid(z[i])*(1 - sigmoid(z[i]))"
+        );
         assert_eq!(lowered("sum(ones(3))", "", None, None), "sum(j = 1..3, 1)");
     }
 

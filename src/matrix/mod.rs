@@ -89,7 +89,12 @@ fn plain(kind: &'static str, message: String) -> MatrixError {
 
 /// Differentiates the matrix expression `expr` by the whole of `wrt` (a name with a declared
 /// shape, or a scalar): the gradient of a scalar expression, the Jacobian of a vector one.
-pub fn derive_matrix(expr: &Expr, wrt: &str, shapes: &Shapes, context: Context) -> Result<MatrixDerivation, MatrixError> {
+pub fn derive_matrix(
+    expr: &Expr,
+    wrt: &str,
+    shapes: &Shapes,
+    context: Context,
+) -> Result<MatrixDerivation, MatrixError> {
     let typed = elaborate(expr, shapes)?;
     let by = shapes.get(wrt).cloned().unwrap_or_default();
     if typed.shape.cols.is_some() || (typed.shape.rows.is_some() && by.cols.is_some()) {
@@ -149,7 +154,9 @@ pub fn surface(e: &Expr) -> Expr {
         Node::Call(Func::MatMul, args) => {
             return reassociate(Expr::binary(BinOp::Mul, surface(&args[0]), surface(&args[1])));
         }
-        Node::Call(Func::Transpose, args) => Node::Binary(BinOp::Pow, Box::new(surface(&args[0])), Box::new(Expr::var("T"))),
+        Node::Call(Func::Transpose, args) => {
+            Node::Binary(BinOp::Pow, Box::new(surface(&args[0])), Box::new(Expr::var("T")))
+        }
         Node::Call(Func::Eye, _) => Node::Var("I".into()),
         Node::Binary(BinOp::Mul, a, b) => return reassociate(Expr::binary(BinOp::Mul, surface(a), surface(b))),
         _ => return e.map_children(surface),
@@ -161,7 +168,9 @@ pub fn surface(e: &Expr) -> Expr {
 fn reassociate(e: Expr) -> Expr {
     match e.node {
         Node::Binary(BinOp::Mul, a, b) => match b.node {
-            Node::Binary(BinOp::Mul, b1, b2) => reassociate(Expr::binary(BinOp::Mul, reassociate(Expr::binary(BinOp::Mul, *a, *b1)), *b2)),
+            Node::Binary(BinOp::Mul, b1, b2) => {
+                reassociate(Expr::binary(BinOp::Mul, reassociate(Expr::binary(BinOp::Mul, *a, *b1)), *b2))
+            }
             other => Expr::binary(BinOp::Mul, *a, Expr::new(other)),
         },
         other => Expr::new(other),
@@ -194,8 +203,9 @@ mod tests {
 
     fn gradient(src: &str, wrt: &str, shapes: &str) -> String {
         let shapes = Shapes::parse(shapes).unwrap();
-        let d = derive_matrix(&parse_expr(src).unwrap(), wrt, &shapes, Context { self_check: true, ..Default::default() })
-            .unwrap();
+        let d =
+            derive_matrix(&parse_expr(src).unwrap(), wrt, &shapes, Context { self_check: true, ..Default::default() })
+                .unwrap();
         match &d.matrix {
             Ok(m) => surface(m).to_string(),
             Err(why) => format!("none: {why}; index form {}", d.index_form()),

@@ -213,7 +213,9 @@ impl<'a> Raiser<'a> {
             ([None, Some(j)], false, true) if indices[0] == Expr::int(1) => {
                 Ok(Tensor { expr: transpose(whole), row: Some(j.to_string()), col: None })
             }
-            ([Some(i), Some(j)], true, true) => Ok(Tensor { expr: whole, row: Some(i.to_string()), col: Some(j.to_string()) }),
+            ([Some(i), Some(j)], true, true) => {
+                Ok(Tensor { expr: whole, row: Some(i.to_string()), col: Some(j.to_string()) })
+            }
             _ => Err(format!("`{e}` mixes fixed and running indices")),
         }
     }
@@ -357,7 +359,9 @@ impl<'a> Raiser<'a> {
             (Some(r), Some(c)) if r == k && c == k => Ok(Tensor::scalar(Expr::call(Func::Trace, vec![t.expr]))),
             (Some(_), None) => Ok(Tensor::scalar(Expr::call(Func::SumAll, vec![t.expr]))),
             // Row sums and column sums: a product with a vector of ones.
-            (Some(r), Some(c)) if r == k => Ok(Tensor { expr: matmul(transpose(t.expr), self.ones(k)?), row: Some(c.into()), col: None }),
+            (Some(r), Some(c)) if r == k => {
+                Ok(Tensor { expr: matmul(transpose(t.expr), self.ones(k)?), row: Some(c.into()), col: None })
+            }
             (Some(r), Some(_)) => Ok(Tensor { expr: matmul(t.expr, self.ones(k)?), row: Some(r.into()), col: None }),
             _ => unreachable!("a tensor on k"),
         }
@@ -408,7 +412,9 @@ fn align(a: Tensor, b: Tensor) -> Result<(Expr, Expr, Option<String>, Option<Str
 
 fn check_diagonal(t: &Tensor) -> Result<(), NoMatrixForm> {
     match (&t.row, &t.col) {
-        (Some(r), Some(c)) if r == c => Err(format!("a diagonal entry (`[{r}, {r}]`) outside a trace has no matrix form")),
+        (Some(r), Some(c)) if r == c => {
+            Err(format!("a diagonal entry (`[{r}, {r}]`) outside a trace has no matrix form"))
+        }
         _ => Ok(()),
     }
 }
@@ -580,7 +586,9 @@ pub fn entrywise_scalings(e: &Expr, shapes: &Shapes) -> Expr {
     while let Some(factor) = chain.pop() {
         let vector = shape_of(&acc, shapes);
         acc = match factor.node {
-            Node::Call(Func::Diag, mut v) if vector.rows.is_some() && vector.cols.is_none() => hadamard(v.remove(0), acc),
+            Node::Call(Func::Diag, mut v) if vector.rows.is_some() && vector.cols.is_none() => {
+                hadamard(v.remove(0), acc)
+            }
             _ => matmul(factor, acc),
         };
     }
