@@ -43,20 +43,10 @@ pub(super) fn derive_matrix_cmd(args: &DeriveArgs) -> Result<Output, Failure> {
         ExprFormat::Text if args.steps => format!("{}\n{d}\n", d.index),
         ExprFormat::Text => match &d.matrix {
             Ok(m) => format!("{}\n", surface(m)),
-            Err(why) => format!("note: no matrix form ({why}); the component {}:\n{}\n", component(&d), d.index_form()),
+            Err(why) => format!("note: no matrix form ({why}); the component {}:\n{}\n", d.component(), d.index_form()),
         },
     };
     Ok(Output::ok(stdout).with_warnings(d.index.warnings.clone()))
-}
-
-/// `D[p, q]`: the derivative's component, named by its index names.
-fn component(d: &MatrixDerivation) -> String {
-    let idx: Vec<&str> = d.row.iter().chain(&d.col).map(String::as_str).collect();
-    if idx.is_empty() {
-        "D".into()
-    } else {
-        format!("D[{}]", idx.join(", "))
-    }
 }
 
 fn json(d: &MatrixDerivation, style: LatexStyle) -> serde_json::Value {
@@ -70,7 +60,7 @@ fn json(d: &MatrixDerivation, style: LatexStyle) -> serde_json::Value {
         "matrix_form": d.matrix.is_ok(),
         "note": note,
         "shape": d.shape.to_string(),
-        "component": component(d),
+        "component": d.component(),
         "index_form": d.index_form().to_string(),
         "definitions": d.index.definitions.iter().map(|def| def.statement().to_string()).collect::<Vec<_>>(),
         "index_derivation": derivation_json(&d.index, style),

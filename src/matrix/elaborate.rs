@@ -101,7 +101,7 @@ pub fn shape_of(e: &Expr, shapes: &Shapes) -> Shape {
 }
 
 /// The length an expression gives (`3`, `n`), for `ones(n)` and `eye(n)`.
-fn dim_of(e: &Expr) -> Option<Option<Dim>> {
+pub(super) fn dim_of(e: &Expr) -> Option<Option<Dim>> {
     match &e.node {
         Node::Num(n) if n.is_integer() => match n.to_integer().try_into().ok()? {
             0usize => None,

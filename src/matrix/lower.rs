@@ -72,7 +72,7 @@ impl<'a> Lowerer<'a> {
                 (None, Some(c)) => Expr::index(e.clone(), vec![Expr::int(1), c]),
                 (Some(r), Some(c)) => Expr::index(e.clone(), vec![r, c]),
             },
-            Node::Neg(a) => Expr::new(Node::Neg(Box::new(self.component(a, row, col)?))),
+            Node::Neg(a) => Expr::negate(self.component(a, row, col)?),
             Node::Binary(BinOp::Pow, a, b) if is_squared_norm(a, b) => {
                 let Node::Call(_, v) = &a.node else { unreachable!("a norm") };
                 self.sum_of_squares(&v[0])?

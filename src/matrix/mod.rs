@@ -50,6 +50,16 @@ impl MatrixDerivation {
     pub fn index_form(&self) -> &Expr {
         self.index.result()
     }
+
+    /// The derivative's component, named by its index names: `D[p, q]` (`D` for a scalar).
+    pub fn component(&self) -> String {
+        let idx: Vec<&str> = self.row.iter().chain(&self.col).map(String::as_str).collect();
+        if idx.is_empty() {
+            "D".into()
+        } else {
+            format!("D[{}]", idx.join(", "))
+        }
+    }
 }
 
 /// Why a matrix derivative cannot be taken.
@@ -179,16 +189,8 @@ fn reassociate(e: Expr) -> Expr {
 
 impl fmt::Display for MatrixDerivation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let component = |name: &str| {
-            let idx: Vec<&str> = self.row.iter().chain(&self.col).map(String::as_str).collect();
-            if idx.is_empty() {
-                name.to_string()
-            } else {
-                format!("{name}[{}]", idx.join(", "))
-            }
-        };
         writeln!(f, "d/d{} of {}", self.wrt, surface(&self.expr))?;
-        writeln!(f, "  index form: {} = {}", component("D"), self.index_form())?;
+        writeln!(f, "  index form: {} = {}", self.component(), self.index_form())?;
         match &self.matrix {
             Ok(m) => write!(f, "{}", surface(m)),
             Err(why) => write!(f, "note: no matrix form: {why}\n{}", self.index_form()),

@@ -6,7 +6,7 @@
 //! is `tr(A)`, a sum of a vector's entries `sum(v)`. Anything else (three free indices, an
 //! index used as a number, a diagonal `A[k, k]` outside a trace) has no matrix form, and says so.
 
-use super::elaborate::shape_of;
+use super::elaborate::{dim_of, shape_of};
 use super::shape::{Dim, Shape, Shapes};
 use crate::syntax::ast::{BinOp, Expr, Func, Node};
 use std::collections::HashMap;
@@ -100,7 +100,7 @@ impl<'a> Raiser<'a> {
             }
         }
         if let Node::Sum(i, Some(count), _) = &e.node {
-            if let Some(d) = dim_of_count(count) {
+            if let Some(d) = dim_of(count).flatten() {
                 self.dims.entry(i.clone()).or_insert(d);
             }
         }
@@ -147,7 +147,7 @@ impl<'a> Raiser<'a> {
             Node::Index(base, indices) => self.component(e, base, indices),
             Node::Neg(a) => {
                 let a = self.tensor(a)?;
-                Ok(Tensor { expr: Expr::new(Node::Neg(Box::new(a.expr))), ..a })
+                Ok(Tensor { expr: Expr::negate(a.expr), ..a })
             }
             Node::Binary(BinOp::Mul, ..) => {
                 let mut factors = vec![];
@@ -270,7 +270,7 @@ impl<'a> Raiser<'a> {
             acc.expr = scale(c, acc.expr);
         }
         if negative {
-            acc.expr = Expr::new(Node::Neg(Box::new(acc.expr)));
+            acc.expr = Expr::negate(acc.expr);
         }
         Ok(acc)
     }
@@ -297,7 +297,7 @@ impl<'a> Raiser<'a> {
 
     fn contraction(&self, k: &str, count: Option<&Expr>, body: &Expr) -> Result<Tensor, NoMatrixForm> {
         if let Some(count) = count {
-            let matches = self.dims.get(k).is_some_and(|d| dim_of_count(count).as_ref() == Some(d));
+            let matches = self.dims.get(k).is_some_and(|d| dim_of(count).flatten().as_ref() == Some(d));
             if !matches {
                 return Err(format!("the sum over `{k}` runs over part of a vector"));
             }
@@ -310,7 +310,7 @@ impl<'a> Raiser<'a> {
             }
             Node::Neg(a) => {
                 let a = self.contraction(k, count, a)?;
-                return Ok(Tensor { expr: Expr::new(Node::Neg(Box::new(a.expr))), ..a });
+                return Ok(Tensor { expr: Expr::negate(a.expr), ..a });
             }
             _ => {}
         }
@@ -373,7 +373,7 @@ const MAX_TERMS: usize = 64;
 
 /// The terms of `e` multiplied out (signs kept as factors of -1), if there are not too many.
 fn expand(e: &Expr) -> Option<Vec<Expr>> {
-    let negate = |t: Expr| Expr::new(Node::Neg(Box::new(t)));
+    let negate = |t: Expr| Expr::negate(t);
     let terms = match &e.node {
         Node::Binary(BinOp::Add, a, b) => [expand(a)?, expand(b)?].concat(),
         Node::Binary(BinOp::Sub, a, b) => [expand(a)?, expand(b)?.into_iter().map(negate).collect()].concat(),
@@ -422,10 +422,7 @@ fn check_diagonal(t: &Tensor) -> Result<(), NoMatrixForm> {
 /// The product of two tensors on free indices: entrywise on the same indices, an outer product
 /// on different ones, a diagonal scaling where a vector shares one index with a matrix.
 fn times(a: Tensor, b: Tensor) -> Result<Tensor, NoMatrixForm> {
-    let (negative_a, a) = unsigned(a);
-    let (negative_b, b) = unsigned(b);
-    let t = times_unsigned(a, b)?;
-    Ok(if negative_a != negative_b { Tensor { expr: Expr::new(Node::Neg(Box::new(t.expr))), ..t } } else { t })
+    signed(a, b, times_unsigned)
 }
 
 fn times_unsigned(a: Tensor, b: Tensor) -> Result<Tensor, NoMatrixForm> {
@@ -458,10 +455,19 @@ fn times_unsigned(a: Tensor, b: Tensor) -> Result<Tensor, NoMatrixForm> {
 fn contract(k: &str, a: Tensor, b: Tensor) -> Result<Tensor, NoMatrixForm> {
     check_diagonal(&a)?;
     check_diagonal(&b)?;
+    signed(a, b, |a, b| contract_unsigned(k, a, b))
+}
+
+/// `combine` of two tensors without their leading signs, the sign of the two put in front.
+fn signed(
+    a: Tensor,
+    b: Tensor,
+    combine: impl FnOnce(Tensor, Tensor) -> Result<Tensor, NoMatrixForm>,
+) -> Result<Tensor, NoMatrixForm> {
     let (negative_a, a) = unsigned(a);
     let (negative_b, b) = unsigned(b);
-    let t = contract_unsigned(k, a, b)?;
-    Ok(if negative_a != negative_b { Tensor { expr: Expr::new(Node::Neg(Box::new(t.expr))), ..t } } else { t })
+    let t = combine(a, b)?;
+    Ok(if negative_a != negative_b { Tensor { expr: Expr::negate(t.expr), ..t } } else { t })
 }
 
 /// A tensor without its leading signs, and whether there was an odd number of them.
@@ -507,24 +513,15 @@ fn contract_unsigned(k: &str, a: Tensor, b: Tensor) -> Result<Tensor, NoMatrixFo
     })
 }
 
-/// The length a sum's written range gives.
-fn dim_of_count(count: &Expr) -> Option<Dim> {
-    match &count.node {
-        Node::Num(n) => n.to_integer().try_into().ok().filter(|&k: &usize| k > 1).map(Dim::Known),
-        Node::Var(name) => Some(Dim::Named(name.clone())),
-        _ => None,
-    }
-}
-
 /// `c*e` for a scalar `c`, with `1*e = e`.
 fn scale(c: Expr, e: Expr) -> Expr {
     if c == Expr::int(1) {
         e
     } else if c == Expr::int(-1) {
-        Expr::new(Node::Neg(Box::new(e)))
+        Expr::negate(e)
     } else if let Node::Neg(inner) = &c.node {
         if **inner == Expr::int(1) {
-            return Expr::new(Node::Neg(Box::new(e)));
+            return Expr::negate(e);
         }
         Expr::binary(BinOp::Mul, c, e)
     } else {
@@ -568,7 +565,7 @@ pub fn transpose(e: Expr) -> Expr {
             matmul(transpose(b), transpose(a))
         }
         Node::Call(Func::Eye | Func::Diag, _) | Node::Num(_) | Node::Pi => e,
-        Node::Neg(a) => Expr::new(Node::Neg(Box::new(transpose(*a)))),
+        Node::Neg(a) => Expr::negate(transpose(*a)),
         // A scale (the scalar comes first in the forms raised here).
         Node::Binary(BinOp::Mul, a, b) => Expr::binary(BinOp::Mul, *a, transpose(*b)),
         node => Expr::call(Func::Transpose, vec![Expr::new(node)]),

@@ -6,6 +6,7 @@ use super::shape::{Dim, Shape, Shapes};
 use crate::eval::number::Number;
 use crate::eval::value::{Env, Value};
 use crate::eval::{eval, eval_scalar};
+use crate::sample::Rng;
 use crate::syntax::ast::Expr;
 use num_rational::BigRational;
 use std::collections::BTreeMap;
@@ -102,13 +103,10 @@ fn length(dim: &Option<Dim>, sizes: &BTreeMap<String, usize>) -> usize {
 /// Random small rationals for every free name of both expressions (shaped by `shapes`), and
 /// the named sizes bound to their lengths.
 fn random_env(a: &Expr, b: &Expr, shapes: &Shapes, sizes: &BTreeMap<String, usize>, seed: u64) -> Env {
-    let mut state = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15).wrapping_add(0x5eed);
+    let mut rng = Rng::new(seed);
+    // In [-2, 2], steps of 1/8, never 0.
     let mut number = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        // In [-2, 2], steps of 1/8, never 0.
-        let k = (state % 32) as i64 - 16;
+        let k = rng.int(-16, 15);
         Number::Exact(BigRational::new(if k == 0 { 3 } else { k }.into(), 8.into()))
     };
     let mut env = Env::new();
