@@ -289,3 +289,29 @@ fn cli_derive_self_check_accepts_correct_derivatives_near_poles_and_kinks() {
 }
 
 use predicates::prelude::PredicateBooleanExt;
+
+#[test]
+fn cli_derive_at_a_point_prints_the_value_before_the_result() {
+    common::deltaform()
+        .args(["derive", "sigmoid(x)", "--wrt", "x", "--at", "x=0"])
+        .assert()
+        .success()
+        .stdout("value at x=0: 1/4\nsigmoid(x)*(1 - sigmoid(x))\n");
+    // `k` has no value: the value is the whole gradient, softmax(z) - y.
+    let out = common::deltaform()
+        .args(["derive", "-sum(i, y[i]*log(softmax(z)[i]))", "--wrt", "z[k]", "--let", "yhat = softmax(z)"])
+        .args(["--at", "z=[0, 0], y=[1, 0]", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["value_text"], "[-1/2, 1/2]");
+    assert_eq!(json["value"], serde_json::json!([-0.5, 0.5]));
+    assert_eq!(json["value_exact"], true);
+    common::deltaform()
+        .args(["derive", "x*y", "--wrt", "x", "--at", "x=1"])
+        .assert()
+        .code(2)
+        .stderr(contains("--at gives no value for `y`"));
+    common::deltaform().args(["derive", "x", "--wrt", "x", "--digits", "3"]).assert().code(2);
+}

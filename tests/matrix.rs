@@ -173,3 +173,63 @@ fn a_result_without_matrix_form_prints_its_index_form_and_says_why() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("more than two indices"));
 }
+
+#[test]
+fn the_gradient_at_a_point_is_a_matrix_of_the_variables_shape() {
+    // W x - y = [-1, -2, -3]; its outer product with x = [1, -1].
+    let at = "W=[[1, 2], [3, 4], [5, 6]], x=[1, -1], y=[0, 1, 2]";
+    deltaform()
+        .args(["derive", "1/2*norm2(W*x - y)^2", "--wrt", "W", "--shape", "W: 3x2, x: 2, y: 3", "--at", at])
+        .assert()
+        .success()
+        .stdout(format!("value at {at}: [[-1, 1], [-2, 2], [-3, 3]]\n(W*x - y)*x^T\n"));
+    // Without --shape, the shapes are those of the values.
+    let out = deltaform()
+        .args(["derive", "1/2*norm2(W*x - y)^2", "--wrt", "W", "--at", at, "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["result"], "(W*x - y)*x^T");
+    assert_eq!(json["value"], serde_json::json!([[-1.0, 1.0], [-2.0, 2.0], [-3.0, 3.0]]));
+    // A value that does not fit its declaration.
+    deltaform()
+        .args(["derive", "x^T*A*x", "--wrt", "x", "--shape", "A: 3x3, x: 3", "--at", "A=[[1, 2], [3, 4]], x=[1, 1, 1]"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("`A` is declared a 3×3 matrix, but its value has shape 2×2"));
+}
+
+/// The MLP's dW1 at a point, against central differences of the loss (evaluated by the library,
+/// entry by entry): the value printed is the gradient's.
+#[test]
+fn the_mlp_gradient_at_a_point_matches_central_differences() {
+    use deltaform::eval::bindings::parse_bindings;
+    use deltaform::eval::value::Value;
+    let at = "W1=[[0.5, -1], [0.25, 2], [-0.75, 1]], x=[1, -2], b1=[0.1, 0, -0.1], W2=[[1, -1, 0.5], [0, 2, -1]], b2=[0.2, -0.3], y=[1, 0]";
+    let out = deltaform()
+        .args(["derive", MLP, "--wrt", "W1", "--shape", MLP_SHAPES, "--at", at, "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let loss = deltaform::syntax::parse::parse_expr(MLP).unwrap();
+    let shapes = deltaform::matrix::shape::Shapes::parse(MLP_SHAPES).unwrap();
+    let lowered = deltaform::matrix::elaborate::elaborate(&loss, &shapes).unwrap().expr;
+    let env = parse_bindings(at).unwrap();
+    let h = 1e-5;
+    for r in 0..3 {
+        for c in 0..2 {
+            let shifted = |by: f64| {
+                let mut env = env.clone();
+                let Some(Value::Matrix(mut w)) = env.get("W1").cloned() else { unreachable!() };
+                w[r][c] = deltaform::eval::number::Number::approx(w[r][c].to_f64() + by).unwrap();
+                env.bind("W1", Value::Matrix(w));
+                deltaform::eval::eval_scalar(&lowered, &env).unwrap().to_f64()
+            };
+            let numeric = (shifted(h) - shifted(-h)) / (2.0 * h);
+            let printed = json["value"][r][c].as_f64().unwrap();
+            assert!((numeric - printed).abs() < 1e-6, "dW1[{r}, {c}]: {printed} vs {numeric}");
+        }
+    }
+}

@@ -1,6 +1,7 @@
 //! `deltaform derive` and `deltaform simplify`, and the arguments they share with `deltaform
 //! equiv`.
 
+use super::at_value::{AtArgs, AtValue};
 use super::expr_cmds::parse_source;
 use super::latex_output::{self, LatexArgs};
 use super::{ExprFormat, Failure, Output};
@@ -67,6 +68,8 @@ pub struct DeriveArgs {
     pub(super) shapes: Vec<String>,
     #[command(flatten)]
     pub(super) context: ContextArgs,
+    #[command(flatten)]
+    pub(super) at: AtArgs,
     /// Print the derivation step by step before the result.
     #[arg(long)]
     pub(super) steps: bool,
@@ -102,8 +105,10 @@ pub struct SimplifyArgs {
 /// Prints the derivative, simplified; with `--steps`, the worked derivation first.
 pub fn derive_cmd(args: &DeriveArgs) -> Result<Output, Failure> {
     args.latex.check(args.format)?;
-    if !args.shapes.is_empty() {
-        return super::matrix_cmd::derive_matrix_cmd(args);
+    let env = args.at.env(args.format)?;
+    let whole_value = env.as_ref().and_then(|env| env.get(&args.wrt)).is_some_and(|v| v.rank() > 0);
+    if !args.shapes.is_empty() || whole_value {
+        return super::matrix_cmd::derive_matrix_cmd(args, env);
     }
     let style = args.latex.style();
     let options = Options {
@@ -120,13 +125,28 @@ pub fn derive_cmd(args: &DeriveArgs) -> Result<Output, Failure> {
         );
         return Err(Failure::new(Diagnostic::plain("internal_error", message), args.format));
     }
+    let value = env.map(|env| AtValue::new(&args.at, d.value_at(&env), args.format)).transpose()?;
     let stdout = match args.format {
-        ExprFormat::Json => format!("{}\n", derivation_json(&d, style)),
-        ExprFormat::Latex => args.latex.print(&latex_output::derivation(&d, args.steps, style)),
-        ExprFormat::Text if args.steps => format!("{d}\n"),
+        ExprFormat::Json => {
+            let mut object = derivation_json(&d, style);
+            if let Some(value) = &value {
+                value.json(&mut object);
+            }
+            format!("{object}\n")
+        }
+        ExprFormat::Latex => {
+            let mut blocks = latex_output::derivation(&d, args.steps, style);
+            blocks.extend(value.iter().flat_map(|v| v.latex(style)));
+            args.latex.print(&blocks)
+        }
         ExprFormat::Text => {
-            let conditions = d.conditions_note().map(|n| format!("{n}\n")).unwrap_or_default();
-            format!("{}{conditions}{}\n", notes(&d.simplified), d.result())
+            let value = value.map(|v| v.text()).unwrap_or_default();
+            if args.steps {
+                format!("{value}{d}\n")
+            } else {
+                let conditions = d.conditions_note().map(|n| format!("{n}\n")).unwrap_or_default();
+                format!("{value}{}{conditions}{}\n", notes(&d.simplified), d.result())
+            }
         }
     };
     Ok(Output::ok(stdout).with_warnings(d.warnings.clone()))

@@ -1,10 +1,13 @@
 //! `deltaform derive --shape ...`: the derivative of a matrix expression by a whole vector or
 //! matrix, in matrix form, with the index form beside it.
 
+use super::at_value::AtValue;
 use super::engine_cmds::{context, derivation_json, expression, DeriveArgs};
 use super::latex_output;
 use super::{ExprFormat, Failure, Output};
 use crate::derive::{Check, Context};
+use crate::eval::value::Env;
+use crate::matrix::at::declare_from_values;
 use crate::matrix::shape::Shapes;
 use crate::matrix::{derive_matrix, surface, MatrixDerivation};
 use crate::syntax::diagnostic::Diagnostic;
@@ -13,12 +16,15 @@ use crate::syntax::latex_document::{Block, Display};
 use serde_json::json;
 
 /// Runs `derive` on a matrix expression (`--shape` given).
-pub(super) fn derive_matrix_cmd(args: &DeriveArgs) -> Result<Output, Failure> {
+pub(super) fn derive_matrix_cmd(args: &DeriveArgs, env: Option<Env>) -> Result<Output, Failure> {
     let format = args.format;
     let style = args.latex.style();
     let mut shapes = Shapes::default();
     for text in &args.shapes {
         shapes.add(text).map_err(|e| Failure::new(Diagnostic::new(&e, "--shape", text), format))?;
+    }
+    if let Some(env) = &env {
+        declare_from_values(env, &mut shapes).map_err(|m| Failure::new(Diagnostic::plain("bad_shape", m), format))?;
     }
     let expr = expression(&args.expr, "EXPR", format)?;
     if args.wrt.contains('[') {
@@ -37,14 +43,32 @@ pub(super) fn derive_matrix_cmd(args: &DeriveArgs) -> Result<Output, Failure> {
         );
         return Err(Failure::new(Diagnostic::plain("internal_error", message), format));
     }
+    let value = env.map(|env| AtValue::new(&args.at, d.value_at(&env, &shapes), format)).transpose()?;
     let stdout = match format {
-        ExprFormat::Json => format!("{}\n", json(&d, style)),
-        ExprFormat::Latex => args.latex.print(&latex(&d, args.steps, style)),
-        ExprFormat::Text if args.steps => format!("{}\n{d}\n", d.index),
-        ExprFormat::Text => match &d.matrix {
-            Ok(m) => format!("{}\n", surface(m)),
-            Err(why) => format!("note: no matrix form ({why}); the component {}:\n{}\n", d.component(), d.index_form()),
-        },
+        ExprFormat::Json => {
+            let mut object = json(&d, style);
+            if let Some(value) = &value {
+                value.json(&mut object);
+            }
+            format!("{object}\n")
+        }
+        ExprFormat::Latex => {
+            let mut blocks = latex(&d, args.steps, style);
+            blocks.extend(value.iter().flat_map(|v| v.latex(style)));
+            args.latex.print(&blocks)
+        }
+        ExprFormat::Text => {
+            let value = value.map(|v| v.text()).unwrap_or_default();
+            match &d.matrix {
+                _ if args.steps => format!("{value}{}\n{d}\n", d.index),
+                Ok(m) => format!("{value}{}\n", surface(m)),
+                Err(why) => format!(
+                    "{value}note: no matrix form ({why}); the component {}:\n{}\n",
+                    d.component(),
+                    d.index_form()
+                ),
+            }
+        }
     };
     Ok(Output::ok(stdout).with_warnings(d.index.warnings.clone()))
 }

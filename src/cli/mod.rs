@@ -1,6 +1,7 @@
 //! The command-line interface (clap, derive API). The only layer that prints: every command
 //! returns an [`Output`] or a [`Diagnostic`], and [`run`] writes them and picks the exit code.
 
+mod at_value;
 mod check_cmd;
 mod dims;
 mod engine_cmds;

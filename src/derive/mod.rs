@@ -2,7 +2,10 @@
 //! result against a numeric derivative (extrapolated central differences) at sample points. This
 //! is the library API (`deltaform::derive`) and what `deltaform derive` prints.
 
+mod at;
 mod self_check;
+
+pub use at::value_at;
 
 use crate::defs::Definitions;
 use crate::diff::{differentiate_with_conditions, worked_chain_rule, Condition, WorkedChain, Wrt};

@@ -4,6 +4,7 @@
 //! sub-expression at fault, never a silent NaN.
 
 pub mod bindings;
+pub mod components;
 pub mod linear;
 pub mod number;
 pub mod value;

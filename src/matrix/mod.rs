@@ -7,6 +7,7 @@
 //! self-check; [`raise`] reads the result back into matrix form where one exists; [`verify`]
 //! checks the matrix form against the index form at random values before it is shown.
 
+pub mod at;
 pub mod elaborate;
 pub mod lower;
 pub mod raise;
