@@ -1,6 +1,6 @@
 //! Every LaTeX deltaform prints renders with KaTeX: each catalog derivation (with and without
 //! `--steps`, the steps in each `--delta` style, one of them as a `--standalone` document), `simplify`,
-//! `equiv` and `parse` of representative inputs, and the worked solutions of `run` (LaTeX and
+//! `equiv`, `parse`, matrix-form `derive --shape`, `derive --at` and `jacobian` of representative inputs, and the worked solutions of `run` (LaTeX and
 //! Markdown). The snippets go through the CLI binary to `tests/katex/render.js`, which renders
 //! them with the KaTeX pinned in `tests/katex/package-lock.json` (`npm ci --prefix tests/katex`).
 
@@ -158,6 +158,21 @@ fn simplify_equiv_parse_and_run_render() {
         vec!["parse", "h[j] = sigmoid(sum(i, W1[j, i]*x[i]) + b1[j])"],
         vec!["parse", "[[delta(i, j), 1], [delta(j, i), sqrt(2)/2]]"],
         vec!["parse", "sum(i = 1..len(z), abs(z[i])^(1/3))*1.5e-12"],
+        vec!["derive", "1/2*norm2(W*x - y)^2", "--wrt", "W", "--shape", "W: 3x4, x: 4, y: 3", "--steps"],
+        vec!["derive", "-y^T*log(softmax(W*x))", "--wrt", "W", "--shape", "W: 3x4, x: 4, y: 3"],
+        vec!["derive", "1/2*norm2(W*x - y)^2", "--wrt", "W", "--at", "W=[[1, 2], [3, 4]], x=[1, -1], y=[0, 1/3]"],
+        vec!["derive", "sigmoid(x)", "--wrt", "x", "--at", "x=1"],
+        vec!["jacobian", "[3*x*y, y - z]", "--wrt", "x, y, z", "--at", "x=1, y=2, z=3"],
+        vec![
+            "jacobian",
+            "F(G)",
+            "--wrt",
+            "x, y",
+            "--let",
+            "F(x, y, z) = [3*x*y, y - z]",
+            "--let",
+            "G(x, y) = [x - 5*y, x*y, x*y - x^2]",
+        ],
     ];
     let mut snippets = vec![];
     for command in &commands {

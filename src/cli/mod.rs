@@ -7,6 +7,7 @@ mod dims;
 mod engine_cmds;
 mod equiv_cmd;
 mod expr_cmds;
+mod jacobian_cmd;
 mod latex_output;
 mod matrix_cmd;
 mod run_cmd;
@@ -59,6 +60,11 @@ enum Command {
         after_help = "Examples:\n  deltaform derive 'sigmoid(x)' --wrt x\n  deltaform derive '-sum(i, y[i]*log(softmax(z)[i]))' --wrt 'z[k]' --let 'yhat = softmax(z)' --assume 'sum(i, y[i]) = 1' --steps\n\nThe last line of text output is the result, in the input language."
     )]
     Derive(engine_cmds::DeriveArgs),
+    /// The Jacobian matrix of a vector function; for a composition F(G), the chain rule both ways.
+    #[command(
+        after_help = "Examples:\n  deltaform jacobian '[3*x*y, y - z]' --wrt 'x, y, z'\n  deltaform jacobian 'F(G)' --wrt 'x, y' --let 'F(x, y, z) = [3*x*y, y - z]' --let 'G(x, y) = [x - 5*y, x*y, x*y - x^2]'\n  deltaform jacobian '[x^2*y, sin(y)]' --wrt 'x, y' --at 'x=1, y=0'\n\nThe last line of text output is the Jacobian, in the input language."
+    )]
+    Jacobian(jacobian_cmd::JacobianArgs),
     /// Simplify an expression in the e-graph.
     #[command(after_help = "Example:\n  deltaform simplify 'exp(x)/(1 + exp(x))'   # sigmoid(x)")]
     Simplify(engine_cmds::SimplifyArgs),
@@ -142,6 +148,7 @@ pub fn run<I: IntoIterator<Item = T>, T: Into<OsString> + Clone>(args: I) -> u8 
         Command::Eval(args) => expr_cmds::eval(&args),
         Command::Derive(args) => engine_cmds::derive_cmd(&args),
         Command::Simplify(args) => engine_cmds::simplify_cmd(&args),
+        Command::Jacobian(args) => jacobian_cmd::jacobian_cmd(&args),
         Command::Equiv(args) => equiv_cmd::equiv_cmd(&args),
         Command::Run(args) => run_cmd::run(&args),
         Command::Check(args) => check_cmd::check(&args),
