@@ -13,6 +13,7 @@ pub mod domain;
 pub mod egraph;
 pub mod eval;
 pub mod exercise;
+pub mod graph;
 pub mod jacobian;
 pub mod matrix;
 pub mod sample;

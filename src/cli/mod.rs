@@ -7,6 +7,7 @@ mod dims;
 mod engine_cmds;
 mod equiv_cmd;
 mod expr_cmds;
+mod graph_cmd;
 mod jacobian_cmd;
 mod latex_output;
 mod matrix_cmd;
@@ -65,6 +66,11 @@ enum Command {
         after_help = "Examples:\n  deltaform jacobian '[3*x*y, y - z]' --wrt 'x, y, z'\n  deltaform jacobian 'F(G)' --wrt 'x, y' --let 'F(x, y, z) = [3*x*y, y - z]' --let 'G(x, y) = [x - 5*y, x*y, x*y - x^2]'\n  deltaform jacobian '[x^2*y, sin(y)]' --wrt 'x, y' --at 'x=1, y=0'\n\nThe last line of text output is the Jacobian, in the input language."
     )]
     Jacobian(jacobian_cmd::JacobianArgs),
+    /// The computation graph of a loss over scalar definitions: local gradients, adjoints, values, zero gradients.
+    #[command(
+        after_help = "Examples:\n  deltaform graph '1/2*(y - t)^2' --let 'z = w*x + b' --let 'y = sigmoid(z)' --at 'w=1, x=2, b=-1, t=1'\n  deltaform graph '1/2*(y - t)^2' --let 'z1 = w1*x1' --let 'h1 = relu(z1)' --let 'z = w2*h1 + w3*x2' --let 'y = relu(z)' --given 'z1 < 0'\n  deltaform graph ... --format dot | dot -Tsvg > graph.svg"
+    )]
+    Graph(graph_cmd::GraphArgs),
     /// Simplify an expression in the e-graph.
     #[command(after_help = "Example:\n  deltaform simplify 'exp(x)/(1 + exp(x))'   # sigmoid(x)")]
     Simplify(engine_cmds::SimplifyArgs),
@@ -149,6 +155,7 @@ pub fn run<I: IntoIterator<Item = T>, T: Into<OsString> + Clone>(args: I) -> u8 
         Command::Derive(args) => engine_cmds::derive_cmd(&args),
         Command::Simplify(args) => engine_cmds::simplify_cmd(&args),
         Command::Jacobian(args) => jacobian_cmd::jacobian_cmd(&args),
+        Command::Graph(args) => graph_cmd::graph_cmd(&args),
         Command::Equiv(args) => equiv_cmd::equiv_cmd(&args),
         Command::Run(args) => run_cmd::run(&args),
         Command::Check(args) => check_cmd::check(&args),
