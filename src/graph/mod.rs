@@ -94,7 +94,7 @@ impl Graph {
                 // n is a variable here: every definition but its own (none of them depends on
                 // it but those downstream, which the chain rule goes through).
                 let mut others = Definitions::default();
-                for d in all.iter().filter(|d| &d.name != n && d.name != name) {
+                for d in all.iter().filter(|d| &d.name != n) {
                     others.add(d.statement()).map_err(|e| GraphError(e.message))?;
                 }
                 derivative(output, n, &others, limits)?
