@@ -600,8 +600,9 @@ fn comma_list(input: In) -> PResult<Vec<Expr>> {
     Ok((input, items))
 }
 
-/// primary = number | sum | call | name | "(" , expr , ")" | array ;
+/// primary = number | sum | call | name | "(" , expr , ")" | array | iverson ;
 /// array = "[" , expr , { "," , expr } , "]" ;
+/// iverson = "[" , expr , "=" , expr , "]" ;
 fn primary(input: In) -> PResult<Expr> {
     let (input, _) = ws(input)?;
     if let Ok((rest, _)) = punct('(', "`(`")(input) {
@@ -610,8 +611,22 @@ fn primary(input: In) -> PResult<Expr> {
         return Ok((rest, inner));
     }
     if let Ok((rest, _)) = punct('[', "`[`")(input) {
-        let (rest, items) = comma_list(rest)?;
-        let (rest, _) = punct(']', "`]` or `,`").parse(rest).map_err(commit)?;
+        let (rest, first) = cut_expr(rest)?;
+        if let Ok((rest, _)) = punct('=', "`=`")(rest) {
+            // The Iverson bracket `[i = j]`: 1 where the indices are equal, else 0.
+            let (rest, second) = cut_expr(rest)?;
+            let (rest, _) = punct(']', "`]`").parse(rest).map_err(commit)?;
+            return Ok((rest, Expr::spanned(Node::Call(Func::Delta, vec![first, second]), span_of(&input, &rest))));
+        }
+        let mut items = vec![first];
+        let mut rest = rest;
+        while let Ok((after, _)) = punct(',', "`,`")(rest) {
+            let (after, item) = cut_expr(after)?;
+            items.push(item);
+            rest = after;
+        }
+        let expected = if items.len() == 1 { "`]`, `,` or `=`" } else { "`]` or `,`" };
+        let (rest, _) = punct(']', expected).parse(rest).map_err(commit)?;
         return Ok((rest, Expr::spanned(Node::Array(items), span_of(&input, &rest))));
     }
     alt((number, word)).parse(input).map_err(|e| match e {
@@ -938,5 +953,13 @@ mod tests {
         assert_eq!((e.kind(), e.span()), ("too_deep", too_deep.len()..too_deep.len() + 1));
         let e = parse_expr(&too_deep).unwrap_err();
         assert_eq!((e.kind(), e.span()), ("unexpected_end", too_deep.len()..too_deep.len()));
+    }
+
+    #[test]
+    fn the_iverson_bracket_is_the_kronecker_delta() {
+        assert_eq!(parse_expr("[i = k]*z[i]").unwrap(), parse_expr("delta(i, k)*z[i]").unwrap());
+        assert_eq!(parse_expr("[i = j + 1]").unwrap().to_string(), "delta(i, j + 1)");
+        assert_eq!(parse_expr("[i = j, 2]").unwrap_err().to_string(), "unexpected `,`: expected `]`");
+        assert!(parse_expr("[i = ]").is_err());
     }
 }
