@@ -17,6 +17,7 @@ pub mod graph;
 pub mod jacobian;
 pub mod matrix;
 pub mod sample;
+pub mod signs;
 pub mod syntax;
 pub mod warnings;
 

@@ -315,3 +315,43 @@ fn cli_derive_at_a_point_prints_the_value_before_the_result() {
         .stderr(contains("--at gives no value for `y`"));
     common::deltaform().args(["derive", "x", "--wrt", "x", "--digits", "3"]).assert().code(2);
 }
+
+/// A sign assumption folds what it decides into the derivative, as a last step, and the
+/// derivative's value is refused at a point where it does not hold.
+#[test]
+fn cli_derive_with_a_sign_assumption() {
+    let relu = ["--let", "z1 = w1*x1", "--let", "h1 = relu(z1)", "--let", "y = w2*h1"];
+    let out = common::deltaform()
+        .args(["derive", "1/2*(y - t)^2", "--wrt", "w1", "--assume", "z1 < 0", "--steps"])
+        .args(relu)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("  given z1 < 0\n") && text.ends_with("= 0    (given z1 < 0)\n0\n"), "{text}");
+    common::deltaform()
+        .args(["derive", "abs(x)^3", "--wrt", "x", "--assume", "x <= 0"])
+        .assert()
+        .success()
+        .stdout("-3*x^2\n");
+    // step(x) at 0 is 0, so x >= 0 decides relu but not its derivative.
+    common::deltaform()
+        .args(["derive", "relu(x)^2", "--wrt", "x", "--assume", "x >= 0"])
+        .assert()
+        .success()
+        .stdout("2*x\n");
+    common::deltaform()
+        .args(["derive", "relu(x)", "--wrt", "x", "--assume", "x >= 0"])
+        .assert()
+        .success()
+        .stdout("step(x)\n");
+    common::deltaform()
+        .args(["derive", "relu(z)*w", "--wrt", "w", "--assume", "z < 0", "--at", "z=1, w=2"])
+        .assert()
+        .code(2)
+        .stderr(contains("does not satisfy z < 0"));
+    common::deltaform()
+        .args(["derive", "relu(z)", "--wrt", "z", "--assume", "z + 1 < 0"])
+        .assert()
+        .code(2)
+        .stderr(contains("is not a name"));
+}

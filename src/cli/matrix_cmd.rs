@@ -5,7 +5,7 @@ use super::at_value::AtValue;
 use super::engine_cmds::{context, derivation_json, expression, DeriveArgs};
 use super::latex_output;
 use super::{ExprFormat, Failure, Output};
-use crate::derive::{Check, Context};
+use crate::derive::{split_givens, Check, Context};
 use crate::eval::value::Env;
 use crate::matrix::at::declare_from_values;
 use crate::matrix::shape::Shapes;
@@ -31,9 +31,10 @@ pub(super) fn derive_matrix_cmd(args: &DeriveArgs, env: Option<Env>) -> Result<O
         let message = "with --shape, --wrt names a whole vector or matrix (`W`); its component's index form is shown beside the result";
         return Err(Failure::new(Diagnostic::plain("bad_usage", message), format));
     }
-    let (definitions, assumptions) = context(&args.context.lets, &args.context.assume, format)?;
+    let (equations, givens) = split_givens(&args.context.assume).map_err(|d| Failure::new(*d, format))?;
+    let (definitions, assumptions) = context(&args.context.lets, &equations, format)?;
     let steps = args.steps || format == ExprFormat::Json;
-    let ctx = Context { definitions, assumptions, limits: args.limits.limits(), steps, self_check: true };
+    let ctx = Context { definitions, assumptions, givens, limits: args.limits.limits(), steps, self_check: true };
     let d = derive_matrix(&expr, &args.wrt, &shapes, ctx)
         .map_err(|e| Failure::new(Diagnostic::new(&e, "EXPR", &args.expr), format))?;
     if let Check::Disagreed(point, symbolic, numeric) = &d.index.check {

@@ -29,6 +29,11 @@ impl Derivation {
                 axes.push((index.as_str(), length));
             }
         }
+        if super::givens_hold(&self.givens, &self.definitions, env) == Some(false) {
+            let givens: Vec<String> = self.givens.iter().map(|g| g.to_string()).collect();
+            let message = format!("the point does not satisfy {}, where the result holds", givens.join(" and "));
+            return Err(EvalError::Domain { message, span: 0..0 });
+        }
         value_at(self.result(), &self.definitions, &axes, env)
     }
 }

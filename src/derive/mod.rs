@@ -3,13 +3,16 @@
 //! is the library API (`deltaform::derive`) and what `deltaform derive` prints.
 
 mod at;
+mod given;
 mod self_check;
 
 pub use at::value_at;
+pub use given::givens_hold;
 
 use crate::defs::Definitions;
 use crate::diff::{differentiate_with_conditions, worked_chain_rule, Condition, WorkedChain, Wrt};
 use crate::egraph::{join_rules, only_orders, simplify_shown, Assumption, Limits, Simplified};
+use crate::signs::Given;
 use crate::syntax::ast::{Expr, Statement};
 use crate::syntax::diagnostic::Diagnostic;
 use crate::syntax::latex::{derivative_latex, to_latex_with, LatexStyle};
@@ -56,6 +59,8 @@ pub struct Derivation {
     pub definitions: Definitions,
     /// The assumptions given.
     pub assumptions: Vec<Assumption>,
+    /// The signs given (`z1 < 0`): the result holds where they do.
+    pub givens: Vec<Given>,
     /// The derivative straight from the chain rule (what numbers are evaluated from).
     pub raw: Expr,
     /// The chain rule as a student writes it, line by line, and the derivative it gives (what
@@ -108,10 +113,27 @@ pub fn derive(expr: &str, wrt: &str, options: &Options) -> Result<Derivation, Bo
         }
     };
     let variable = Wrt::parse(wrt).map_err(|e| Box::new(Diagnostic::new(&e, "--wrt", wrt)))?;
-    let (definitions, assumptions) = parse_context(&options.lets, &options.assume)?;
-    let context =
-        Context { definitions, assumptions, limits: options.limits.clone(), steps: options.steps, self_check: true };
+    let (equations, givens) = split_givens(&options.assume)?;
+    let (definitions, assumptions) = parse_context(&options.lets, &equations)?;
+    let limits = options.limits.clone();
+    let context = Context { definitions, assumptions, givens, limits, steps: options.steps, self_check: true };
     derive_parsed(parsed, variable, context).map_err(|e| Box::new(Diagnostic::new(&e, "EXPR", expr)))
+}
+
+/// Splits assumptions into equations (`sum(i, y[i]) = 1`) and signs (`z1 < 0`, read as givens).
+pub fn split_givens(assume: &[String]) -> Result<(Vec<String>, Vec<Given>), Box<Diagnostic>> {
+    let mut equations = vec![];
+    let mut givens = vec![];
+    for text in assume {
+        if text.contains(['<', '>', '≤', '≥']) {
+            let given = Given::parse(text)
+                .map_err(|m| Box::new(Diagnostic::plain("bad_assumption", format!("--assume: {m}"))))?;
+            givens.push(given);
+        } else {
+            equations.push(text.clone());
+        }
+    }
+    Ok((equations, givens))
 }
 
 /// Parses definitions (`--let`) and assumptions (`--assume`); errors point into the text at fault.
@@ -135,6 +157,8 @@ pub struct Context {
     pub definitions: Definitions,
     /// Assumptions the simplifier may use.
     pub assumptions: Vec<Assumption>,
+    /// Signs known for names (`z1 < 0`), folded into the simplified derivative.
+    pub givens: Vec<Given>,
     /// Bounds on the e-graph.
     pub limits: Limits,
     /// Whether to record the simplification steps.
@@ -146,7 +170,7 @@ pub struct Context {
 /// [`derive`] on parsed inputs: the one pipeline every derivation goes through (the CLI, the
 /// exercise runner and the checker).
 pub fn derive_parsed(expr: Expr, wrt: Wrt, context: Context) -> Result<Derivation, crate::diff::DiffError> {
-    let Context { definitions, assumptions, limits, steps, self_check } = context;
+    let Context { definitions, assumptions, givens, limits, steps, self_check } = context;
     let (raw, conditions) = differentiate_with_conditions(&expr, &wrt, &definitions)?;
     let chain = worked_chain_rule(&expr, &wrt, &definitions)?;
     let started = Instant::now();
@@ -157,10 +181,16 @@ pub fn derive_parsed(expr: Expr, wrt: Wrt, context: Context) -> Result<Derivatio
     } else {
         Check::NotRun
     };
+    let (simplified, fold_warning) = if givens.is_empty() {
+        (simplified, None)
+    } else {
+        given::fold_givens(simplified, &expr, &givens, &definitions, &assumptions, &limits)
+    };
     let mut warnings: Vec<String> = missing_variable(&expr, wrt.name(), &definitions).into_iter().collect();
+    warnings.extend(fold_warning);
     warnings.extend(unused_definitions(&expr, &simplified.expr, &definitions));
     warnings.extend(unused_assumptions(&expr, &assumptions, &simplified.assumptions_used, &definitions));
-    Ok(Derivation { expr, wrt, definitions, assumptions, raw, chain, conditions, simplified, check, warnings })
+    Ok(Derivation { expr, wrt, definitions, assumptions, givens, raw, chain, conditions, simplified, check, warnings })
 }
 
 /// One line of a worked derivation: the expression after a step, as text and as LaTeX, and
@@ -215,6 +245,9 @@ impl fmt::Display for Derivation {
         }
         for a in &self.assumptions {
             writeln!(f, "  assuming {a}")?;
+        }
+        for g in &self.givens {
+            writeln!(f, "  given {g}")?;
         }
         for line in self.worked(LatexStyle::default()) {
             writeln!(f, "= {}    ({})", line.text, line.rule)?;
