@@ -9,7 +9,7 @@
 use super::elaborate::{dim_of, shape_of};
 use super::shape::{Dim, Shape, Shapes};
 use crate::syntax::ast::{BinOp, Expr, Func, Node};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// A matrix-form expression and the indices its component stands on: for every value of
 /// them, component `[row, col]` of `expr` is the index-form expression it was raised from. A
@@ -44,6 +44,9 @@ pub struct Raiser<'a> {
     shapes: &'a Shapes,
     /// The length each index runs over.
     dims: HashMap<String, Dim>,
+    /// Index names that run over different lengths in different sums (`j` over the rows of
+    /// `W1` in one, of `W2` in another): no vector of ones is made for them.
+    ambiguous: HashSet<String>,
     /// Matrix forms of the vectors named in index form (definitions the lowering made).
     named: &'a HashMap<String, Expr>,
 }
@@ -55,7 +58,7 @@ impl<'a> Raiser<'a> {
     /// A raiser for expressions over `shapes`, with free indices of the given lengths, and
     /// vectors defined by name (`u` for `W*x`).
     pub fn new(shapes: &'a Shapes, free: &[(String, Dim)], named: &'a HashMap<String, Expr>) -> Raiser<'a> {
-        Raiser { shapes, dims: free.iter().cloned().collect(), named }
+        Raiser { shapes, dims: free.iter().cloned().collect(), ambiguous: HashSet::new(), named }
     }
 
     /// The matrix form of `e` whose component `[row, col]` is `e` (an index `None` where the
@@ -69,20 +72,57 @@ impl<'a> Raiser<'a> {
         if let Some(stray) = stray {
             return Err(format!("the index `{stray}` is free in the result but not one of the result's"));
         }
-        let ones = |raiser: &Self, i: &Option<String>| raiser.ones(i.as_deref().expect("an axis"));
-        Ok(match (&row, &col) {
+        self.broadcast(t, &row, &col)
+    }
+
+    /// `t` (its indices among `row` and `col`) standing on `[row, col]`: a vector or a scalar
+    /// spread along the missing axis by a vector of ones (`v[q]` on `[p, q]` is `1*v^T`).
+    fn broadcast(&self, t: Tensor, row: &Option<String>, col: &Option<String>) -> Result<Expr, NoMatrixForm> {
+        let ones = |i: &Option<String>| self.ones(i.as_deref().expect("an axis"));
+        Ok(match (row, col) {
             (None, None) => t.expr,
-            (Some(_), None) if t.row == row => t.expr,
-            (Some(_), None) => scale(t.expr, ones(&self, &row)?),
-            (Some(_), Some(_)) if t.row == row && t.col == col => t.expr,
-            (Some(_), Some(_)) if t.row == col && t.col == row => transpose(t.expr),
-            (Some(_), Some(_)) if t.is_scalar() => {
-                scale(t.expr, matmul(ones(&self, &row)?, transpose(ones(&self, &col)?)))
-            }
-            (Some(_), Some(_)) if t.row == row => matmul(t.expr, transpose(ones(&self, &col)?)),
-            (Some(_), Some(_)) => matmul(ones(&self, &row)?, transpose(t.expr)),
+            (Some(_), None) if t.row == *row => t.expr,
+            (Some(_), None) => scale(t.expr, ones(row)?),
+            (Some(_), Some(_)) if t.row == *row && t.col == *col => t.expr,
+            (Some(_), Some(_)) if t.row == *col && t.col == *row => transpose(t.expr),
+            (Some(_), Some(_)) if t.is_scalar() => scale(t.expr, matmul(ones(row)?, transpose(ones(col)?))),
+            (Some(_), Some(_)) if t.row == *row => matmul(t.expr, transpose(ones(col)?)),
+            (Some(_), Some(_)) => matmul(ones(row)?, transpose(t.expr)),
             (None, Some(_)) => unreachable!("results on a column index alone are vectors on their row"),
         })
+    }
+
+    /// Two operands of an entrywise operation with their components on the same indices: as
+    /// they are, one transposed, or both spread over the union of their indices (`a[p] + b[q]`
+    /// is `a*1^T + 1*b^T`) when it has at most two.
+    fn align(&self, a: Tensor, b: Tensor) -> Result<(Expr, Expr, Option<String>, Option<String>), NoMatrixForm> {
+        check_diagonal(&a)?;
+        check_diagonal(&b)?;
+        if b.is_scalar() || (a.row == b.row && a.col == b.col) {
+            return Ok((a.expr, b.expr, a.row, a.col));
+        }
+        if a.is_scalar() {
+            return Ok((a.expr, b.expr, b.row, b.col));
+        }
+        if a.row == b.col && a.col == b.row {
+            return Ok((a.expr, transpose(b.expr), a.row, a.col));
+        }
+        let mut union: Vec<String> = a.indices().into_iter().map(str::to_string).collect();
+        union.extend(b.indices().into_iter().map(str::to_string).filter(|i| !a.mentions(i)));
+        if union.len() > 2 {
+            return Err(format!(
+                "terms on the indices ({}) and ({}) do not add up to one matrix",
+                a.indices().join(", "),
+                b.indices().join(", ")
+            ));
+        }
+        let (row, col) = if b.indices().len() == 2 {
+            (b.row.clone(), b.col.clone())
+        } else {
+            (Some(union[0].clone()), Some(union[1].clone()))
+        };
+        let (a, b) = (self.broadcast(a, &row, &col)?, self.broadcast(b, &row, &col)?);
+        Ok((a, b, row, col))
     }
 
     /// The lengths of the indices, read off the vectors and matrices they index.
@@ -94,18 +134,30 @@ impl<'a> Raiser<'a> {
                     if indices.len() == 2 { vec![&shape.rows, &shape.cols] } else { vec![&shape.rows] };
                 for (index, axis) in indices.iter().zip(axes) {
                     if let (Node::Var(i), Some(d)) = (&index.node, axis) {
-                        self.dims.entry(i.clone()).or_insert_with(|| d.clone());
+                        self.learn(i, d);
                     }
                 }
             }
         }
         if let Node::Sum(i, Some(count), _) = &e.node {
             if let Some(d) = dim_of(count).flatten() {
-                self.dims.entry(i.clone()).or_insert(d);
+                self.learn(i, &d);
             }
         }
         for child in e.children() {
             self.learn_dims(child);
+        }
+    }
+
+    fn learn(&mut self, index: &str, dim: &Dim) {
+        match self.dims.get(index) {
+            Some(known) if known != dim => {
+                self.ambiguous.insert(index.to_string());
+            }
+            Some(_) => {}
+            None => {
+                self.dims.insert(index.to_string(), dim.clone());
+            }
         }
     }
 
@@ -122,6 +174,9 @@ impl<'a> Raiser<'a> {
     }
 
     fn ones(&self, index: &str) -> Result<Expr, NoMatrixForm> {
+        if self.ambiguous.contains(index) {
+            return Err(format!("the index `{index}` runs over different lengths in different sums"));
+        }
         let n = self.dims.get(index).ok_or_else(|| format!("the length of the index `{index}` is not known"))?;
         Ok(Expr::call(Func::Ones, vec![super::elaborate::dim_expr(n)]))
     }
@@ -159,7 +214,7 @@ impl<'a> Raiser<'a> {
                 if matches!(op, BinOp::Pow) && !b.is_scalar() {
                     return Err("a power with an indexed exponent has no matrix form".into());
                 }
-                let (a, b, row, col) = align(a, b)?;
+                let (a, b, row, col) = self.align(a, b)?;
                 Ok(Tensor { expr: Expr::binary(*op, a, b), row, col })
             }
             Node::Call(Func::Delta, args) => match (self.index_name(&args[0]), self.index_name(&args[1])) {
@@ -176,7 +231,7 @@ impl<'a> Raiser<'a> {
             }
             Node::Call(func @ (Func::Max | Func::Min), args) => {
                 let (a, b) = (self.tensor(&args[0])?, self.tensor(&args[1])?);
-                let (a, b, row, col) = align(a, b)?;
+                let (a, b, row, col) = self.align(a, b)?;
                 Ok(Tensor { expr: Expr::call(*func, vec![a, b]), row, col })
             }
             Node::Call(Func::Logsumexp, args) => match &args[0].node {
@@ -286,7 +341,7 @@ impl<'a> Raiser<'a> {
                 total = Some(match total {
                     None => t,
                     Some(acc) => {
-                        let (a, b, row, col) = align(acc, t)?;
+                        let (a, b, row, col) = self.align(acc, t)?;
                         Tensor { expr: plus(a, b), row, col }
                     }
                 });
@@ -305,7 +360,7 @@ impl<'a> Raiser<'a> {
         match &body.node {
             Node::Binary(op @ (BinOp::Add | BinOp::Sub), a, b) => {
                 let (a, b) = (self.contraction(k, count, a)?, self.contraction(k, count, b)?);
-                let (a, b, row, col) = align(a, b)?;
+                let (a, b, row, col) = self.align(a, b)?;
                 return Ok(Tensor { expr: Expr::binary(*op, a, b), row, col });
             }
             Node::Neg(a) => {
@@ -388,26 +443,6 @@ fn expand(e: &Expr) -> Option<Vec<Expr>> {
         _ => vec![e.clone()],
     };
     (terms.len() <= MAX_TERMS).then_some(terms)
-}
-
-/// Two operands of an entrywise operation with their components on the same indices.
-fn align(a: Tensor, b: Tensor) -> Result<(Expr, Expr, Option<String>, Option<String>), NoMatrixForm> {
-    check_diagonal(&a)?;
-    check_diagonal(&b)?;
-    if b.is_scalar() || (a.row == b.row && a.col == b.col) {
-        return Ok((a.expr, b.expr, a.row, a.col));
-    }
-    if a.is_scalar() {
-        return Ok((a.expr, b.expr, b.row, b.col));
-    }
-    if a.row == b.col && a.col == b.row {
-        return Ok((a.expr, transpose(b.expr), a.row, a.col));
-    }
-    Err(format!(
-        "terms on the indices ({}) and ({}) do not add up to one matrix",
-        a.indices().join(", "),
-        b.indices().join(", ")
-    ))
 }
 
 fn check_diagonal(t: &Tensor) -> Result<(), NoMatrixForm> {
@@ -553,9 +588,10 @@ fn diag(v: Expr) -> Expr {
     Expr::call(Func::Diag, vec![v])
 }
 
-/// The transpose, as a textbook writes it: through a product (`(A*B)^T = B^T*A^T`) and a
-/// sign, `(A^T)^T = A`, `I`, `diag(v)` and numbers their own; anything else (`(W*x + b)^T`,
-/// `sigmoid(z)^T`) transposed as a whole.
+/// The transpose, as a textbook writes it: through a product (`(A*B)^T = B^T*A^T`), a sign,
+/// and a sum whose terms all transpose into something simpler than `(...)^T`; `(A^T)^T = A`,
+/// `I`, `diag(v)` and numbers their own; anything else (`(W*x + b)^T`, `sigmoid(z)^T`)
+/// transposed as a whole.
 pub fn transpose(e: Expr) -> Expr {
     match e.node {
         Node::Call(Func::Transpose, mut args) => args.remove(0),
@@ -566,6 +602,16 @@ pub fn transpose(e: Expr) -> Expr {
         }
         Node::Call(Func::Eye | Func::Diag, _) | Node::Num(_) | Node::Pi => e,
         Node::Neg(a) => Expr::negate(transpose(*a)),
+        // Through a sum only where every term's transpose is simpler than a `^T` on it.
+        Node::Binary(op @ (BinOp::Add | BinOp::Sub), a, b) => {
+            let (ta, tb) = (transpose((*a).clone()), transpose((*b).clone()));
+            let whole = |t: &Expr, of: &Expr| matches!(&t.node, Node::Call(Func::Transpose, x) if x[0] == *of);
+            if whole(&ta, &a) || whole(&tb, &b) {
+                Expr::call(Func::Transpose, vec![Expr::binary(op, *a, *b)])
+            } else {
+                Expr::binary(op, ta, tb)
+            }
+        }
         // A scale (the scalar comes first in the forms raised here).
         Node::Binary(BinOp::Mul, a, b) => Expr::binary(BinOp::Mul, *a, transpose(*b)),
         node => Expr::call(Func::Transpose, vec![Expr::new(node)]),
