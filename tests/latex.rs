@@ -107,7 +107,7 @@ fn the_delta_style_reaches_every_latex() {
     assert_eq!(json["latex"], "\\delta_{ik} - \\operatorname{softmax}(z)_{k}");
     assert!(json["steps"].as_array().unwrap().iter().all(|s| !s["latex"].as_str().unwrap().contains('[')));
     let (code, latex, _) = run(&["simplify", "sum(i, delta(i, k)*z[i]) + delta(j, k)", "--format", "latex"]);
-    assert_eq!((code, latex.as_str()), (Some(0), "z_{k} + [k = j]\n"));
+    assert_eq!((code, latex.as_str()), (Some(0), "z_{k} + [j = k]\n"));
 }
 
 #[test]

@@ -67,14 +67,14 @@ const CATALOG: &[Entry] = &[
         MLP,
         "W1",
         MLP_SHAPES,
-        "(1 - sigmoid(W1*x + b1)) .* sigmoid(W1*x + b1) .* (W2^T*(W2*sigmoid(W1*x + b1) + b2 - y))*x^T",
+        "sigmoid(W1*x + b1) .* (1 - sigmoid(W1*x + b1)) .* (W2^T*(W2*sigmoid(W1*x + b1) + b2 - y))*x^T",
     ),
     entry(
         "mlp_hidden_bias",
         MLP,
         "b1",
         MLP_SHAPES,
-        "(1 - sigmoid(W1*x + b1)) .* sigmoid(W1*x + b1) .* (W2^T*(W2*sigmoid(W1*x + b1) + b2 - y))",
+        "sigmoid(W1*x + b1) .* (1 - sigmoid(W1*x + b1)) .* (W2^T*(W2*sigmoid(W1*x + b1) + b2 - y))",
     ),
     entry(
         "mlp_input",
@@ -133,7 +133,7 @@ fn json_gives_the_result_its_index_form_and_shape() {
     assert_eq!(json["matrix_form"], true);
     assert_eq!(json["shape"], "3×4 matrix");
     assert_eq!(json["component"], "D[p, q]");
-    assert_eq!(json["index_form"], "x[q]*(sum(j, x[j]*W[p, j]) - y[p])");
+    assert_eq!(json["index_form"], "(sum(k, W[p, k]*x[k]) - y[p])*x[q]");
 }
 
 #[test]

@@ -10,6 +10,7 @@ mod explain;
 mod kronecker;
 mod lang;
 mod linear;
+mod prepass;
 mod ranges;
 pub mod rules;
 
@@ -194,6 +195,17 @@ pub fn simplify_shown(
     assumptions: &[Assumption],
     limits: &Limits,
 ) -> Simplified {
+    // What the e-graph would do first anyway is done on the syntax tree (deltas eliminated,
+    // constant factors out of sums): saturation then starts from a smaller expression.
+    let (prepared, rules) = prepass::prepare(e);
+    if prepared != *e {
+        let shown_prepared = shown.map(|s| prepass::prepare(s).0);
+        let mut simplified = simplify_shown(&prepared, shown_prepared.as_ref(), defs, assumptions, limits);
+        if let Some(step) = shown_prepared.filter(|s| Some(s) != shown) {
+            simplified.steps.insert(0, Step { rule: rules.join("; "), expr: step });
+        }
+        return simplified;
+    }
     let (mut simplified, applied) = saturate(e, shown, defs, assumptions, limits);
     if simplified.limit_hit == Some(LimitHit::Undefined) {
         return simplified;
@@ -283,25 +295,38 @@ fn connect(a: &RecExpr<Math>, b: &RecExpr<Math>, rules: &[Rewrite<Math, Facts>],
 /// only rearrange could go on for long without making the result any simpler.
 const SETTLE_ITERATIONS: usize = 3;
 
+/// Past this many e-nodes, [`SETTLE_ITERATIONS_LARGE`] iterations without improvement are
+/// enough: an iteration of a large e-graph costs more than the small folds it still finds.
+const LARGE_EGRAPH: usize = 2_000;
+
+/// See [`LARGE_EGRAPH`].
+const SETTLE_ITERATIONS_LARGE: usize = 2;
+
 /// A runner hook that stops once the extracted cost has not improved for [`SETTLE_ITERATIONS`].
 fn stop_when_settled() -> impl FnMut(&mut Runner<Math, Facts>) -> Result<(), String> + 'static {
     let mut best = f64::INFINITY;
     let mut unchanged = 0;
     move |runner| {
         let cost = runner.egraph[runner.roots[0]].data.cost;
-        if cost < best {
+        // Costs are sums of floats: a difference in the last bits is no improvement.
+        if !best.is_finite() || cost < best - COST_EPSILON * best.abs().max(1.0) {
             best = cost;
             unchanged = 0;
         } else {
             unchanged += 1;
         }
-        if unchanged >= SETTLE_ITERATIONS {
+        let patience =
+            if runner.egraph.total_size() > LARGE_EGRAPH { SETTLE_ITERATIONS_LARGE } else { SETTLE_ITERATIONS };
+        if unchanged >= patience {
             Err(SETTLED.into())
         } else {
             Ok(())
         }
     }
 }
+
+/// The relative change in cost below which a run counts as not improving.
+const COST_EPSILON: f64 = 1e-12;
 
 /// The stop reason of a run ended by [`stop_when_settled`].
 const SETTLED: &str = "settled";
