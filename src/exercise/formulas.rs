@@ -2,6 +2,7 @@
 //! activation, the output activation and the loss, so custom ones work like the built-in ones.
 //! Numbers are always evaluated from the raw derivatives; the simplified ones are shown.
 
+use super::backprop::{self, MatrixForms};
 use super::error::ExerciseError;
 use super::file::{Exercise, OutputActivation};
 use crate::defs::Definitions;
@@ -37,6 +38,8 @@ pub struct Formulas {
     pub shown_activation_derivative: Option<Expr>,
     /// delta^L_k made readable, for the trace.
     pub shown_output_delta: Expr,
+    /// The backward pass in matrix form, derived from the network's definition.
+    pub matrix_forms: MatrixForms,
     /// How `output_delta` is evaluated: the same value, computed with less repeated work.
     pub(crate) output_delta_plan: Plan,
 }
@@ -123,6 +126,11 @@ pub fn derive(exercise: &Exercise) -> Result<Formulas, ExerciseError> {
         Context { definitions: definitions.clone(), assumptions: as_assumptions(&assumptions), ..Context::default() };
     let delta = derivation(&exercise.loss, OUTPUT_NET, context, "network.loss", &spans.loss)?;
     let output_delta_plan = plan(&delta.raw, &definitions, &["z", "y", "yhat", "k"]);
+    let matrix_forms = backprop::derive(exercise.activation.as_ref()).map_err(|message| ExerciseError::Derive {
+        key: "network.activation".into(),
+        message,
+        span: spans.activation.clone(),
+    })?;
     Ok(Formulas {
         activation: exercise.activation.clone(),
         activation_derivative,
@@ -134,6 +142,7 @@ pub fn derive(exercise: &Exercise) -> Result<Formulas, ExerciseError> {
         assumptions,
         shown_activation_derivative,
         shown_output_delta: delta.simplified.expr,
+        matrix_forms,
         output_delta_plan,
     })
 }

@@ -7,6 +7,7 @@
 //! [`budget::MEMORY_BUDGET`]) → [`formulas::derive`] → [`budget::check_work`] →
 //! [`network::train`] → [`render`].
 
+pub mod backprop;
 pub mod budget;
 pub mod error;
 pub mod file;

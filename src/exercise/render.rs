@@ -125,18 +125,25 @@ fn formula_rows(trace: &Trace, style: LatexStyle) -> Vec<(String, String, String
         ),
     ));
     if depth > 1 {
+        let (plain, latex) = f.matrix_forms.hidden_delta_shown(style).unwrap_or_else(|| {
+            (
+                "(W<l+1>^T delta<l+1>) .* f'(z<l>)".into(),
+                "\\left(W^{[l+1]}\\right)^T \\delta^{[l+1]} \\circ f'\\left(z^{[l]}\\right)".into(),
+            )
+        });
         rows.push((
             "delta<l>".into(),
-            format!("delta<l> = (W<l+1>^T delta<l+1>) .* f'(z<l>) for 0 < l < {depth} (.* is the entry-wise product)"),
-            "\\delta^{[l]} = \\left(W^{[l+1]}\\right)^T \\delta^{[l+1]} \\circ f'\\left(z^{[l]}\\right)".into(),
+            format!("delta<l> = {plain} for 0 < l < {depth} (.* is the entry-wise product; derived from z<l+1> = W<l+1> f(z<l>) + b<l+1>)"),
+            format!("\\delta^{{[l]}} = {latex} \\ (0 < l < {depth})"),
         ));
     }
+    let [(dw, dw_latex), (db, db_latex)] = f.matrix_forms.gradients_shown(style);
     rows.push((
         "gradients".into(),
-        "dW<l> = delta<l> (a<l-1>)^T, db<l> = delta<l>, summed over the samples of a step".into(),
-        "\\frac{\\partial E}{\\partial W^{[l]}} = \\delta^{[l]} \\left(a^{[l-1]}\\right)^T, \\quad \
-         \\frac{\\partial E}{\\partial b^{[l]}} = \\delta^{[l]} \\quad \\text{(summed over the samples of a step)}"
-            .into(),
+        format!("dW<l> = {dw}, db<l> = {db}, summed over the samples of a step"),
+        format!(
+            "\\frac{{\\partial E}}{{\\partial W^{{[l]}}}} = {dw_latex}, \\quad \\frac{{\\partial E}}{{\\partial b^{{[l]}}}} = {db_latex} \\quad \\text{{(summed over the samples of a step)}}"
+        ),
     ));
     let rate = show_number(&trace.exercise.rate, 17);
     rows.push((
@@ -429,6 +436,12 @@ pub fn json(trace: &Trace) -> Json {
     formulas.insert("loss".into(), json!(f.loss.to_string()));
     formulas.insert("output_delta".into(), json!(f.output_delta.to_string()));
     formulas.insert("output_delta_shown".into(), json!(f.shown_output_delta.to_string()));
+    if let Some((plain, _)) = f.matrix_forms.hidden_delta_shown(LatexStyle::default()) {
+        formulas.insert("hidden_delta".into(), json!(plain));
+    }
+    let [(dw, _), (db, _)] = f.matrix_forms.gradients_shown(LatexStyle::default());
+    formulas.insert("weight_gradient".into(), json!(dw));
+    formulas.insert("bias_gradient".into(), json!(db));
     formulas.insert("output_delta_variable".into(), json!(super::formulas::OUTPUT_NET));
     let steps: Vec<Json> = trace
         .steps
