@@ -7,6 +7,9 @@
 //!
 //! Run with `cargo bench --bench matrix` (`-- --test` for the table and one run of each).
 
+#[path = "../tests/common/networks.rs"]
+mod networks;
+
 use criterion::{criterion_group, criterion_main, Criterion};
 use deltaform::derive::{parse_context, Context};
 use deltaform::egraph::Limits;
@@ -17,6 +20,7 @@ use deltaform::jacobian::jacobian;
 use deltaform::matrix::derive_matrix;
 use deltaform::matrix::shape::Shapes;
 use deltaform::syntax::parse::parse_expr;
+use networks::RELU_NETWORK;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
@@ -54,19 +58,7 @@ fn jacobian_of_the_seed_composition() {
 }
 
 fn graph_of_the_relu_network() {
-    let lets: Vec<String> = [
-        "z1 = w1*x1",
-        "h1 = relu(z1)",
-        "z3 = w2*h1 + w6*h2",
-        "h3 = relu(z3)",
-        "z4 = w4*h1 + w7*h2",
-        "h4 = relu(z4)",
-        "z = w3*h3 + w5*h4",
-        "y = relu(z)",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
+    let lets: Vec<String> = RELU_NETWORK.iter().map(|s| s.to_string()).collect();
     let (defs, _) = parse_context(&lets, &[]).expect("definitions");
     let limits = Limits::default();
     let graph = Graph::build(&parse_expr("1/2*(y - t)^2").expect("a loss"), "L", &defs, &limits).expect("a graph");

@@ -4,6 +4,9 @@
 /// The catalog of derivations the engine must do.
 pub mod catalog;
 
+/// Networks given by their definitions.
+pub mod networks;
+
 use std::path::PathBuf;
 
 /// insta settings that keep every snapshot in the top-level `snapshots/` folder.
