@@ -232,6 +232,9 @@ impl Definitions {
                 Node::Call(*f, args.iter().map(|a| self.expand(a, fresh)).collect::<Result<_, _>>()?)
             }
             Node::Array(items) => Node::Array(items.iter().map(|a| self.expand(a, fresh)).collect::<Result<_, _>>()?),
+            Node::Apply(name, args) => {
+                Node::Apply(name.clone(), args.iter().map(|a| self.expand(a, fresh)).collect::<Result<_, _>>()?)
+            }
             Node::Sum(i, count, body) => {
                 let count = count.as_ref().map(|c| self.expand(c, fresh).map(Box::new)).transpose()?;
                 Node::Sum(i.clone(), count, Box::new(self.expand(body, fresh)?))

@@ -355,3 +355,39 @@ fn cli_derive_with_a_sign_assumption() {
         .code(2)
         .stderr(contains("is not a name"));
 }
+
+/// Declared functions: derivatives written `f'(u)` and `d_k g(u, v)`, read back, and checked
+/// numerically on a concrete instance of the functions.
+#[test]
+fn cli_derive_with_declared_functions() {
+    let derive = |expr: &str| {
+        let out = common::deltaform()
+            .args(["derive", expr, "--wrt", "x", "--fn", "f, g", "--format", "json"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{expr}: {}", String::from_utf8_lossy(&out.stderr));
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(json["numeric_check"]["status"], "agreed", "{expr}: {json}");
+        json["result"].as_str().unwrap().to_string()
+    };
+    assert_eq!(derive("f(x^2)"), "2*f'(x^2)*x");
+    assert_eq!(derive("g(x*y, sin(x))"), "d_1 g(x*y, sin(x))*y + d_2 g(x*y, sin(x))*cos(x)");
+    // A printed derivative reads back, and differentiates again.
+    assert_eq!(derive("2*f'(x^2)*x"), "4*x^2*f''(x^2) + 2*f'(x^2)");
+    assert_eq!(derive("d_1 g(x, y)"), "d_1 d_1 g(x, y)");
+    common::deltaform()
+        .args(["derive", "f(x)", "--wrt", "x"])
+        .assert()
+        .code(2)
+        .stderr(contains("declared with --fn 'f'"));
+    common::deltaform()
+        .args(["derive", "exp(x)", "--wrt", "x", "--fn", "exp"])
+        .assert()
+        .code(2)
+        .stderr(contains("built-in"));
+    common::deltaform()
+        .args(["derive", "f(W*x)", "--wrt", "x", "--fn", "f", "--shape", "W: 2x2, x: 2"])
+        .assert()
+        .code(2)
+        .stderr(contains("`f` is a declared function of numbers"));
+}

@@ -254,6 +254,7 @@ pub fn scalar_form(e: &Expr) -> Option<Expr> {
         Node::Neg(a) => Node::Neg(Box::new(scalar_form(a)?)),
         Node::Binary(op, a, b) => Node::Binary(*op, Box::new(scalar_form(a)?), Box::new(scalar_form(b)?)),
         Node::Call(f, args) => Node::Call(*f, args.iter().map(scalar_form).collect::<Option<_>>()?),
+        Node::Apply(name, args) => Node::Apply(name.clone(), args.iter().map(scalar_form).collect::<Option<_>>()?),
         Node::Sum(i, count, body) => Node::Sum(
             i.clone(),
             match count {

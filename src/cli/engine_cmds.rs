@@ -10,6 +10,7 @@ use crate::derive::{derive, parse_context, Check, Derivation, Options};
 use crate::domain;
 use crate::egraph::{simplify, Assumption, Limits, Simplified, Step};
 use crate::syntax::ast::{Expr, Statement};
+use crate::syntax::declared::{declare, Declaration};
 use crate::syntax::diagnostic::Diagnostic;
 use crate::syntax::latex::{to_latex_with, LatexStyle};
 use crate::warnings::{unused_assumptions, unused_definitions};
@@ -46,9 +47,21 @@ pub struct ContextArgs {
     /// (repeatable).
     #[arg(long = "let", allow_hyphen_values = true)]
     pub(super) lets: Vec<String>,
-    /// An assumption, `sum(i, y[i]) = 1` (repeatable).
+    /// An assumption, `sum(i, y[i]) = 1`, or a sign, `z1 < 0` (repeatable).
     #[arg(long, allow_hyphen_values = true)]
     pub(super) assume: Vec<String>,
+    /// Functions without a definition, `f, g`: `f(x)` and `g(x, y)` are then read as applied,
+    /// and their derivatives written `f'(x)` and `d_1 g(x, y)` (repeatable).
+    #[arg(long = "fn")]
+    pub(super) functions: Vec<String>,
+}
+
+impl ContextArgs {
+    /// Declares `--fn`'s functions for the parser while the result lives.
+    pub(super) fn declare(&self, format: ExprFormat) -> Result<Declaration, Failure> {
+        declare(&self.functions)
+            .map_err(|m| Failure::new(Diagnostic::plain("bad_function", format!("--fn: {m}")), format))
+    }
 }
 
 /// Arguments of `deltaform derive`.
@@ -105,6 +118,7 @@ pub struct SimplifyArgs {
 /// Prints the derivative, simplified; with `--steps`, the worked derivation first.
 pub fn derive_cmd(args: &DeriveArgs) -> Result<Output, Failure> {
     args.latex.check(args.format)?;
+    let _declared = args.context.declare(args.format)?;
     let env = args.at.env(args.format)?;
     let whole_value = env.as_ref().and_then(|env| env.get(&args.wrt)).is_some_and(|v| v.rank() > 0);
     if !args.shapes.is_empty() || whole_value {
@@ -231,6 +245,7 @@ pub(super) fn expression(src: &str, name: &str, format: ExprFormat) -> Result<Ex
 /// Prints the simplest equivalent expression found.
 pub fn simplify_cmd(args: &SimplifyArgs) -> Result<Output, Failure> {
     args.latex.check(args.format)?;
+    let _declared = args.context.declare(args.format)?;
     let style = args.latex.style();
     let expr = expression(&args.expr, "EXPR", args.format)?;
     let (defs, assumptions) = context(&args.context.lets, &args.context.assume, args.format)?;

@@ -59,6 +59,7 @@ struct Expanded {
 pub fn equiv_cmd(args: &EquivArgs) -> Result<Output, Failure> {
     let fail = |d: Box<Diagnostic>| Failure::new(*d, args.format);
     args.latex.check(args.format)?;
+    let _declared = args.context.declare(args.format)?;
     let a = expression(&args.a, "A", args.format)?;
     let b = expression(&args.b, "B", args.format)?;
     let (defs, assumptions) = context(&args.context.lets, &args.context.assume, args.format)?;

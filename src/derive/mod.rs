@@ -4,6 +4,7 @@
 
 mod at;
 mod given;
+mod instances;
 mod self_check;
 
 pub use at::value_at;
@@ -176,10 +177,22 @@ pub fn derive_parsed(expr: Expr, wrt: Wrt, context: Context) -> Result<Derivatio
     let started = Instant::now();
     let shown = chain.lines.last().map(|l| &l.expr).filter(|_| steps);
     let simplified = simplify_shown(&chain.derivative, shown, &definitions, &assumptions, &limits);
-    let check = if self_check {
-        self_check::check(&expr, &wrt, &definitions, &assumptions, &simplified.expr, started + limits.time)
-    } else {
+    let check = if !self_check {
         Check::NotRun
+    } else if instances::applies_declared(&expr) || definitions.iter().any(|d| instances::applies_declared(&d.body)) {
+        // Declared functions have no value: the check runs on a concrete instance of them.
+        match (
+            instances::concrete(&expr),
+            instances::concrete(&simplified.expr),
+            instances::concrete_definitions(&definitions),
+        ) {
+            (Some(e), Some(r), Some(defs)) => {
+                self_check::check(&e, &wrt, &defs, &assumptions, &r, started + limits.time)
+            }
+            _ => Check::Skipped("a declared function's derivative has no instance to check it with".into()),
+        }
+    } else {
+        self_check::check(&expr, &wrt, &definitions, &assumptions, &simplified.expr, started + limits.time)
     };
     let (simplified, fold_warning) = if givens.is_empty() {
         (simplified, None)

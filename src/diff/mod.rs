@@ -206,6 +206,7 @@ impl Differentiator<'_> {
             Node::Call(f, args) if f.is_matrix_form() => Err(matrix_form(e)),
             Node::Array(_) => Err(matrix_form(e)),
             Node::Call(f, args) => self.diff_call(e, *f, args),
+            Node::Apply(name, args) => self.diff_apply(name, args),
             Node::Sum(i, count, body) => {
                 let (index, body) = self.bind_apart(i, body);
                 let d = self.diff(&body)?;
@@ -213,6 +214,21 @@ impl Differentiator<'_> {
                 Ok(sum(&index, count, d))
             }
         }
+    }
+
+    /// A declared function: d f(u) = f'(u)*d(u), and for several arguments the sum over them of
+    /// the partial derivative by each (`d_1 g(u, v)*d(u) + d_2 g(u, v)*d(v)`).
+    fn diff_apply(&mut self, name: &str, args: &[Expr]) -> Result<Expr, DiffError> {
+        let mut terms = vec![];
+        for (k, arg) in args.iter().enumerate() {
+            let d = self.diff(arg)?;
+            if is_zero(&d) {
+                continue;
+            }
+            let partial = Expr::new(Node::Apply(partial_name(name, args.len(), k + 1), args.to_vec()));
+            terms.push(mul(partial, d));
+        }
+        Ok(terms.into_iter().reduce(add).unwrap_or_else(zero))
     }
 
     /// A sum's bound index and body, the index renamed when the variable uses its name.
@@ -424,6 +440,16 @@ fn component(v: &Expr, i: Expr) -> Result<Expr, DiffError> {
             "softmax and logsumexp are differentiated on a named vector: define it with --let, e.g. `u[i] = 2*z[i]`",
             v.span.clone(),
         )),
+    }
+}
+
+/// The name of a declared function's derivative by its `k`-th of `arity` arguments: `f'` (and
+/// `f''`) for one argument, `d_k g` for several.
+pub fn partial_name(name: &str, arity: usize, k: usize) -> String {
+    if arity == 1 {
+        format!("{name}'")
+    } else {
+        format!("d_{k} {name}")
     }
 }
 

@@ -42,6 +42,7 @@ pub fn canonical_binders(e: &Expr) -> Expr {
         Node::Binary(op, a, b) => Node::Binary(*op, Box::new(canonical_binders(a)), Box::new(canonical_binders(b))),
         Node::Call(f, args) => Node::Call(*f, args.iter().map(canonical_binders).collect()),
         Node::Array(items) => Node::Array(items.iter().map(canonical_binders).collect()),
+        Node::Apply(name, args) => Node::Apply(name.clone(), args.iter().map(canonical_binders).collect()),
     };
     Expr::spanned(node, e.span.clone())
 }
@@ -63,6 +64,11 @@ fn add_node(e: &Expr, term: &mut RecExpr<Math>) -> Id {
             let mut ids = vec![add_node(base, term)];
             ids.extend(idx.iter().map(|i| add_node(i, term)));
             term.add(Math::Index(ids.into_boxed_slice()))
+        }
+        Node::Apply(name, args) => {
+            let mut ids = vec![term.add(Math::Symbol(Symbol::from(name)))];
+            ids.extend(args.iter().map(|a| add_node(a, term)));
+            term.add(Math::Apply(ids.into_boxed_slice()))
         }
         Node::Neg(a) => {
             let a = add_node(a, term);
@@ -194,6 +200,9 @@ fn node_expr(term: &RecExpr<Math>, id: Id) -> Expr {
         Math::Sum([b, body]) => Node::Sum(term[*b].to_string(), None, child(body)),
         Math::SumTo([b, n, body]) => Node::Sum(term[*b].to_string(), Some(child(n)), child(body)),
         Math::Array(ids) => Node::Array(ids.iter().map(|i| node_expr(term, *i)).collect()),
+        Math::Apply(ids) => {
+            Node::Apply(term[ids[0]].to_string(), ids[1..].iter().map(|i| node_expr(term, *i)).collect())
+        }
         other => {
             let f = node_func(other).expect("every other node is a call");
             Node::Call(f, other.children().iter().map(|i| node_expr(term, *i)).collect())
@@ -251,6 +260,7 @@ fn resugar(e: &Expr) -> Expr {
         Node::Binary(op, a, b) => Expr::binary(*op, resugar(a), resugar(b)),
         Node::Call(f, args) => Expr::call(*f, args.iter().map(resugar).collect()),
         Node::Array(items) => Expr::new(Node::Array(items.iter().map(resugar).collect())),
+        Node::Apply(name, args) => Expr::new(Node::Apply(name.clone(), args.iter().map(resugar).collect())),
         Node::Sum(i, count, body) => {
             let body = resugar(body);
             // A range the body tells is not written: `sum(i = 1..len(z), z[i])` is `sum(i, z[i])`.
@@ -397,6 +407,9 @@ fn name_binders(e: &Expr, hints: &[String], avoid: &mut BTreeSet<String>) -> Exp
         }
         Node::Call(f, args) => Node::Call(*f, args.iter().map(|x| name_binders(x, hints, avoid)).collect()),
         Node::Array(items) => Node::Array(items.iter().map(|x| name_binders(x, hints, avoid)).collect()),
+        Node::Apply(name, args) => {
+            Node::Apply(name.clone(), args.iter().map(|x| name_binders(x, hints, avoid)).collect())
+        }
     };
     Expr::new(node)
 }

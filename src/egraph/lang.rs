@@ -72,6 +72,7 @@ define_language! {
         "transpose" = Transpose([Id; 1]),
         "matmul" = MatMul([Id; 2]),
         "array" = Array(Box<[Id]>),
+        "apply" = Apply(Box<[Id]>),
         "pi" = Pi,
         Num(Constant),
         Symbol(Symbol),

@@ -260,6 +260,10 @@ impl Evaluator<'_> {
             Node::Num(r) => Ok(Value::Scalar(Number::Exact(r.clone()))),
             Node::Pi => Ok(Value::Scalar(Number::pi())),
             Node::Var(name) => Ok(self.lookup(name, &e.span)?.into_owned()),
+            Node::Apply(name, _) => Err(EvalError::Domain {
+                message: format!("`{name}` is a declared function (--fn) without a definition: it has no value"),
+                span: e.span.clone(),
+            }),
             Node::Index(base, indices) => self.eval_index(e, base, indices),
             Node::Neg(inner) => self.eval(inner)?.try_map(&mut |n| Ok(-n.clone())),
             Node::Binary(op, a, b) => {

@@ -89,6 +89,7 @@ fn hoist_invariant_sums(e: &Expr, bound: &mut Vec<String>, fresh: &mut Fresh, ou
         }
         Node::Call(f, args) => Node::Call(*f, args.iter().map(|a| go(a, bound)).collect()),
         Node::Array(items) => Node::Array(items.iter().map(|a| go(a, bound)).collect()),
+        Node::Apply(name, args) => Node::Apply(name.clone(), args.iter().map(|a| go(a, bound)).collect()),
         Node::Sum(i, count, body) => {
             let count = count.as_ref().map(|c| Box::new(go(c, bound)));
             bound.push(i.clone());
@@ -228,6 +229,7 @@ pub fn fold_whole_definitions(e: &Expr, defs: &Definitions) -> Expr {
             Node::Binary(op, a, b) => Node::Binary(*op, Box::new(go(a, defs, bound)), Box::new(go(b, defs, bound))),
             Node::Call(f, args) => Node::Call(*f, args.iter().map(|a| go(a, defs, bound)).collect()),
             Node::Array(items) => Node::Array(items.iter().map(|a| go(a, defs, bound)).collect()),
+            Node::Apply(name, args) => Node::Apply(name.clone(), args.iter().map(|a| go(a, defs, bound)).collect()),
             Node::Sum(i, count, body) => {
                 let count = count.as_ref().map(|c| Box::new(go(c, defs, bound)));
                 bound.push(i.clone());

@@ -55,7 +55,7 @@ pub fn dim_expr(d: &Dim) -> Expr {
 pub fn shape_of(e: &Expr, shapes: &Shapes) -> Shape {
     match &e.node {
         Node::Var(name) => shapes.get(name).cloned().unwrap_or_default(),
-        Node::Num(_) | Node::Pi | Node::Index(..) | Node::Sum(..) => Shape::SCALAR,
+        Node::Num(_) | Node::Pi | Node::Index(..) | Node::Sum(..) | Node::Apply(..) => Shape::SCALAR,
         Node::Neg(a) => shape_of(a, shapes),
         Node::Binary(_, a, b) => {
             let sa = shape_of(a, shapes);
@@ -170,6 +170,19 @@ impl Elaborator<'_> {
                 Ok(at(Node::Sum(index.clone(), count.clone(), Box::new(body.expr)), Shape::SCALAR))
             }
             Node::Array(items) => self.array(e, items),
+            Node::Apply(name, args) => {
+                let mut typed = vec![];
+                for arg in args {
+                    let t = self.typed(arg)?;
+                    if !t.shape.is_scalar() {
+                        let message =
+                            format!("`{name}` is a declared function of numbers; here it is given a {}", t.shape);
+                        return Err(ShapeError::new(&message, &arg.span));
+                    }
+                    typed.push(t.expr);
+                }
+                Ok(at(Node::Apply(name.clone(), typed), Shape::SCALAR))
+            }
         }
     }
 

@@ -65,7 +65,7 @@ impl<'a> Lowerer<'a> {
         // An index goes only where there is an axis for it.
         let (row, col) = (row.filter(|_| shape.rows.is_some()), col.filter(|_| shape.cols.is_some()));
         Ok(match &e.node {
-            Node::Num(_) | Node::Pi | Node::Index(..) => e.clone(),
+            Node::Num(_) | Node::Pi | Node::Index(..) | Node::Apply(..) => e.clone(),
             Node::Var(_) => match (row, col) {
                 (None, None) => e.clone(),
                 (Some(r), None) => Expr::index(e.clone(), vec![r]),

@@ -241,6 +241,13 @@ impl<'a> Raiser<'a> {
             Node::Call(..) => Err(format!("`{e}` has no matrix form here")),
             Node::Sum(k, count, body) => self.sum(k, count.as_deref(), body),
             Node::Array(_) => Err("an array has no matrix form here".into()),
+            Node::Apply(name, args) => {
+                let args = args.iter().map(|a| self.tensor(a)).collect::<Result<Vec<_>, _>>()?;
+                if args.iter().any(|a| !a.is_scalar()) {
+                    return Err(format!("`{name}` of indexed arguments has no matrix form"));
+                }
+                Ok(Tensor::scalar(Expr::new(Node::Apply(name.clone(), args.into_iter().map(|a| a.expr).collect()))))
+            }
         }
     }
 

@@ -122,6 +122,8 @@ impl Bounds<'_> {
             Node::Sum(index, count, body) => self.sum(index, count.as_deref(), body, env, &rounded)?,
             // Matrix form is bounded when it is analysed; until then, no bound.
             Node::Array(_) => vec![f64::INFINITY; rounded.len()],
+            // A declared function has no value, so `eval` above has already failed.
+            Node::Apply(..) => return None,
         };
         Some((value, errors))
     }

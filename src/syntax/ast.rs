@@ -45,6 +45,9 @@ pub enum Node {
     /// An array literal: `[a, b, c]` is a (column) vector of its items, `[[a, b], [c, d]]` a
     /// matrix given by its rows.
     Array(Vec<Expr>),
+    /// A declared function applied (`--fn f, g`): `f(x)`, `g(x, y)`, and their derivatives by
+    /// an argument, `f'(x)`, `d_1 g(x, y)` (the name carries the derivative).
+    Apply(String, Vec<Expr>),
 }
 
 /// Binary operators.
@@ -345,7 +348,7 @@ impl Expr {
             Node::Neg(e) => vec![e],
             Node::Sum(_, count, body) => count.iter().map(|c| &**c).chain(std::iter::once(&**body)).collect(),
             Node::Binary(_, a, b) => vec![a, b],
-            Node::Call(_, args) | Node::Array(args) => args.iter().collect(),
+            Node::Call(_, args) | Node::Array(args) | Node::Apply(_, args) => args.iter().collect(),
         }
     }
 
@@ -365,6 +368,7 @@ impl Expr {
             }
             Node::Call(func, args) => Node::Call(*func, args.iter().map(&mut f).collect()),
             Node::Array(items) => Node::Array(items.iter().map(&mut f).collect()),
+            Node::Apply(name, args) => Node::Apply(name.clone(), args.iter().map(&mut f).collect()),
             Node::Sum(i, count, body) => {
                 let count = count.as_ref().map(|c| Box::new(f(c)));
                 Node::Sum(i.clone(), count, Box::new(f(body)))
@@ -466,6 +470,7 @@ impl Expr {
             Node::Binary(op, a, b) => Node::Binary(*op, Box::new(a.map_free_var(f)), Box::new(b.map_free_var(f))),
             Node::Call(func, args) => Node::Call(*func, args.iter().map(|e| e.map_free_var(f)).collect()),
             Node::Array(items) => Node::Array(items.iter().map(|e| e.map_free_var(f)).collect()),
+            Node::Apply(name, args) => Node::Apply(name.clone(), args.iter().map(|e| e.map_free_var(f)).collect()),
         };
         Expr::spanned(node, self.span.clone())
     }

@@ -235,6 +235,10 @@ impl Printer {
                 Piece::new(format!("\\left\\lVert {list} \\right\\rVert_2"), Prec::Atom)
             }
             Node::Call(func, args) => Piece::new(self.call(*func, args), Prec::Atom),
+            Node::Apply(name, args) => {
+                let list = args.iter().map(|a| self.latex(a)).collect::<Vec<_>>().join(", ");
+                Piece::new(format!("{}\\left({list}\\right)", applied_name(name)), Prec::Atom)
+            }
             Node::Array(items) => Piece::new(self.array(items), Prec::Atom),
             Node::Sum(index, count, body) => {
                 let body = self.place(body, Slot::Term).text;
@@ -348,6 +352,20 @@ fn name_text(name: &str, indexed: bool) -> String {
         (stem, Some(digits)) => format!("{}_{{{digits}}}", symbol(stem)),
         (stem, None) => symbol(stem),
     }
+}
+
+/// A declared function's name: `f`, `f'`, `d_1 g` as `\\partial_{1} g`.
+fn applied_name(name: &str) -> String {
+    name.split(' ')
+        .map(|part| match part.strip_prefix("d_") {
+            Some(k) if k.chars().all(|c| c.is_ascii_digit()) => format!("\\partial_{{{k}}}"),
+            _ => {
+                let base = part.trim_end_matches('\'');
+                format!("{}{}", name_text(base, false), &part[base.len()..])
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// A name without trailing digits: a letter, a Greek letter, `\hat{y}` or `\mathrm{out}`.

@@ -34,6 +34,7 @@ pub fn approximate_width(e: &Expr, style: LatexStyle) -> f64 {
             let args: f64 = args.iter().map(w).sum::<f64>() + 1.5 * args.len().saturating_sub(1) as f64;
             name_width(func.name()) + PARENS + args
         }
+        Node::Apply(name, args) => name.len() as f64 + PARENS + args.iter().map(w).sum::<f64>(),
         Node::Array(items) => items.iter().map(w).sum::<f64>() + PARENS,
         Node::Sum(_, _, body) => 3.0 + grouped(body, style),
     }

@@ -2,6 +2,7 @@
 //! name handling, and the diagnostics that point into the source.
 
 pub mod ast;
+pub mod declared;
 pub mod diagnostic;
 pub mod latex;
 pub mod latex_document;

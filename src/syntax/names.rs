@@ -84,6 +84,7 @@ pub fn substitute(e: &Expr, map: &HashMap<String, Expr>, fresh: &mut Fresh) -> E
         }
         Node::Call(f, args) => Node::Call(*f, args.iter().map(|x| substitute(x, map, fresh)).collect()),
         Node::Array(items) => Node::Array(items.iter().map(|x| substitute(x, map, fresh)).collect()),
+        Node::Apply(name, args) => Node::Apply(name.clone(), args.iter().map(|x| substitute(x, map, fresh)).collect()),
     };
     Expr::spanned(node, e.span.clone())
 }

@@ -138,7 +138,11 @@ impl ParseError {
                 let guess = crate::warnings::nearest(name, names.iter().copied())
                     .map(|f| format!("did you mean `{f}`? "))
                     .unwrap_or_default();
-                Some(format!("{guess}the functions are: {}", names.join(", ")))
+                let declare = match name.as_str() {
+                    "pi" => String::new(),
+                    _ => format!("; a function without a definition is declared with --fn '{name}'"),
+                };
+                Some(format!("{guess}the functions are: {}{declare}", names.join(", ")))
             }
             ParseError::BadNumber { .. } => {
                 Some("numbers look like 2, 0.1, 1e-3 (write 1/3 for a fraction); exponents reach ±10000".into())
@@ -704,6 +708,9 @@ fn decimal_value(mantissa: BigInt, scale: i64) -> BigRational {
 fn word(input: In) -> PResult<Expr> {
     let start = input;
     let (input, name) = name(input)?;
+    if let Some(applied) = declared_application(start, &name, input)? {
+        return Ok(applied);
+    }
     let name_span = span_of(&start, &input);
     let open = punct('(', "`(`")(input);
     let Ok((args_start, _)) = open else {
@@ -755,6 +762,40 @@ fn word(input: In) -> PResult<Expr> {
         }));
     }
     Ok((rest, Expr::spanned(Node::Call(func, args), span)))
+}
+
+/// A declared function applied (`f(x)`), or its derivative (`f'(x)`, `f''(x)`, `d_1 g(x, y)`,
+/// `d_2 d_1 g(x, y)`), starting with the word `name` already read; `None` when the words do
+/// not name a declared function followed by `(`.
+///
+/// applied = { "d_" , digit , { digit } } , declared name , { "'" } , "(" , expr , { "," , expr } , ")" ;
+fn declared_application<'a>(
+    start: In<'a>,
+    name: &str,
+    input: In<'a>,
+) -> Result<Option<(In<'a>, Expr)>, nom::Err<Failure>> {
+    let mut full = name.to_string();
+    let mut base = name.to_string();
+    let mut rest = input;
+    let is_partial =
+        |w: &str| w.strip_prefix("d_").is_some_and(|k| !k.is_empty() && k.chars().all(|c| c.is_ascii_digit()));
+    while is_partial(&base) {
+        let Ok((after, next)) = self::name(rest) else { return Ok(None) };
+        full = format!("{full} {next}");
+        base = next;
+        rest = after;
+    }
+    if !crate::syntax::declared::is_declared(&base) {
+        return Ok(None);
+    }
+    while let Ok((after, _)) = tag::<_, _, Failure>("'").parse(rest) {
+        full.push('\'');
+        rest = after;
+    }
+    let Ok((args_start, _)) = punct('(', "`(`")(rest) else { return Ok(None) };
+    let (rest, args) = comma_list(args_start)?;
+    let (rest, _) = punct(')', "`)` or `,`")(rest).map_err(commit)?;
+    Ok(Some((rest, Expr::spanned(Node::Apply(full, args), span_of(&start, &rest)))))
 }
 
 /// The optional range of a sum after its index: `= 1..n` gives `n`.

@@ -35,9 +35,14 @@ pub(crate) fn prec_of(e: &Expr) -> Prec {
         Node::Num(n) if n.is_negative() => Prec::Unary,
         Node::Num(n) if decimal_digits(n).is_none() => Prec::Product,
         Node::Call(Func::Hadamard, args) if args.len() == 2 => Prec::Product,
-        Node::Num(_) | Node::Pi | Node::Var(_) | Node::Index(..) | Node::Call(..) | Node::Sum(..) | Node::Array(_) => {
-            Prec::Atom
-        }
+        Node::Num(_)
+        | Node::Pi
+        | Node::Var(_)
+        | Node::Index(..)
+        | Node::Call(..)
+        | Node::Sum(..)
+        | Node::Array(_)
+        | Node::Apply(..) => Prec::Atom,
         Node::Neg(_) => Prec::Unary,
         Node::Binary(BinOp::Add | BinOp::Sub, ..) => Prec::Sum,
         Node::Binary(BinOp::Mul | BinOp::Div, ..) => Prec::Product,
@@ -105,6 +110,12 @@ fn write_expr(e: &Expr, min: Prec, out: &mut String) {
         Node::Call(Func::Transpose, args) if args.len() == 1 => {
             write_expr(&args[0], Prec::Atom, out);
             out.push('\'');
+        }
+        Node::Apply(name, args) => {
+            out.push_str(name);
+            out.push('(');
+            write_list(args, out);
+            out.push(')');
         }
         Node::Call(func, args) => {
             out.push_str(func.name());
