@@ -171,14 +171,29 @@ impl<'a> Signs<'a> {
     }
 
     fn substitute(&self, e: &Expr) -> Expr {
+        self.substitute_under(e, &mut vec![])
+    }
+
+    /// [`Signs::substitute`] inside sums binding `bound`: a bound index is not the name a
+    /// sign was given for.
+    fn substitute_under(&self, e: &Expr, bound: &mut Vec<String>) -> Expr {
         if let Node::Var(name) = &e.node {
-            if let Some((_, value)) = self.constants.get(name) {
+            if let Some((_, value)) = self.constants.get(name).filter(|_| !bound.contains(name)) {
                 return value.clone();
             }
         }
-        let e = e.map_children(|c| self.substitute(c));
+        let e = match &e.node {
+            Node::Sum(i, count, body) => {
+                let count = count.as_ref().map(|c| Box::new(self.substitute_under(c, bound)));
+                bound.push(i.clone());
+                let body = self.substitute_under(body, bound);
+                bound.pop();
+                Expr::spanned(Node::Sum(i.clone(), count, Box::new(body)), e.span.clone())
+            }
+            _ => e.map_children(|c| self.substitute_under(c, bound)),
+        };
         let sign_of = |arg: &Expr| match &arg.node {
-            Node::Var(name) => self.signs.get(name).copied(),
+            Node::Var(name) if !bound.contains(name) => self.signs.get(name).copied(),
             _ => None,
         };
         let folded = match &e.node {
@@ -282,5 +297,7 @@ mod tests {
         // step(b) at b = 0 is 0 and elsewhere 1: not decided by b >= 0.
         assert_eq!(fold("step(b) + h*x"), "step(b)");
         assert_eq!(signs.reason(&parse_expr("x*h").unwrap()), "h = relu(a) = 0 since a < 0 and b >= 0");
+        // A sum's bound index is another name than the one a sign was given for.
+        assert_eq!(fold("sum(a, sign(a)*z[a]) + sign(a)"), "sum(a, sign(a)*z[a]) - 1");
     }
 }

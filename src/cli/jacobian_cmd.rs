@@ -5,6 +5,8 @@ use super::at_value::{AtArgs, AtValue};
 use super::engine_cmds::LimitArgs;
 use super::latex_output::LatexArgs;
 use super::{ExprFormat, Failure, Output};
+use crate::derive::outside;
+use crate::eval::value::Env;
 use crate::jacobian::function::{read_target, VectorFunction};
 use crate::jacobian::{jacobian, Agreement, ChainRule, Jacobian, Matrix};
 use crate::syntax::ast::{Expr, Node};
@@ -51,7 +53,10 @@ pub fn jacobian_cmd(args: &JacobianArgs) -> Result<Output, Failure> {
         functions.push(f);
     }
     let wrt: Vec<String> = args.wrt.split(',').map(|v| v.trim().to_string()).collect();
-    if let Some(bad) = wrt.iter().find(|v| Expr::var(v).to_string() != **v || v.is_empty() || v.contains(['[', '('])) {
+    let is_name = |v: &str| {
+        v.chars().next().is_some_and(char::is_alphabetic) && v.chars().all(|c| c.is_alphanumeric() || c == '_')
+    };
+    if let Some(bad) = wrt.iter().find(|v| !is_name(v)) {
         let message = format!("`{bad}` is not a variable: --wrt lists names, `x, y`");
         return Err(Failure::new(Diagnostic::plain("bad_usage", message), format));
     }
@@ -60,8 +65,14 @@ pub fn jacobian_cmd(args: &JacobianArgs) -> Result<Output, Failure> {
     let j = jacobian(&target, &wrt, &args.limits.limits())
         .map_err(|e| Failure::new(Diagnostic::new(&e, "FUNCTION", &args.function), format))?;
     let env = args.at.env(format)?;
-    let value =
-        env.map(|env| AtValue::new(&args.at, crate::eval::eval(&j.matrix.to_expr(), &env), format)).transpose()?;
+    // The Jacobian has a value only where the function does.
+    let at = |env: Env| {
+        let function = Expr::new(Node::Array(j.entries.clone()));
+        crate::eval::eval(&function, &env)
+            .map_err(outside("the function"))
+            .and_then(|_| crate::eval::eval(&j.matrix.to_expr(), &env))
+    };
+    let value = env.map(|env| AtValue::new(&args.at, at(env), format)).transpose()?;
     let names = Names::of(&args.function, &functions, &wrt);
     let stdout = match format {
         ExprFormat::Text => text(&j, &names, value.as_ref()),

@@ -8,6 +8,7 @@ use crate::diff::Wrt;
 use crate::eval::components::over_axes;
 use crate::eval::value::{Env, Value};
 use crate::eval::EvalError;
+use crate::signs::Given;
 use crate::syntax::ast::Expr;
 use std::collections::HashMap;
 
@@ -15,26 +16,55 @@ impl Derivation {
     /// The derivative's value with the names bound in `env`; component indices of the variable
     /// that `env` leaves unbound run over the variable's axes.
     pub fn value_at(&self, env: &Env) -> Result<Value, EvalError> {
+        check_point(&self.definitions, &self.givens, env)?;
         let mut axes = Vec::new();
         if let Wrt::Component(name, indices) = &self.wrt {
+            let value = env.get(name).ok_or_else(|| EvalError::Unbound { name: name.clone(), span: 0..0 })?;
             for (axis, index) in indices.iter().enumerate() {
-                if env.get(index).is_some() {
-                    continue;
-                }
-                let value = env.get(name).ok_or_else(|| EvalError::Unbound { name: name.clone(), span: 0..0 })?;
                 let length = value.shape().get(axis).copied().ok_or_else(|| EvalError::Shape {
                     message: format!("`{name}` has {} axes, and the variable indexes {}", value.rank(), indices.len()),
                     span: 0..0,
                 })?;
-                axes.push((index.as_str(), length));
+                match env.get(index) {
+                    None => axes.push((index.as_str(), length)),
+                    Some(k) => {
+                        let k = k.as_scalar().and_then(|k| k.as_index()).filter(|k| (1..=length).contains(k));
+                        if k.is_none() {
+                            let message = format!("`{index}` must be a whole number from 1 to {length} (an index of `{name}`)");
+                            return Err(EvalError::Domain { message, span: 0..0 });
+                        }
+                    }
+                }
             }
         }
-        if super::givens_hold(&self.givens, &self.definitions, env) == Some(false) {
-            let givens: Vec<String> = self.givens.iter().map(|g| g.to_string()).collect();
-            let message = format!("the point does not satisfy {}, where the result holds", givens.join(" and "));
-            return Err(EvalError::Domain { message, span: 0..0 });
-        }
+        // A derivative has a value only where the expression and the chain rule's derivative
+        // do (`log(x)` has none at x = -1, though its simplified derivative `1/x` has).
+        value_at(&self.expr, &self.definitions, &[], env).map_err(outside("the expression"))?;
+        value_at(&self.raw, &self.definitions, &axes, env).map_err(outside("the derivative"))?;
         value_at(self.result(), &self.definitions, &axes, env)
+    }
+}
+
+/// Refuses a point that gives a defined name a value of its own, or where a sign given for the
+/// derivation does not hold.
+pub fn check_point(definitions: &Definitions, givens: &[Given], env: &Env) -> Result<(), EvalError> {
+    if let Some(def) = definitions.iter().find(|d| env.get(&d.name).is_some()) {
+        let message = format!("`{}` is defined by --let: give the values of what it is made of instead", def.name);
+        return Err(EvalError::Domain { message, span: 0..0 });
+    }
+    if super::givens_hold(givens, definitions, env) == Some(false) {
+        let givens: Vec<String> = givens.iter().map(|g| g.to_string()).collect();
+        let message = format!("the point does not satisfy {}, where the result holds", givens.join(" and "));
+        return Err(EvalError::Domain { message, span: 0..0 });
+    }
+    Ok(())
+}
+
+/// An error saying that `what` has no value at the point (an unbound name stays as it is).
+pub fn outside(what: &'static str) -> impl Fn(EvalError) -> EvalError {
+    move |e| match e {
+        EvalError::Unbound { .. } => e,
+        e => EvalError::Domain { message: format!("{what} has no value at this point ({e})"), span: 0..0 },
     }
 }
 

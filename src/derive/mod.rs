@@ -7,7 +7,7 @@ mod given;
 mod instances;
 mod self_check;
 
-pub use at::value_at;
+pub use at::{check_point, outside, value_at};
 pub use given::givens_hold;
 
 use crate::defs::Definitions;

@@ -73,7 +73,10 @@ fn eliminate_deltas(e: &Expr) -> Expr {
     split_terms(body, false, &mut terms);
     let eliminated: Vec<(bool, Option<Expr>)> =
         terms.iter().map(|(negative, t)| (*negative, eliminate_in(i, t))).collect();
-    if eliminated.iter().all(|(_, t)| t.is_none()) {
+    // A term left under the sum must tell its range by indexing with `i` (`sum(i, c)` does not:
+    // the e-graph's elimination writes its range out, or leaves the sum alone).
+    let untold = terms.iter().zip(&eliminated).any(|((_, t), (_, done))| done.is_none() && t.indexed_by(i).is_none());
+    if eliminated.iter().all(|(_, t)| t.is_none()) || untold {
         return e;
     }
     let mut parts = terms
@@ -137,7 +140,9 @@ mod tests {
         assert_eq!(eliminated("sum(i, delta(i, k)*z[i])"), "z[k]");
         assert_eq!(eliminated("sum(j, w[j]*sum(k, delta(j, p)*delta(k, q)*x[k]))"), "w[p]*x[q]");
         assert_eq!(eliminated("sum(i, a[i]*delta(k, i) - b[i])"), "a[k] - sum(i, b[i])");
-        assert_eq!(eliminated("sum(i, c - a[i]*delta(k, i))"), "sum(i, c) - a[k]");
+        assert_eq!(eliminated("sum(i, b[i] - a[i]*delta(k, i))"), "sum(i, b[i]) - a[k]");
+        // `c` alone would lose the range the sum ran over: left to the e-graph.
+        assert_eq!(eliminated("sum(i, c - a[i]*delta(k, i))"), "sum(i, c - a[i]*delta(k, i))");
         assert_eq!(eliminated("sum(i, -(delta(i, k)*a[i]))"), "sum(i, -(delta(i, k)*a[i]))");
     }
 

@@ -5,6 +5,7 @@
 
 use super::JacobianError;
 use crate::syntax::ast::{Expr, Node};
+use crate::syntax::names::{substitute, Fresh};
 use crate::syntax::parse::parse_expr;
 use std::collections::HashMap;
 
@@ -45,10 +46,12 @@ impl VectorFunction {
         Ok(VectorFunction { name: name.to_string(), params, entries: entries_of(&body) })
     }
 
-    /// The entries with the parameters replaced by `args`, all at once.
+    /// The entries with the parameters replaced by `args`, all at once (a sum's bound index
+    /// renamed where an argument uses its name).
     pub fn applied(&self, args: &[Expr]) -> Vec<Expr> {
-        let by: HashMap<&str, &Expr> = self.params.iter().map(String::as_str).zip(args).collect();
-        self.entries.iter().map(|e| e.map_free_var(&|name| by.get(name).map(|&a| a.clone()))).collect()
+        let by: HashMap<String, Expr> = self.params.iter().cloned().zip(args.iter().cloned()).collect();
+        let mut fresh = Fresh::avoiding(self.entries.iter().chain(args));
+        self.entries.iter().map(|e| substitute(e, &by, &mut fresh)).collect()
     }
 }
 
@@ -79,6 +82,15 @@ pub fn read_target(text: &str, functions: &[VectorFunction]) -> Result<Target, J
                 return Err(JacobianError::at("bad_composition", &message, start..start + name.len()));
             }
             let args = read_arguments(inside, functions).map_err(|e| e.shifted(inside_at))?;
+            let free: Vec<String> = f.entries.iter().flat_map(|e| e.free_names()).collect();
+            if let Some(other) = free.iter().find(|n| !f.params.contains(n)) {
+                let message = format!(
+                    "`{}` uses `{other}`, which is not one of its parameters ({}): a function applied to another may depend on its parameters only",
+                    f.name,
+                    f.params.join(", ")
+                );
+                return Err(JacobianError::at("bad_composition", &message, start..start + name.len()));
+            }
             if args.len() != f.params.len() {
                 let message = format!(
                     "`{}` takes {} argument(s) ({}), and is given {}",

@@ -6,7 +6,7 @@
 
 use super::shape::{Dim, Shape, Shapes};
 use super::MatrixDerivation;
-use crate::derive::value_at;
+use crate::derive::{check_point, outside, value_at};
 use crate::eval::number::Number;
 use crate::eval::value::{Env, Value};
 use crate::eval::EvalError;
@@ -81,6 +81,7 @@ impl MatrixDerivation {
     /// in `env`, checked against `shapes` (the declarations the derivative was taken under).
     pub fn value_at(&self, env: &Env, shapes: &Shapes) -> Result<Value, EvalError> {
         let shape_error = |message: String| EvalError::Shape { message, span: 0..0 };
+        check_point(&self.index.definitions, &self.index.givens, env)?;
         let sizes = sizes(shapes, env).map_err(shape_error)?;
         let mut env = env.clone();
         for (size, len) in &sizes {
@@ -104,6 +105,9 @@ impl MatrixDerivation {
                 axes.push((name.as_str(), length(dim)?));
             }
         }
+        // A derivative has a value only where the expression and the chain rule's derivative do.
+        crate::eval::eval(&self.expr, &env).map_err(outside("the expression"))?;
+        value_at(&self.index.raw, &self.index.definitions, &axes, &env).map_err(outside("the derivative"))?;
         value_at(self.index_form(), &self.index.definitions, &axes, &env)
     }
 }
