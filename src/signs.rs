@@ -110,6 +110,29 @@ impl Given {
     }
 }
 
+/// Refuses givens that no value satisfies together (`x < 0` and `x > 0`): the fold would then
+/// depend on their order. The values tried are the bounds, one past each, and the midpoints
+/// between them, which meet every non-empty set the comparisons can cut out.
+pub fn consistent(givens: &[Given]) -> Result<(), String> {
+    for g in givens {
+        let same: Vec<&Given> = givens.iter().filter(|h| h.name == g.name).collect();
+        let bounds: Vec<&BigRational> = same.iter().map(|h| &h.bound).collect();
+        let one = BigRational::from_integer(1.into());
+        let two = BigRational::from_integer(2.into());
+        let mut candidates: Vec<BigRational> = vec![];
+        for a in &bounds {
+            candidates.extend([(*a).clone(), *a + &one, *a - &one]);
+            candidates.extend(bounds.iter().map(|b| (*a + *b) / &two));
+        }
+        let holds = |v: &BigRational| same.iter().all(|h| h.holds(&Number::Exact(v.clone())));
+        if !candidates.iter().any(holds) {
+            let texts: Vec<String> = same.iter().map(|h| h.to_string()).collect();
+            return Err(format!("no value of `{}` satisfies {} together", g.name, texts.join(" and ")));
+        }
+    }
+    Ok(())
+}
+
 impl fmt::Display for Given {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let symbol = match self.relation {
@@ -283,6 +306,16 @@ mod tests {
         assert!(Given::parse("z1 + 1 < 0").is_err());
         assert!(Given::parse("z1 < x").is_err());
         assert!(Given::parse("z1").is_err());
+    }
+
+    #[test]
+    fn contradictory_givens_are_refused() {
+        let givens = |texts: &[&str]| texts.iter().map(|t| Given::parse(t).unwrap()).collect::<Vec<_>>();
+        assert!(consistent(&givens(&["x < 0", "x > 0"])).is_err());
+        assert!(consistent(&givens(&["x <= 0", "x >= 0"])).is_ok());
+        assert!(consistent(&givens(&["x > 1/2", "x < 1"])).is_ok());
+        assert!(consistent(&givens(&["x = 1", "x > 1"])).is_err());
+        assert!(consistent(&givens(&["x < 0", "y > 0"])).is_ok());
     }
 
     #[test]

@@ -391,3 +391,40 @@ fn cli_derive_with_declared_functions() {
         .code(2)
         .stderr(contains("`f` is a declared function of numbers"));
 }
+
+/// What has no answer is refused rather than answered: a value where the expression has none,
+/// contradictory signs, a declared function used as a variable; and what a sign or a
+/// pre-pass must not touch stays as it is.
+#[test]
+fn cli_refuses_what_has_no_answer() {
+    let refused = |args: &[&str], message: &str| {
+        common::deltaform().args(args).assert().code(2).stderr(contains(message.to_string()));
+    };
+    refused(&["derive", "log(x)", "--wrt", "x", "--at", "x=-1"], "the expression has no value at this point");
+    refused(&["derive", "sqrt(x)", "--wrt", "x", "--at", "x=0"], "the derivative has no value at this point");
+    refused(&["derive", "sum(log(x))", "--wrt", "x", "--shape", "x: 2", "--at", "x=[-1, 2]"], "no value");
+    refused(
+        &["derive", "relu(s)*sum(x)", "--wrt", "x", "--shape", "x: 3", "--assume", "s < 0", "--at", "s=1, x=[1, 2, 3]"],
+        "does not satisfy s < 0",
+    );
+    refused(&["derive", "W[1, 1]", "--wrt", "W[p, q]", "--at", "W=[[1, 2], [3, 4]], q=5"], "from 1 to 2");
+    refused(
+        &["derive", "relu(z1)*w", "--wrt", "w", "--let", "z1 = w*x", "--at", "z1=1, w=2, x=-1"],
+        "defined by --let",
+    );
+    refused(&["derive", "relu(x)*y", "--wrt", "y", "--assume", "x < 0", "--assume", "x > 0"], "together");
+    refused(&["simplify", "f(x) + f", "--fn", "f"], "`f` is a function");
+    refused(&["derive", "d_3 g(x, y)", "--wrt", "x", "--fn", "g"], "takes 3 arguments");
+    // A sum's own index is not the name a sign was given for.
+    common::deltaform()
+        .args(["derive", "sum(j, sign(j)*z[j])*x", "--wrt", "x", "--assume", "j < 0"])
+        .assert()
+        .success()
+        .stdout("sum(j, sign(j)*z[j])\n");
+    // Eliminating the delta must not lose the range `c` was summed over.
+    common::deltaform()
+        .args(["simplify", "sum(i, c - a[i]*delta(k, i))"])
+        .assert()
+        .success()
+        .stdout("c*len(a) - a[k]\n");
+}

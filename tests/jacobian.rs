@@ -71,3 +71,21 @@ fn bad_input_points_at_the_fault_and_exits_2() {
         deltaform().arg("jacobian").args(args).assert().code(2).stderr(contains(message));
     }
 }
+
+/// An argument that uses the name of a sum's index inside the outer function is not captured.
+#[test]
+fn arguments_are_substituted_without_capture() {
+    let text = stdout(&["F(x + j)", "--wrt", "x", "--let", "F(u) = [sum(j = 1..3, sin(u*j))]", "--at", "x=1, j=1"]);
+    // sum(k = 1..3, k*cos((x + j)*k)) at x = j = 1 is 1.15708 (not 4.03576, the captured sum's).
+    assert!(text.contains("value at x=1, j=1: 1.15708"), "{text}");
+    deltaform()
+        .args(["jacobian", "F(G)", "--wrt", "x", "--let", "F(u) = [u*x]", "--let", "G(x) = [x^2]"])
+        .assert()
+        .code(2)
+        .stderr(contains("not one of its parameters"));
+    deltaform()
+        .args(["jacobian", "F(G)", "--wrt", "x, y", "--let", "F(u) = [u^2]", "--let", "G(a, b) = [a*b]"])
+        .assert()
+        .code(2)
+        .stderr(contains("write `G(x, y)`"));
+}

@@ -87,6 +87,7 @@ pub fn graph_cmd(args: &GraphArgs) -> Result<Output, Failure> {
         }
         givens.push(given);
     }
+    crate::signs::consistent(&givens).map_err(|m| fail(Diagnostic::plain("bad_given", format!("--given: {m}"))))?;
     let inputs: Vec<String> = graph.inputs().map(|n| n.name.clone()).collect();
     let reported: Vec<String> = match &args.wrt {
         None => inputs.clone(),

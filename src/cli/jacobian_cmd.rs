@@ -60,6 +60,21 @@ pub fn jacobian_cmd(args: &JacobianArgs) -> Result<Output, Failure> {
         let message = format!("`{bad}` is not a variable: --wrt lists names, `x, y`");
         return Err(Failure::new(Diagnostic::plain("bad_usage", message), format));
     }
+    // `F(G)` with `G(a, b) = ...` is in G's parameters: they must be the variables.
+    if let Some((_, rest)) = args.function.split_once('(') {
+        let inside = rest.trim_end().trim_end_matches(')').trim();
+        if let Some(g) = functions.iter().find(|f| f.name == inside && !f.params.is_empty() && f.params != wrt) {
+            let message = format!(
+                "`{}` is a function of ({}), and --wrt lists ({}): write `{}({})` or differentiate by its parameters",
+                g.name,
+                g.params.join(", "),
+                wrt.join(", "),
+                g.name,
+                wrt.join(", ")
+            );
+            return Err(Failure::new(Diagnostic::plain("bad_composition", message), format));
+        }
+    }
     let target = read_target(&args.function, &functions)
         .map_err(|e| Failure::new(Diagnostic::new(&e, "FUNCTION", &args.function), format))?;
     let j = jacobian(&target, &wrt, &args.limits.limits())

@@ -30,7 +30,8 @@ impl Derivation {
                     Some(k) => {
                         let k = k.as_scalar().and_then(|k| k.as_index()).filter(|k| (1..=length).contains(k));
                         if k.is_none() {
-                            let message = format!("`{index}` must be a whole number from 1 to {length} (an index of `{name}`)");
+                            let message =
+                                format!("`{index}` must be a whole number from 1 to {length} (an index of `{name}`)");
                             return Err(EvalError::Domain { message, span: 0..0 });
                         }
                     }

@@ -73,8 +73,15 @@ fn instance(name: &str, arity: usize) -> Option<Expr> {
 
 /// `sin(a1*u1 + ... + an*un + b) + c*(u1 + ... + un)^2`, the constants fixed by the name.
 fn smooth(name: &str, arity: usize) -> Expr {
-    let seed = name.bytes().fold(7u64, |h, b| h.wrapping_mul(31).wrapping_add(b as u64));
-    let constant = |k: u64| Expr::num(BigRational::new((((seed >> (4 * k)) % 7) as i64 + 2).into(), 5.into()));
+    // A different constant for each name and place (splitmix64 over the name's bytes).
+    let mix = |mut z: u64| {
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    };
+    let seed = name.bytes().fold(0x9e37_79b9_7f4a_7c15u64, |h, b| mix(h ^ b as u64));
+    let constant =
+        |k: u64| Expr::num(BigRational::new(((mix(seed.wrapping_add(k)) % 17) as i64 + 3).into(), 10.into()));
     let params = (0..arity).map(|k| Expr::var(&parameter(k)));
     let linear = params
         .clone()

@@ -134,6 +134,8 @@ pub fn split_givens(assume: &[String]) -> Result<(Vec<String>, Vec<Given>), Box<
             equations.push(text.clone());
         }
     }
+    crate::signs::consistent(&givens)
+        .map_err(|m| Box::new(Diagnostic::plain("bad_assumption", format!("--assume: {m}"))))?;
     Ok((equations, givens))
 }
 

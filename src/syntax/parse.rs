@@ -715,7 +715,8 @@ fn word(input: In) -> PResult<Expr> {
     let open = punct('(', "`(`")(input);
     let Ok((args_start, _)) = open else {
         // `delta` alone is a variable (Huber's parameter); called, the Kronecker delta.
-        if (Func::from_name(&name).is_some() && name != Func::Delta.name()) || name == "sum" {
+        let reserved = (Func::from_name(&name).is_some() && name != Func::Delta.name()) || name == "sum";
+        if reserved || crate::syntax::declared::is_declared(&name) {
             return Err(Failure::definite(ParseError::ReservedName { name, span: name_span }));
         }
         let node = if name == "pi" { Node::Pi } else { Node::Var(name) };
@@ -795,7 +796,18 @@ fn declared_application<'a>(
     let Ok((args_start, _)) = punct('(', "`(`")(rest) else { return Ok(None) };
     let (rest, args) = comma_list(args_start)?;
     let (rest, _) = punct(')', "`)` or `,`")(rest).map_err(commit)?;
-    Ok(Some((rest, Expr::spanned(Node::Apply(full, args), span_of(&start, &rest)))))
+    let span = span_of(&start, &rest);
+    // Primes are for one argument; `d_k` needs a k-th argument.
+    let needs =
+        |expected: usize| ParseError::Arity { name: full.clone(), expected, found: args.len(), span: span.clone() };
+    if full.ends_with('\'') && args.len() != 1 {
+        return Err(Failure::definite(needs(1)));
+    }
+    let ks = full.split(' ').filter_map(|w| w.strip_prefix("d_")).filter_map(|k| k.parse::<usize>().ok());
+    if let Some(k) = ks.into_iter().find(|&k| k == 0 || k > args.len()) {
+        return Err(Failure::definite(needs(k.max(1))));
+    }
+    Ok(Some((rest, Expr::spanned(Node::Apply(full, args), span))))
 }
 
 /// The optional range of a sum after its index: `= 1..n` gives `n`.
