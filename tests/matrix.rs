@@ -233,3 +233,46 @@ fn the_mlp_gradient_at_a_point_matches_central_differences() {
         }
     }
 }
+
+/// A network given by whole definitions: the derivation goes through them, and the matrix form
+/// is written with their names, as backprop is in a textbook.
+#[test]
+fn definitions_name_the_layers_of_the_matrix_form() {
+    let derive = |wrt: &str| {
+        let out = deltaform()
+            .args(["derive", "1/2*norm2(yhat - y)^2", "--wrt", wrt, "--shape", MLP_SHAPES])
+            .args(["--let", "z = W1*x + b1", "--let", "h = sigmoid(z)", "--let", "yhat = W2*h + b2"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{wrt}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    };
+    assert_eq!(derive("W2"), "(yhat - y)*h^T");
+    assert_eq!(derive("W1"), "h .* (1 - h) .* (W2^T*(yhat - y))*x^T");
+    assert_eq!(derive("b1"), "h .* (1 - h) .* (W2^T*(yhat - y))");
+    // At a point, the value of (yhat - y)*h^T with h = sigmoid(0) = 1/2 everywhere.
+    let at = "W1=[[0, 0], [0, 0], [0, 0]], x=[1, 2], b1=[0, 0, 0], W2=[[1, 1, 1], [0, 0, 2]], b2=[0, 0], y=[1, 0]";
+    let out = deltaform()
+        .args(["derive", "1/2*norm2(yhat - y)^2", "--wrt", "W2", "--shape", MLP_SHAPES, "--at", at])
+        .args(["--let", "z = W1*x + b1", "--let", "h = sigmoid(z)", "--let", "yhat = W2*h + b2"])
+        .output()
+        .unwrap();
+    // yhat = [3/2, 1], yhat - y = [1/2, 1].
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains(": [[1/4, 1/4, 1/4], [1/2, 1/2, 1/2]]\n"), "{text}");
+    deltaform()
+        .args([
+            "derive",
+            "1/2*norm2(yhat - y)^2",
+            "--wrt",
+            "W2",
+            "--shape",
+            MLP_SHAPES,
+            "--at",
+            &format!("{at}, h=[1, 1, 1]"),
+        ])
+        .args(["--let", "z = W1*x + b1", "--let", "h = sigmoid(z)", "--let", "yhat = W2*h + b2"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("`h` is defined by --let"));
+}

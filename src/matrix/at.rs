@@ -82,6 +82,10 @@ impl MatrixDerivation {
     pub fn value_at(&self, env: &Env, shapes: &Shapes) -> Result<Value, EvalError> {
         let shape_error = |message: String| EvalError::Shape { message, span: 0..0 };
         check_point(&self.index.definitions, &self.index.givens, env)?;
+        if let Some((name, _)) = self.named.iter().find(|(name, _)| env.get(name).is_some()) {
+            let message = format!("`{name}` is defined by --let: give the values of what it is made of instead");
+            return Err(EvalError::Domain { message, span: 0..0 });
+        }
         let sizes = sizes(shapes, env).map_err(shape_error)?;
         let mut env = env.clone();
         for (size, len) in &sizes {
@@ -106,7 +110,12 @@ impl MatrixDerivation {
             }
         }
         // A derivative has a value only where the expression and the chain rule's derivative do.
-        crate::eval::eval(&self.expr, &env).map_err(outside("the expression"))?;
+        let mut named = env.clone();
+        for (name, body) in &self.named {
+            let value = crate::eval::eval(body, &env).map_err(outside("the expression"))?;
+            named.bind(name, value);
+        }
+        crate::eval::eval(&self.expr, &named).map_err(outside("the expression"))?;
         value_at(&self.index.raw, &self.index.definitions, &axes, &env).map_err(outside("the derivative"))?;
         value_at(self.index_form(), &self.index.definitions, &axes, &env)
     }

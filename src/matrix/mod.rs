@@ -14,10 +14,12 @@ pub mod raise;
 pub mod shape;
 pub mod verify;
 
+use crate::defs::Definitions;
 use crate::derive::{derive_parsed, Context, Derivation};
 use crate::diff::Wrt;
 use crate::syntax::ast::{BinOp, Expr, Func, Node, Span};
 use crate::syntax::diagnostic::Problem;
+use crate::syntax::names::Fresh;
 use elaborate::{elaborate, ShapeError};
 use lower::Lowerer;
 use raise::Raiser;
@@ -44,6 +46,9 @@ pub struct MatrixDerivation {
     pub index: Derivation,
     /// The derivative in matrix form, or why there is none.
     pub matrix: Result<Expr, String>,
+    /// The whole definitions written by name in `expr` and `matrix`, each with its body in the
+    /// declared names (matrix operators explicit).
+    pub named: Vec<(String, Expr)>,
 }
 
 impl MatrixDerivation {
@@ -106,6 +111,25 @@ pub fn derive_matrix(
     shapes: &Shapes,
     context: Context,
 ) -> Result<MatrixDerivation, MatrixError> {
+    // Whole definitions (`z = W1*x + b1`, `h = sigmoid(z)`) are written into the expression;
+    // the matrix form found is written with their names again at the end.
+    let (whole, indexed): (Vec<_>, Vec<_>) = context.definitions.iter().partition(|d| d.params.is_empty());
+    let mut named_whole = Definitions::default();
+    for d in &whole {
+        named_whole.add(d.statement()).map_err(|e| plain("definition", e.message))?;
+    }
+    let mut fresh = Fresh::avoiding(std::iter::once(expr).chain(whole.iter().map(|d| &d.body)));
+    let expand = |e: &Expr, fresh: &mut Fresh| named_whole.expand(e, fresh).map_err(|e| plain("definition", e.message));
+    let expr = &expand(expr, &mut fresh)?;
+    let mut folds = vec![];
+    for d in &whole {
+        folds.push((d.name.clone(), elaborate(&expand(&d.body, &mut fresh)?, shapes)?.expr));
+    }
+    let mut remaining = Definitions::default();
+    for d in indexed {
+        remaining.add(d.statement()).map_err(|e| plain("definition", e.message))?;
+    }
+    let context = Context { definitions: remaining, ..context };
     let typed = elaborate(expr, shapes)?;
     let by = shapes.get(wrt).cloned().unwrap_or_default();
     if typed.shape.cols.is_some() || (typed.shape.rows.is_some() && by.cols.is_some()) {
@@ -155,7 +179,19 @@ pub fn derive_matrix(
             .map(|()| m)
             .map_err(|why| format!("the matrix form found did not check against the index form ({why})"))
     });
-    Ok(MatrixDerivation { expr: typed.expr.clone(), wrt: wrt.to_string(), shape, row, col, index, matrix })
+    // Largest bodies first, so `h` is folded before the `z` inside it.
+    folds.sort_by_key(|(_, body)| std::cmp::Reverse(body.operator_count()));
+    let matrix = matrix.map(|m| fold_names(&m, &folds));
+    let expr = fold_names(&typed.expr, &folds);
+    Ok(MatrixDerivation { expr, wrt: wrt.to_string(), shape, row, col, index, matrix, named: folds })
+}
+
+/// `e` with every sub-expression equal to one of the `folds`' bodies written as its name.
+fn fold_names(e: &Expr, folds: &[(String, Expr)]) -> Expr {
+    if let Some((name, _)) = folds.iter().find(|(_, body)| body == e) {
+        return Expr::var(name);
+    }
+    e.map_children(|c| fold_names(c, folds))
 }
 
 /// A matrix-form expression as it is written: `A*B` for the matrix product, `x^T` for the
