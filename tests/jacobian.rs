@@ -54,6 +54,10 @@ fn json_and_values_at_a_point() {
         .iter()
         .flat_map(|r| r.as_array().unwrap())
         .all(|a| a["status"] == "proved"));
+    // One column stays a matrix: a list of rows.
+    let column: serde_json::Value =
+        serde_json::from_str(&stdout(&["[x^2, 3*x]", "--wrt", "x", "--at", "x=1", "--format", "json"])).unwrap();
+    assert_eq!(column["value"], serde_json::json!([[2.0], [3.0]]));
     let text = stdout(&["[x^2*y, sin(y)]", "--wrt", "x, y", "--at", "x=3, y=0"]);
     assert_eq!(text, "value at x=3, y=0: [[0, 9], [0, 1]]\n[[2*x*y, x^2], [0, cos(y)]]\n");
 }
@@ -77,7 +81,7 @@ fn bad_input_points_at_the_fault_and_exits_2() {
 fn arguments_are_substituted_without_capture() {
     let text = stdout(&["F(x + j)", "--wrt", "x", "--let", "F(u) = [sum(j = 1..3, sin(u*j))]", "--at", "x=1, j=1"]);
     // sum(k = 1..3, k*cos((x + j)*k)) at x = j = 1 is 1.15708 (not 4.03576, the captured sum's).
-    assert!(text.contains("value at x=1, j=1: 1.15708"), "{text}");
+    assert!(text.contains("value at x=1, j=1: [[1.15708]]"), "{text}");
     deltaform()
         .args(["jacobian", "F(G)", "--wrt", "x", "--let", "F(u) = [u*x]", "--let", "G(x) = [x^2]"])
         .assert()

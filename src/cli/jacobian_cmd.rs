@@ -83,9 +83,11 @@ pub fn jacobian_cmd(args: &JacobianArgs) -> Result<Output, Failure> {
     // The Jacobian has a value only where the function does.
     let at = |env: Env| {
         let function = Expr::new(Node::Array(j.entries.clone()));
-        crate::eval::eval(&function, &env)
-            .map_err(outside("the function"))
-            .and_then(|_| crate::eval::eval(&j.matrix.to_expr(), &env))
+        crate::eval::eval(&function, &env).map_err(outside("the function")).and_then(|_| {
+            // Entry by entry, so a single column stays a matrix (rows of one).
+            let row = |r: &Vec<Expr>| r.iter().map(|e| crate::eval::eval_scalar(e, &env)).collect();
+            j.matrix.0.iter().map(row).collect::<Result<_, _>>().map(crate::eval::value::Value::Matrix)
+        })
     };
     let value = env.map(|env| AtValue::new(&args.at, at(env), format)).transpose()?;
     let names = Names::of(&args.function, &functions, &wrt);
