@@ -1,8 +1,7 @@
 //! `derive --at`: the derivative's value at a point, beside its formula, in every format.
 
-use super::expr_cmds::numbers_json;
+use super::expr_cmds::{at_bindings, numbers_json};
 use super::{ExprFormat, Failure};
-use crate::eval::bindings::parse_bindings;
 use crate::eval::value::{Env, Value};
 use crate::eval::EvalError;
 use crate::syntax::diagnostic::{Diagnostic, Problem};
@@ -31,14 +30,7 @@ impl AtArgs {
         if self.at.is_empty() {
             return Ok(None);
         }
-        let mut env = Env::new();
-        for at in &self.at {
-            let bound = parse_bindings(at).map_err(|e| Failure::new(Diagnostic::new(&e, "--at", at), format))?;
-            for (name, value) in bound.iter() {
-                env.bind(name, value.clone());
-            }
-        }
-        Ok(Some(env))
+        at_bindings(&self.at).map(Some).map_err(|d| Failure::new(*d, format))
     }
 
     fn digits(&self) -> usize {

@@ -132,11 +132,7 @@ pub fn derive_cmd(args: &DeriveArgs) -> Result<Output, Failure> {
         steps: args.steps || args.format == ExprFormat::Json,
     };
     let d = derive(&args.expr, &args.wrt, &options).map_err(|e| Failure::new(*e, args.format))?;
-    if let Check::Disagreed(point, symbolic, numeric) = &d.check {
-        let message = format!(
-            "internal error: the derivative {} disagrees with a numeric derivative at {point} ({symbolic} vs {numeric}); please report this",
-            d.result()
-        );
+    if let Some(message) = d.disagreement() {
         return Err(Failure::new(Diagnostic::plain("internal_error", message), args.format));
     }
     let value = env.map(|env| AtValue::new(&args.at, d.value_at(&env), args.format)).transpose()?;

@@ -49,6 +49,19 @@ pub struct EvalArgs {
     format: ExprFormat,
 }
 
+/// The names bound by the `--at` lists `texts` (a later list's value wins); an error points
+/// into the list at fault.
+pub(super) fn at_bindings(texts: &[String]) -> Result<Env, Box<Diagnostic>> {
+    let mut env = Env::new();
+    for text in texts {
+        let bound = parse_bindings(text).map_err(|e| Box::new(Diagnostic::new(&e, "--at", text)))?;
+        for (name, value) in bound.iter() {
+            env.bind(name, value.clone());
+        }
+    }
+    Ok(env)
+}
+
 /// Parses a statement, or fails with a diagnostic pointing into `source_name`.
 pub(crate) fn parse_source(src: &str, source_name: &str, format: ExprFormat) -> Result<Statement, Failure> {
     parse_statement(src).map_err(|e| Failure::new(Diagnostic::new(&e, source_name, src), format))
@@ -68,13 +81,7 @@ pub fn parse(args: &ParseArgs) -> Result<Output, Failure> {
 
 /// Prints the value.
 pub fn eval(args: &EvalArgs) -> Result<Output, Failure> {
-    let mut env = Env::new();
-    for at in &args.at {
-        let bound = parse_bindings(at).map_err(|e| Failure::new(Diagnostic::new(&e, "--at", at), args.format))?;
-        for (name, value) in bound.iter() {
-            env.bind(name, value.clone());
-        }
-    }
+    let mut env = at_bindings(&args.at).map_err(|d| Failure::new(*d, args.format))?;
     let (defs, _) = parse_context(&args.lets, &[]).map_err(|e| Failure::new(*e, args.format))?;
     let expr = match parse_source(&args.expr, "EXPR", args.format)? {
         Statement::Expr(e) => e,

@@ -3,9 +3,9 @@
 //! gradient, values at `--at`, and with `--given` the inputs whose gradient is identically zero.
 
 use super::engine_cmds::{expression, LimitArgs};
+use super::expr_cmds::at_bindings;
 use super::{Failure, Output};
 use crate::derive::parse_context;
-use crate::eval::bindings::parse_bindings;
 use crate::eval::value::Env;
 use crate::eval::EvalError;
 use crate::graph::given::{zero_gradients, Given, Verdict, ZeroGradient};
@@ -121,13 +121,7 @@ fn forward(args: &GraphArgs, graph: &Graph) -> Result<Option<Env>, Box<Diagnosti
     if args.at.is_empty() {
         return Ok(None);
     }
-    let mut env = Env::new();
-    for at in &args.at {
-        let bound = parse_bindings(at).map_err(|e| Box::new(Diagnostic::new(&e, "--at", at)))?;
-        for (name, value) in bound.iter() {
-            env.bind(name, value.clone());
-        }
-    }
+    let env = at_bindings(&args.at)?;
     if let Some(missing) = graph.inputs().find(|n| env.get(&n.name).is_none()) {
         let message = format!("--at gives no value for the input `{}`", missing.name);
         return Err(Box::new(Diagnostic::plain("unbound_name", message)));

@@ -13,6 +13,7 @@ use crate::syntax::ast::{Expr, Node};
 use crate::syntax::diagnostic::Diagnostic;
 use crate::syntax::latex::{to_latex_with, LatexStyle};
 use crate::syntax::latex_document::{escape_text, Block, Display};
+use crate::syntax::names::is_name;
 use clap::Args;
 use serde_json::json;
 
@@ -53,9 +54,6 @@ pub fn jacobian_cmd(args: &JacobianArgs) -> Result<Output, Failure> {
         functions.push(f);
     }
     let wrt: Vec<String> = args.wrt.split(',').map(|v| v.trim().to_string()).collect();
-    let is_name = |v: &str| {
-        v.chars().next().is_some_and(char::is_alphabetic) && v.chars().all(|c| c.is_alphanumeric() || c == '_')
-    };
     if let Some(bad) = wrt.iter().find(|v| !is_name(v)) {
         let message = format!("`{bad}` is not a variable: --wrt lists names, `x, y`");
         return Err(Failure::new(Diagnostic::plain("bad_usage", message), format));

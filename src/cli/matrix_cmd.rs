@@ -5,7 +5,7 @@ use super::at_value::AtValue;
 use super::engine_cmds::{context, derivation_json, expression, DeriveArgs};
 use super::latex_output;
 use super::{ExprFormat, Failure, Output};
-use crate::derive::{split_givens, Check, Context};
+use crate::derive::{split_givens, Context};
 use crate::eval::value::Env;
 use crate::matrix::at::declare_from_values;
 use crate::matrix::shape::Shapes;
@@ -37,11 +37,7 @@ pub(super) fn derive_matrix_cmd(args: &DeriveArgs, env: Option<Env>) -> Result<O
     let ctx = Context { definitions, assumptions, givens, limits: args.limits.limits(), steps, self_check: true };
     let d = derive_matrix(&expr, &args.wrt, &shapes, ctx)
         .map_err(|e| Failure::new(Diagnostic::new(&e, "EXPR", &args.expr), format))?;
-    if let Check::Disagreed(point, symbolic, numeric) = &d.index.check {
-        let message = format!(
-            "internal error: the derivative {} disagrees with a numeric derivative at {point} ({symbolic} vs {numeric}); please report this",
-            d.index_form()
-        );
+    if let Some(message) = d.index.disagreement() {
         return Err(Failure::new(Diagnostic::plain("internal_error", message), format));
     }
     let value = env.map(|env| AtValue::new(&args.at, d.value_at(&env, &shapes), format)).transpose()?;

@@ -78,6 +78,16 @@ pub struct Derivation {
 }
 
 impl Derivation {
+    /// The internal error to report when the numeric check disagreed with the result (an
+    /// engine bug: the result must not be printed as an answer).
+    pub fn disagreement(&self) -> Option<String> {
+        let Check::Disagreed(point, symbolic, numeric) = &self.check else { return None };
+        Some(format!(
+            "internal error: the derivative {} disagrees with a numeric derivative at {point} ({symbolic} vs {numeric}); please report this",
+            self.result()
+        ))
+    }
+
     /// The simplified derivative.
     pub fn result(&self) -> &Expr {
         &self.simplified.expr

@@ -4,7 +4,7 @@
 //! likewise `dW<l>` and `db<l>` from `delta<l>^T (W<l> a<l-1> + b<l>)`. Each is a matrix-form
 //! derivation ([`derive_matrix`]) over named sizes, with its numeric checks.
 
-use crate::derive::{Check, Context};
+use crate::derive::Context;
 use crate::matrix::shape::Shapes;
 use crate::matrix::{derive_matrix, surface};
 use crate::syntax::ast::Expr;
@@ -77,11 +77,8 @@ fn matrix_form(e: &Expr, wrt: &str, shapes: &str) -> Result<Expr, String> {
     let shapes = Shapes::parse(shapes).expect("valid shapes");
     let d = derive_matrix(e, wrt, &shapes, Context { self_check: true, ..Default::default() })
         .map_err(|err| err.to_string())?;
-    if let Check::Disagreed(point, symbolic, numeric) = &d.index.check {
-        return Err(format!(
-            "internal error: the derivative {} disagrees with a numeric derivative at {point} ({symbolic} vs {numeric}); please report this",
-            d.index_form()
-        ));
+    if let Some(message) = d.index.disagreement() {
+        return Err(message);
     }
     d.matrix
 }

@@ -51,26 +51,22 @@ pub fn zero_gradients(graph: &Graph, givens: &[Given], limits: &Limits) -> Resul
     let mut out = vec![];
     for node in graph.inputs() {
         let folded = folder.fold(&node.adjoint);
-        let values: Vec<(String, Number)> = points
-            .iter()
-            .filter_map(|(point, forward)| {
-                Some((point.clone(), graph.value(&node.adjoint, forward).ok()?.as_scalar()?.clone()))
-            })
-            .collect();
-        let verdict = if folded.as_num().is_some_and(Zero::is_zero) {
-            if let Some((point, value)) = values.iter().find(|(_, v)| !v.is_zero()) {
+        // The first point (where the givens hold) at which the gradient is not zero.
+        let nonzero = points.iter().find_map(|(point, forward)| {
+            let value = graph.value(&node.adjoint, forward).ok()?.as_scalar()?.clone();
+            (!value.is_zero()).then_some((point, value))
+        });
+        let verdict = match (folded.as_num().is_some_and(Zero::is_zero), nonzero) {
+            (true, Some((point, value))) => {
                 return Err(format!(
                     "internal error: dL/d{} folds to 0 under the givens but is {} at {point}; please report this",
                     node.name,
                     value.format(6)
-                ));
+                ))
             }
-            Verdict::Zero(folder.reason(&node.adjoint))
-        } else {
-            match values.iter().find(|(_, v)| !v.is_zero()) {
-                Some((point, value)) => Verdict::NotZero { point: point.clone(), value: value.format(6) },
-                None => Verdict::Unknown,
-            }
+            (true, None) => Verdict::Zero(folder.reason(&node.adjoint)),
+            (false, Some((point, value))) => Verdict::NotZero { point: point.clone(), value: value.format(6) },
+            (false, None) => Verdict::Unknown,
         };
         out.push(ZeroGradient { input: node.name.clone(), folded, verdict });
     }

@@ -5,7 +5,7 @@
 
 use super::JacobianError;
 use crate::syntax::ast::{Expr, Node};
-use crate::syntax::names::{substitute, Fresh};
+use crate::syntax::names::{is_name, substitute, Fresh};
 use crate::syntax::parse::parse_expr;
 use std::collections::HashMap;
 
@@ -139,10 +139,6 @@ fn entries_of(e: &Expr) -> Vec<Expr> {
         Node::Array(items) => items.clone(),
         _ => vec![e.clone()],
     }
-}
-
-fn is_name(s: &str) -> bool {
-    s.chars().next().is_some_and(|c| c.is_alphabetic()) && s.chars().all(|c| c.is_alphanumeric() || c == '_')
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 
 use crate::syntax::ast::Span;
 use crate::syntax::diagnostic::Problem;
+use crate::syntax::names::is_name;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -139,10 +140,6 @@ impl Shapes {
     pub fn iter(&self) -> impl Iterator<Item = (&String, &Shape)> {
         self.0.iter()
     }
-}
-
-fn is_name(s: &str) -> bool {
-    s.chars().next().is_some_and(|c| c.is_alphabetic()) && s.chars().all(|c| c.is_alphanumeric() || c == '_')
 }
 
 /// `4`, `n`, `3x4`, `3×4`, `m x n`: the shape, with lengths of 1 dropped.

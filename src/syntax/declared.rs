@@ -2,6 +2,7 @@
 //! `f(x)`, `g(x, y)`, with their derivatives `f'(x)` and `d_1 g(x, y)`. A declaration holds on
 //! this thread while its [`Declaration`] lives.
 
+use crate::syntax::names::is_name;
 use std::cell::RefCell;
 
 thread_local! {
@@ -18,9 +19,7 @@ pub struct Declaration {
 pub fn declare(names: &[String]) -> Result<Declaration, String> {
     let mut list = vec![];
     for name in names.iter().flat_map(|n| n.split(',')).map(str::trim).filter(|n| !n.is_empty()) {
-        let valid = name.chars().next().is_some_and(char::is_alphabetic)
-            && name.chars().all(|c| c.is_alphanumeric() || c == '_');
-        if !valid {
+        if !is_name(name) {
             return Err(format!("`{name}` is not a function name"));
         }
         if crate::syntax::ast::Func::from_name(name).is_some() || name == "sum" || name == "pi" {

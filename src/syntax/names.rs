@@ -50,6 +50,11 @@ impl Fresh {
     }
 }
 
+/// Whether `s` is a name: a letter, then letters, digits and `_` (`W1`, `x_new`, `delta`).
+pub fn is_name(s: &str) -> bool {
+    s.chars().next().is_some_and(char::is_alphabetic) && s.chars().all(|c| c.is_alphanumeric() || c == '_')
+}
+
 /// Replaces the free names in `map` by their expressions, renaming a `sum`'s bound index
 /// (with `fresh`) wherever it would capture a name free in a replacement.
 pub fn substitute(e: &Expr, map: &HashMap<String, Expr>, fresh: &mut Fresh) -> Expr {
