@@ -235,9 +235,9 @@ impl Definitions {
             Node::Apply(name, args) => {
                 Node::Apply(name.clone(), args.iter().map(|a| self.expand(a, fresh)).collect::<Result<_, _>>()?)
             }
-            Node::Sum(i, count, body) => {
+            Node::Reduce(op, i, count, body) => {
                 let count = count.as_ref().map(|c| self.expand(c, fresh).map(Box::new)).transpose()?;
-                Node::Sum(i.clone(), count, Box::new(self.expand(body, fresh)?))
+                Node::Reduce(*op, i.clone(), count, Box::new(self.expand(body, fresh)?))
             }
         };
         Ok(Expr::spanned(expanded, e.span.clone()))
@@ -271,7 +271,7 @@ fn matches(pattern: &Expr, e: &Expr, params: &[String], bound: &mut [Option<Expr
     let same_head = match (&pattern.node, &e.node) {
         (Node::Binary(a, ..), Node::Binary(b, ..)) => a == b,
         (Node::Call(f, _), Node::Call(g, _)) => f == g,
-        (Node::Sum(i, ..), Node::Sum(j, ..)) => i == j,
+        (Node::Reduce(a, i, ..), Node::Reduce(b, j, ..)) => a == b && i == j,
         (Node::Index(..), Node::Index(..)) | (Node::Neg(_), Node::Neg(_)) | (Node::Array(_), Node::Array(_)) => true,
         (a, b) if pc.is_empty() && ec.is_empty() => a == b,
         _ => false,

@@ -94,7 +94,7 @@ fn collect(e: &Expr, bound: &mut Vec<String>, out: &mut Vec<Condition>) {
         },
         _ => {}
     }
-    if let Node::Sum(i, count, body) = &e.node {
+    if let Node::Reduce(_, i, count, body) = &e.node {
         if let Some(count) = count {
             collect(count, bound, out);
         }

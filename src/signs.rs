@@ -206,12 +206,12 @@ impl<'a> Signs<'a> {
             }
         }
         let e = match &e.node {
-            Node::Sum(i, count, body) => {
+            Node::Reduce(op, i, count, body) => {
                 let count = count.as_ref().map(|c| Box::new(self.substitute_under(c, bound)));
                 bound.push(i.clone());
                 let body = self.substitute_under(body, bound);
                 bound.pop();
-                Expr::spanned(Node::Sum(i.clone(), count, Box::new(body)), e.span.clone())
+                Expr::spanned(Node::Reduce(*op, i.clone(), count, Box::new(body)), e.span.clone())
             }
             _ => e.map_children(|c| self.substitute_under(c, bound)),
         };

@@ -6,6 +6,7 @@
 //! 2. Random token soup and 3. arbitrary strings never make the parser panic; every error's
 //!    span lies inside the input on character boundaries, and every success round-trips.
 
+use deltaform::syntax::ast::Reduce;
 use deltaform::syntax::diagnostic::Diagnostic;
 use deltaform::syntax::parse::MAX_DEPTH;
 use deltaform::{parse_expr, parse_statement, BinOp, Expr, Func, Node, ParseError, Statement};
@@ -45,7 +46,7 @@ fn var_name() -> impl Strategy<Value = String> {
         Just("expx".to_string()),
         Just("pi2".to_string()),
     ]
-    .prop_filter("reserved", |n| Func::from_name(n).is_none() && n != "sum" && n != "pi")
+    .prop_filter("reserved", |n| Func::from_name(n).is_none() && n != "sum" && n != "prod" && n != "pi")
 }
 
 fn func() -> impl Strategy<Value = Func> {
@@ -78,12 +79,17 @@ fn expr() -> impl Strategy<Value = Expr> {
             2 => call(inner.clone()),
             2 => (base, proptest::collection::vec(inner.clone(), 1..4))
                 .prop_map(|(b, idx)| node(Node::Index(Box::new(b), idx))),
-            1 => (var_name(), inner.clone()).prop_map(|(i, body)| node(Node::Sum(i, None, Box::new(body)))),
-            1 => (var_name(), inner.clone(), inner.clone())
-                .prop_map(|(i, n, body)| node(Node::Sum(i, Some(Box::new(n)), Box::new(body)))),
+            1 => (reduce(), var_name(), inner.clone())
+                .prop_map(|(op, i, body)| node(Node::Reduce(op, i, None, Box::new(body)))),
+            1 => (reduce(), var_name(), inner.clone(), inner.clone())
+                .prop_map(|(op, i, n, body)| node(Node::Reduce(op, i, Some(Box::new(n)), Box::new(body)))),
             1 => proptest::collection::vec(inner, 1..4).prop_map(|items| node(Node::Array(items))),
         ]
     })
+}
+
+fn reduce() -> impl Strategy<Value = Reduce> {
+    prop_oneof![Just(Reduce::Sum), Just(Reduce::Prod)]
 }
 
 fn statement() -> impl Strategy<Value = Statement> {

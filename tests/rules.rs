@@ -13,7 +13,7 @@ use deltaform::defs::Definitions;
 use deltaform::egraph::rules::{Cond, When, KRONECKER, KRONECKER_OVER_SIZE, RULES};
 use deltaform::egraph::{range_of, simplify, Limits};
 use deltaform::sample::rounding::{error_bound, Mode};
-use deltaform::syntax::ast::{BinOp, Expr, Func, Node};
+use deltaform::syntax::ast::{BinOp, Expr, Func, Node, Reduce};
 use deltaform::{eval, eval_scalar, parse_expr, Env, Number, Value};
 use num_bigint::BigInt;
 use num_rational::BigRational;
@@ -252,7 +252,8 @@ enum Role {
 
 /// The role of every variable of the patterns (the strongest role a variable plays anywhere).
 fn roles(patterns: &[&Sexp]) -> BTreeMap<String, Role> {
-    let indexed = patterns.iter().any(|p| has_head(p, &["sum", "sum_to", "idx", "softmax", "logsumexp"]));
+    let indexed =
+        patterns.iter().any(|p| has_head(p, &["sum", "sum_to", "prod", "prod_to", "idx", "softmax", "logsumexp"]));
     let mut roles = BTreeMap::new();
     let mut vars = BTreeSet::new();
     patterns.iter().for_each(|p| pattern_vars(p, &mut vars));
@@ -273,8 +274,8 @@ fn roles(patterns: &[&Sexp]) -> BTreeMap<String, Role> {
             _ => "",
         };
         match head {
-            "sum" => mark(roles, &items[1], Role::Binder),
-            "sum_to" => {
+            "sum" | "prod" => mark(roles, &items[1], Role::Binder),
+            "sum_to" | "prod_to" => {
                 mark(roles, &items[1], Role::Binder);
                 mark(roles, &items[2], Role::Count);
             }
@@ -292,6 +293,15 @@ fn roles(patterns: &[&Sexp]) -> BTreeMap<String, Role> {
         walk(p, indexed, &mut roles);
     }
     roles
+}
+
+/// `sum` or `prod`.
+fn reduction(head: &str) -> Reduce {
+    if head == "prod" {
+        Reduce::Prod
+    } else {
+        Reduce::Sum
+    }
 }
 
 /// The AST of pattern `p` with its variables replaced by `inst`. With `range`, every sum of
@@ -315,7 +325,7 @@ fn instantiate(p: &Sexp, inst: &BTreeMap<String, Expr>, range: Option<&str>) -> 
                 "*" => binary(BinOp::Mul),
                 "^" => binary(BinOp::Pow),
                 "idx" => Expr::index(go(&args[0]), args[1..].iter().map(go).collect()),
-                "sum" => {
+                "sum" | "prod" => {
                     let Node::Var(i) = go(&args[0]).node else { panic!("a sum's binder must be a name") };
                     let mut body = go(&args[1]);
                     if let Some(r) = range {
@@ -323,11 +333,11 @@ fn instantiate(p: &Sexp, inst: &BTreeMap<String, Expr>, range: Option<&str>) -> 
                             Expr::binary(BinOp::Mul, Expr::int(0), Expr::index(Expr::var(r), vec![Expr::var(&i)]));
                         body = Expr::binary(BinOp::Add, body, pad);
                     }
-                    Expr::sum(&i, body)
+                    Expr::reduce(reduction(head), &i, None, body)
                 }
-                "sum_to" => {
+                "sum_to" | "prod_to" => {
                     let Node::Var(i) = go(&args[0]).node else { panic!("a sum's binder must be a name") };
-                    Expr::sum_over(&i, Some(go(&args[1])), go(&args[2]))
+                    Expr::reduce(reduction(&head[..head.len() - 3]), &i, Some(go(&args[1])), go(&args[2]))
                 }
                 name => {
                     let f = Func::from_name(name).unwrap_or_else(|| panic!("unknown function {name} in a pattern"));
@@ -460,7 +470,21 @@ fn is_constant_kind(c: &Cond) -> bool {
 
 /// Whether condition `c` holds for the instance at the point `env`.
 fn cond_holds(c: &Cond, inst: &BTreeMap<String, Expr>, env: &Env) -> bool {
-    let value = |v: &str| eval_scalar(&inst[v], env).ok();
+    // A term of the bound index holds a condition when it holds at every index of the range.
+    let values = |v: &str| -> Option<Vec<Number>> {
+        if !inst[v].free_names().contains(BINDER) {
+            return Some(vec![eval_scalar(&inst[v], env).ok()?]);
+        }
+        let n = env.get("y")?.shape()[0];
+        (1..=n)
+            .map(|k| {
+                let mut at = env.clone();
+                at.bind(BINDER, Value::Scalar(Number::int(k as i64)));
+                eval_scalar(&inst[v], &at).ok()
+            })
+            .collect()
+    };
+    let all = |v: &str, test: &dyn Fn(&Number) -> bool| values(v).is_some_and(|xs| xs.iter().all(test));
     let zero = Number::int(0);
     let literal = |v: &str| inst[v].as_num().cloned();
     let depends = |i: &str, t: &str| {
@@ -468,9 +492,9 @@ fn cond_holds(c: &Cond, inst: &BTreeMap<String, Expr>, env: &Env) -> bool {
         inst[t].free_names().contains(binder)
     };
     match *c {
-        Cond::NonZero(v) => value(v).is_some_and(|x| !x.is_zero()),
-        Cond::Positive(v) => value(v).is_some_and(|x| x.compare(&zero) == Ordering::Greater),
-        Cond::Negative(v) => value(v).is_some_and(|x| x.compare(&zero) == Ordering::Less),
+        Cond::NonZero(v) => all(v, &|x| !x.is_zero()),
+        Cond::Positive(v) => all(v, &|x| x.compare(&zero) == Ordering::Greater),
+        Cond::Negative(v) => all(v, &|x| x.compare(&zero) == Ordering::Less),
         Cond::Integer(v) => literal(v).is_some_and(|x| x.is_integer()),
         Cond::PositiveConstant(v) => literal(v).is_some_and(|x| x > BigRational::from_integer(0.into())),
         Cond::NegativeInteger(v) => literal(v).is_some_and(|x| x.is_integer() && x < ratio(-1, 1)),
@@ -492,7 +516,7 @@ fn cond_holds(c: &Cond, inst: &BTreeMap<String, Expr>, env: &Env) -> bool {
 fn indexes_by(e: &Expr, name: &str) -> bool {
     match &e.node {
         Node::Index(_, idx) if idx.iter().any(|i| matches!(&i.node, Node::Var(v) if v == name)) => true,
-        Node::Sum(i, ..) if i == name => false,
+        Node::Reduce(_, i, ..) if i == name => false,
         _ => e.children().into_iter().any(|c| indexes_by(c, name)),
     }
 }
@@ -543,7 +567,7 @@ fn check_case(case: &Case, pools: &Pools, rng: &mut Rng) -> Vec<String> {
     let mut patterns = vec![&lhs];
     patterns.extend(rhs.as_ref());
     let roles = roles(&patterns);
-    let summed = patterns.iter().any(|p| has_head(p, &["sum"]));
+    let summed = patterns.iter().any(|p| has_head(p, &["sum", "prod"]));
     let case_conds = conds(&case.when);
     let positive_vars: BTreeSet<&str> =
         case_conds.iter().filter(|c| matches!(c, Cond::Positive(_))).map(cond_var).collect();

@@ -22,7 +22,7 @@ const MAX_SAMPLED_SUM: u64 = 10_000;
 /// The largest written range of a sum in `e` (`sum(i = 1..n, ...)` with `n` a number).
 fn longest_sum(e: &Expr) -> u64 {
     let own = match &e.node {
-        Node::Sum(_, Some(count), _) => count.as_num().map_or(0, |n| {
+        Node::Reduce(_, _, Some(count), _) => count.as_num().map_or(0, |n| {
             use num_traits::ToPrimitive;
             n.to_integer().to_u64().unwrap_or(u64::MAX)
         }),
@@ -255,7 +255,8 @@ pub fn scalar_form(e: &Expr) -> Option<Expr> {
         Node::Binary(op, a, b) => Node::Binary(*op, Box::new(scalar_form(a)?), Box::new(scalar_form(b)?)),
         Node::Call(f, args) => Node::Call(*f, args.iter().map(scalar_form).collect::<Option<_>>()?),
         Node::Apply(name, args) => Node::Apply(name.clone(), args.iter().map(scalar_form).collect::<Option<_>>()?),
-        Node::Sum(i, count, body) => Node::Sum(
+        Node::Reduce(op, i, count, body) => Node::Reduce(
+            *op,
             i.clone(),
             match count {
                 Some(c) => Some(Box::new(scalar_form(c)?)),

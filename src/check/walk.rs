@@ -547,12 +547,12 @@ fn resolve_in(e: &Expr, env: &Env, local: &[String], bound: &mut Vec<String>, un
                 return e.clone();
             }
         },
-        Node::Sum(i, count, body) => {
+        Node::Reduce(op, i, count, body) => {
             let count = count.as_ref().map(|c| Box::new(resolve_in(c, env, local, bound, unknown)));
             bound.push(i.clone());
             let body = resolve_in(body, env, local, bound, unknown);
             bound.pop();
-            Node::Sum(i.clone(), count, Box::new(body))
+            Node::Reduce(*op, i.clone(), count, Box::new(body))
         }
         _ => return e.map_children(|c| resolve_in(c, env, local, bound, unknown)),
     };

@@ -73,7 +73,7 @@ fn component_range(def: &Definition, param: &str, env: &Env, fallback: Option<us
 /// left out.
 fn axes_indexed_by<'a>(e: &'a Expr, param: &str, params: &[String], out: &mut Vec<(&'a Expr, usize)>) {
     match &e.node {
-        Node::Sum(i, ..) if i == param => return,
+        Node::Reduce(_, i, ..) if i == param => return,
         Node::Index(base, idx) if base.free_names().iter().all(|n| !params.contains(n)) => {
             let axes = idx.iter().enumerate().filter(|(_, i)| matches!(&i.node, Node::Var(v) if v == param));
             out.extend(axes.map(|(axis, _)| (base.as_ref(), axis)));

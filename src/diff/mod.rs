@@ -7,7 +7,7 @@
 
 use crate::defs::Definitions;
 use crate::egraph::{constant_value, Limits};
-use crate::syntax::ast::{BinOp, Expr, Func, Node, Span};
+use crate::syntax::ast::{BinOp, Expr, Func, Node, Reduce, Span};
 use crate::syntax::diagnostic::Problem;
 use crate::syntax::names::Fresh;
 use crate::syntax::parse::parse_expr;
@@ -207,13 +207,67 @@ impl Differentiator<'_> {
             Node::Array(_) => Err(matrix_form(e)),
             Node::Call(f, args) => self.diff_call(e, *f, args),
             Node::Apply(name, args) => self.diff_apply(name, args),
-            Node::Sum(i, count, body) => {
+            Node::Reduce(Reduce::Sum, i, count, body) => {
                 let (index, body) = self.bind_apart(i, body);
                 let d = self.diff(&body)?;
                 let count = self.sum_range(&index, count.as_deref(), &body, &d);
                 Ok(sum(&index, count, d))
             }
+            Node::Reduce(Reduce::Prod, i, count, body) => self.diff_product(i, count.as_deref(), body),
         }
+    }
+
+    /// The product rule over an index, with no division (so a zero factor is no problem):
+    /// d prod(i, f(i)) = sum(j, d f(j) * prod(i, delta(i, j) + (1 - delta(i, j))*f(i))), the
+    /// product of every factor but the `j`-th.
+    fn diff_product(&mut self, i: &str, count: Option<&Expr>, body: &Expr) -> Result<Expr, DiffError> {
+        let (index, body) = self.bind_apart(i, body);
+        let j = self.fresh.index(&index);
+        let factor = body.rename_free(&index, &j);
+        let d = self.diff(&factor)?;
+        if is_zero(&d) {
+            return Ok(zero());
+        }
+        let same = Expr::call(Func::Delta, vec![Expr::var(&index), Expr::var(&j)]);
+        let others = add(same.clone(), mul(sub(one(), same), body));
+        let others = Expr::reduce(Reduce::Prod, &index, count.cloned(), others);
+        let range = self.sum_range(&j, count, &factor, &d);
+        Ok(sum(&j, range, mul(d, others)))
+    }
+
+    /// `log(prod(i, f(i)))` as `sum(i, log(f(i)))` when every factor is provably positive (the
+    /// definitions written in), the log of each factor split over its positive factors and
+    /// powers as a textbook takes a log-likelihood apart: `log(p^y*(1 - p)^(1 - y))` is
+    /// `y*log(p) + (1 - y)*log(1 - p)`. Each step holds wherever either side has a value.
+    pub(crate) fn log_of_product(&mut self, arg: &Expr) -> Option<Expr> {
+        let Node::Reduce(Reduce::Prod, i, count, body) = &arg.node else { return None };
+        if !self.positive(body) {
+            return None;
+        }
+        let log = self.split_log(body);
+        Some(Expr::reduce(Reduce::Sum, i, count.as_deref().cloned(), log))
+    }
+
+    /// `log(f)` for a positive `f`: `log(a*b) = log(a) + log(b)`, `log(a/b) = log(a) - log(b)`
+    /// for positive `a` and `b`, and `log(a^b) = b*log(a)` for a positive `a`.
+    fn split_log(&mut self, f: &Expr) -> Expr {
+        match &f.node {
+            Node::Binary(op @ (BinOp::Mul | BinOp::Div), a, b) if self.positive(a) && self.positive(b) => {
+                let (la, lb) = (self.split_log(a), self.split_log(b));
+                if *op == BinOp::Mul {
+                    add(la, lb)
+                } else {
+                    sub(la, lb)
+                }
+            }
+            Node::Binary(BinOp::Pow, a, b) if self.positive(a) => mul((**b).clone(), self.split_log(a)),
+            _ => Expr::call(Func::Log, vec![f.clone()]),
+        }
+    }
+
+    /// Whether the analysis proves `e` positive wherever it has a value (definitions written in).
+    fn positive(&mut self, e: &Expr) -> bool {
+        self.defs.expand(e, &mut self.fresh).is_ok_and(|expanded| crate::egraph::range_of(&expanded).positive())
     }
 
     /// A declared function: d f(u) = f'(u)*d(u), and for several arguments the sum over them of
@@ -380,6 +434,11 @@ impl Differentiator<'_> {
                 let sj = Expr::index(call(Func::Softmax, x), vec![Expr::var(&j)]);
                 return Ok(if is_zero(&dvj) { zero() } else { Expr::sum(&j, mul(sj, dvj)) });
             }
+            if f == Func::Log {
+                if let Some(logs) = self.log_of_product(x) {
+                    return self.diff(&logs);
+                }
+            }
             let dx = self.diff(x)?;
             if is_zero(&dx) {
                 return Ok(zero());
@@ -473,7 +532,22 @@ fn add(a: Expr, b: Expr) -> Expr {
     match (is_zero(&a), is_zero(&b)) {
         (true, _) => b,
         (_, true) => a,
-        _ => Expr::binary(BinOp::Add, a, b),
+        _ => match negated(&b) {
+            Some(positive) => Expr::binary(BinOp::Sub, a, positive),
+            None => Expr::binary(BinOp::Add, a, b),
+        },
+    }
+}
+
+/// `x` for a term `-x` whose sign stands in front (`-a`, `-a*b`, `-a/b`), so that `c + -a*b`
+/// is written `c - a*b`.
+fn negated(e: &Expr) -> Option<Expr> {
+    match &e.node {
+        Node::Neg(inner) => Some((**inner).clone()),
+        Node::Binary(op @ (BinOp::Mul | BinOp::Div), a, b) => {
+            negated(a).map(|a| Expr::spanned(Node::Binary(*op, Box::new(a), b.clone()), e.span.clone()))
+        }
+        _ => None,
     }
 }
 

@@ -13,7 +13,7 @@
 use super::{add, div, is_zero, matrix_form, mul, neg, one, pow, sub, sum, zero, DiffError, Differentiator, Wrt};
 use crate::defs::Definitions;
 use crate::egraph::join_rules;
-use crate::syntax::ast::{BinOp, Expr, Func, Node};
+use crate::syntax::ast::{BinOp, Expr, Func, Node, Reduce};
 use num_rational::BigRational;
 use num_traits::{One, Signed, Zero};
 
@@ -255,7 +255,9 @@ fn replace(e: &Expr, replacements: &[(String, Expr)], pending: &[(String, Expr)]
         Node::Binary(BinOp::Sub, a, b) => sub((**a).clone(), (**b).clone()),
         Node::Binary(BinOp::Div, a, b) => div((**a).clone(), (**b).clone()),
         Node::Neg(a) => neg((**a).clone()),
-        Node::Sum(i, count, body) => sum_with_pending(i, count.as_deref().cloned(), (**body).clone(), pending),
+        Node::Reduce(Reduce::Sum, i, count, body) => {
+            sum_with_pending(i, count.as_deref().cloned(), (**body).clone(), pending)
+        }
         _ => rebuilt,
     }
 }
@@ -318,7 +320,7 @@ impl Worker<'_, '_> {
             Node::Binary(BinOp::Mul, a, b) if !self.d.depends(a) => mul((**a).clone(), self.linear(b)?),
             Node::Binary(BinOp::Mul, a, b) if !self.d.depends(b) => mul(self.linear(a)?, (**b).clone()),
             Node::Binary(BinOp::Div, a, b) if !self.d.depends(b) => div(self.linear(a)?, (**b).clone()),
-            Node::Sum(i, count, body) => {
+            Node::Reduce(Reduce::Sum, i, count, body) => {
                 let (index, body) = self.d.bind_apart(i, body);
                 // The range is decided as the plain chain rule decides it, on the whole
                 // derivative of the body.
@@ -373,7 +375,17 @@ impl Worker<'_, '_> {
                     self.rule("d(log(softmax(v)[i])) = d(v[i]) - sum(j, softmax(v)[j]*d(v[j]))");
                     return self.softmax_centred(&v, &i);
                 }
+                if let Some(logs) = self.d.log_of_product(&args[0]) {
+                    self.rule(
+                        "log(prod(i, f)) = sum(i, log(f)); log(a*b) = log(a) + log(b); log(a^b) = b*log(a) (a, b > 0)",
+                    );
+                    return self.linear(&logs);
+                }
                 self.unary(Func::Log, &args[0])
+            }
+            Node::Reduce(Reduce::Prod, ..) => {
+                self.rule("d(prod(i, f(i))) = sum(j, d(f(j))*prod(i, delta(i, j) + (1 - delta(i, j))*f(i)))");
+                self.d.diff(e)
             }
             Node::Call(Func::Logsumexp, args) => {
                 self.rule("d(logsumexp(v)) = sum(j, softmax(v)[j]*d(v[j]))");

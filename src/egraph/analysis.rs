@@ -230,32 +230,33 @@ impl Analysis<Math> for Facts {
             Math::Symbol(s) => Some(*s),
             _ => None,
         };
-        let free = match enode {
-            Math::Symbol(s) => BTreeSet::from([*s]),
-            Math::Sum([b, body]) | Math::SumTo([b, _, body]) => {
-                let mut free = data(body).free.clone();
-                if let Some(s) = data(b).symbol {
+        let binding = enode.binding();
+        let free = match (enode, binding) {
+            (Math::Symbol(s), _) => BTreeSet::from([*s]),
+            (_, Some((b, count, body))) => {
+                let mut free = data(&body).free.clone();
+                if let Some(s) = data(&b).symbol {
                     free.remove(&s);
                 }
-                if let Math::SumTo([_, n, _]) = enode {
-                    free.extend(data(n).free.iter().copied());
+                if let Some(n) = count {
+                    free.extend(data(&n).free.iter().copied());
                 }
                 free
             }
             _ => enode.children().iter().flat_map(|c| data(c).free.iter().copied()).collect(),
         };
-        let indexed = match enode {
-            Math::Sum([b, body]) | Math::SumTo([b, _, body]) => {
-                let mut indexed = data(body).indexed.clone();
-                if let Some(s) = data(b).symbol {
+        let indexed = match (enode, binding) {
+            (_, Some((b, count, body))) => {
+                let mut indexed = data(&body).indexed.clone();
+                if let Some(s) = data(&b).symbol {
                     indexed.remove(&s);
                 }
-                if let Math::SumTo([_, n, _]) = enode {
-                    indexed.extend(data(n).indexed.iter().copied());
+                if let Some(n) = count {
+                    indexed.extend(data(&n).indexed.iter().copied());
                 }
                 indexed
             }
-            Math::Index(ids) => {
+            (Math::Index(ids), _) => {
                 let mut indexed: BTreeSet<Symbol> = ids.iter().flat_map(|c| data(c).indexed.iter().copied()).collect();
                 // Only a bare index (`v[i]`, not `v[m + 1 - i]`) tells a sum over `i` its range.
                 indexed.extend(ids[1..].iter().filter_map(|c| data(c).symbol));
@@ -263,14 +264,14 @@ impl Analysis<Math> for Facts {
             }
             _ => enode.children().iter().flat_map(|c| data(c).indexed.iter().copied()).collect(),
         };
-        let witness = match enode {
-            Math::Sum([b, body]) | Math::SumTo([b, _, body]) => {
-                let mut witness = data(body).witness.clone();
-                if let Some(s) = data(b).symbol {
+        let witness = match binding {
+            Some((b, count, body)) => {
+                let mut witness = data(&body).witness.clone();
+                if let Some(s) = data(&b).symbol {
                     witness.remove(&s);
                 }
-                if let Math::SumTo([_, n, _]) = enode {
-                    data(n).witness.iter().for_each(|(s, w)| {
+                if let Some(n) = count {
+                    data(&n).witness.iter().for_each(|(s, w)| {
                         witness.entry(*s).or_insert(*w);
                     });
                 }
@@ -304,6 +305,13 @@ impl Analysis<Math> for Facts {
             (_, Math::Pi) => Interval::open(std::f64::consts::PI - 1e-9, std::f64::consts::PI + 1e-9),
             (_, Math::Max([a, b])) if data(a).range.positive() || data(b).range.positive() => {
                 Interval::open(0.0, f64::INFINITY)
+            }
+            // A product of positive (non-negative) factors, the empty one included, is too.
+            (_, Math::Prod([_, body]) | Math::ProdTo([_, _, body])) if data(body).range.positive() => {
+                Interval::open(0.0, f64::INFINITY)
+            }
+            (_, Math::Prod([_, body]) | Math::ProdTo([_, _, body])) if data(body).range.nonnegative() => {
+                Interval::new(0.0, f64::INFINITY, false, true)
             }
             (_, node) => match node.children() {
                 [a] => function_range(node, &data(a).range),

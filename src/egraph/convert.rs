@@ -2,7 +2,7 @@
 //! `a*b^-1`), canonical names for bound indices, and back again with the sugar restored.
 
 use super::lang::{binder, is_binder, Constant, Math};
-use crate::syntax::ast::{BinOp, Expr, Func, Node};
+use crate::syntax::ast::{BinOp, Expr, Func, Node, Reduce};
 use egg::{Id, Language, RecExpr, Symbol};
 use num_rational::BigRational;
 use num_traits::{One, Signed, Zero};
@@ -22,19 +22,19 @@ pub fn term_keeping_names(e: &Expr) -> RecExpr<Math> {
     term
 }
 
-/// Names every `sum`'s bound index `%n`, with `n` the least number not used inside its body
+/// Names every `sum`'s (and `prod`'s) bound index `%n`, with `n` the least number not used inside its body
 /// (free or bound): alpha-equivalent sums get the same term wherever they stand, and a
 /// canonical name never captures a name substituted into the body.
 pub fn canonical_binders(e: &Expr) -> Expr {
     let node = match &e.node {
-        Node::Sum(i, count, body) => {
+        Node::Reduce(op, i, count, body) => {
             let count = count.as_ref().map(|c| Box::new(canonical_binders(c)));
             let body = canonical_binders(body);
             let mut used = body.free_names();
             collect_binders(&body, &mut used);
             used.remove(i);
             let name = (0..).map(binder).find(|b| !used.contains(b)).expect("a free binder number");
-            Node::Sum(name.clone(), count, Box::new(body.rename_free(i, &name)))
+            Node::Reduce(*op, name.clone(), count, Box::new(body.rename_free(i, &name)))
         }
         Node::Num(_) | Node::Pi | Node::Var(_) => return e.clone(),
         Node::Index(b, idx) => Node::Index(Box::new(canonical_binders(b)), idx.iter().map(canonical_binders).collect()),
@@ -48,7 +48,7 @@ pub fn canonical_binders(e: &Expr) -> Expr {
 }
 
 fn collect_binders(e: &Expr, out: &mut BTreeSet<String>) {
-    if let Node::Sum(i, ..) = &e.node {
+    if let Node::Reduce(_, i, ..) = &e.node {
         out.insert(i.clone());
     }
     e.children().into_iter().for_each(|c| collect_binders(c, out));
@@ -101,13 +101,15 @@ fn add_node(e: &Expr, term: &mut RecExpr<Math>) -> Id {
             let ids: Vec<Id> = items.iter().map(|a| add_node(a, term)).collect();
             term.add(Math::Array(ids.into_boxed_slice()))
         }
-        Node::Sum(i, count, body) => {
+        Node::Reduce(op, i, count, body) => {
             let count = count.as_ref().map(|c| add_node(c, term));
             let b = term.add(Math::Symbol(Symbol::from(i)));
             let body = add_node(body, term);
-            match count {
-                Some(n) => term.add(Math::SumTo([b, n, body])),
-                None => term.add(Math::Sum([b, body])),
+            match (op, count) {
+                (Reduce::Sum, Some(n)) => term.add(Math::SumTo([b, n, body])),
+                (Reduce::Sum, None) => term.add(Math::Sum([b, body])),
+                (Reduce::Prod, Some(n)) => term.add(Math::ProdTo([b, n, body])),
+                (Reduce::Prod, None) => term.add(Math::Prod([b, body])),
             }
         }
     }
@@ -197,8 +199,10 @@ fn node_expr(term: &RecExpr<Math>, id: Id) -> Expr {
         Math::Mul([a, b]) => Node::Binary(BinOp::Mul, child(a), child(b)),
         Math::Pow([a, b]) => Node::Binary(BinOp::Pow, child(a), child(b)),
         Math::Index(ids) => Node::Index(child(&ids[0]), ids[1..].iter().map(|i| node_expr(term, *i)).collect()),
-        Math::Sum([b, body]) => Node::Sum(term[*b].to_string(), None, child(body)),
-        Math::SumTo([b, n, body]) => Node::Sum(term[*b].to_string(), Some(child(n)), child(body)),
+        Math::Sum([b, body]) => Node::Reduce(Reduce::Sum, term[*b].to_string(), None, child(body)),
+        Math::SumTo([b, n, body]) => Node::Reduce(Reduce::Sum, term[*b].to_string(), Some(child(n)), child(body)),
+        Math::Prod([b, body]) => Node::Reduce(Reduce::Prod, term[*b].to_string(), None, child(body)),
+        Math::ProdTo([b, n, body]) => Node::Reduce(Reduce::Prod, term[*b].to_string(), Some(child(n)), child(body)),
         Math::Array(ids) => Node::Array(ids.iter().map(|i| node_expr(term, *i)).collect()),
         Math::Apply(ids) => {
             Node::Apply(term[ids[0]].to_string(), ids[1..].iter().map(|i| node_expr(term, *i)).collect())
@@ -261,14 +265,14 @@ fn resugar(e: &Expr) -> Expr {
         Node::Call(f, args) => Expr::call(*f, args.iter().map(resugar).collect()),
         Node::Array(items) => Expr::new(Node::Array(items.iter().map(resugar).collect())),
         Node::Apply(name, args) => Expr::new(Node::Apply(name.clone(), args.iter().map(resugar).collect())),
-        Node::Sum(i, count, body) => {
+        Node::Reduce(op, i, count, body) => {
             let body = resugar(body);
             // A range the body tells is not written: `sum(i = 1..len(z), z[i])` is `sum(i, z[i])`.
             let told = body
                 .indexed_by(i)
                 .map(|(base, axis)| Expr::call(if axis == 0 { Func::Len } else { Func::Cols }, vec![base.clone()]));
             let count = count.as_deref().map(resugar).filter(|n| Some(n) != told.as_ref());
-            Expr::sum_over(i, count, body)
+            Expr::reduce(*op, i, count, body)
         }
     }
 }
@@ -375,7 +379,7 @@ fn split_sign(e: &Expr) -> (bool, Expr) {
 /// Renames `%n` bound indices to readable names: the first hint free at that point, else a new one.
 fn name_binders(e: &Expr, hints: &[String], avoid: &mut BTreeSet<String>) -> Expr {
     let node = match &e.node {
-        Node::Sum(i, count, body) if is_binder(i) => {
+        Node::Reduce(op, i, count, body) if is_binder(i) => {
             let defaults = ["i", "j", "l", "m", "n", "p", "q", "r", "s", "t"];
             let candidates = hints.iter().map(String::as_str).chain(defaults);
             let free = body.free_names();
@@ -389,10 +393,11 @@ fn name_binders(e: &Expr, hints: &[String], avoid: &mut BTreeSet<String>) -> Exp
             let inner = name_binders(&renamed, hints, avoid);
             avoid.remove(&name);
             let count = count.as_ref().map(|c| Box::new(name_binders(c, hints, avoid)));
-            Node::Sum(name, count, Box::new(inner))
+            Node::Reduce(*op, name, count, Box::new(inner))
         }
         Node::Num(_) | Node::Pi | Node::Var(_) => return e.clone(),
-        Node::Sum(i, count, body) => Node::Sum(
+        Node::Reduce(op, i, count, body) => Node::Reduce(
+            *op,
             i.clone(),
             count.as_ref().map(|c| Box::new(name_binders(c, hints, avoid))),
             Box::new(name_binders(body, hints, avoid)),

@@ -37,9 +37,11 @@ fn cost_with(egraph: &MathGraph, enode: &Math, child: impl Fn(Id) -> f64) -> f64
         // print as a sum that cannot be evaluated (`sum(i, 1)`); its written-range form
         // (`sum(i = 1..len(z), 1)`) stands in.
         // (A large finite cost, so that a class's cost still exceeds its children's.)
-        Math::Sum([i, body]) if !tells_range(egraph, *i, *body) => UNTOLD_RANGE + cost(i) + cost(body),
-        Math::Sum([i, body]) => 1.0 + cost(i) + 1.05 * cost(body),
-        Math::SumTo([i, n, body]) => 1.0 + cost(i) + cost(n) + 1.05 * cost(body),
+        Math::Sum([i, body]) | Math::Prod([i, body]) if !tells_range(egraph, *i, *body) => {
+            UNTOLD_RANGE + cost(i) + cost(body)
+        }
+        Math::Sum([i, body]) | Math::Prod([i, body]) => 1.0 + cost(i) + 1.05 * cost(body),
+        Math::SumTo([i, n, body]) | Math::ProdTo([i, n, body]) => 1.0 + cost(i) + cost(n) + 1.05 * cost(body),
         _ => 1.0 + enode.children().iter().map(cost).sum::<f64>(),
     }
 }

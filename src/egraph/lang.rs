@@ -1,6 +1,7 @@
 //! The e-graph's language: the expression language with `-`, `/` and unary minus encoded as
 //! `+`, `*`, `^ -1` and `* -1`, exact rational constants, and `sum` (over what its body indexes)
-//! and `sum_to` (over 1..n, its second child) binding their first child.
+//! and `sum_to` (over 1..n, its second child) binding their first child; `prod` and `prod_to`
+//! likewise.
 
 use egg::{define_language, Id, Symbol};
 use num_rational::BigRational;
@@ -67,6 +68,8 @@ define_language! {
         "idx" = Index(Box<[Id]>),
         "sum" = Sum([Id; 2]),
         "sum_to" = SumTo([Id; 3]),
+        "prod" = Prod([Id; 2]),
+        "prod_to" = ProdTo([Id; 3]),
         "len" = Len([Id; 1]),
         "cols" = Cols([Id; 1]),
         "transpose" = Transpose([Id; 1]),
@@ -76,6 +79,17 @@ define_language! {
         "pi" = Pi,
         Num(Constant),
         Symbol(Symbol),
+    }
+}
+
+impl Math {
+    /// A binder's parts: its bound index, its written range (`sum_to`, `prod_to`) and its body.
+    pub fn binding(&self) -> Option<(Id, Option<Id>, Id)> {
+        match self {
+            Math::Sum([b, body]) | Math::Prod([b, body]) => Some((*b, None, *body)),
+            Math::SumTo([b, n, body]) | Math::ProdTo([b, n, body]) => Some((*b, Some(*n), *body)),
+            _ => None,
+        }
     }
 }
 

@@ -378,7 +378,8 @@ fn bounded_runner(limits: &Limits, explain: bool) -> Runner<Math, Facts> {
         .do_not_ban(rules::KRONECKER_OVER_SIZE)
         .do_not_ban(collect::COLLECT)
         .do_not_ban(linear::LINEAR_SUM)
-        .do_not_ban(ranges::WRITE_RANGE);
+        .do_not_ban(ranges::WRITE_RANGE[0])
+        .do_not_ban(ranges::WRITE_RANGE[1]);
     Runner::default()
         .with_scheduler(scheduler)
         .with_hook(|runner: &mut Runner<Math, Facts>| match runner.egraph.analysis.contradiction {
@@ -445,11 +446,11 @@ fn definition_rules(def: &crate::defs::Definition, unfold: bool) -> Vec<Rewrite<
 fn assumption_rules(a: &Assumption) -> Vec<Rewrite<Math, Facts>> {
     let lhs = canonical_binders(&a.lhs);
     let mut variants = vec![lhs.clone()];
-    if let Node::Sum(i, count, body) = &lhs.node {
+    if let Node::Reduce(op, i, count, body) = &lhs.node {
         for n in 0..4 {
             let name = format!("%{n}");
             if &name != i && !body.free_names().contains(&name) {
-                variants.push(Expr::sum_over(&name, count.as_deref().cloned(), body.rename_free(i, &name)));
+                variants.push(Expr::reduce(*op, &name, count.as_deref().cloned(), body.rename_free(i, &name)));
             }
         }
     }
@@ -477,7 +478,7 @@ fn binder_hints(e: &Expr, defs: &Definitions) -> Vec<String> {
 }
 
 fn collect_binder_names(e: &Expr, out: &mut Vec<String>) {
-    if let Node::Sum(i, ..) = &e.node {
+    if let Node::Reduce(_, i, ..) = &e.node {
         if !out.contains(i) {
             out.push(i.clone());
         }

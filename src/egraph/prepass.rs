@@ -4,7 +4,7 @@
 //! under sums), which saves it iterations over large e-graphs.
 
 use super::rules::KRONECKER;
-use crate::syntax::ast::{flatten, BinOp, Expr, Func, Node};
+use crate::syntax::ast::{flatten, BinOp, Expr, Func, Node, Reduce};
 use crate::syntax::names::{substitute, Fresh};
 use std::collections::HashMap;
 
@@ -49,7 +49,7 @@ fn tidy_signs(e: &Expr) -> Expr {
 /// mention `i` go in front (a body with no factor mentioning `i` stays).
 fn pull_out(e: &Expr) -> Expr {
     let e = e.map_children(pull_out);
-    let Node::Sum(i, count, body) = &e.node else { return e };
+    let Node::Reduce(Reduce::Sum, i, count, body) = &e.node else { return e };
     let mut factors = vec![];
     flatten(body, BinOp::Mul, &mut factors);
     let (inside, outside): (Vec<&Expr>, Vec<&Expr>) = factors.into_iter().partition(|f| f.free_names().contains(i));
@@ -57,7 +57,8 @@ fn pull_out(e: &Expr) -> Expr {
         return e;
     }
     let product = |fs: Vec<&Expr>| fs.into_iter().cloned().reduce(|a, b| Expr::binary(BinOp::Mul, a, b));
-    let sum = Expr::new(Node::Sum(i.clone(), count.clone(), Box::new(product(inside).expect("a factor"))));
+    let sum =
+        Expr::new(Node::Reduce(Reduce::Sum, i.clone(), count.clone(), Box::new(product(inside).expect("a factor"))));
     Expr::binary(BinOp::Mul, product(outside).expect("a factor"), sum)
 }
 
@@ -68,7 +69,7 @@ fn pull_out(e: &Expr) -> Expr {
 /// saturation starts from the smaller expression (a derivative by `W[p, q]` is full of them).
 fn eliminate_deltas(e: &Expr) -> Expr {
     let e = e.map_children(eliminate_deltas);
-    let Node::Sum(i, None, body) = &e.node else { return e };
+    let Node::Reduce(Reduce::Sum, i, None, body) = &e.node else { return e };
     let mut terms = vec![];
     split_terms(body, false, &mut terms);
     let eliminated: Vec<(bool, Option<Expr>)> =

@@ -8,22 +8,27 @@ use super::analysis::{Facts, MathGraph};
 use super::lang::Math;
 use egg::{Applier, Id, PatternAst, Rewrite, Subst, Symbol, Var};
 
-/// The name of the rewrite.
-pub const WRITE_RANGE: &str = "write the sum's range";
+/// The names of the rewrites, for sums and for products.
+pub const WRITE_RANGE: [&str; 2] = ["write the sum's range", "write the product's range"];
 
 /// The applier of [`WRITE_RANGE`].
 pub struct WriteRange {
     i: Var,
     body: Var,
+    written: fn([Id; 3]) -> Math,
 }
 
 impl WriteRange {
     /// `sum(?i, ?body) = sum(?i = 1..len(v), ?body)` for a vector `v` some form of `?body`
-    /// indexes by `?i` (`cols(W)` for a matrix's second axis).
-    pub fn rewrite() -> Rewrite<Math, Facts> {
-        let lhs: egg::Pattern<Math> = "(sum ?i ?body)".parse().expect("a valid pattern");
+    /// indexes by `?i` (`cols(W)` for a matrix's second axis), and the same for `prod`.
+    pub fn rewrites() -> [Rewrite<Math, Facts>; 2] {
         let var = |name: &str| name.parse().expect("a pattern variable");
-        Rewrite::new(WRITE_RANGE, lhs, WriteRange { i: var("?i"), body: var("?body") }).expect("a well-formed rule")
+        let make = |name: &str, lhs: &str, written: fn([Id; 3]) -> Math| {
+            let lhs: egg::Pattern<Math> = lhs.parse().expect("a valid pattern");
+            Rewrite::new(name, lhs, WriteRange { i: var("?i"), body: var("?body"), written })
+                .expect("a well-formed rule")
+        };
+        [make(WRITE_RANGE[0], "(sum ?i ?body)", Math::SumTo), make(WRITE_RANGE[1], "(prod ?i ?body)", Math::ProdTo)]
     }
 }
 
@@ -41,7 +46,7 @@ impl Applier<Math, Facts> for WriteRange {
         let Some(&(vector, axis)) = egraph[body].data.witness.get(&index) else { return vec![] };
         let vector = egraph.find(vector);
         let size = egraph.add(if axis == 0 { Math::Len([vector]) } else { Math::Cols([vector]) });
-        let written = egraph.add(Math::SumTo([binder, size, body]));
+        let written = egraph.add((self.written)([binder, size, body]));
         if egraph.union_trusted(sum, written, rule) {
             vec![written]
         } else {

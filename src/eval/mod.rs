@@ -9,9 +9,9 @@ pub mod linear;
 pub mod number;
 pub mod value;
 
-use crate::eval::number::{NumError, Number};
+use crate::eval::number::{NumError, NumResult, Number};
 use crate::eval::value::{Env, Value};
-use crate::syntax::ast::{BinOp, Expr, Func, Node, Span};
+use crate::syntax::ast::{BinOp, Expr, Func, Node, Reduce, Span};
 use crate::syntax::diagnostic::Problem;
 use linear::ShapeError;
 use num_traits::{Signed, ToPrimitive};
@@ -283,17 +283,21 @@ impl Evaluator<'_> {
                 let values = items.iter().map(|item| self.eval(item)).collect::<Result<Vec<_>, _>>()?;
                 linear::array(values).map_err(|err| shape_error(err, &e.span))
             }
-            Node::Sum(index, count, body) => {
+            Node::Reduce(op, index, count, body) => {
                 let n = match count {
                     Some(count) => self.count(count)?,
                     None => self.sum_range(index, body, &e.span)?,
                 };
-                let mut total = Value::Scalar(Number::int(0));
+                let (unit, combine): (i64, fn(Number, &Number) -> NumResult) = match op {
+                    Reduce::Sum => (0, Number::try_add),
+                    Reduce::Prod => (1, Number::try_mul),
+                };
+                let mut total = Value::Scalar(Number::int(unit));
                 for k in 1..=n {
                     self.indices.push((index.clone(), k));
                     let term = self.eval(body);
                     self.indices.pop();
-                    total = zip(&total, &term?, &e.span, &mut |x, y| num(x.clone().try_add(y)))?;
+                    total = zip(&total, &term?, &e.span, &mut |x, y| num(combine(x.clone(), y)))?;
                 }
                 Ok(total)
             }
@@ -495,7 +499,7 @@ impl Evaluator<'_> {
 
     fn collect_ranges(&mut self, index: &str, e: &Expr, out: &mut Vec<(usize, String)>) -> Result<(), EvalError> {
         match &e.node {
-            Node::Sum(inner, _, _) if inner == index => return Ok(()),
+            Node::Reduce(_, inner, _, _) if inner == index => return Ok(()),
             Node::Index(base, indices) => {
                 for (axis, idx) in indices.iter().enumerate() {
                     if matches!(&idx.node, Node::Var(v) if v == index) {
@@ -720,6 +724,9 @@ mod tests {
         assert_eq!(show("sum(i = 1..2, z[i])", &e), "3");
         assert_eq!(show("sum(i = 1..0, z[i])", &e), "0");
         assert_eq!(show("sum(i = 1..len(z), delta(i, 7))", &e), "0");
+        assert_eq!(show("prod(i, z[i] + 1)", &e), "24");
+        assert_eq!(show("prod(i = 1..0, z[i])", &e), "1");
+        assert_eq!(show("prod(i = 1..2, z[i]/3)", &e), "2/9");
         assert_eq!(show("softmax(z)[1] - exp(1)/(exp(1) + exp(2) + exp(3))", &e), "0");
         let same = env(&[("z", vector(&[5, 5, 5]))]);
         assert_eq!(show("softmax(z)[2]", &same), "1/3");

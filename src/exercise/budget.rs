@@ -324,7 +324,9 @@ fn steps_help(shape: &RunShape) -> String {
 /// node, `n` for a whole vector (`softmax(z)`, `yhat` unindexed), and a `sum`'s body `n` times.
 pub fn eval_cost(e: &Expr, n: f64) -> f64 {
     match &e.node {
-        Node::Sum(_, count, body) => count.as_deref().map_or(0.0, |c| eval_cost(c, n)) + n * (1.0 + eval_cost(body, n)),
+        Node::Reduce(_, _, count, body) => {
+            count.as_deref().map_or(0.0, |c| eval_cost(c, n)) + n * (1.0 + eval_cost(body, n))
+        }
         Node::Index(base, indices) => {
             let base = if matches!(base.node, Node::Var(_)) { 1.0 } else { eval_cost(base, n) };
             base + indices.iter().map(|i| eval_cost(i, n)).sum::<f64>()

@@ -487,7 +487,8 @@ impl Reader<'_> {
         let (e, offset) = self.expression(s, key)?;
         let help = "an activation is a function name (sigmoid, tanh, relu, softplus, identity, ...) or an \
                     expression in x such as \"relu(x) + sin(x)\"";
-        if let Some(bad) = find_node(&e, &mut |n| matches!(n, Node::Sum(..) | Node::Index(..)) || is_vector_call(n)) {
+        if let Some(bad) = find_node(&e, &mut |n| matches!(n, Node::Reduce(..) | Node::Index(..)) || is_vector_call(n))
+        {
             return Err(ExerciseError::invalid(
                 key,
                 "an activation acts on each unit alone: sums, indices, softmax and logsumexp are not allowed",
@@ -658,7 +659,7 @@ fn find_free_var<'e>(e: &'e Expr, pred: &mut dyn FnMut(&str) -> bool) -> Option<
     fn go<'e>(e: &'e Expr, bound: &mut Vec<String>, pred: &mut dyn FnMut(&str) -> bool) -> Option<&'e Expr> {
         match &e.node {
             Node::Var(v) if !bound.contains(v) && pred(v) => Some(e),
-            Node::Sum(i, count, body) => {
+            Node::Reduce(_, i, count, body) => {
                 if let Some(found) = count.as_deref().and_then(|c| go(c, bound, pred)) {
                     return Some(found);
                 }

@@ -69,7 +69,7 @@ pub fn plan(e: &Expr, defs: &Definitions, reserved: &[&str]) -> Plan {
 }
 
 fn hoist_invariant_sums(e: &Expr, bound: &mut Vec<String>, fresh: &mut Fresh, out: &mut Vec<(String, Expr)>) -> Expr {
-    if matches!(e.node, Node::Sum(..)) && !bound.is_empty() && e.free_names().iter().all(|n| !bound.contains(n)) {
+    if matches!(e.node, Node::Reduce(..)) && !bound.is_empty() && e.free_names().iter().all(|n| !bound.contains(n)) {
         let inner = hoist_invariant_sums(e, &mut Vec::new(), fresh, out);
         let name = fresh.index("hoisted");
         out.push((name.clone(), inner));
@@ -90,12 +90,12 @@ fn hoist_invariant_sums(e: &Expr, bound: &mut Vec<String>, fresh: &mut Fresh, ou
         Node::Call(f, args) => Node::Call(*f, args.iter().map(|a| go(a, bound)).collect()),
         Node::Array(items) => Node::Array(items.iter().map(|a| go(a, bound)).collect()),
         Node::Apply(name, args) => Node::Apply(name.clone(), args.iter().map(|a| go(a, bound)).collect()),
-        Node::Sum(i, count, body) => {
+        Node::Reduce(op, i, count, body) => {
             let count = count.as_ref().map(|c| Box::new(go(c, bound)));
             bound.push(i.clone());
             let body = go(body, bound);
             bound.pop();
-            Node::Sum(i.clone(), count, Box::new(body))
+            Node::Reduce(*op, i.clone(), count, Box::new(body))
         }
     };
     Expr::spanned(node, e.span.clone())
@@ -227,12 +227,12 @@ pub fn fold_whole_definitions(e: &Expr, defs: &Definitions) -> Expr {
             Node::Call(f, args) => Node::Call(*f, args.iter().map(|a| go(a, defs, bound)).collect()),
             Node::Array(items) => Node::Array(items.iter().map(|a| go(a, defs, bound)).collect()),
             Node::Apply(name, args) => Node::Apply(name.clone(), args.iter().map(|a| go(a, defs, bound)).collect()),
-            Node::Sum(i, count, body) => {
+            Node::Reduce(op, i, count, body) => {
                 let count = count.as_ref().map(|c| Box::new(go(c, defs, bound)));
                 bound.push(i.clone());
                 let body = go(body, defs, bound);
                 bound.pop();
-                Node::Sum(i.clone(), count, Box::new(body))
+                Node::Reduce(*op, i.clone(), count, Box::new(body))
             }
         };
         Expr::spanned(node, e.span.clone())

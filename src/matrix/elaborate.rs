@@ -6,7 +6,7 @@
 //! the operator's operands, both shapes named.
 
 use super::shape::{Dim, Shape, Shapes};
-use crate::syntax::ast::{BinOp, Expr, Func, Node, Span};
+use crate::syntax::ast::{BinOp, Expr, Func, Node, Reduce, Span};
 use crate::syntax::diagnostic::Problem;
 use std::fmt;
 
@@ -55,7 +55,7 @@ pub fn dim_expr(d: &Dim) -> Expr {
 pub fn shape_of(e: &Expr, shapes: &Shapes) -> Shape {
     match &e.node {
         Node::Var(name) => shapes.get(name).cloned().unwrap_or_default(),
-        Node::Num(_) | Node::Pi | Node::Index(..) | Node::Sum(..) | Node::Apply(..) => Shape::SCALAR,
+        Node::Num(_) | Node::Pi | Node::Index(..) | Node::Reduce(..) | Node::Apply(..) => Shape::SCALAR,
         Node::Neg(a) => shape_of(a, shapes),
         Node::Binary(_, a, b) => {
             let sa = shape_of(a, shapes);
@@ -161,13 +161,18 @@ impl Elaborator<'_> {
             }
             Node::Binary(op, a, b) => self.binary(e, *op, a, b),
             Node::Call(func, args) => self.call(e, *func, args),
-            Node::Sum(index, count, body) => {
+            Node::Reduce(op, index, count, body) => {
                 let body = self.typed(body)?;
                 if !body.shape.is_scalar() {
-                    let message = format!("a sum over an index adds scalars; this is a {}: use `sum(v)`", body.shape);
+                    let message = match op {
+                        Reduce::Sum => {
+                            format!("a sum over an index adds scalars; this is a {}: use `sum(v)`", body.shape)
+                        }
+                        Reduce::Prod => format!("a product over an index multiplies scalars; this is a {}", body.shape),
+                    };
                     return Err(ShapeError::new(&message, &body.expr.span));
                 }
-                Ok(at(Node::Sum(index.clone(), count.clone(), Box::new(body.expr)), Shape::SCALAR))
+                Ok(at(Node::Reduce(*op, index.clone(), count.clone(), Box::new(body.expr)), Shape::SCALAR))
             }
             Node::Array(items) => self.array(e, items),
             Node::Apply(name, args) => {

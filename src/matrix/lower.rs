@@ -82,8 +82,8 @@ impl<'a> Lowerer<'a> {
                 let b = self.component(b, row, col)?;
                 Expr::binary(*op, a, b)
             }
-            Node::Sum(i, count, body) => {
-                Expr::sum_over(i, count.as_deref().cloned(), self.component(body, None, None)?)
+            Node::Reduce(op, i, count, body) => {
+                Expr::reduce(*op, i, count.as_deref().cloned(), self.component(body, None, None)?)
             }
             Node::Array(_) => return Err("an array inside a matrix expression has no index form yet".into()),
             Node::Call(func, args) => self.call(*func, args, row, col)?,

@@ -8,7 +8,7 @@
 
 use super::elaborate::{dim_of, shape_of};
 use super::shape::{Dim, Shape, Shapes};
-use crate::syntax::ast::{BinOp, Expr, Func, Node};
+use crate::syntax::ast::{BinOp, Expr, Func, Node, Reduce};
 use std::collections::{HashMap, HashSet};
 
 /// A matrix-form expression and the indices its component stands on: for every value of
@@ -139,7 +139,7 @@ impl<'a> Raiser<'a> {
                 }
             }
         }
-        if let Node::Sum(i, Some(count), _) = &e.node {
+        if let Node::Reduce(_, i, Some(count), _) = &e.node {
             if let Some(d) = dim_of(count).flatten() {
                 self.learn(i, &d);
             }
@@ -239,7 +239,8 @@ impl<'a> Raiser<'a> {
                 _ => Err(format!("`{e}`: logsumexp of an unnamed vector")),
             },
             Node::Call(..) => Err(format!("`{e}` has no matrix form here")),
-            Node::Sum(k, count, body) => self.sum(k, count.as_deref(), body),
+            Node::Reduce(Reduce::Sum, k, count, body) => self.sum(k, count.as_deref(), body),
+            Node::Reduce(Reduce::Prod, ..) => Err(format!("`{e}`: a product over an index has no matrix form")),
             Node::Array(_) => Err("an array has no matrix form here".into()),
             Node::Apply(name, args) => {
                 let args = args.iter().map(|a| self.tensor(a)).collect::<Result<Vec<_>, _>>()?;

@@ -59,7 +59,7 @@ fn collect(e: &Expr, bound: &mut Vec<String>, found: &mut Vec<Kink>) {
             found.push(kink);
         }
     }
-    if let Node::Sum(i, count, body) = &e.node {
+    if let Node::Reduce(_, i, count, body) = &e.node {
         if let Some(count) = count {
             collect(count, bound, found);
         }

@@ -325,7 +325,7 @@ fn collect_roles(e: &Expr, bound: &mut Vec<String>, roles: &mut BTreeMap<String,
             }
         }
         Node::Call(Func::Delta, args) => args.iter().for_each(|a| index_roles(a, bound, roles)),
-        Node::Sum(i, count, body) => {
+        Node::Reduce(_, i, count, body) => {
             if let Some(count) = count {
                 collect_roles(count, bound, roles);
             }

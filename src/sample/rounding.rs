@@ -13,7 +13,7 @@ use crate::defs::{Definition, Definitions};
 use crate::eval::eval;
 use crate::eval::number::Number;
 use crate::eval::value::{Env, Value};
-use crate::syntax::ast::{BinOp, Expr, Func, Node};
+use crate::syntax::ast::{BinOp, Expr, Func, Node, Reduce};
 use num_traits::ToPrimitive;
 use std::collections::BTreeMap;
 
@@ -119,7 +119,10 @@ impl Bounds<'_> {
                 let args = args.iter().map(|a| self.walk(a, env)).collect::<Option<Vec<_>>>()?;
                 call(*f, &args, &value, &rounded)
             }
-            Node::Sum(index, count, body) => self.sum(index, count.as_deref(), body, env, &rounded)?,
+            Node::Reduce(Reduce::Sum, index, count, body) => self.sum(index, count.as_deref(), body, env, &rounded)?,
+            Node::Reduce(Reduce::Prod, index, count, body) => {
+                self.product(index, count.as_deref(), body, env, &rounded)?
+            }
             // Matrix form is bounded when it is analysed; until then, no bound.
             Node::Array(_) => vec![f64::INFINITY; rounded.len()],
             // A declared function has no value, so `eval` above has already failed.
@@ -147,6 +150,42 @@ impl Bounds<'_> {
             _ => return None,
         };
         Some(vec![*errors.get(offset)?])
+    }
+
+    /// The terms of a sum or product over `index`, each with its errors, its exact operands'
+    /// conversion to f64 counted where the result is rounded.
+    fn terms(&self, index: &str, count: Option<&Expr>, body: &Expr, env: &Env) -> Option<Vec<(Vec<f64>, Vec<f64>)>> {
+        let range = sum_range(index, count, body, env)?;
+        let mut terms = Vec::with_capacity(range);
+        for k in 1..=range {
+            let mut inner = env.clone();
+            inner.bind(index, Value::Scalar(Number::int(k as i64)));
+            let (term, e) = self.walk(body, &inner)?;
+            terms.push((floats(&term), e));
+        }
+        Some(terms)
+    }
+
+    /// A product of n terms: d(prod t) = sum_k dt_k prod_{j != k} t_j, and n + 1 roundings of
+    /// the product's magnitude.
+    fn product(&self, index: &str, count: Option<&Expr>, body: &Expr, env: &Env, rounded: &[bool]) -> Option<Vec<f64>> {
+        let terms = self.terms(index, count, body, env)?;
+        let per_term = (terms.len() as f64 + 1.0) * PER_OPERATION;
+        let component = |c: usize| {
+            let value = |t: &Vec<f64>| t[at(t, c)].abs();
+            let error = |(t, e): &(Vec<f64>, Vec<f64>)| e[at(e, c)] + if rounded[c] { UNIT * value(t) } else { 0.0 };
+            let others = |k: usize| terms.iter().enumerate().filter(move |(j, _)| *j != k).map(|(_, (t, _))| value(t));
+            let passed: f64 = terms.iter().enumerate().map(|(k, term)| error(term) * others(k).product::<f64>()).sum();
+            let magnitude: f64 = terms.iter().map(|(t, _)| value(t)).product();
+            let own = if rounded[c] { per_term * (UNIT * magnitude + TINY) } else { 0.0 };
+            let err = passed + own;
+            if err.is_nan() {
+                f64::INFINITY
+            } else {
+                err
+            }
+        };
+        Some((0..rounded.len()).map(component).collect())
     }
 
     fn sum(&self, index: &str, count: Option<&Expr>, body: &Expr, env: &Env, rounded: &[bool]) -> Option<Vec<f64>> {

@@ -38,16 +38,36 @@ pub enum Node {
     Binary(BinOp, Box<Expr>, Box<Expr>),
     /// A call of a built-in function.
     Call(Func, Vec<Expr>),
-    /// `sum(i, body)`: `body` summed over every value of the bound index `i`. With a range,
-    /// `sum(i = 1..n, body)`, `i` runs over 1..n (the range sees no `i`); without one, over the
-    /// components of the vectors `body` indexes by `i` itself (`z[i]`).
-    Sum(String, Option<Box<Expr>>, Box<Expr>),
+    /// `sum(i, body)` (or `prod(i, body)`): `body` summed (multiplied) over every value of the
+    /// bound index `i`. With a range, `sum(i = 1..n, body)`, `i` runs over 1..n (the range sees
+    /// no `i`); without one, over the components of the vectors `body` indexes by `i` itself
+    /// (`z[i]`).
+    Reduce(Reduce, String, Option<Box<Expr>>, Box<Expr>),
     /// An array literal: `[a, b, c]` is a (column) vector of its items, `[[a, b], [c, d]]` a
     /// matrix given by its rows.
     Array(Vec<Expr>),
     /// A declared function applied (`--fn f, g`): `f(x)`, `g(x, y)`, and their derivatives by
     /// an argument, `f'(x)`, `d_1 g(x, y)` (the name carries the derivative).
     Apply(String, Vec<Expr>),
+}
+
+/// How a bound index's terms combine: `sum(i, body)` or `prod(i, body)`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Reduce {
+    /// `sum`: the terms added.
+    Sum,
+    /// `prod`: the terms multiplied.
+    Prod,
+}
+
+impl Reduce {
+    /// The binder's name in the input language.
+    pub fn name(self) -> &'static str {
+        match self {
+            Reduce::Sum => "sum",
+            Reduce::Prod => "prod",
+        }
+    }
 }
 
 /// Binary operators.
@@ -324,12 +344,17 @@ impl Expr {
 
     /// `sum(index, body)`
     pub fn sum(index: &str, body: Expr) -> Expr {
-        Expr::new(Node::Sum(index.to_string(), None, Box::new(body)))
+        Expr::new(Node::Reduce(Reduce::Sum, index.to_string(), None, Box::new(body)))
     }
 
     /// `sum(index = 1..count, body)`, or `sum(index, body)` without a count.
     pub fn sum_over(index: &str, count: Option<Expr>, body: Expr) -> Expr {
-        Expr::new(Node::Sum(index.to_string(), count.map(Box::new), Box::new(body)))
+        Expr::reduce(Reduce::Sum, index, count, body)
+    }
+
+    /// `sum` or `prod` over `index`, with or without a count.
+    pub fn reduce(op: Reduce, index: &str, count: Option<Expr>, body: Expr) -> Expr {
+        Expr::new(Node::Reduce(op, index.to_string(), count.map(Box::new), Box::new(body)))
     }
 
     /// The exact value of a number literal, if this is one.
@@ -346,7 +371,7 @@ impl Expr {
             Node::Num(_) | Node::Pi | Node::Var(_) => vec![],
             Node::Index(base, idx) => std::iter::once(&**base).chain(idx.iter()).collect(),
             Node::Neg(e) => vec![e],
-            Node::Sum(_, count, body) => count.iter().map(|c| &**c).chain(std::iter::once(&**body)).collect(),
+            Node::Reduce(_, _, count, body) => count.iter().map(|c| &**c).chain(std::iter::once(&**body)).collect(),
             Node::Binary(_, a, b) => vec![a, b],
             Node::Call(_, args) | Node::Array(args) | Node::Apply(_, args) => args.iter().collect(),
         }
@@ -369,9 +394,9 @@ impl Expr {
             Node::Call(func, args) => Node::Call(*func, args.iter().map(&mut f).collect()),
             Node::Array(items) => Node::Array(items.iter().map(&mut f).collect()),
             Node::Apply(name, args) => Node::Apply(name.clone(), args.iter().map(&mut f).collect()),
-            Node::Sum(i, count, body) => {
+            Node::Reduce(op, i, count, body) => {
                 let count = count.as_ref().map(|c| Box::new(f(c)));
-                Node::Sum(i.clone(), count, Box::new(f(body)))
+                Node::Reduce(*op, i.clone(), count, Box::new(f(body)))
             }
         };
         Expr::spanned(node, self.span.clone())
@@ -414,7 +439,7 @@ impl Expr {
                     return Some((base, axis));
                 }
             }
-            Node::Sum(i, count, _) if i == index => return count.as_deref().and_then(|c| c.indexed_by(index)),
+            Node::Reduce(_, i, count, _) if i == index => return count.as_deref().and_then(|c| c.indexed_by(index)),
             _ => {}
         }
         self.children().into_iter().find_map(|c| c.indexed_by(index))
@@ -432,7 +457,7 @@ impl Expr {
             Node::Var(name) if !bound.contains(name) => {
                 out.insert(name.clone());
             }
-            Node::Sum(i, count, body) => {
+            Node::Reduce(_, i, count, body) => {
                 if let Some(count) = count {
                     count.collect_free(bound, out);
                 }
@@ -458,10 +483,10 @@ impl Expr {
                 None => self.node.clone(),
             },
             Node::Num(_) | Node::Pi => self.node.clone(),
-            Node::Sum(i, count, body) => {
+            Node::Reduce(op, i, count, body) => {
                 let inner = |name: &str| if name == i { None } else { f(name) };
                 let count = count.as_ref().map(|c| Box::new(c.map_free_var(f)));
-                Node::Sum(i.clone(), count, Box::new(body.map_free_var(&inner)))
+                Node::Reduce(*op, i.clone(), count, Box::new(body.map_free_var(&inner)))
             }
             Node::Index(base, idx) => {
                 Node::Index(Box::new(base.map_free_var(f)), idx.iter().map(|e| e.map_free_var(f)).collect())

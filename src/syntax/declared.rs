@@ -22,7 +22,10 @@ pub fn declare(names: &[String]) -> Result<Declaration, String> {
         if !is_name(name) {
             return Err(format!("`{name}` is not a function name"));
         }
-        if crate::syntax::ast::Func::from_name(name).is_some() || name == "sum" || name == "pi" {
+        if crate::syntax::ast::Func::from_name(name).is_some()
+            || crate::syntax::parse::binder(name).is_some()
+            || name == "pi"
+        {
             return Err(format!("`{name}` is a built-in name and cannot be declared"));
         }
         list.push(name.to_string());

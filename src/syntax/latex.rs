@@ -240,12 +240,13 @@ impl Printer {
                 Piece::new(format!("{}\\left({list}\\right)", applied_name(name)), Prec::Atom)
             }
             Node::Array(items) => Piece::new(self.array(items), Prec::Atom),
-            Node::Sum(index, count, body) => {
+            Node::Reduce(op, index, count, body) => {
                 let body = self.place(body, Slot::Term).text;
                 let index = name_text(index, false);
+                let op = op.name();
                 let text = match count {
-                    Some(n) => format!("\\sum_{{{index}=1}}^{{{}}} {body}", self.latex(n)),
-                    None => format!("\\sum_{{{index}}} {body}"),
+                    Some(n) => format!("\\{op}_{{{index}=1}}^{{{}}} {body}", self.latex(n)),
+                    None => format!("\\{op}_{{{index}}} {body}"),
                 };
                 Piece { text, prec: Prec::Power, open: true }
             }

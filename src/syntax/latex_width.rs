@@ -36,7 +36,7 @@ pub fn approximate_width(e: &Expr, style: LatexStyle) -> f64 {
         }
         Node::Apply(name, args) => name.len() as f64 + PARENS + args.iter().map(w).sum::<f64>(),
         Node::Array(items) => items.iter().map(w).sum::<f64>() + PARENS,
-        Node::Sum(_, _, body) => 3.0 + grouped(body, style),
+        Node::Reduce(_, _, _, body) => 3.0 + grouped(body, style),
     }
 }
 

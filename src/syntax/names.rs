@@ -31,7 +31,7 @@ impl Fresh {
     pub fn reserve_all(&mut self, e: &Expr) {
         match &e.node {
             Node::Var(n) => self.reserve(n),
-            Node::Sum(i, ..) => self.reserve(i),
+            Node::Reduce(_, i, ..) => self.reserve(i),
             _ => {}
         }
         for child in e.children() {
@@ -67,7 +67,7 @@ pub fn substitute(e: &Expr, map: &HashMap<String, Expr>, fresh: &mut Fresh) -> E
             None => return e.clone(),
         },
         Node::Num(_) | Node::Pi => return e.clone(),
-        Node::Sum(i, count, body) => {
+        Node::Reduce(op, i, count, body) => {
             let count = count.as_ref().map(|c| Box::new(substitute(c, map, fresh)));
             let mut inner = map.clone();
             inner.remove(i);
@@ -75,9 +75,9 @@ pub fn substitute(e: &Expr, map: &HashMap<String, Expr>, fresh: &mut Fresh) -> E
             if captures {
                 let renamed = fresh.index(i);
                 let body = body.rename_free(i, &renamed);
-                Node::Sum(renamed, count, Box::new(substitute(&body, &inner, fresh)))
+                Node::Reduce(*op, renamed, count, Box::new(substitute(&body, &inner, fresh)))
             } else {
-                Node::Sum(i.clone(), count, Box::new(substitute(body, &inner, fresh)))
+                Node::Reduce(*op, i.clone(), count, Box::new(substitute(body, &inner, fresh)))
             }
         }
         Node::Index(base, idx) => {

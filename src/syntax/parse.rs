@@ -3,7 +3,7 @@
 //! Parsing never panics. Failures are [`ParseError`]s carrying the span of the offending
 //! text and what was expected there.
 
-use crate::syntax::ast::{BinOp, Expr, Func, Node, Span, Statement};
+use crate::syntax::ast::{BinOp, Expr, Func, Node, Reduce, Span, Statement};
 use crate::syntax::print::split_fives;
 use nom::branch::alt;
 use nom::bytes::complete::{tag, take_while};
@@ -701,10 +701,10 @@ fn decimal_value(mantissa: BigInt, scale: i64) -> BigRational {
     BigRational::new_raw(numer, denom)
 }
 
-/// A name, a call or a sum: they all start with a word.
+/// A name, a call, a sum or a product: they all start with a word.
 ///
 /// call = func_name , "(" , expr , { "," , expr } , ")" ;
-/// sum  = "sum" , "(" , name , [ range ] , "," , expr , ")" ;
+/// sum  = ( "sum" | "prod" ) , "(" , name , [ range ] , "," , expr , ")" ;
 fn word(input: In) -> PResult<Expr> {
     let start = input;
     let (input, name) = name(input)?;
@@ -715,7 +715,7 @@ fn word(input: In) -> PResult<Expr> {
     let open = punct('(', "`(`")(input);
     let Ok((args_start, _)) = open else {
         // `delta` alone is a variable (Huber's parameter); called, the Kronecker delta.
-        let reserved = (Func::from_name(&name).is_some() && name != Func::Delta.name()) || name == "sum";
+        let reserved = (Func::from_name(&name).is_some() && name != Func::Delta.name()) || binder(&name).is_some();
         if reserved || crate::syntax::declared::is_declared(&name) {
             return Err(Failure::definite(ParseError::ReservedName { name, span: name_span }));
         }
@@ -736,7 +736,7 @@ fn word(input: In) -> PResult<Expr> {
         }
         return Ok((rest, Expr::spanned(Node::Call(Func::SumAll, args), span)));
     }
-    if name == "sum" {
+    if let Some(op) = binder(&name) {
         let (rest, _) = ws(args_start)?;
         let binder_start = rest;
         let (rest, index) =
@@ -745,7 +745,7 @@ fn word(input: In) -> PResult<Expr> {
         let (rest, _) = punct(',', "`,`")(rest).map_err(commit)?;
         let (rest, body) = cut_expr(rest)?;
         let (rest, _) = punct(')', "`)`")(rest).map_err(commit)?;
-        let node = Node::Sum(index, count.map(Box::new), Box::new(body));
+        let node = Node::Reduce(op, index, count.map(Box::new), Box::new(body));
         return Ok((rest, Expr::spanned(node, span_of(&start, &rest))));
     }
     let Some(func) = Func::from_name(&name) else {
@@ -836,6 +836,11 @@ fn name(input: In) -> PResult<String> {
     Ok((input, out))
 }
 
+/// The binder a word names: `sum` or `prod`.
+pub fn binder(word: &str) -> Option<Reduce> {
+    [Reduce::Sum, Reduce::Prod].into_iter().find(|op| op.name() == word)
+}
+
 fn ascii_letter(input: In) -> PResult<String> {
     satisfy(|c| c.is_ascii_alphabetic()).map(String::from).parse(input)
 }
@@ -845,10 +850,11 @@ fn ascii_word_char(input: In) -> PResult<String> {
 }
 
 /// Unicode letters accepted on input, with the ASCII names they stand for.
-pub const UNICODE_ALIASES: [(&str, &str); 20] = [
+pub const UNICODE_ALIASES: [(&str, &str); 21] = [
     ("ŷ", "yhat"),
     ("σ", "sigmoid"),
     ("Σ", "sum"),
+    ("Π", "prod"),
     ("δ", "delta"),
     ("π", "pi"),
     ("α", "alpha"),

@@ -40,7 +40,7 @@ pub(crate) fn prec_of(e: &Expr) -> Prec {
         | Node::Var(_)
         | Node::Index(..)
         | Node::Call(..)
-        | Node::Sum(..)
+        | Node::Reduce(..)
         | Node::Array(_)
         | Node::Apply(..) => Prec::Atom,
         Node::Neg(_) => Prec::Unary,
@@ -128,8 +128,9 @@ fn write_expr(e: &Expr, min: Prec, out: &mut String) {
             write_list(items, out);
             out.push(']');
         }
-        Node::Sum(index, count, body) => {
-            out.push_str("sum(");
+        Node::Reduce(op, index, count, body) => {
+            out.push_str(op.name());
+            out.push('(');
             out.push_str(index);
             if let Some(count) = count {
                 out.push_str(" = 1..");

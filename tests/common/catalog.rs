@@ -249,5 +249,10 @@ pub const CATALOG: &[Entry] = &[
     entry("abs_times_x", "abs(x)*x", "x", "2*abs(x)", 1),
     entry("smooth_abs", "sqrt(x^2 + eps)", "x", "x/sqrt(x^2 + eps)", 1),
     entry("exp_cancel", "x*exp(x)*exp(-x)", "x", "1", 1),
+    // Products over an index (seed 003's likelihoods): the product rule with no division, and
+    // the log of a product of positive factors as a sum of logs.
+    entry("product_of_components", "prod(i, x[i])", "x[k]", "prod(i, delta(k, i) + x[i]*(1 - delta(k, i)))", 0),
+    entry("bernoulli_likelihood", "-log(prod(i, p[i]^y[i]*(1 - p[i])^(1 - y[i])))", "z[k]", "p[k] - y[k]", 3)
+        .lets(&["p[i] = sigmoid(z[i])"]),
     entry("tanh_of_tanh", "tanh(v*tanh(w*x))", "w", "(1 - tanh(v*tanh(w*x))^2)*v*(1 - tanh(w*x)^2)*x", 0),
 ];

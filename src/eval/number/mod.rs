@@ -86,7 +86,8 @@ impl NumError {
     }
 }
 
-type NumResult = Result<Number, NumError>;
+/// A number, or why an operation has none.
+pub type NumResult = Result<Number, NumError>;
 
 impl Number {
     /// An exact integer.

@@ -8,7 +8,7 @@
 
 use super::split::command_at;
 use super::LatexError;
-use crate::syntax::ast::{BinOp, Expr, Func, Node, Span};
+use crate::syntax::ast::{BinOp, Expr, Func, Node, Reduce, Span};
 use nom::character::complete::digit1;
 use nom::combinator::{opt, recognize};
 use nom::sequence::pair;
@@ -576,7 +576,8 @@ impl<'a> Reader<'a> {
                 self.expect(close)?;
                 Ok(if open == "|" { self.spanned(Node::Call(Func::Abs, vec![inner]), start) } else { inner })
             }
-            "sum" => self.big_sum(start),
+            "sum" => self.big_operator(Reduce::Sum, start),
+            "prod" => self.big_operator(Reduce::Prod, start),
             "begin" => self.matrix(start),
             "text" | "mathrm" | "operatorname" | "textrm" | "mathit" => {
                 self.pos += command.len();
@@ -661,11 +662,13 @@ impl<'a> Reader<'a> {
         Ok(self.spanned(Node::Binary(BinOp::Div, Box::new(numerator), Box::new(denominator)), start))
     }
 
-    /// `\sum_{i=1}^{n} body`, `\sum_{i} body`, `\sum_i body`.
-    fn big_sum(&mut self, start: usize) -> R<Expr> {
-        self.pos += "\\sum".len();
+    /// `\sum_{i=1}^{n} body`, `\sum_{i} body`, `\sum_i body` (and `\prod` likewise).
+    fn big_operator(&mut self, op: Reduce, start: usize) -> R<Expr> {
+        let name = op.name();
+        self.pos += 1 + name.len();
         if !self.eat("_") {
-            return Err(self.error("a sum without its index (`\\sum_{i=1}^{n}`)", start..self.pos));
+            let message = format!("a {name} without its index (`\\{name}_{{i=1}}^{{n}}`)");
+            return Err(self.error(message, start..self.pos));
         }
         let (below, span) = self.script_text()?;
         let (index, from) = match below.split_once('=') {
@@ -675,7 +678,7 @@ impl<'a> Reader<'a> {
         if !(index.chars().count() == 1 && index.chars().all(char::is_alphabetic))
             || from.as_deref().is_some_and(|f| f != "1")
         {
-            return Err(self.error("unsupported sum: write `\\sum_{i=1}^{n}` or `\\sum_i`", span));
+            return Err(self.error(format!("unsupported {name}: write `\\{name}_{{i=1}}^{{n}}` or `\\{name}_i`"), span));
         }
         let count = if self.eat("^") {
             let script_start = self.pos;
@@ -685,7 +688,7 @@ impl<'a> Reader<'a> {
             None
         };
         let body = self.nested(Self::product)?;
-        Ok(self.spanned(Node::Sum(index, count, Box::new(body)), start))
+        Ok(self.spanned(Node::Reduce(op, index, count, Box::new(body)), start))
     }
 
     /// `\begin{bmatrix} a & b \\ c & d \end{bmatrix}` (also `pmatrix`, `matrix`).
@@ -901,6 +904,7 @@ mod tests {
         assert_eq!(expr("\\frac{1}{1 + e^{-x}}"), "1/(1 + exp(-x))");
         assert_eq!(expr("\\sigma(x)(1 - \\sigma(x))"), "matmul(sigmoid(x), 1 - sigmoid(x))");
         assert_eq!(expr("\\frac{1}{2} \\sum_{i=1}^{n} (x_i - z_i)^2"), "matmul(1/2, sum(i = 1..n, (x_i - z_i)^2))");
+        assert_eq!(expr("\\log \\prod_{i=1}^{m} p_i"), "log(prod(i = 1..m, p_i))");
         assert_eq!(expr("\\hat{y}_1 - y_1"), "y\u{302}_1 - y_1");
         assert_eq!(expr("Loss + 2xy"), "Loss + matmul(matmul(2, x), y)");
         assert_eq!(expr("softmax(z)"), "softmax(z)");
