@@ -404,3 +404,27 @@ fn bad_input_is_an_error_or_unchecked_never_a_panic() {
     let out = deltaform().arg("check").arg(&path).output().expect("runs");
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// Matrix-form answers are judged against the engine's derivative: the right shape and the
+/// same entries at random values, a transposed answer told so, a tanh layer's delta written
+/// with the sigmoid's derivative caught with the entry that differs.
+#[test]
+fn matrix_form_formulas_are_judged_entry_by_entry() {
+    let answers = root().join("examples/check/answers_matrix.toml");
+    let (json, code) = check_json(&[&answers], &[]);
+    assert_eq!((code, wrong_lines(&json)), (1, vec![17, 25, 40]), "{json}");
+    assert_eq!(json["summary"]["correct"], 2, "{json}");
+    let claims = json["documents"][0]["claims"].as_array().expect("claims");
+    let note = |line: u64| claims.iter().find(|c| c["line"] == line).expect("a claim")["note"].to_string();
+    assert!(note(17).contains("the derivative transposed"), "{}", note(17));
+    assert!(note(25).contains("entry [") && note(25).contains("in the derivative"), "{}", note(25));
+    let expected = claims.iter().find(|c| c["line"] == 40).expect("a claim")["expected"].clone();
+    assert_eq!(expected, "A*x + A^T*x");
+    // A wrong shape declaration or a component as the variable is a clear verdict, not a panic.
+    let (_dir, path) = temp_file(
+        "bad.toml",
+        "[[formula]]\nof = \"x^T*x\"\nwrt = \"x[k]\"\nshape = \"x: 3\"\nanswer = \"2*x\"\n\n[[formula]]\nof = \"x^T*x\"\nwrt = \"x\"\nshape = \"x 3\"\nanswer = \"2*x\"\n",
+    );
+    let (json, code) = check_json(&[&path], &[]);
+    assert_eq!((code, json["summary"]["unchecked"].as_u64()), (0, Some(2)), "{json}");
+}

@@ -11,6 +11,11 @@
 //! answer = "sigmoid(x)*(1 - sigmoid(x))"
 //! let = ["yhat = softmax(z)"]   # optional definitions and assumptions
 //! assume = ["sum(i, y[i]) = 1"]
+//! [[formula]]                   # in matrix form: with the shapes declared
+//! of = "1/2*norm2(W*x - y)^2"
+//! wrt = "W"
+//! shape = "W: 3x4, x: 4, y: 3"
+//! answer = "(W*x - y)*x^T"
 //! ```
 //!
 //! Values are judged against the exercise's run (`--exercise`) at the precision written;
@@ -24,6 +29,8 @@ use crate::derive::parse_context;
 use crate::eval::number::Number;
 use crate::eval::value::Value;
 use crate::exercise::trace::{Forward, Trace};
+use crate::matrix::shape::Shapes;
+use crate::syntax::ast::Node;
 use crate::syntax::diagnostic::{Diagnostic, Problem};
 use crate::syntax::parse::parse_expr;
 use std::collections::BTreeMap;
@@ -51,6 +58,31 @@ struct FormulaAnswer {
     lets: Vec<String>,
     #[serde(default)]
     assume: Vec<String>,
+    /// Declared shapes (`"W: 3x4, x: 4"`, or a list of such): the formula is in matrix form.
+    #[serde(default)]
+    shape: Option<ShapeList>,
+}
+
+/// One declaration of shapes, or several.
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum ShapeList {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl ShapeList {
+    fn shapes(&self) -> Result<Shapes, String> {
+        let list = match self {
+            ShapeList::One(one) => std::slice::from_ref(one),
+            ShapeList::Many(many) => many.as_slice(),
+        };
+        let mut shapes = Shapes::default();
+        for text in list {
+            shapes.add(text).map_err(|e| format!("`shape`: {}", e.message))?;
+        }
+        Ok(shapes)
+    }
 }
 
 /// A TOML error in an answers file.
@@ -141,7 +173,16 @@ fn formula_claim(text: &str, formula: &FormulaAnswer) -> Claim {
         let of = parse_expr(&f.of).map_err(|e| format!("`of`: {e}"))?;
         let wrt = parse_expr(&f.wrt).map_err(|e| format!("`wrt`: {e}"))?;
         let answer = parse_expr(f.answer.get_ref()).map_err(|e| format!("`answer`: {e}"))?;
-        Ok::<_, String>(Symbols::with(defs, assumptions).derivative_claim(&of, &wrt, &answer))
+        let symbols = Symbols::with(defs, assumptions);
+        Ok::<_, String>(match &f.shape {
+            Some(list) => {
+                let Node::Var(name) = &wrt.node else {
+                    return Err(format!("`wrt`: a matrix form is a derivative by a whole name, not `{wrt}`"));
+                };
+                symbols.matrix_derivative_claim(&of, name, &answer, &list.shapes()?)
+            }
+            None => symbols.derivative_claim(&of, &wrt, &answer),
+        })
     })()
     .unwrap_or_else(Outcome::Unchecked);
     claim(text, range, shown, outcome)

@@ -2,13 +2,15 @@
 //! document's own definitions, an algebra step by comparing both sides at random points.
 //!
 //! Free names are scalars here: a product written by juxtaposition is `*`, and a subscript that
-//! is a letter names a component (`z_k` is `z[k]`). Matrix form (arrays, transposes) is left
-//! unchecked.
+//! is a letter names a component (`z_k` is `z[k]`). Matrix form (arrays, transposes) is judged
+//! where shapes are declared (an answers file's formula with `shape`), else left unchecked.
 
 use crate::defs::Definitions;
 use crate::derive::{derive_parsed, Context};
 use crate::diff::Wrt;
 use crate::egraph::{Assumption, Limits};
+use crate::matrix::shape::Shapes;
+use crate::matrix::{derive_matrix, surface};
 use crate::sample::compare::{compare, Verdict};
 use crate::sample::Sampler;
 use crate::syntax::ast::{Expr, Node, Statement};
@@ -123,6 +125,30 @@ impl Symbols {
         match derive_parsed(of.clone(), variable, context) {
             Ok(d) => self.equal(&d.raw, &claimed, Some(d.result())),
             Err(err) => Outcome::Unchecked(format!("cannot differentiate `{of}`: {err}")),
+        }
+    }
+
+    /// Judges `claimed` as the derivative of the matrix expression `of` by the whole of `wrt`
+    /// under declared `shapes` (`W: 3x4, x: 4`): the engine derives it in index form, and the
+    /// claimed matrix form must have its shape and agree with it entry by entry at random points.
+    pub fn matrix_derivative_claim(&self, of: &Expr, wrt: &str, claimed: &Expr, shapes: &Shapes) -> Outcome {
+        let context = Context {
+            definitions: self.defs.clone(),
+            assumptions: self.assumptions.clone(),
+            limits: Limits { nodes: 20_000, iterations: 12, time: Duration::from_secs(2) },
+            ..Context::default()
+        };
+        let derivation = match derive_matrix(of, wrt, shapes, context) {
+            Ok(d) => d,
+            Err(err) => return Outcome::Unchecked(format!("cannot differentiate `{of}`: {err}")),
+        };
+        let expected = match &derivation.matrix {
+            Ok(m) => surface(m).to_string(),
+            Err(_) => format!("{} = {}", derivation.component(), derivation.index_form()),
+        };
+        match derivation.judge(claimed) {
+            Ok(()) => Outcome::Correct("equal to the derivative entry by entry at random points".into()),
+            Err(why) => Outcome::Wrong { expected, got: claimed.to_string(), note: why },
         }
     }
 

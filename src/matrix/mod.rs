@@ -17,7 +17,7 @@ pub mod verify;
 use crate::defs::Definitions;
 use crate::derive::{derive_parsed, Context, Derivation};
 use crate::diff::Wrt;
-use crate::syntax::ast::{BinOp, Expr, Func, Node, Span};
+use crate::syntax::ast::{BinOp, Expr, Func, Node, Span, Statement};
 use crate::syntax::diagnostic::Problem;
 use crate::syntax::names::Fresh;
 use elaborate::{elaborate, ShapeError};
@@ -49,9 +49,40 @@ pub struct MatrixDerivation {
     /// The whole definitions written by name in `expr` and `matrix`, each with its body in the
     /// declared names (matrix operators explicit).
     pub named: Vec<(String, Expr)>,
+    /// The vectors the index form refers to by name, in matrix form.
+    index_names: Vec<(String, Expr)>,
+    /// The declared shapes.
+    shapes: Shapes,
 }
 
 impl MatrixDerivation {
+    /// Judges a matrix form someone else wrote for this derivative (`candidate`, in the
+    /// declared names and those of the whole definitions): `Ok` when it has the derivative's
+    /// shape and agrees with the index form entry by entry at random points, else why not.
+    pub fn judge(&self, candidate: &Expr) -> Result<(), String> {
+        let mut fresh = Fresh::avoiding([candidate]);
+        let mut defs = Definitions::default();
+        for (name, body) in &self.named {
+            defs.add(Statement::Equation(Expr::var(name), body.clone())).map_err(|e| e.message)?;
+        }
+        let expanded = defs.expand(candidate, &mut fresh).map_err(|e| e.message)?;
+        let typed = elaborate(&expanded, &self.shapes).map_err(|e| e.message)?;
+        let axes = (self.row.as_deref(), self.col.as_deref());
+        let agrees = |e: &Expr| {
+            let sides = ("as written", "in the derivative");
+            verify::agrees(e, self.index_form(), axes, &self.shapes, &self.index_names, sides)
+        };
+        if typed.shape != self.shape {
+            let transposed = Expr::call(Func::Transpose, vec![typed.expr.clone()]);
+            let hint = match typed.shape == self.shape.transposed() && agrees(&transposed).is_ok() {
+                true => ": it is the derivative transposed",
+                false => "",
+            };
+            return Err(format!("it is a {}, the derivative a {}{hint}", typed.shape, self.shape));
+        }
+        agrees(&typed.expr).map_err(|why| format!("{why}, at random values of its names"))
+    }
+
     /// The derivative's component as written in index form: `∂/∂W[p, q] = ...`.
     pub fn index_form(&self) -> &Expr {
         self.index.result()
@@ -175,7 +206,7 @@ pub fn derive_matrix(
     }
     let raised = Raiser::new(&local, &axes, &named).raise(index.result(), row.as_deref(), col.as_deref());
     let matrix = raised.and_then(|m| {
-        verify::agrees(&m, index.result(), row.as_deref(), col.as_deref(), shapes, &form.named)
+        verify::agrees(&m, index.result(), (row.as_deref(), col.as_deref()), shapes, &form.named, verify::FOUND)
             .map(|()| m)
             .map_err(|why| format!("the matrix form found did not check against the index form ({why})"))
     });
@@ -183,7 +214,18 @@ pub fn derive_matrix(
     folds.sort_by_key(|(_, body)| std::cmp::Reverse(body.operator_count()));
     let matrix = matrix.map(|m| fold_names(&m, &folds));
     let expr = fold_names(&typed.expr, &folds);
-    Ok(MatrixDerivation { expr, wrt: wrt.to_string(), shape, row, col, index, matrix, named: folds })
+    Ok(MatrixDerivation {
+        expr,
+        wrt: wrt.to_string(),
+        shape,
+        row,
+        col,
+        index,
+        matrix,
+        named: folds,
+        index_names: form.named,
+        shapes: shapes.clone(),
+    })
 }
 
 /// `e` with every sub-expression equal to one of the `folds`' bodies written as its name.
@@ -249,6 +291,19 @@ mod tests {
             Ok(m) => surface(m).to_string(),
             Err(why) => format!("none: {why}; index form {}", d.index_form()),
         }
+    }
+
+    #[test]
+    fn a_written_matrix_form_is_judged_against_the_derivative() {
+        let shapes = Shapes::parse("W: 3x4, x: 4, y: 3").unwrap();
+        let d = derive_matrix(&parse_expr("1/2*norm2(W*x - y)^2").unwrap(), "W", &shapes, Context::default()).unwrap();
+        let judge = |answer: &str| d.judge(&parse_expr(answer).unwrap());
+        assert_eq!(judge("(W*x - y)*x^T"), Ok(()));
+        assert_eq!(judge("W*x*x^T - y*x^T"), Ok(()));
+        assert!(judge("x*(W*x - y)^T").unwrap_err().contains("the derivative transposed"));
+        assert!(judge("(W*x + y)*x^T").unwrap_err().contains("entry ["));
+        let vector = judge("W*x - y").unwrap_err();
+        assert!(vector.starts_with("it is a vector of length 3, the derivative a 3×4 matrix"), "{vector}");
     }
 
     #[test]

@@ -17,16 +17,23 @@ const POINTS: usize = 3;
 /// Entries closer than this, relative to the larger, agree.
 const RELATIVE: f64 = 1e-9;
 
+/// How the two sides of a comparison are named in its message: (`matrix`'s, `index_form`'s).
+pub type Sides = (&'static str, &'static str);
+
+/// The sides of the check of a matrix form the engine found.
+pub const FOUND: Sides = ("in matrix form", "in index form");
+
 /// Whether `matrix` (a matrix-form expression) has, at random points, the component
 /// `index_form` at every `[row, col]`; `named` gives the matrix form of the vectors the index
-/// form refers to by name. `Err` says where they differ (or why nothing could be compared).
+/// form refers to by name. `Err` says where they differ, naming them by `sides` (or why nothing
+/// could be compared).
 pub fn agrees(
     matrix: &Expr,
     index_form: &Expr,
-    row: Option<&str>,
-    col: Option<&str>,
+    (row, col): (Option<&str>, Option<&str>),
     shapes: &Shapes,
     named: &[(String, Expr)],
+    sides: Sides,
 ) -> Result<(), String> {
     let sizes = named_sizes(shapes);
     let mut compared = 0;
@@ -66,7 +73,8 @@ pub fn agrees(
                     continue;
                 }
                 if (x - y).abs() > RELATIVE * x.abs().max(y.abs()).max(1.0) {
-                    return Err(format!("entry [{r}, {c}] is {x} in matrix form and {y} in index form"));
+                    let (mine, theirs) = sides;
+                    return Err(format!("entry [{r}, {c}] is {x} {mine} and {y} {theirs}"));
                 }
                 compared += 1;
             }
