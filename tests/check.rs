@@ -428,3 +428,29 @@ fn matrix_form_formulas_are_judged_entry_by_entry() {
     let (json, code) = check_json(&[&path], &[]);
     assert_eq!((code, json["summary"]["unchecked"].as_u64()), (0, Some(2)), "{json}");
 }
+
+/// A document's backprop formulas over layers are judged by the chain rule through the layer's
+/// own activation (from the document's forward pass, or the exercise): right at a symbolic layer,
+/// wrong with the sigmoid's derivative for tanh units, unchecked for a function nothing defines.
+#[test]
+fn backprop_formulas_of_layers_are_judged_by_the_chain_rule() {
+    let doc = [
+        "$$x^{[1]} = \\tanh(z^{[1]}), \\quad x^{[2]} = \\tanh(z^{[2]}), \\quad x^{[3]} = \\tanh(z^{[3]})$$", // 1
+        "$$\\delta^{[\\ell]} = (w^{[\\ell+1]})^T \\delta^{[\\ell+1]} \\circ f'(z^{[\\ell]}) = (w^{[\\ell+1]})^T \\delta^{[\\ell+1]} \\circ (1 - \\tanh^2(z^{[\\ell]}))$$", // 2
+        "$$\\delta^{[2]} = (w^{[3]})^T \\delta^{[3]} \\circ \\sigma'(z^{[2]})$$", // 3
+        "$$\\delta^{[1]} = (w^{[2]})^T \\delta^{[2]} \\circ s'(z^{[1]})$$", // 4
+        "$$\\frac{\\partial E}{\\partial w^{[\\ell]}} = \\delta^{[\\ell]} (x^{[\\ell-1]})^T, \\quad \\frac{\\partial E}{\\partial b^{[\\ell]}} = (\\delta^{[\\ell]})^T$$", // 5
+    ]
+    .join("\n");
+    let (_dir, path) = temp_file("layers.md", &doc);
+    let (json, code) = check_json(&[&path], &[]);
+    assert_eq!((code, wrong_lines(&json)), (1, vec![3, 5]), "{json}");
+    let claims = claims(&json);
+    let on = |line: u64| claims.iter().filter(|c| c["line"] == line).collect::<Vec<_>>();
+    assert!(on(2).len() == 2 && on(2).iter().all(|c| c["verdict"] == "correct"), "{:?}", on(2));
+    assert_eq!(on(3)[0]["expected"], "(1 - tanh(z^[2])^2) .* (w^[3]^T*δ^[3])");
+    assert!(on(3)[0]["note"].as_str().unwrap().contains("tanh units"));
+    assert_eq!(on(4)[0]["verdict"], "unchecked");
+    assert!(on(4)[0]["note"].as_str().unwrap().contains("`s'` is not a function the document defines"));
+    assert_eq!(on(5).iter().map(|c| c["verdict"].as_str().unwrap()).collect::<Vec<_>>(), ["correct", "wrong"]);
+}

@@ -20,6 +20,11 @@ impl Functions {
         self.defined.entry(name.to_string()).or_insert_with(|| (param.to_string(), body.clone()));
     }
 
+    /// Whether the document defines the function `name`.
+    pub fn defines(&self, name: &str) -> bool {
+        self.defined.contains_key(name)
+    }
+
     /// `e` with every application `f(arg)` of a defined function, of the derivative `f'` of
     /// one, or of a built-in's derivative (`sigmoid'(arg)`) written out.
     pub fn expand(&self, e: &Expr) -> Expr {

@@ -9,6 +9,7 @@ pub mod answers;
 pub mod document;
 pub mod exercise;
 mod functions;
+mod layers;
 pub mod numeric;
 pub mod report;
 mod rounding;

@@ -8,6 +8,7 @@
 use super::document::{line_column, squeeze};
 use super::exercise::Timeline;
 use super::functions::Functions;
+use super::layers::{self, Activations, Known, Quantity};
 use super::numeric::{format_value, judge, Expected, Judgement, Tolerance};
 use super::rounding;
 use super::symbolic::{Outcome, Symbols};
@@ -70,6 +71,8 @@ pub struct Walker<'a> {
     templates: Templates,
     /// The functions the document has defined (`f(z) = \sigma(z)`).
     functions: Functions,
+    /// The activations of the layers whose forward pass the document wrote.
+    activations: Activations,
     claims: Vec<Claim>,
 }
 
@@ -86,6 +89,7 @@ impl<'a> Walker<'a> {
             timeline: options.exercise.as_deref().map(Timeline::new),
             templates: Templates::default(),
             functions: Functions::default(),
+            activations: Activations::default(),
             claims: Vec::new(),
         }
     }
@@ -97,6 +101,7 @@ impl<'a> Walker<'a> {
         self.deviations = Env::new();
         self.templates = Templates::default();
         self.functions = Functions::default();
+        self.activations = Activations::default();
         self.symbols = Symbols::default();
     }
 
@@ -149,6 +154,9 @@ impl<'a> Walker<'a> {
             .flatten()
             .collect();
         let readings: Vec<Reading> = sides.iter().map(|(range, side)| self.read(range, side, &local)).collect();
+        // A chain of a layer's delta or gradient (`\delta^{[\ell]} = \frac{\partial E}{\partial
+        // z^{[\ell]}} = ...`): its formulas are judged by the chain rule through the layer.
+        let quantity = sides.iter().take(2).find_map(|(_, side)| side.as_ref().ok().and_then(Quantity::of));
         let runner = match &target {
             Some(name) => self.judge_against_exercise(name, sides, &readings),
             None => None,
@@ -165,6 +173,19 @@ impl<'a> Walker<'a> {
             let derivative_claim =
                 matches!(sides[0].1, Ok(Side::Derivative { .. })) && matches!(readings[1], Reading::Symbolic(_));
             let defines = k == 0 && target.is_some() && !derivative_claim;
+            let layer_formula = quantity.as_ref().and_then(|q| self.judge_layer_formula(q, &sides[k + 1].1));
+            if let (Some(outcome), false) = (&layer_formula, matches!(readings[k + 1], Reading::Literal { .. })) {
+                // A wrong formula is wrong even where the numbers happen to agree; a right one
+                // leaves the numbers to be judged, when they can be.
+                let wrong = matches!(outcome, Outcome::Wrong { .. });
+                if wrong
+                    || defines
+                    || matches!(self.judge(&readings[k], &readings[k + 1], *relation), Outcome::Unchecked(_))
+                {
+                    self.record(&sides[k].0, &sides[k + 1].0, outcome.clone());
+                    continue;
+                }
+            }
             if defines && (runner.is_some() || !matches!(readings[1], Reading::Literal { .. })) {
                 // `z = W x + b`: what the name stands for, not a claim.
                 continue;
@@ -196,6 +217,16 @@ impl<'a> Walker<'a> {
             }
         }
         if let Some(name) = &target {
+            let exprs: Vec<Expr> = sides[1..]
+                .iter()
+                .filter_map(|(_, side)| match side {
+                    Ok(Side::Expr(e)) => Some(e.clone()),
+                    _ => None,
+                })
+                .collect();
+            self.activations.learn(name, &exprs, &self.functions);
+        }
+        if let Some(name) = &target {
             let bodies = sides[1..]
                 .iter()
                 .filter_map(|(range, side)| match side {
@@ -212,6 +243,24 @@ impl<'a> Walker<'a> {
                 self.best.bind(&name, truth);
             }
         }
+    }
+
+    /// Judges `side` as a formula for a layer's `quantity` (see [`layers`]), when it is one.
+    fn judge_layer_formula(&self, quantity: &Quantity, side: &Result<Side, String>) -> Option<Outcome> {
+        let Ok(Side::Expr(formula)) = side else { return None };
+        let exercise = self.options.exercise.as_deref().and_then(|trace| {
+            let network = &trace.exercise;
+            Some((network.activation.as_ref()?, network.layers.len() - 1))
+        });
+        // Deltas bound to matrices of several columns: the document computes a batch at once.
+        let batch = formula.free_names().iter().find_map(|name| match self.written.get(name) {
+            Some(Value::Matrix(rows)) if name.starts_with(['δ', 'z', 'x', 'a']) => {
+                rows.first().map(Vec::len).filter(|&columns| columns > 1)
+            }
+            _ => None,
+        });
+        let known = Known { exercise, document: &self.activations, batch };
+        layers::judge(quantity, formula, &known, &self.functions)
     }
 
     /// Judges the value a chain gives its name against the exercise's: the last value written,

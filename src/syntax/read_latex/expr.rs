@@ -343,6 +343,12 @@ impl<'a> Reader<'a> {
                 };
                 self.pos += 1;
                 e = self.spanned(Node::Var(format!("{name}'")), start);
+                // `f'(z)` is applied at once, so `a \circ f'(z)` is `a` times `f'(z)`.
+                self.skip_space();
+                if self.rest().starts_with('(') || self.rest().starts_with("\\left(") {
+                    let argument = self.scripted()?;
+                    return Ok(self.spanned(Node::Call(Func::MatMul, vec![e, argument]), start));
+                }
             } else {
                 return Ok(e);
             }

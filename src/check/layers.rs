@@ -1,0 +1,473 @@
+//! General backprop formulas of a layered network, judged by the engine: a document's
+//! `\delta^{[\ell]} = (w^{[\ell+1]})^T \delta^{[\ell+1]} \circ f'(z^{[\ell]})`,
+//! `\frac{\partial E}{\partial w^{[\ell]}} = \delta^{[\ell]} (x^{[\ell-1]})^T` and
+//! `\frac{\partial E}{\partial b^{[\ell]}} = \delta^{[\ell]}`, at a symbolic layer or a numbered one.
+//!
+//! The truth is derived as the runner's formula block derives it
+//! ([`crate::exercise::backprop`]): `∂/∂z (d^T (W f(z) + b))` with the delta `d` of the layer
+//! above held fixed, for the layer's own activation `f` (from `--exercise`, or from the
+//! document's forward pass, `x^{[1]} = \tanh(z^{[1]})`); the gradients from `d^T (W a + b)`. The
+//! formula written, its names put in the engine's, must agree with it entry by entry at random
+//! values ([`crate::matrix::MatrixDerivation::judge`]).
+
+use super::functions::Functions;
+use super::symbolic::Outcome;
+use crate::derive::{derive_parsed, Context};
+use crate::diff::Wrt;
+use crate::matrix::shape::Shapes;
+use crate::matrix::{derive_matrix, surface};
+use crate::syntax::ast::{BinOp, Expr, Func, Node};
+use crate::syntax::parse::parse_expr;
+use crate::syntax::read_latex::Side;
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+
+/// A layer as a document writes it: a number, or a symbol (`ℓ`, `l`, `k`) with an offset.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Layer {
+    symbol: Option<String>,
+    offset: i64,
+}
+
+impl Layer {
+    /// Reads `2`, `ℓ`, `ℓ+1`, `l - 1`.
+    fn parse(text: &str) -> Option<Layer> {
+        let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+        if let Ok(n) = compact.parse::<i64>() {
+            return Some(Layer { symbol: None, offset: n });
+        }
+        let split = compact.find(['+', '-']).unwrap_or(compact.len());
+        let (symbol, rest) = compact.split_at(split);
+        if !matches!(symbol, "ℓ" | "l" | "k") {
+            return None;
+        }
+        let offset = if rest.is_empty() { 0 } else { rest.strip_prefix('+').unwrap_or(rest).parse().ok()? };
+        Some(Layer { symbol: Some(symbol.replace('l', "ℓ")), offset })
+    }
+
+    fn plus(&self, k: i64) -> Layer {
+        Layer { symbol: self.symbol.clone(), offset: self.offset + k }
+    }
+
+    /// The layer's number, when it is one.
+    fn number(&self) -> Option<usize> {
+        match self.symbol {
+            None => usize::try_from(self.offset).ok(),
+            Some(_) => None,
+        }
+    }
+}
+
+impl fmt::Display for Layer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.symbol, self.offset) {
+            (None, n) => write!(f, "{n}"),
+            (Some(s), 0) => write!(f, "{s}"),
+            (Some(s), n) if n > 0 => write!(f, "{s}+{n}"),
+            (Some(s), n) => write!(f, "{s}{n}"),
+        }
+    }
+}
+
+/// `("z", ℓ-1)` for the name `z^[ℓ-1]`.
+fn layered(name: &str) -> Option<(&str, Layer)> {
+    let (base, layer) = name.strip_suffix(']')?.split_once("^[")?;
+    Some((base, Layer::parse(layer)?))
+}
+
+/// What a chain of a layered network computes.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Quantity {
+    /// `\delta^{[ℓ]}`, `∂E/∂z^{[ℓ]}`.
+    Delta(Layer),
+    /// `∂E/∂w^{[ℓ]}`.
+    WeightGradient(Layer),
+    /// `∂E/∂b^{[ℓ]}`.
+    BiasGradient(Layer),
+}
+
+impl Quantity {
+    /// The quantity a side names: `\delta^{[\ell]}`, or the derivative of a loss by `z`, `w` or
+    /// `b` of a layer (written as a fraction, or read as the name `∂E/∂w^[ℓ]`).
+    pub fn of(side: &Side) -> Option<Quantity> {
+        let by = |wrt: &str| {
+            let (base, layer) = layered(wrt)?;
+            match base {
+                "z" => Some(Quantity::Delta(layer)),
+                "w" | "W" => Some(Quantity::WeightGradient(layer)),
+                "b" => Some(Quantity::BiasGradient(layer)),
+                _ => None,
+            }
+        };
+        match side {
+            Side::Expr(Expr { node: Node::Var(name), .. }) => match name.split_once("/∂") {
+                Some((of, wrt)) if of.starts_with('∂') && layered(&of['∂'.len_utf8()..]).is_none() => by(wrt),
+                Some(_) => None,
+                None => match layered(name)? {
+                    ("δ" | "delta", layer) => Some(Quantity::Delta(layer)),
+                    _ => None,
+                },
+            },
+            Side::Derivative { of, wrt } => match (&of.node, &wrt.node) {
+                (Node::Var(of), Node::Var(wrt)) if layered(of).is_none() => by(wrt),
+                _ => None,
+            },
+            Side::Expr(_) => None,
+        }
+    }
+
+    fn layer(&self) -> &Layer {
+        match self {
+            Quantity::Delta(l) | Quantity::WeightGradient(l) | Quantity::BiasGradient(l) => l,
+        }
+    }
+
+    /// The engine's name for the document's layered name `base^[layer]` in a formula of this
+    /// quantity (`f` stands for the layer's activation applied to `z`), if it has one.
+    fn role(&self, base: &str, layer: &Layer) -> Option<&'static str> {
+        let own = self.layer();
+        let (weights, delta, net, output, bias) = (
+            matches!(base, "w" | "W"),
+            matches!(base, "δ" | "delta"),
+            base == "z",
+            matches!(base, "x" | "a" | "h" | "o"),
+            base == "b",
+        );
+        match self {
+            Quantity::Delta(_) if *layer == own.plus(1) => {
+                [(weights, "W"), (delta, "d"), (bias, "b")].into_iter().find(|(is, _)| *is).map(|(_, r)| r)
+            }
+            Quantity::Delta(_) if layer == own => {
+                [(net, "z"), (output, "f")].into_iter().find(|(is, _)| *is).map(|(_, r)| r)
+            }
+            Quantity::WeightGradient(_) | Quantity::BiasGradient(_) if layer == own => {
+                [(weights, "W"), (delta, "d"), (bias, "b")].into_iter().find(|(is, _)| *is).map(|(_, r)| r)
+            }
+            Quantity::WeightGradient(_) | Quantity::BiasGradient(_) if *layer == own.plus(-1) => output.then_some("a"),
+            _ => None,
+        }
+    }
+
+    /// The document's name for each engine name, for showing the expected formula.
+    fn document_names(&self) -> HashMap<&'static str, String> {
+        let l = self.layer();
+        let name = |base: &str, layer: &Layer| format!("{base}^[{layer}]");
+        match self {
+            Quantity::Delta(_) => HashMap::from([
+                ("d", name("δ", &l.plus(1))),
+                ("W", name("w", &l.plus(1))),
+                ("b", name("b", &l.plus(1))),
+                ("z", name("z", l)),
+            ]),
+            Quantity::WeightGradient(_) | Quantity::BiasGradient(_) => HashMap::from([
+                ("d", name("δ", l)),
+                ("W", name("w", l)),
+                ("b", name("b", l)),
+                ("a", name("x", &l.plus(-1))),
+            ]),
+        }
+    }
+}
+
+/// The activations of a document's layers, learned from its forward pass (`x^{[1]} =
+/// \tanh(z^{[1]})`), each a formula in `t`.
+#[derive(Clone, Debug, Default)]
+pub struct Activations {
+    by_layer: BTreeMap<Layer, Expr>,
+}
+
+impl Activations {
+    /// Learns from a chain `name = bodies...` the activation of `name`'s layer, when `name` is
+    /// a layer's output and a body is a formula in that layer's `z` alone.
+    pub fn learn(&mut self, name: &str, bodies: &[Expr], functions: &Functions) {
+        let Some((base, layer)) = layered(name) else { return };
+        if !matches!(base, "x" | "a" | "h" | "o") {
+            return;
+        }
+        let net = format!("z^[{layer}]");
+        for body in bodies.iter().map(|b| functions.expand(b)) {
+            if body.free_names().into_iter().eq([net.clone()]) && !has_vector_call(&body) {
+                let activation = body.map_free_var(&|n| (n == net).then(|| Expr::var("t")));
+                self.by_layer.insert(layer, activation);
+                return;
+            }
+        }
+    }
+
+    /// The activation of `layer`: its own, or for a symbolic layer the one every hidden layer
+    /// the document computed shares (all but the last); `None` when the document does not tell.
+    fn of(&self, layer: &Layer) -> Option<Expr> {
+        if let Some(found) = self.by_layer.get(layer) {
+            return Some(found.clone());
+        }
+        layer.symbol.as_ref()?;
+        let numbered: Vec<(usize, &Expr)> = self.by_layer.iter().filter_map(|(l, e)| Some((l.number()?, e))).collect();
+        let last = numbered.iter().map(|(n, _)| *n).max()?;
+        let mut hidden = numbered.iter().filter(|(n, _)| *n < last).map(|(_, e)| *e);
+        let first = hidden.next()?;
+        hidden.all(|e| e == first).then(|| first.clone())
+    }
+}
+
+fn has_vector_call(e: &Expr) -> bool {
+    matches!(&e.node, Node::Call(f, _) if f.takes_vector()) || e.children().into_iter().any(has_vector_call)
+}
+
+/// Where a layer's activation comes from.
+pub struct Known<'a> {
+    /// The exercise's hidden activation (in `x`) and its number of layers, when given.
+    pub exercise: Option<(&'a Expr, usize)>,
+    /// What the document's forward pass tells.
+    pub document: &'a Activations,
+    /// The number of samples in a batch, when the document computes several at once (its
+    /// deltas are matrices, one column per sample, and the gradients sum over the columns).
+    pub batch: Option<usize>,
+}
+
+impl Known<'_> {
+    /// The activation of `layer` (in `t`), or why it is not known.
+    fn activation(&self, layer: &Layer) -> Result<Expr, String> {
+        if let Some((activation, last)) = self.exercise {
+            if layer.number() == Some(last) {
+                return Err(format!("layer {layer} is the output layer"));
+            }
+            return Ok(activation.map_free_var(&|n| (n == "x").then(|| Expr::var("t"))));
+        }
+        self.document
+            .of(layer)
+            .ok_or_else(|| format!("the activation of layer {layer} is not known (no forward pass of it in this part)"))
+    }
+}
+
+/// Judges `formula` as the value of `quantity`: `None` when it is not a formula over the
+/// quantity's layered names (it is judged otherwise, or not at all).
+pub fn judge(quantity: &Quantity, formula: &Expr, known: &Known, functions: &Functions) -> Option<Outcome> {
+    let mut names: HashMap<String, &'static str> = HashMap::new();
+    // `f'` in `f'(z)` names a function, not a value.
+    for name in formula.free_names().into_iter().filter(|n| !n.ends_with('\'')) {
+        let role = match layered(&name) {
+            Some((base, layer)) => quantity.role(base, &layer),
+            // `(∂z^{[ℓ+1]}/∂x^{[ℓ]})^T`: the weights of the layer above.
+            None => next_layer_jacobian(quantity, &name),
+        };
+        names.insert(name, role?);
+    }
+    if !names.values().any(|r| matches!(*r, "d")) {
+        return None;
+    }
+    let activation = match quantity {
+        Quantity::Delta(layer) => match known.activation(layer) {
+            Ok(f) => Some(f),
+            Err(why) => return Some(Outcome::Unchecked(why)),
+        },
+        _ => None,
+    };
+    let written = match write_out_derivatives(formula, activation.as_ref(), functions) {
+        Ok(e) => e,
+        Err(unknown) => {
+            let why = match &activation {
+                Some(f) => format!(
+                    "`{unknown}` is not a function the document defines; layer {}'s units are {}, whose derivative is {}",
+                    quantity.layer(),
+                    shown(f),
+                    shown(&derivative(f).unwrap_or_else(|| f.clone()))
+                ),
+                None => format!("`{unknown}` is not a function the document defines"),
+            };
+            return Some(Outcome::Unchecked(why));
+        }
+    };
+    let net = Expr::var("z");
+    let applied = activation.as_ref().map(|f| f.map_free_var(&|n| (n == "t").then(|| net.clone())));
+    let candidate = entrywise(&written.map_free_var(&|n| match names.get(n) {
+        Some(&"f") => applied.clone(),
+        Some(role) => Some(Expr::var(role)),
+        None => None,
+    }));
+    // The layer's part of the loss with the delta held fixed: `d^T (W f(z) + b)`, over a batch
+    // the sum of the entries of `d .* (W f(z) + b 1^T)`.
+    let (linear, shapes) = match known.batch {
+        Some(samples) => (
+            format!("sum(d .* (W*f + b*ones({samples})^T))"),
+            format!("d: m x {samples}, W: m x n, z: n x {samples}, a: n x {samples}, b: m"),
+        ),
+        None => ("d^T*(W*f + b)".to_string(), "d: m, W: m x n, z: n, a: n, b: m".to_string()),
+    };
+    let linear = parse_expr(&linear).expect("a valid expression");
+    let shapes = Shapes::parse(&shapes).expect("valid shapes");
+    let input = |f: &Expr| linear.map_free_var(&|n| (n == "f").then(|| f.clone()));
+    let (expr, wrt) = match (quantity, &applied) {
+        (Quantity::Delta(_), Some(f)) => (input(f), "z"),
+        (Quantity::WeightGradient(_), _) => (input(&Expr::var("a")), "W"),
+        _ => (input(&Expr::var("a")), "b"),
+    };
+    let derivation = match derive_matrix(&expr, wrt, &shapes, Context::default()) {
+        Ok(d) => d,
+        Err(err) => return Some(Outcome::Unchecked(format!("the engine could not derive it: {err}"))),
+    };
+    let back = quantity.document_names();
+    let in_document = |e: &Expr| e.map_free_var(&|n| back.get(n).map(|name| Expr::var(name))).to_string();
+    let expected = match &derivation.matrix {
+        Ok(m) => in_document(&surface(m)),
+        Err(_) => format!("{} = {}", derivation.component(), in_document(derivation.index_form())),
+    };
+    let units = match &activation {
+        Some(f) => format!(" ({} units)", shown(f)),
+        None => String::new(),
+    };
+    Some(match derivation.judge(&candidate) {
+        Ok(()) => Outcome::Correct(format!("the chain rule through layer {}{units}: {expected}", quantity.layer())),
+        Err(why) => Outcome::Wrong {
+            expected,
+            got: formula.to_string(),
+            note: format!("not the chain rule through layer {}{units}: {why}", quantity.layer()),
+        },
+    })
+}
+
+/// `W` for `∂z^[ℓ+1]/∂x^[ℓ]` (the Jacobian of the layer above's net by this layer's output) in
+/// a delta's formula.
+fn next_layer_jacobian(quantity: &Quantity, name: &str) -> Option<&'static str> {
+    let Quantity::Delta(own) = quantity else { return None };
+    let (of, wrt) = name.strip_prefix('∂')?.split_once("/∂")?;
+    let ((net, above), (output, layer)) = (layered(of)?, layered(wrt)?);
+    (net == "z" && above == own.plus(1) && matches!(output, "x" | "a" | "h" | "o") && layer == *own).then_some("W")
+}
+
+/// `f'(u)` written out: the generic `f'` (or `g'`) as the derivative of the layer's activation,
+/// a derivative the document defines or of a built-in function by [`Functions::expand`]. `Err`
+/// names a derivative of an unknown function.
+fn write_out_derivatives(e: &Expr, activation: Option<&Expr>, functions: &Functions) -> Result<Expr, String> {
+    let generic = |e: &Expr| -> Option<Expr> {
+        let Node::Call(Func::MatMul, args) = &e.node else { return None };
+        let (Node::Var(name), [_, argument]) = (&args[0].node, args.as_slice()) else { return None };
+        let base = name.strip_suffix('\'')?;
+        if !matches!(base, "f" | "g") || functions.defines(base) {
+            return None;
+        }
+        let d = derivative(activation?)?;
+        Some(d.map_free_var(&|n| (n == "t").then(|| argument.clone())))
+    };
+    let expanded = functions.expand(&replace(e, &generic));
+    match unknown_derivative(&expanded) {
+        Some(name) => Err(name),
+        None => Ok(expanded),
+    }
+}
+
+/// `e` with each sub-expression for which `f` gives a replacement replaced.
+fn replace(e: &Expr, f: &dyn Fn(&Expr) -> Option<Expr>) -> Expr {
+    f(e).unwrap_or_else(|| e.map_children(|c| replace(c, f)))
+}
+
+/// The name of a derivative `g'(u)` still applied in `e`.
+fn unknown_derivative(e: &Expr) -> Option<String> {
+    if let Node::Call(Func::MatMul, args) = &e.node {
+        if let Node::Var(name) = &args[0].node {
+            if name.ends_with('\'') {
+                return Some(name.clone());
+            }
+        }
+    }
+    e.children().into_iter().find_map(unknown_derivative)
+}
+
+/// The derivative of an activation in `t`.
+fn derivative(f: &Expr) -> Option<Expr> {
+    derive_parsed(f.clone(), Wrt::Scalar("t".into()), Context::default()).ok().map(|d| d.result().clone())
+}
+
+/// An activation as a reader names it: `tanh` for `tanh(t)`, else the formula in `t`.
+fn shown(f: &Expr) -> String {
+    match &f.node {
+        Node::Call(func, args) if matches!(args.as_slice(), [a] if matches!(&a.node, Node::Var(t) if t == "t")) => {
+            func.name().to_string()
+        }
+        _ => f.to_string(),
+    }
+}
+
+/// The document's `a \circ b` (read as `a*b`) as the entrywise product where both sides are
+/// vectors or matrices (they use a layered name); a scalar factor stays a product.
+fn entrywise(e: &Expr) -> Expr {
+    let e = e.map_children(entrywise);
+    match &e.node {
+        Node::Binary(BinOp::Mul, a, b) if shaped(a) && shaped(b) => {
+            Expr::spanned(Node::Call(Func::Hadamard, vec![(**a).clone(), (**b).clone()]), e.span.clone())
+        }
+        _ => e,
+    }
+}
+
+fn shaped(e: &Expr) -> bool {
+    !e.free_names().is_empty()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::read_latex::read_side;
+
+    fn side(text: &str) -> Side {
+        read_side(text).unwrap_or_else(|e| panic!("{text}: {e}"))
+    }
+
+    fn expr(text: &str) -> Expr {
+        match side(text) {
+            Side::Expr(e) => e,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn verdict(quantity: &str, formula: &str, activations: &[(&str, &str)]) -> Outcome {
+        let mut learned = Activations::default();
+        let functions = Functions::default();
+        for (name, body) in activations {
+            learned.learn(name, &[expr(body)], &functions);
+        }
+        let known = Known { exercise: None, document: &learned, batch: None };
+        let q = Quantity::of(&side(quantity)).expect("a quantity");
+        judge(&q, &expr(formula), &known, &functions).expect("a layer formula")
+    }
+
+    const TANH: &[(&str, &str)] = &[("x^[1]", "\\tanh(z^{[1]})"), ("x^[2]", "\\tanh(z^{[2]})"), ("x^[3]", "z^{[3]}")];
+
+    #[test]
+    fn layers_read() {
+        assert_eq!(Layer::parse("ℓ+1"), Some(Layer { symbol: Some("ℓ".into()), offset: 1 }));
+        assert_eq!(Layer::parse("l - 1").unwrap().to_string(), "ℓ-1");
+        assert_eq!(Layer::parse("2").unwrap().number(), Some(2));
+        assert_eq!(Layer::parse("L"), None);
+    }
+
+    #[test]
+    fn the_hidden_delta_is_judged_for_the_layers_activation() {
+        let right = "(w^{[\\ell+1]})^T \\delta^{[\\ell+1]} \\circ (1 - \\tanh^2(z^{[\\ell]}))";
+        assert!(matches!(verdict("\\delta^{[\\ell]}", right, TANH), Outcome::Correct(_)));
+        let generic = "(w^{[\\ell+1]})^T \\delta^{[\\ell+1]} \\circ f'(z^{[\\ell]})";
+        assert!(matches!(verdict("\\frac{\\partial E}{\\partial z^{[\\ell]}}", generic, TANH), Outcome::Correct(_)));
+        let sigmoid = "(w^{[3]})^T \\delta^{[3]} \\circ \\sigma'(z^{[2]})";
+        let Outcome::Wrong { expected, note, .. } = verdict("\\delta^{[2]}", sigmoid, TANH) else { panic!() };
+        assert_eq!(expected, "(1 - tanh(z^[2])^2) .* (w^[3]^T*δ^[3])");
+        assert!(note.contains("(tanh units)"), "{note}");
+        let unknown = verdict("\\delta^{[2]}", "(w^{[3]})^T \\delta^{[3]} \\circ s'(z^{[2]})", TANH);
+        assert!(matches!(&unknown, Outcome::Unchecked(why) if why.contains("1 - tanh(t)^2")), "{unknown:?}");
+        let untransposed = "w^{[3]} \\delta^{[3]} \\circ (1 - \\tanh^2(z^{[2]}))";
+        assert!(matches!(verdict("\\delta^{[2]}", untransposed, TANH), Outcome::Wrong { .. } | Outcome::Unchecked(_)));
+    }
+
+    #[test]
+    fn the_gradients_are_judged() {
+        let right = verdict("\\frac{\\partial E}{\\partial w^{[\\ell]}}", "\\delta^{[\\ell]} (x^{[\\ell-1]})^T", &[]);
+        assert!(matches!(right, Outcome::Correct(_)), "{right:?}");
+        let wrong = verdict("\\frac{\\partial E}{\\partial w^{[2]}}", "x^{[1]} (\\delta^{[2]})^T", &[]);
+        assert!(matches!(&wrong, Outcome::Wrong { note, .. } if note.contains("transposed")), "{wrong:?}");
+        assert!(matches!(verdict("\\frac{\\partial E}{\\partial b^{[2]}}", "\\delta^{[2]}", &[]), Outcome::Correct(_)));
+    }
+
+    #[test]
+    fn without_a_known_activation_a_delta_is_unchecked() {
+        let formula = "(w^{[\\ell+1]})^T \\delta^{[\\ell+1]} \\circ f'(z^{[\\ell]})";
+        assert!(matches!(verdict("\\delta^{[\\ell]}", formula, &[]), Outcome::Unchecked(_)));
+    }
+}
