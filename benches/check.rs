@@ -48,7 +48,7 @@ fn submissions_with_exercise(c: &mut Criterion) {
     let source = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/seed_ex1_sigmoid.toml"))
         .expect("the example");
     let trace = run(&source).expect("runs");
-    let page = render::markdown(&trace, 6, Default::default());
+    let page = render::markdown(&trace, &render::Options::default());
     let options = CheckOptions { exercise: Some(Arc::new(trace)), ..Default::default() };
     c.bench_function("check one page --exercise", |b| b.iter(|| black_box(check_markdown(black_box(&page), &options))));
     let class: Vec<String> = (0..1000).map(|k| page.replace("Worked solution", &format!("Submission {k}"))).collect();

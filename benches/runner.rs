@@ -183,7 +183,7 @@ fn seed_examples(c: &mut Criterion) {
         let src = std::fs::read_to_string(&path).unwrap();
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
         c.bench_function(&format!("exact path, run + text: {name}"), |bench| {
-            bench.iter(|| render::text(&run(black_box(&src)).unwrap(), 6))
+            bench.iter(|| render::text(&run(black_box(&src)).unwrap(), &render::Options::default()))
         });
     }
 }

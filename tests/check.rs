@@ -172,9 +172,9 @@ fn generated_solutions_check_clean_against_their_exercise() {
     }
 }
 
-/// `line` with the first nonzero digit after `=` changed.
+/// `line` with the first nonzero digit after `=` (or `\approx`) changed.
 fn mutate_first_digit(line: &str) -> String {
-    let start = line.find('=').expect("an equation");
+    let start = line.find('=').or_else(|| line.find("\\approx")).expect("an equation");
     let at = line[start..].find(|c: char| ('1'..='9').contains(&c)).expect("a digit") + start;
     let digit = line.as_bytes()[at];
     let changed = if digit == b'9' { '1' } else { (digit + 1) as char };

@@ -190,11 +190,53 @@ fn formats() {
     let ex = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/seed_ex1_sigmoid.toml");
     let md = stdout_of(&["run", ex, "--format", "markdown"]);
     assert!(md.contains("\\begin{bmatrix}") && md.contains("## Step 1") && md.contains("$$"), "{md}");
-    let tex = stdout_of(&["run", ex, "--format", "latex"]);
+    let body = stdout_of(&["run", ex, "--format", "latex"]);
+    assert!(body.starts_with("\\section*{Worked solution}") && !body.contains("\\documentclass"), "{body}");
+    let tex = stdout_of(&["run", ex, "--format", "latex", "--standalone"]);
     assert!(tex.starts_with("\\documentclass") && tex.trim_end().ends_with("\\end{document}"));
+    assert!(tex.contains("\\setcounter{MaxMatrixCols}{10}") && tex.contains(&body));
     assert_eq!(tex.matches("\\begin{bmatrix}").count(), tex.matches("\\end{bmatrix}").count());
     let short = stdout_of(&["run", ex, "--digits", "3"]);
     assert!(short.contains("0.55") && !short.contains("0.549834"), "{short}");
+    // Rounded values are marked `≈`, exact ones `=`; the target and the backward pass's parts are
+    // shown; one sample's loss is a number.
+    let text = stdout_of(&["run", ex]);
+    for line in ["z1 = [ 0.2 ]", "a1 ≈ [ 0.549834 ]", "y = [ 1 ]", "E ≈ 0.251693", "W2^T delta2 ≈ [ 0.00204328 ]"]
+    {
+        assert!(text.contains(line), "{line} in {text}");
+    }
+    assert!(text.contains("f'(z1) ≈ [ 0.247517 ]"), "{text}");
+    assert!(md.contains("a^{[1]} \\approx \\begin{bmatrix}") && md.contains("z^{[1]} = \\begin{bmatrix}"), "{md}");
+    let places = stdout_of(&["run", ex, "--decimals", "4"]);
+    assert!(places.contains("delta2 ≈ [ -0.1139 ]") && places.contains("E ≈ 0.2517"), "{places}");
+    let summary = stdout_of(&["run", ex, "--summary"]);
+    assert!(summary.contains("Final parameters (after 1 step)") && summary.contains("class = 1"), "{summary}");
+    assert!(!summary.contains("Step 1") && !summary.contains("Formulas"), "{summary}");
+    let json: serde_json::Value =
+        serde_json::from_str(&stdout_of(&["run", ex, "--summary", "--format", "json"])).unwrap();
+    let keys: Vec<&str> = json.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(keys, ["final", "queries"]);
+    assert_eq!(json["final"]["b2"].as_array().map(Vec::len), Some(2));
+    assert_eq!(json["queries"][0]["class"], 1);
+}
+
+/// Bigger matrices than amsmath's default of 10 columns get room in a standalone document, and
+/// a custom loss's special characters are escaped in prose.
+#[test]
+fn latex_documents_compile_whatever_the_network() {
+    let dir = std::env::temp_dir().join(format!("deltaform-run-wide-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("wide.toml");
+    std::fs::write(
+        &path,
+        "[network]\nlayers = [12, 2]\noutput = \"identity\"\nloss = \"sum(i, (yhat[i] - y[i])^2)\"\n[init]\nweights = 0.1\n\
+         [train]\nrate = 0.1\n[[sample]]\nx = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]\ny = [1, 0]\n",
+    )
+    .unwrap();
+    let tex = stdout_of(&["run", path.to_str().unwrap(), "--format", "latex", "--standalone"]);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(tex.contains("\\setcounter{MaxMatrixCols}{12}"), "{tex}");
+    assert!(tex.contains("loss sum(i, (yhat[i] - y[i])\\textasciicircum{}2)"), "{tex}");
 }
 
 #[test]

@@ -55,6 +55,10 @@ impl Timeline {
         for step in &trace.steps {
             phase += 1;
             forward(&mut entries, phase, false, &step.forward);
+            let targets: Vec<Vec<_>> = step.samples.iter().map(|&k| trace.exercise.samples[k].y.clone()).collect();
+            if let Some(y) = Matrix::from_columns(trace.exercise.layers[depth], &targets) {
+                entries.push(Entry { phase, query: false, key: "y".to_string(), value: matrix_value(&y) });
+            }
             if let [loss] = step.loss.as_slice() {
                 entries.push(Entry {
                     phase,
@@ -155,6 +159,8 @@ impl Timeline {
         }
         match name {
             "E" | "L" | "Loss" | "J" => return Some("loss".to_string()),
+            // The targets of the step's samples.
+            "y" | "t" => return Some("y".to_string()),
             "x" => return Some("a0".to_string()),
             "y\u{302}" => return Some(format!("a{}", self.depth)),
             _ => {}

@@ -2,7 +2,8 @@
 
 use super::latex_output::DeltaChoice;
 use super::{Failure, Output};
-use crate::exercise::{render, run as run_exercise};
+use crate::exercise::render::{self, Precision};
+use crate::exercise::run as run_exercise;
 use crate::syntax::ast::Span;
 use crate::syntax::diagnostic::{Diagnostic, Problem};
 use clap::{Args, ValueEnum};
@@ -23,7 +24,7 @@ pub enum RunFormat {
     Text,
     /// A worked solution in Markdown (bmatrix matrices in `$$`).
     Markdown,
-    /// A worked solution as a standalone LaTeX document.
+    /// A worked solution in LaTeX (its body; `--standalone` for a complete document).
     Latex,
     /// The JSON contract for tools (full f64 precision).
     Json,
@@ -40,6 +41,16 @@ pub struct RunArgs {
     /// Significant digits for numbers that are shown rounded (text, markdown, latex).
     #[arg(long, default_value_t = 6, value_parser = clap::value_parser!(u8).range(1..=17))]
     digits: u8,
+    /// Decimal places instead of significant digits ("to 4 decimal places").
+    #[arg(long, conflicts_with = "digits", value_parser = clap::value_parser!(u8).range(0..=17))]
+    decimals: Option<u8>,
+    /// With `--format latex`: a complete document (preamble and all), not only its body.
+    #[arg(long)]
+    standalone: bool,
+    /// Only the final parameters and the queries, not every step's trace (JSON: `{"final",
+    /// "queries"}`).
+    #[arg(long)]
+    summary: bool,
     /// How the formulas of markdown and latex write `delta(i, k)`: the Iverson bracket
     /// `[i = k]`, the indicator `\mathbf{1}_{i = k}` or the Kronecker delta `\delta_{ik}`.
     #[arg(long, value_enum, default_value_t)]
@@ -53,12 +64,17 @@ pub fn run(args: &RunArgs) -> Result<Output, Failure> {
     let source = read_exercise(&args.file, &name).map_err(|diagnostic| Failure { diagnostic, json })?;
     let trace = run_exercise(&source)
         .map_err(|e| Failure { diagnostic: Box::new(Diagnostic::new(&e, &name, &source)), json })?;
-    let digits = args.digits as usize;
+    let precision = match args.decimals {
+        Some(places) => Precision::Decimals(places as usize),
+        None => Precision::Significant(args.digits as usize),
+    };
+    let options =
+        render::Options { precision, style: args.delta.style(), standalone: args.standalone, summary: args.summary };
     Ok(Output::ok(match args.format {
-        RunFormat::Text => render::text(&trace, digits),
-        RunFormat::Markdown => render::markdown(&trace, digits, args.delta.style()),
-        RunFormat::Latex => render::latex(&trace, digits, args.delta.style()),
-        RunFormat::Json => format!("{}\n", render::json(&trace)),
+        RunFormat::Text => render::text(&trace, &options),
+        RunFormat::Markdown => render::markdown(&trace, &options),
+        RunFormat::Latex => render::latex(&trace, &options),
+        RunFormat::Json => format!("{}\n", render::json(&trace, args.summary)),
     }))
 }
 

@@ -377,6 +377,7 @@ pub fn backward(
     }
     let output_delta = Matrix::from_columns(y.rows(), &columns).expect("columns of equal length");
     let mut delta = vec![exactness.keep(output_delta, &what)?];
+    let (mut propagated, mut slopes) = (Vec::with_capacity(depth), Vec::with_capacity(depth));
     for l in (1..depth).rev() {
         let name = format!("delta{l}");
         let back = exactness.matmul(&params.weights[l].transpose(), &delta[0], at, &name)?;
@@ -384,6 +385,8 @@ pub fn backward(
         let slope = elementwise(fprime, &forward.z[l - 1], at, &name)?;
         let product = back.zip_with(&slope, |a, b| a.clone().try_mul(b)).map_err(at.num(&name))?;
         delta.insert(0, exactness.keep(product, &name)?);
+        propagated.insert(0, back);
+        slopes.insert(0, slope);
     }
     let mut dw = Vec::with_capacity(depth);
     let mut db = Vec::with_capacity(depth);
@@ -393,7 +396,7 @@ pub fn backward(
         let sums = delta[l - 1].row_sums().map_err(at.num(&db_name))?;
         db.push(exactness.keep_vector(sums, &db_name)?);
     }
-    Ok(Backward { delta, dw, db })
+    Ok(Backward { delta, dw, db, propagated, slopes })
 }
 
 /// The parameters after one gradient step.

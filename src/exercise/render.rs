@@ -4,7 +4,7 @@
 
 use super::file::{Mode, OutputActivation};
 use super::matrix::Matrix;
-use super::trace::{Forward, Note, Params, Trace};
+use super::trace::{Backward, Forward, Note, Params, Trace};
 use crate::eval::number::{format_significant, Number};
 use crate::syntax::ast::{Expr, Statement};
 use crate::syntax::latex::{statement_latex, to_latex_with, LatexStyle};
@@ -12,33 +12,92 @@ use crate::syntax::print::{decimal_digits, number_text};
 use num_traits::Signed;
 use serde_json::{json, Map, Value as Json};
 
-/// How a number is shown to a reader: integers as integers; an exact value as a decimal when it
-/// has one of at most `digits` significant digits (`0.1`), else as a short fraction (`1/3`);
-/// everything else rounded to `digits` significant digits, like numpy.
-pub fn show_number(n: &Number, digits: usize) -> String {
-    let Number::Exact(r) = n else {
-        return format_significant(n.to_f64(), digits);
-    };
-    if r.is_integer() {
-        return r.numer().to_string();
-    }
-    if let Some((mantissa, _)) = decimal_digits(r) {
-        let significant = mantissa.abs().to_string().trim_end_matches('0').len();
-        if significant <= digits {
-            return number_text(r);
-        }
-    }
-    if r.numer().abs() < 1000.into() && *r.denom() < 1000.into() {
-        return format!("{}/{}", r.numer(), r.denom());
-    }
-    format_significant(n.to_f64(), digits)
+/// How a trace is rendered.
+#[derive(Clone, Copy, Debug)]
+pub struct Options {
+    /// How rounded numbers are shown.
+    pub precision: Precision,
+    /// How the formulas write `delta(i, k)`.
+    pub style: LatexStyle,
+    /// LaTeX: a complete document rather than its body.
+    pub standalone: bool,
+    /// Only the final parameters and the queries (a long run's result without its trace).
+    pub summary: bool,
 }
 
-fn latex_number(n: &Number, digits: usize) -> String {
-    let text = show_number(n, digits);
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            precision: Precision::Significant(6),
+            style: LatexStyle::default(),
+            standalone: false,
+            summary: false,
+        }
+    }
+}
+
+/// How rounded numbers are shown: to significant digits (like numpy), or to decimal places (as
+/// documents are written, "to 4 decimal places").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Precision {
+    /// This many significant digits.
+    Significant(usize),
+    /// This many decimal places.
+    Decimals(usize),
+}
+
+/// How a number is shown to a reader: integers as integers; an exact value as a decimal when it
+/// has one that fits the precision (`0.1`), else as a short fraction (`1/3`); everything else
+/// rounded to the precision.
+pub fn show_number(n: &Number, precision: Precision) -> String {
+    exact_text(n, precision).unwrap_or_else(|| rounded(n.to_f64(), precision))
+}
+
+/// The text of `n` when it shows the value exactly (an exact integer, decimal that fits or
+/// short fraction).
+fn exact_text(n: &Number, precision: Precision) -> Option<String> {
+    let Number::Exact(r) = n else { return None };
+    if r.is_integer() {
+        return Some(r.numer().to_string());
+    }
+    if let Some((mantissa, places)) = decimal_digits(r) {
+        let fits = match precision {
+            Precision::Significant(digits) => mantissa.abs().to_string().trim_end_matches('0').len() <= digits,
+            Precision::Decimals(decimals) => places as usize <= decimals,
+        };
+        if fits {
+            return Some(number_text(r));
+        }
+    }
+    (r.numer().abs() < 1000.into() && *r.denom() < 1000.into()).then(|| format!("{}/{}", r.numer(), r.denom()))
+}
+
+fn rounded(x: f64, precision: Precision) -> String {
+    match precision {
+        Precision::Significant(digits) => format_significant(x, digits),
+        Precision::Decimals(places) => {
+            let text = format!("{x:.places$}");
+            // `-0.0000` is 0 to that many places.
+            if text.starts_with('-') && text[1..].chars().all(|c| c == '0' || c == '.') {
+                text[1..].to_string()
+            } else {
+                text
+            }
+        }
+    }
+}
+
+/// Whether every entry of `m` is shown exactly (`=`), or some is rounded (`≈`).
+fn shown_exactly(m: &Matrix, precision: Precision) -> bool {
+    m.to_rows().iter().flatten().all(|n| exact_text(n, precision).is_some())
+}
+
+fn latex_number(n: &Number, precision: Precision) -> String {
+    let text = show_number(n, precision);
     if let Some((num, den)) = text.split_once('/') {
         let (sign, num) = num.strip_prefix('-').map_or(("", num), |rest| ("-", rest));
-        return format!("{sign}\\frac{{{num}}}{{{den}}}");
+        // `\tfrac`: a fraction the height of a line, so that matrix rows do not collide.
+        return format!("{sign}\\tfrac{{{num}}}{{{den}}}");
     }
     match text.split_once('e').and_then(|(m, e)| Some((m, e.parse::<i32>().ok()?))) {
         Some((mantissa, exponent)) => format!("{mantissa} \\times 10^{{{exponent}}}"),
@@ -62,7 +121,7 @@ fn steps_text(trace: &Trace) -> String {
     };
     format!(
         "{mode}, learning rate {}, {} over {}",
-        show_number(&ex.rate, 17),
+        show_number(&ex.rate, Precision::Significant(17)),
         if ex.steps == 1 { "1 pass".to_string() } else { format!("{} passes", ex.steps) },
         if n == 1 { "1 sample".to_string() } else { format!("{n} samples") }
     )
@@ -145,14 +204,14 @@ fn formula_rows(trace: &Trace, style: LatexStyle) -> Vec<(String, String, String
             "\\frac{{\\partial E}}{{\\partial W^{{[l]}}}} = {dw_latex}, \\quad \\frac{{\\partial E}}{{\\partial b^{{[l]}}}} = {db_latex} \\quad \\text{{(summed over the samples of a step)}}"
         ),
     ));
-    let rate = show_number(&trace.exercise.rate, 17);
+    let rate = show_number(&trace.exercise.rate, Precision::Significant(17));
     rows.push((
         "update".into(),
         format!("W<l> := W<l> - {rate}*dW<l>, b<l> := b<l> - {rate}*db<l>"),
         format!(
             "W^{{[l]}} \\leftarrow W^{{[l]}} - {r} \\frac{{\\partial E}}{{\\partial W^{{[l]}}}}, \\quad \
              b^{{[l]}} \\leftarrow b^{{[l]}} - {r} \\frac{{\\partial E}}{{\\partial b^{{[l]}}}}",
-            r = latex_number(&trace.exercise.rate, 17)
+            r = latex_number(&trace.exercise.rate, Precision::Significant(17))
         ),
     ));
     for a in &f.assumptions {
@@ -165,41 +224,122 @@ fn formula_rows(trace: &Trace, style: LatexStyle) -> Vec<(String, String, String
     rows
 }
 
-/// The named matrices of a forward pass, a backward pass and parameters, in reading order.
-fn forward_items(f: &Forward) -> Vec<(String, Matrix)> {
-    let mut items = vec![("a0".to_string(), f.a[0].clone())];
+/// A named value of the worked solution: its name in text and in LaTeX, and its entries (a
+/// scalar is a 1×1 matrix shown as a number).
+struct Item {
+    text: String,
+    latex: String,
+    value: Matrix,
+    scalar: bool,
+}
+
+impl Item {
+    /// A quantity of the trace by its JSON name (`z1`, `delta2`, `dW1`, `E`).
+    fn named(name: &str, value: Matrix) -> Item {
+        Item { text: name.to_string(), latex: latex_name(name), value, scalar: false }
+    }
+
+    fn scalar(text: &str, latex: &str, value: &Number) -> Item {
+        let value = Matrix::column_vector(std::slice::from_ref(value));
+        Item { text: text.to_string(), latex: latex.to_string(), value, scalar: true }
+    }
+}
+
+/// The named matrices of a forward pass, in reading order.
+fn forward_items(f: &Forward) -> Vec<Item> {
+    let mut items = vec![Item::named("a0", f.a[0].clone())];
     for l in 1..f.a.len() {
-        items.push((format!("z{l}"), f.z[l - 1].clone()));
-        items.push((format!("a{l}"), f.a[l].clone()));
+        items.push(Item::named(&format!("z{l}"), f.z[l - 1].clone()));
+        items.push(Item::named(&format!("a{l}"), f.a[l].clone()));
     }
     items
 }
 
-fn params_items(p: &Params) -> Vec<(String, Matrix)> {
+fn params_items(p: &Params) -> Vec<Item> {
     let mut items = Vec::new();
     for l in 1..=p.weights.len() {
-        items.push((format!("W{l}"), p.weights[l - 1].clone()));
-        items.push((format!("b{l}"), Matrix::column_vector(&p.biases[l - 1])));
+        items.push(Item::named(&format!("W{l}"), p.weights[l - 1].clone()));
+        items.push(Item::named(&format!("b{l}"), Matrix::column_vector(&p.biases[l - 1])));
     }
     items
+}
+
+/// The targets of a step's samples, one column each.
+fn targets(trace: &Trace, k: usize) -> Matrix {
+    let step = &trace.steps[k];
+    let columns: Vec<Vec<Number>> = step.samples.iter().map(|&s| trace.exercise.samples[s].y.clone()).collect();
+    Matrix::from_columns(trace.exercise.layers[trace.exercise.depth()], &columns).expect("targets of the output's size")
+}
+
+/// The loss: a number for one sample; for several, one per sample and their sum.
+fn loss_items(loss: &[Number]) -> Vec<Item> {
+    match loss {
+        [one] => vec![Item::scalar("E", "E", one)],
+        many => {
+            let total = many.iter().try_fold(Number::int(0), |t, e| t.try_add(e)).unwrap_or(Number::Approx(f64::NAN));
+            let row = Matrix::from_rows(vec![many.to_vec()]).expect("one row");
+            vec![
+                Item { text: "E".into(), latex: "E".into(), value: row, scalar: false },
+                Item::scalar("E_total", "E_{\\text{total}}", &total),
+            ]
+        }
+    }
+}
+
+/// The backward pass as a student writes it: `delta<L>`, then for each hidden layer below it
+/// `W<l+1>^T delta<l+1>`, `f'(z<l>)` and their entry-wise product `delta<l>`.
+fn backward_items(back: &Backward) -> Vec<Item> {
+    let depth = back.delta.len();
+    let mut items = vec![Item::named(&format!("delta{depth}"), back.delta[depth - 1].clone())];
+    for l in (1..depth).rev() {
+        let next = l + 1;
+        items.push(Item {
+            text: format!("W{next}^T delta{next}"),
+            latex: format!("\\left(W^{{[{next}]}}\\right)^{{T}} \\delta^{{[{next}]}}"),
+            value: back.propagated[l - 1].clone(),
+            scalar: false,
+        });
+        items.push(Item {
+            text: format!("f'(z{l})"),
+            latex: format!("f'\\left(z^{{[{l}]}}\\right)"),
+            value: back.slopes[l - 1].clone(),
+            scalar: false,
+        });
+        items.push(Item::named(&format!("delta{l}"), back.delta[l - 1].clone()));
+    }
+    items
+}
+
+/// The parameters after the last step (the initial ones when there is none).
+fn final_params(trace: &Trace) -> &Params {
+    trace.steps.last().map_or(&trace.initial, |step| &step.params)
+}
+
+fn final_title(trace: &Trace) -> String {
+    match trace.steps.len() {
+        0 => "Parameters (no training)".into(),
+        1 => "Final parameters (after 1 step)".into(),
+        n => format!("Final parameters (after {n} steps)"),
+    }
 }
 
 /// The sections of a step: (title, items).
-fn step_sections(trace: &Trace, k: usize) -> Vec<(&'static str, Vec<(String, Matrix)>)> {
+fn step_sections(trace: &Trace, k: usize) -> Vec<(&'static str, Vec<Item>)> {
     let step = &trace.steps[k];
     let depth = trace.exercise.depth();
     let back = &step.backward;
-    let deltas = (1..=depth).rev().map(|l| (format!("delta{l}"), back.delta[l - 1].clone())).collect();
     let mut grads = Vec::new();
     for l in (1..=depth).rev() {
-        grads.push((format!("dW{l}"), back.dw[l - 1].clone()));
-        grads.push((format!("db{l}"), Matrix::column_vector(&back.db[l - 1])));
+        grads.push(Item::named(&format!("dW{l}"), back.dw[l - 1].clone()));
+        grads.push(Item::named(&format!("db{l}"), Matrix::column_vector(&back.db[l - 1])));
     }
-    let loss = vec![("E".to_string(), Matrix::from_rows(vec![step.loss.clone()]).expect("one row"))];
+    let mut forward = forward_items(&step.forward);
+    forward.push(Item::named("y", targets(trace, k)));
+    let loss_title = if step.loss.len() == 1 { "Loss" } else { "Loss (one entry per sample, and their sum)" };
     vec![
-        ("Forward pass", forward_items(&step.forward)),
-        ("Loss (one entry per sample)", loss),
-        ("Backward pass", deltas),
+        ("Forward pass", forward),
+        (loss_title, loss_items(&step.loss)),
+        ("Backward pass", backward_items(back)),
         ("Gradients", grads),
         ("Updated parameters", params_items(&step.params)),
     ]
@@ -208,14 +348,22 @@ fn step_sections(trace: &Trace, k: usize) -> Vec<(&'static str, Vec<(String, Mat
 // ---------------------------------------------------------------------------------------------
 // Text.
 
-fn text_matrix(name: &str, m: &Matrix, digits: usize, indent: &str) -> String {
+/// `name = value` (or `≈` where an entry is rounded), a matrix over as many lines as it has rows.
+fn text_item(item: &Item, precision: Precision, indent: &str) -> String {
+    let m = &item.value;
+    let relation = if shown_exactly(m, precision) { "=" } else { "≈" };
+    let name = &item.text;
+    if item.scalar {
+        let value = show_number(&m.to_rows()[0][0], precision);
+        return format!("{indent}{name} {relation} {value}\n");
+    }
     let cells: Vec<Vec<String>> =
-        m.to_rows().iter().map(|r| r.iter().map(|n| show_number(n, digits)).collect()).collect();
+        m.to_rows().iter().map(|r| r.iter().map(|n| show_number(n, precision)).collect()).collect();
     let widths: Vec<usize> =
         (0..m.cols()).map(|c| cells.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
     let mut out = String::new();
     for (k, row) in cells.iter().enumerate() {
-        let lead = if k == 0 { format!("{name} = ") } else { " ".repeat(name.chars().count() + 3) };
+        let lead = if k == 0 { format!("{name} {relation} ") } else { " ".repeat(name.chars().count() + 3) };
         let body = row.iter().zip(&widths).map(|(c, w)| format!("{c:>w$}")).collect::<Vec<_>>().join("  ");
         out.push_str(&format!("{indent}{lead}[ {body} ]\n"));
     }
@@ -223,7 +371,8 @@ fn text_matrix(name: &str, m: &Matrix, digits: usize, indent: &str) -> String {
 }
 
 /// The trace for a terminal.
-pub fn text(trace: &Trace, digits: usize) -> String {
+pub fn text(trace: &Trace, options: &Options) -> String {
+    let precision = options.precision;
     let ex = &trace.exercise;
     let mut out = format!(
         "Network {} (layer 0 is the input): hidden {}, output {}, loss {}\nTraining: {}\n\nFormulas\n",
@@ -233,8 +382,12 @@ pub fn text(trace: &Trace, digits: usize) -> String {
         ex.names[2],
         steps_text(trace),
     );
-    for (label, plain, _) in formula_rows(trace, LatexStyle::default()) {
-        out.push_str(&format!("  {label:<10} {plain}\n"));
+    if options.summary {
+        out.truncate(out.trim_end_matches("Formulas\n").len() - 1);
+    } else {
+        for (label, plain, _) in formula_rows(trace, LatexStyle::default()) {
+            out.push_str(&format!("  {label:<10} {plain}\n"));
+        }
     }
     if !trace.notes.is_empty() {
         out.push_str("\nNotes\n");
@@ -242,23 +395,30 @@ pub fn text(trace: &Trace, digits: usize) -> String {
             out.push_str(&format!("  {note}\n"));
         }
     }
-    out.push_str("\nInitial parameters\n");
-    for (name, m) in params_items(&trace.initial) {
-        out.push_str(&text_matrix(&name, &m, digits, "  "));
-    }
-    for k in 0..trace.steps.len() {
-        out.push_str(&format!("\n{}\n", step_title(trace, k)));
-        for (title, items) in step_sections(trace, k) {
-            out.push_str(&format!("  {title}\n"));
-            for (name, m) in items {
-                out.push_str(&text_matrix(&name, &m, digits, "    "));
+    if options.summary {
+        out.push_str(&format!("\n{}\n", final_title(trace)));
+        for item in params_items(final_params(trace)) {
+            out.push_str(&text_item(&item, precision, "  "));
+        }
+    } else {
+        out.push_str("\nInitial parameters\n");
+        for item in params_items(&trace.initial) {
+            out.push_str(&text_item(&item, precision, "  "));
+        }
+        for k in 0..trace.steps.len() {
+            out.push_str(&format!("\n{}\n", step_title(trace, k)));
+            for (title, items) in step_sections(trace, k) {
+                out.push_str(&format!("  {title}\n"));
+                for item in items {
+                    out.push_str(&text_item(&item, precision, "    "));
+                }
             }
         }
     }
     for (k, q) in trace.queries.iter().enumerate() {
         out.push_str(&format!("\nQuery {} (final parameters)\n", k + 1));
-        for (name, m) in forward_items(&q.forward) {
-            out.push_str(&text_matrix(&name, &m, digits, "  "));
+        for item in forward_items(&q.forward) {
+            out.push_str(&text_item(&item, precision, "  "));
         }
         out.push_str(&format!("  class = {}{}\n", q.class, tie_note(q.tie)));
     }
@@ -288,23 +448,35 @@ fn latex_name(name: &str) -> String {
         "delta" => "\\delta".to_string(),
         "dW" => return format!("\\frac{{\\partial E}}{{\\partial W^{{[{layer}]}}}}"),
         "db" => return format!("\\frac{{\\partial E}}{{\\partial b^{{[{layer}]}}}}"),
-        "E" => return "E".into(),
+        _ if layer.is_empty() => return base.to_string(),
         other => other.to_string(),
     };
     format!("{base}^{{[{layer}]}}")
 }
 
-fn bmatrix(m: &Matrix, digits: usize) -> String {
-    let rows: Vec<String> =
-        m.to_rows().iter().map(|r| r.iter().map(|n| latex_number(n, digits)).collect::<Vec<_>>().join(" & ")).collect();
+fn bmatrix(m: &Matrix, precision: Precision) -> String {
+    let rows: Vec<String> = m
+        .to_rows()
+        .iter()
+        .map(|r| r.iter().map(|n| latex_number(n, precision)).collect::<Vec<_>>().join(" & "))
+        .collect();
     format!("\\begin{{bmatrix}} {} \\end{{bmatrix}}", rows.join(" \\\\ "))
 }
 
-fn math_items(items: &[(String, Matrix)], digits: usize) -> Block {
-    Block::Math(items.iter().map(|(n, m)| format!("{} = {}", latex_name(n), bmatrix(m, digits))).collect())
+fn math_items(items: &[Item], precision: Precision) -> Block {
+    let line = |item: &Item| {
+        let relation = if shown_exactly(&item.value, precision) { "=" } else { "\\approx" };
+        let value = match item.scalar {
+            true => latex_number(&item.value.to_rows()[0][0], precision),
+            false => bmatrix(&item.value, precision),
+        };
+        format!("{} {relation} {value}", item.latex)
+    };
+    Block::Math(items.iter().map(line).collect())
 }
 
-fn blocks(trace: &Trace, digits: usize, style: LatexStyle) -> Vec<Block> {
+fn blocks(trace: &Trace, options: &Options) -> Vec<Block> {
+    let (precision, style) = (options.precision, options.style);
     let ex = &trace.exercise;
     let mut out = vec![
         Block::Heading(1, "Worked solution".into()),
@@ -316,34 +488,41 @@ fn blocks(trace: &Trace, digits: usize, style: LatexStyle) -> Vec<Block> {
             ex.names[2].replace('_', " "),
             steps_text(trace)
         )),
-        Block::Heading(2, "Formulas".into()),
-        Block::Math(formula_rows(trace, style).into_iter().map(|(_, _, latex)| latex).collect()),
     ];
+    if !options.summary {
+        out.push(Block::Heading(2, "Formulas".into()));
+        out.push(Block::Math(formula_rows(trace, style).into_iter().map(|(_, _, latex)| latex).collect()));
+    }
     if !trace.notes.is_empty() {
         out.push(Block::Heading(2, "Notes".into()));
         out.extend(trace.notes.iter().map(|note| Block::Paragraph(format!("Note: {note}."))));
     }
-    out.push(Block::Heading(2, "Initial parameters".into()));
-    out.push(math_items(&params_items(&trace.initial), digits));
-    for k in 0..trace.steps.len() {
-        out.push(Block::Heading(2, step_title(trace, k)));
-        for (title, items) in step_sections(trace, k) {
-            out.push(Block::Heading(3, title.into()));
-            out.push(math_items(&items, digits));
+    if options.summary {
+        out.push(Block::Heading(2, final_title(trace)));
+        out.push(math_items(&params_items(final_params(trace)), precision));
+    } else {
+        out.push(Block::Heading(2, "Initial parameters".into()));
+        out.push(math_items(&params_items(&trace.initial), precision));
+        for k in 0..trace.steps.len() {
+            out.push(Block::Heading(2, step_title(trace, k)));
+            for (title, items) in step_sections(trace, k) {
+                out.push(Block::Heading(3, title.into()));
+                out.push(math_items(&items, precision));
+            }
         }
     }
     for (k, q) in trace.queries.iter().enumerate() {
         out.push(Block::Heading(2, format!("Query {} (final parameters)", k + 1)));
-        out.push(math_items(&forward_items(&q.forward), digits));
+        out.push(math_items(&forward_items(&q.forward), precision));
         out.push(Block::Paragraph(format!("Class: {}{}.", q.class, tie_note(q.tie))));
     }
     out
 }
 
 /// The worked solution in Markdown (math in `$$ ... $$`).
-pub fn markdown(trace: &Trace, digits: usize, style: LatexStyle) -> String {
+pub fn markdown(trace: &Trace, options: &Options) -> String {
     let mut out = String::new();
-    for block in blocks(trace, digits, style) {
+    for block in blocks(trace, options) {
         match block {
             Block::Heading(level, text) => out.push_str(&format!("{} {text}\n\n", "#".repeat(level))),
             Block::Paragraph(text) => out.push_str(&format!("{text}\n\n")),
@@ -357,25 +536,59 @@ pub fn markdown(trace: &Trace, digits: usize, style: LatexStyle) -> String {
     out
 }
 
-/// The worked solution as a standalone LaTeX document.
-pub fn latex(trace: &Trace, digits: usize, style: LatexStyle) -> String {
-    let mut out = String::from(
-        "\\documentclass{article}\n\\usepackage{amsmath}\n\\usepackage[margin=2cm]{geometry}\n\\begin{document}\n\n",
-    );
-    for block in blocks(trace, digits, style) {
+/// The worked solution in LaTeX: its body (sections and displays, for `\input`), or with
+/// `standalone` a complete document (`amsmath`, and room for every matrix's columns).
+pub fn latex(trace: &Trace, options: &Options) -> String {
+    let mut body = String::new();
+    for block in blocks(trace, options) {
         match block {
-            Block::Heading(1, text) => out.push_str(&format!("\\section*{{{text}}}\n\n")),
-            Block::Heading(2, text) => out.push_str(&format!("\\subsection*{{{text}}}\n\n")),
-            Block::Heading(_, text) => out.push_str(&format!("\\subsubsection*{{{text}}}\n\n")),
-            Block::Paragraph(text) => out.push_str(&format!("{}\n\n", text.replace('_', "\\_"))),
+            Block::Heading(1, text) => body.push_str(&format!("\\section*{{{}}}\n\n", escape_latex(&text))),
+            Block::Heading(2, text) => body.push_str(&format!("\\subsection*{{{}}}\n\n", escape_latex(&text))),
+            Block::Heading(_, text) => body.push_str(&format!("\\subsubsection*{{{}}}\n\n", escape_latex(&text))),
+            Block::Paragraph(text) => body.push_str(&format!("{}\n\n", escape_latex(&text))),
             Block::Math(lines) => {
                 for line in lines {
-                    out.push_str(&format!("\\[\n{line}\n\\]\n\n"));
+                    body.push_str(&format!("\\[\n{line}\n\\]\n\n"));
                 }
             }
         }
     }
-    out.push_str("\\end{document}\n");
+    if !options.standalone {
+        return body;
+    }
+    // amsmath's matrices take 10 columns unless told more.
+    let columns = widest_matrix(trace).max(10);
+    format!(
+        "\\documentclass{{article}}\n\\usepackage{{amsmath}}\n\\usepackage[margin=2cm]{{geometry}}\n\\setcounter{{MaxMatrixCols}}{{{columns}}}\n\\begin{{document}}\n\n{body}\\end{{document}}\n"
+    )
+}
+
+/// The most columns of any matrix the trace shows.
+fn widest_matrix(trace: &Trace) -> usize {
+    let mut widest = params_items(&trace.initial).iter().map(|i| i.value.cols()).max().unwrap_or(1);
+    for step in &trace.steps {
+        let matrices =
+            step.forward.a.iter().chain(&step.forward.z).chain(&step.backward.dw).chain(&step.params.weights);
+        widest = widest.max(matrices.map(Matrix::cols).max().unwrap_or(1)).max(step.loss.len());
+    }
+    widest
+}
+
+/// Prose for LaTeX: every character LaTeX treats specially written as itself.
+fn escape_latex(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\textbackslash{}"),
+            '^' => out.push_str("\\textasciicircum{}"),
+            '~' => out.push_str("\\textasciitilde{}"),
+            '#' | '$' | '%' | '&' | '_' | '{' | '}' => {
+                out.push('\\');
+                out.push(c);
+            }
+            _ => out.push(c),
+        }
+    }
     out
 }
 
@@ -391,8 +604,8 @@ fn json_matrix(m: &Matrix) -> Json {
 }
 
 fn json_forward(f: &Forward, into: &mut Map<String, Json>) {
-    for (name, m) in forward_items(f) {
-        into.insert(name, json_matrix(&m));
+    for item in forward_items(f) {
+        into.insert(item.text, json_matrix(&item.value));
     }
 }
 
@@ -416,9 +629,10 @@ fn json_note(note: &Note) -> Json {
     Json::Object(m)
 }
 
-/// The JSON contract: `{"formulas", "notes", "steps": [{"samples", "z1", "a1", ..., "delta1",
-/// ..., "dW1", "db1", ..., "W1", "b1", ...}], "queries": [{"x", "output", "class"}]}`.
-pub fn json(trace: &Trace) -> Json {
+/// The JSON contract: `{"formulas", "notes", "steps": [{"samples", "y", "z1", "a1", ...,
+/// "delta1", ..., "propagated1", "slope1", ..., "dW1", "db1", ..., "W1", "b1", ...}], "queries":
+/// [{"x", "output", "class"}]}`; with `summary`, `{"final": {"W1", "b1", ...}, "queries"}`.
+pub fn json(trace: &Trace, summary: bool) -> Json {
     let f = &trace.formulas;
     let ex = &trace.exercise;
     let mut formulas = Map::new();
@@ -446,12 +660,18 @@ pub fn json(trace: &Trace) -> Json {
     let steps: Vec<Json> = trace
         .steps
         .iter()
-        .map(|step| {
+        .enumerate()
+        .map(|(k, step)| {
             let mut s = Map::new();
+            s.insert("y".into(), json_matrix(&targets(trace, k)));
             s.insert("pass".into(), json!(step.pass));
             s.insert("samples".into(), json!(step.samples));
             s.insert("loss".into(), json_numbers(&step.loss));
             json_forward(&step.forward, &mut s);
+            for l in 1..ex.depth() {
+                s.insert(format!("propagated{l}"), json_matrix(&step.backward.propagated[l - 1]));
+                s.insert(format!("slope{l}"), json_matrix(&step.backward.slopes[l - 1]));
+            }
             for l in 1..=ex.depth() {
                 s.insert(format!("delta{l}"), json_matrix(&step.backward.delta[l - 1]));
                 s.insert(format!("dW{l}"), json_matrix(&step.backward.dw[l - 1]));
@@ -475,6 +695,17 @@ pub fn json(trace: &Trace) -> Json {
             Json::Object(m)
         })
         .collect();
+    if summary {
+        let mut last = Map::new();
+        for item in params_items(final_params(trace)) {
+            let value = match item.text.starts_with('b') {
+                true => json_numbers(&item.value.column(0)),
+                false => json_matrix(&item.value),
+            };
+            last.insert(item.text, value);
+        }
+        return json!({ "final": last, "queries": queries });
+    }
     json!({
         "network": {
             "layers": ex.layers,
@@ -502,16 +733,39 @@ mod tests {
         Number::Exact(BigRational::new(n.into(), d.into()))
     }
 
+    const SIX: Precision = Precision::Significant(6);
+
     #[test]
     fn numbers_are_shown_as_a_reader_wants() {
-        assert_eq!(show_number(&q(1, 10), 6), "0.1");
-        assert_eq!(show_number(&q(-3, 2), 6), "-1.5");
-        assert_eq!(show_number(&q(1, 3), 6), "1/3");
-        assert_eq!(show_number(&q(12345678, 100000000), 6), "0.123457");
-        assert_eq!(show_number(&q(1, 3001), 6), "0.000333222");
-        assert_eq!(show_number(&Number::Approx(0.5498339973124778), 6), "0.549834");
-        assert_eq!(show_number(&Number::int(-4), 6), "-4");
-        assert_eq!(latex_number(&q(-1, 3), 6), "-\\frac{1}{3}");
-        assert_eq!(latex_number(&Number::Approx(1.5e-7), 6), "1.5 \\times 10^{-7}");
+        assert_eq!(show_number(&q(1, 10), SIX), "0.1");
+        assert_eq!(show_number(&q(-3, 2), SIX), "-1.5");
+        assert_eq!(show_number(&q(1, 3), SIX), "1/3");
+        assert_eq!(show_number(&q(12345678, 100000000), SIX), "0.123457");
+        assert_eq!(show_number(&q(1, 3001), SIX), "0.000333222");
+        assert_eq!(show_number(&Number::Approx(0.5498339973124778), SIX), "0.549834");
+        assert_eq!(show_number(&Number::int(-4), SIX), "-4");
+        assert_eq!(latex_number(&q(-1, 3), SIX), "-\\tfrac{1}{3}");
+        assert_eq!(latex_number(&Number::Approx(1.5e-7), SIX), "1.5 \\times 10^{-7}");
+    }
+
+    #[test]
+    fn decimal_places_and_exactness() {
+        let four = Precision::Decimals(4);
+        assert_eq!(show_number(&Number::Approx(0.5498339973124778), four), "0.5498");
+        assert_eq!(show_number(&Number::Approx(-0.00001), four), "0.0000");
+        assert_eq!(show_number(&q(1, 10), four), "0.1");
+        assert_eq!(show_number(&q(12345, 100000), four), "0.1235");
+        let exact = Matrix::column_vector(&[q(1, 10), Number::int(2), q(1, 3)]);
+        assert!(shown_exactly(&exact, SIX));
+        assert!(!shown_exactly(&Matrix::column_vector(&[q(1, 10), Number::Approx(0.1)]), SIX));
+        assert!(!shown_exactly(&Matrix::column_vector(&[q(12345, 100000)]), four));
+    }
+
+    #[test]
+    fn prose_is_escaped_for_latex() {
+        assert_eq!(
+            escape_latex("x^2 + a_b & 50% #1 {c} ~ \\"),
+            "x\\textasciicircum{}2 + a\\_b \\& 50\\% \\#1 \\{c\\} \\textasciitilde{} \\textbackslash{}"
+        );
     }
 }

@@ -44,6 +44,10 @@ pub struct Backward {
     pub dw: Vec<Matrix>,
     /// `db[l - 1]` is `dE/db<l>`.
     pub db: Vec<Vec<Number>>,
+    /// `propagated[l - 1]` is `W<l+1>^T delta<l+1>`, for the hidden layers `l`.
+    pub propagated: Vec<Matrix>,
+    /// `slopes[l - 1]` is `f'(z<l>)`, for the hidden layers `l`.
+    pub slopes: Vec<Matrix>,
 }
 
 /// One parameter update.
