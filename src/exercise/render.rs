@@ -63,7 +63,7 @@ fn exact_text(n: &Number, precision: Precision) -> Option<String> {
     if let Some((mantissa, places)) = decimal_digits(r) {
         let fits = match precision {
             Precision::Significant(digits) => mantissa.abs().to_string().trim_end_matches('0').len() <= digits,
-            Precision::Decimals(decimals) => places as usize <= decimals,
+            Precision::Decimals(decimals) => places <= decimals,
         };
         if fits {
             return Some(number_text(r));
