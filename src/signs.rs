@@ -223,6 +223,12 @@ impl<'a> Signs<'a> {
             Node::Call(func @ (Func::Relu | Func::Step | Func::Abs | Func::Sign), args) => {
                 sign_of(&args[0]).and_then(|s| decided(*func, s, &args[0]))
             }
+            Node::Call(Func::Heaviside, args) => sign_of(&args[0]).and_then(|s| match s {
+                Sign::Positive => Some(Expr::int(1)),
+                Sign::Negative => Some(Expr::int(0)),
+                Sign::Zero => Some(args[1].clone()),
+                _ => None,
+            }),
             Node::Call(func @ (Func::Max | Func::Min), args) => {
                 let zero_and = |a: &Expr, b: &Expr| a.as_num().is_some_and(Zero::is_zero).then_some(b.clone());
                 zero_and(&args[0], &args[1]).or_else(|| zero_and(&args[1], &args[0])).and_then(|other| {

@@ -468,3 +468,16 @@ fn cli_derive_products_over_an_index() {
         .success()
         .stdout(contains("value at x=[-1, -2, 3], k=2: -1/2"));
 }
+
+/// A threshold unit with its value at 0 given: flat in its argument, and by the value at 0 the
+/// indicator of 0.
+#[test]
+fn cli_heaviside_is_a_threshold_with_its_value_at_zero() {
+    common::deltaform().args(["eval", "heaviside(0, 1) + heaviside(-2, 1) + heaviside(3, 1/2)"]).assert().stdout("2\n");
+    common::deltaform().args(["derive", "heaviside(w*x + b, 1)", "--wrt", "w"]).assert().success().stdout("0\n");
+    common::deltaform()
+        .args(["derive", "heaviside(x, h)", "--wrt", "h", "--at", "x=0, h=1/2"])
+        .assert()
+        .success()
+        .stdout(contains("value at x=0, h=1/2: 1"));
+}

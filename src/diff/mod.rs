@@ -448,6 +448,12 @@ impl Differentiator<'_> {
         let [a, b] = args else { unreachable!("functions take one or two arguments") };
         match f {
             Func::Delta => Ok(zero()),
+            // Flat but for its value at 0: d heaviside(a, h) = [a = 0] d(h), [a = 0] = 1 - |sign(a)|.
+            Func::Heaviside => {
+                let dh = self.diff(b)?;
+                let at_zero = sub(one(), Expr::call(Func::Abs, vec![Expr::call(Func::Sign, vec![a.clone()])]));
+                Ok(mul(at_zero, dh))
+            }
             Func::Max | Func::Min => {
                 // max(a, b) = b + step(a - b)*(a - b); min(a, b) = a - step(a - b)*(a - b)
                 let (da, db) = (self.diff(a)?, self.diff(b)?);

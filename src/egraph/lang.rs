@@ -63,6 +63,7 @@ define_language! {
         "softmax" = Softmax([Id; 1]),
         "logsumexp" = Logsumexp([Id; 1]),
         "max" = Max([Id; 2]),
+        "heaviside" = Heaviside([Id; 2]),
         "min" = Min([Id; 2]),
         "delta" = Delta([Id; 2]),
         "idx" = Index(Box<[Id]>),

@@ -416,12 +416,17 @@ impl Evaluator<'_> {
                 message: format!("{} takes a non-empty vector, found a {}", func.name(), rank_name(other.rank())),
                 span: e.span.clone(),
             }),
-            (Func::Delta | Func::Max | Func::Min, [a, b]) => {
+            (Func::Delta | Func::Max | Func::Min | Func::Heaviside, [a, b]) => {
                 let difference = || format!("`{} - {}`", args[0], args[1]);
                 zip(a, b, &e.span, &mut |x, y| {
                     num(match func {
                         Func::Delta => x.delta(y),
                         Func::Max => x.clone().max(y.clone()),
+                        Func::Heaviside => Ok(match x.compare(&Number::int(0)) {
+                            std::cmp::Ordering::Greater => Number::int(1),
+                            std::cmp::Ordering::Less => Number::int(0),
+                            std::cmp::Ordering::Equal => y.clone(),
+                        }),
                         _ => x.clone().min(y.clone()),
                     }
                     .map_err(|err| err.about(difference)))
@@ -725,6 +730,7 @@ mod tests {
         assert_eq!(show("sum(i = 1..0, z[i])", &e), "0");
         assert_eq!(show("sum(i = 1..len(z), delta(i, 7))", &e), "0");
         assert_eq!(show("prod(i, z[i] + 1)", &e), "24");
+        assert_eq!(show("heaviside(0, 1) + heaviside(-1/2, 1) + heaviside(z[1], 0) + heaviside(0, 1/3)", &e), "7/3");
         assert_eq!(show("prod(i = 1..0, z[i])", &e), "1");
         assert_eq!(show("prod(i = 1..2, z[i]/3)", &e), "2/9");
         assert_eq!(show("softmax(z)[1] - exp(1)/(exp(1) + exp(2) + exp(3))", &e), "0");

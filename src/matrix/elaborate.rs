@@ -83,7 +83,7 @@ pub fn shape_of(e: &Expr, shapes: &Shapes) -> Shape {
             Func::SumAll | Func::Norm2 | Func::Trace | Func::Logsumexp | Func::Delta | Func::Len | Func::Cols => {
                 Shape::SCALAR
             }
-            Func::Max | Func::Min | Func::Hadamard => {
+            Func::Max | Func::Min | Func::Heaviside | Func::Hadamard => {
                 let sa = shape_of(&args[0], shapes);
                 if sa.is_scalar() {
                     shape_of(&args[1], shapes)
@@ -254,7 +254,7 @@ impl Elaborator<'_> {
         match (func, typed.as_slice()) {
             (Func::Transpose, [t]) => Ok(transpose(t.clone(), &e.span)),
             (Func::MatMul, [ta, tb]) => matmul(ta.clone(), tb.clone(), e),
-            (Func::Hadamard | Func::Max | Func::Min, [ta, tb]) => {
+            (Func::Hadamard | Func::Max | Func::Min | Func::Heaviside, [ta, tb]) => {
                 let (ta, tb) = fit(ta.clone(), tb.clone());
                 let shape = match (&ta.shape, &tb.shape) {
                     (sa, sb) if sa == sb => sa.clone(),

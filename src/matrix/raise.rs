@@ -229,7 +229,7 @@ impl<'a> Raiser<'a> {
                 let a = self.tensor(&args[0])?;
                 Ok(Tensor { expr: Expr::call(*func, vec![a.expr]), ..a })
             }
-            Node::Call(func @ (Func::Max | Func::Min), args) => {
+            Node::Call(func @ (Func::Max | Func::Min | Func::Heaviside), args) => {
                 let (a, b) = (self.tensor(&args[0])?, self.tensor(&args[1])?);
                 let (a, b, row, col) = self.align(a, b)?;
                 Ok(Tensor { expr: Expr::call(*func, vec![a, b]), row, col })

@@ -45,7 +45,7 @@ pub fn kinks<'a>(exprs: impl IntoIterator<Item = &'a Expr>, defs: &Definitions) 
 
 fn collect(e: &Expr, bound: &mut Vec<String>, found: &mut Vec<Kink>) {
     let arg = match &e.node {
-        Node::Call(Func::Step | Func::Relu | Func::Abs | Func::Sign, args) => args.first().cloned(),
+        Node::Call(Func::Step | Func::Relu | Func::Abs | Func::Sign | Func::Heaviside, args) => args.first().cloned(),
         Node::Call(Func::Max | Func::Min, args) if args.len() == 2 => {
             Some(Expr::binary(BinOp::Sub, args[0].clone(), args[1].clone()))
         }

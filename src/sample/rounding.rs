@@ -259,6 +259,25 @@ fn call(f: Func, args: &[Bounded], result: &Value, rounded: &[bool]) -> Vec<f64>
             (0..r.len()).map(|k| ea[at(ea, k)].max(eb[at(eb, k)])).collect()
         }
         (Func::Delta | Func::Len | Func::Cols, _) => vec![0.0; r.len()],
+        (Func::Heaviside, [(x, ex), (h, eh)]) => {
+            // A jump of up to 1 (or to the value at 0) when the argument's error reaches 0.
+            let (xs, hs) = (floats(x), floats(h));
+            (0..r.len())
+                .map(|k| {
+                    let (x, dx) = (xs[at(&xs, k)], ex[at(ex, k)] + UNIT * xs[at(&xs, k)].abs());
+                    let jump = 1f64.max(hs[at(&hs, k)].abs()).max((1.0 - hs[at(&hs, k)]).abs());
+                    if x.abs() <= dx && (dx > 0.0 || x == 0.0) {
+                        if dx > 0.0 {
+                            jump
+                        } else {
+                            eh[at(eh, k)]
+                        }
+                    } else {
+                        0.0
+                    }
+                })
+                .collect()
+        }
         (Func::Softmax, [(z, ez)]) => {
             // d s_i = s_i (dz_i - sum_j s_j dz_j), at most 2 s_i max_j |dz_j|.
             let dz = input_error(z, ez);

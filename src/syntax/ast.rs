@@ -133,6 +133,9 @@ pub enum Func {
     Softplus,
     /// `erf(x)`, the error function 2/sqrt(pi) * integral from 0 to x of exp(-t^2)
     Erf,
+    /// `heaviside(x, h0)`: 1 for x > 0, 0 for x < 0 and `h0` at 0 (a threshold unit that fires
+    /// at 0 is `heaviside(x, 1)`)
+    Heaviside,
     /// `max(a, b)`
     Max,
     /// `min(a, b)`
@@ -169,7 +172,7 @@ pub enum Func {
 
 impl Func {
     /// Every function, in a stable order.
-    pub const ALL: [Func; 32] = [
+    pub const ALL: [Func; 33] = [
         Func::Exp,
         Func::Log,
         Func::Sqrt,
@@ -186,6 +189,7 @@ impl Func {
         Func::Step,
         Func::Softplus,
         Func::Erf,
+        Func::Heaviside,
         Func::Max,
         Func::Min,
         Func::Softmax,
@@ -223,6 +227,7 @@ impl Func {
             Func::Step => "step",
             Func::Softplus => "softplus",
             Func::Erf => "erf",
+            Func::Heaviside => "heaviside",
             Func::Max => "max",
             Func::Min => "min",
             Func::Softmax => "softmax",
@@ -255,7 +260,7 @@ impl Func {
     /// How many arguments the function takes.
     pub fn arity(self) -> usize {
         match self {
-            Func::Max | Func::Min | Func::Delta | Func::MatMul | Func::Hadamard => 2,
+            Func::Max | Func::Min | Func::Heaviside | Func::Delta | Func::MatMul | Func::Hadamard => 2,
             _ => 1,
         }
     }
