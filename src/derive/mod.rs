@@ -14,7 +14,7 @@ use crate::defs::Definitions;
 use crate::diff::{differentiate_with_conditions, worked_chain_rule, Condition, WorkedChain, Wrt};
 use crate::egraph::{join_rules, only_orders, simplify_shown, Assumption, Limits, Simplified};
 use crate::signs::Given;
-use crate::syntax::ast::{Expr, Statement};
+use crate::syntax::ast::{Expr, Node, Statement};
 use crate::syntax::diagnostic::Diagnostic;
 use crate::syntax::latex::{derivative_latex, to_latex_with, LatexStyle};
 use crate::syntax::parse::parse_statement;
@@ -163,6 +163,11 @@ pub fn parse_context(lets: &[String], assume: &[String]) -> Result<(Definitions,
     Ok((definitions, assumptions))
 }
 
+/// Whether `e` uses a function that exists only in matrix form (`sum(v)`, `transpose`, ...).
+fn in_matrix_form(e: &Expr) -> bool {
+    matches!(&e.node, Node::Call(f, _) if f.is_matrix_form()) || e.children().into_iter().any(in_matrix_form)
+}
+
 /// What a derivation of parsed inputs takes besides the expression and the variable.
 #[derive(Clone, Debug, Default)]
 pub struct Context {
@@ -184,6 +189,12 @@ pub struct Context {
 /// exercise runner and the checker).
 pub fn derive_parsed(expr: Expr, wrt: Wrt, context: Context) -> Result<Derivation, crate::diff::DiffError> {
     let Context { definitions, assumptions, givens, limits, steps, self_check } = context;
+    if let Some(a) = assumptions.iter().find(|a| in_matrix_form(&a.lhs) || in_matrix_form(&a.rhs)) {
+        let message = format!(
+            "the assumption `{a}` is in matrix form: write it in index form (`sum(i, y[i]) = 1`), or declare the shapes with --shape"
+        );
+        return Err(crate::diff::DiffError::new(&message, a.lhs.span.clone()));
+    }
     let (raw, conditions) = differentiate_with_conditions(&expr, &wrt, &definitions)?;
     let chain = worked_chain_rule(&expr, &wrt, &definitions)?;
     let started = Instant::now();

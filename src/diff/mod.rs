@@ -91,7 +91,7 @@ pub struct DiffError {
 }
 
 impl DiffError {
-    fn new(message: &str, span: Span) -> DiffError {
+    pub(crate) fn new(message: &str, span: Span) -> DiffError {
         DiffError { message: message.to_string(), span }
     }
 }

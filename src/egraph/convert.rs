@@ -95,7 +95,16 @@ fn add_node(e: &Expr, term: &mut RecExpr<Math>) -> Id {
         }
         Node::Call(f, args) => {
             let ids: Vec<Id> = args.iter().map(|a| add_node(a, term)).collect();
-            call_node(*f, &ids).map(|n| term.add(n)).expect("every function of the language has an e-graph node")
+            match call_node(*f, &ids) {
+                Some(node) => term.add(node),
+                // A matrix form the rules do not take (`sum(v)`, `norm2(v)`): an opaque application,
+                // named so that it reads back as the call.
+                None => {
+                    let mut opaque = vec![term.add(Math::Symbol(Symbol::from(format!("{OPAQUE}{}", f.name()))))];
+                    opaque.extend(ids);
+                    term.add(Math::Apply(opaque.into_boxed_slice()))
+                }
+            }
         }
         Node::Array(items) => {
             let ids: Vec<Id> = items.iter().map(|a| add_node(a, term)).collect();
@@ -114,6 +123,9 @@ fn add_node(e: &Expr, term: &mut RecExpr<Math>) -> Id {
         }
     }
 }
+
+/// The prefix of the name of a matrix-form call kept opaque in the e-graph (no user name has it).
+const OPAQUE: &str = "#";
 
 /// The e-node calling `f` on `args`.
 fn call_node(f: Func, args: &[Id]) -> Option<Math> {
@@ -207,7 +219,12 @@ fn node_expr(term: &RecExpr<Math>, id: Id) -> Expr {
         Math::ProdTo([b, n, body]) => Node::Reduce(Reduce::Prod, term[*b].to_string(), Some(child(n)), child(body)),
         Math::Array(ids) => Node::Array(ids.iter().map(|i| node_expr(term, *i)).collect()),
         Math::Apply(ids) => {
-            Node::Apply(term[ids[0]].to_string(), ids[1..].iter().map(|i| node_expr(term, *i)).collect())
+            let name = term[ids[0]].to_string();
+            let args = ids[1..].iter().map(|i| node_expr(term, *i)).collect();
+            match name.strip_prefix(OPAQUE).and_then(Func::from_name) {
+                Some(f) => Node::Call(f, args),
+                None => Node::Apply(name, args),
+            }
         }
         other => {
             let f = node_func(other).expect("every other node is a call");

@@ -17,6 +17,7 @@ pub mod verify;
 use crate::defs::Definitions;
 use crate::derive::{derive_parsed, Context, Derivation};
 use crate::diff::Wrt;
+use crate::egraph::Assumption;
 use crate::syntax::ast::{BinOp, Expr, Func, Node, Span, Statement};
 use crate::syntax::diagnostic::Problem;
 use crate::syntax::names::Fresh;
@@ -58,29 +59,60 @@ pub struct MatrixDerivation {
 impl MatrixDerivation {
     /// Judges a matrix form someone else wrote for this derivative (`candidate`, in the
     /// declared names and those of the whole definitions): `Ok` when it has the derivative's
-    /// shape and agrees with the index form entry by entry at random points, else why not.
-    pub fn judge(&self, candidate: &Expr) -> Result<(), String> {
+    /// shape and agrees with the index form entry by entry at random points, else why not. A
+    /// number stands for a matrix of that number (`0` for a derivative that vanishes).
+    pub fn judge(&self, candidate: &Expr) -> Result<(), Mismatch> {
+        let size = |n: &String| {
+            self.shapes.iter().any(|(_, s)| [&s.rows, &s.cols].into_iter().any(|d| d == &Some(Dim::Named(n.clone()))))
+        };
+        let declared =
+            |n: &String| self.shapes.get(n).is_some() || self.named.iter().any(|(name, _)| name == n) || size(n);
+        if let Some(stranger) = candidate.free_names().into_iter().find(|n| !declared(n)) {
+            return Err(Mismatch::Unjudged(format!(
+                "`{stranger}` has no declared shape (an index-form answer, or an unknown name)"
+            )));
+        }
         let mut fresh = Fresh::avoiding([candidate]);
         let mut defs = Definitions::default();
         for (name, body) in &self.named {
-            defs.add(Statement::Equation(Expr::var(name), body.clone())).map_err(|e| e.message)?;
+            defs.add(Statement::Equation(Expr::var(name), body.clone())).map_err(|e| Mismatch::Unjudged(e.message))?;
         }
-        let expanded = defs.expand(candidate, &mut fresh).map_err(|e| e.message)?;
-        let typed = elaborate(&expanded, &self.shapes).map_err(|e| e.message)?;
+        let expanded = defs.expand(candidate, &mut fresh).map_err(|e| Mismatch::Unjudged(e.message))?;
+        let typed = elaborate(&expanded, &self.shapes).map_err(|e| Mismatch::Shape(e.message))?;
         let axes = (self.row.as_deref(), self.col.as_deref());
         let agrees = |e: &Expr| {
             let sides = ("as written", "in the derivative");
             verify::agrees(e, self.index_form(), axes, &self.shapes, &self.index_names, sides)
         };
-        if typed.shape != self.shape {
+        let written = if typed.shape.is_scalar() && expanded.free_names().is_empty() && !self.shape.is_scalar() {
+            self.filled_with(typed.expr)
+        } else if typed.shape != self.shape {
             let transposed = Expr::call(Func::Transpose, vec![typed.expr.clone()]);
             let hint = match typed.shape == self.shape.transposed() && agrees(&transposed).is_ok() {
                 true => ": it is the derivative transposed",
                 false => "",
             };
-            return Err(format!("it is a {}, the derivative a {}{hint}", typed.shape, self.shape));
+            return Err(Mismatch::Shape(format!("it is a {}, the derivative a {}{hint}", typed.shape, self.shape)));
+        } else {
+            typed.expr
+        };
+        agrees(&written).map_err(|why| match why {
+            verify::Disagreement::Entry(what) => Mismatch::Differs(format!("{what}, at random values of its names")),
+            verify::Disagreement::Nothing(what) => Mismatch::Unjudged(format!("{what} (no random point in its domain)")),
+        })
+    }
+
+    /// A matrix of the derivative's shape with every entry `c`.
+    fn filled_with(&self, c: Expr) -> Expr {
+        let ones = |d: &Dim| Expr::call(Func::Ones, vec![elaborate::dim_expr(d)]);
+        match (&self.shape.rows, &self.shape.cols) {
+            (Some(r), Some(k)) => Expr::call(
+                Func::MatMul,
+                vec![Expr::binary(BinOp::Mul, c, ones(r)), Expr::call(Func::Transpose, vec![ones(k)])],
+            ),
+            (Some(r), None) => Expr::binary(BinOp::Mul, c, ones(r)),
+            _ => c,
         }
-        agrees(&typed.expr).map_err(|why| format!("{why}, at random values of its names"))
     }
 
     /// The derivative's component as written in index form: `∂/∂W[p, q] = ...`.
@@ -95,6 +127,25 @@ impl MatrixDerivation {
             "D".into()
         } else {
             format!("D[{}]", idx.join(", "))
+        }
+    }
+}
+
+/// Why a written matrix form is not the derivative.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Mismatch {
+    /// Its shape is not the derivative's, or its shapes do not fit at all.
+    Shape(String),
+    /// An entry differs from the derivative's at a random point.
+    Differs(String),
+    /// It could not be compared (an undeclared name, no point in its domain), and why.
+    Unjudged(String),
+}
+
+impl fmt::Display for Mismatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Mismatch::Shape(why) | Mismatch::Differs(why) | Mismatch::Unjudged(why) => f.write_str(why),
         }
     }
 }
@@ -172,7 +223,7 @@ pub fn derive_matrix(
     }
     let mut taken: Vec<String> = expr.free_names().into_iter().collect();
     taken.extend(context.definitions.iter().map(|d| d.name.clone()));
-    let mut lowerer = Lowerer::new(shapes, taken);
+    let mut lowerer = Lowerer::new(shapes, taken.clone());
     let of = typed.shape.rows.as_ref().map(|_| lowerer.fresh(&["i"]));
     let p = by.rows.as_ref().map(|_| lowerer.fresh(&["p"]));
     let q = by.cols.as_ref().map(|_| lowerer.fresh(&["q"]));
@@ -181,11 +232,29 @@ pub fn derive_matrix(
     for statement in &form.definitions {
         definitions.add(statement.clone()).map_err(|e| plain("definition", e.message))?;
     }
+    // Assumptions in matrix form (`sum(y) = 1`) are about numbers: written in index form.
+    let mut assumptions = Vec::with_capacity(context.assumptions.len());
+    for a in &context.assumptions {
+        let mut side = |e: &Expr, definitions: &mut Definitions| -> Result<Expr, MatrixError> {
+            let typed = elaborate(&expand(e, &mut fresh)?, shapes)?;
+            if !typed.shape.is_scalar() {
+                return Err(plain("assumption", format!("the assumption `{a}` is about a {}, not a number", typed.shape)));
+            }
+            let lowerer = Lowerer::new(shapes, taken.clone());
+            let lowered = lowerer.lower(&typed.expr, None, None).map_err(|m| plain("no_index_form", m))?;
+            for statement in lowered.definitions {
+                definitions.add(statement).map_err(|e| plain("definition", e.message))?;
+            }
+            Ok(lowered.expr)
+        };
+        let lhs = side(&a.lhs, &mut definitions)?;
+        assumptions.push(Assumption { lhs, rhs: side(&a.rhs, &mut definitions)? });
+    }
     let variable = match [&p, &q] {
         [None, None] => Wrt::Scalar(wrt.to_string()),
         _ => Wrt::Component(wrt.to_string(), p.iter().chain(&q).cloned().collect()),
     };
-    let index = derive_parsed(form.expr.clone(), variable, Context { definitions, ..context })
+    let index = derive_parsed(form.expr.clone(), variable, Context { definitions, assumptions, ..context })
         .map_err(|e| MatrixError { message: e.to_string(), span: Some(e.span.clone()), kind: "derivative" })?;
     // The derivative's axes: the expression's rows, then the variable's.
     let axes: Vec<(String, Dim)> = [(&of, &typed.shape.rows), (&p, &by.rows), (&q, &by.cols)]

@@ -17,6 +17,27 @@ const POINTS: usize = 3;
 /// Entries closer than this, relative to the larger, agree.
 const RELATIVE: f64 = 1e-9;
 
+/// The most entries compared at one point: a large matrix is compared on an even spread of them
+/// (every row and column is visited), so that the check stays fast.
+const ENTRIES_PER_POINT: usize = 2_500;
+
+/// Why a matrix form was not found equal to the index form.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Disagreement {
+    /// An entry differs (where, and both values).
+    Entry(String),
+    /// Nothing could be compared (no point where both have a value), and why.
+    Nothing(String),
+}
+
+impl std::fmt::Display for Disagreement {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Disagreement::Entry(what) | Disagreement::Nothing(what) => f.write_str(what),
+        }
+    }
+}
+
 /// How the two sides of a comparison are named in its message: (`matrix`'s, `index_form`'s).
 pub type Sides = (&'static str, &'static str);
 
@@ -34,7 +55,7 @@ pub fn agrees(
     shapes: &Shapes,
     named: &[(String, Expr)],
     sides: Sides,
-) -> Result<(), String> {
+) -> Result<(), Disagreement> {
     let sizes = named_sizes(shapes);
     let mut compared = 0;
     for point in 0..POINTS {
@@ -51,39 +72,55 @@ pub fn agrees(
             [] => (1, 1),
             [n] => (*n, 1),
             [r, c] => (*r, *c),
-            _ => return Err("a value of more than two axes".into()),
+            _ => return Err(Disagreement::Nothing("a value of more than two axes".into())),
         };
-        for r in 1..=rows {
-            for c in 1..=cols {
+        // Every entry, or an even spread of them: a stride prime to the row length visits every
+        // row and column.
+        let total = rows * cols;
+        let stride = if total <= ENTRIES_PER_POINT { 1 } else { spread_stride(total, cols) };
+        for k in (0..total).step_by(stride).take(ENTRIES_PER_POINT) {
+            let (r, c) = (k / cols + 1, k % cols + 1);
+            {
                 let entry = match &value {
                     Value::Scalar(x) => x.clone(),
                     Value::Vector(v) => v[r - 1].clone(),
                     Value::Matrix(m) => m[r - 1][c - 1].clone(),
                 };
-                let mut at = env.clone();
                 if let Some(row) = row {
-                    at.bind(row, Value::Scalar(Number::int(r as i64)));
+                    env.bind(row, Value::Scalar(Number::int(r as i64)));
                 }
                 if let Some(col) = col {
-                    at.bind(col, Value::Scalar(Number::int(c as i64)));
+                    env.bind(col, Value::Scalar(Number::int(c as i64)));
                 }
-                let Ok(expected) = eval_scalar(index_form, &at) else { continue };
+                let Ok(expected) = eval_scalar(index_form, &env) else { continue };
                 let (x, y) = (entry.to_f64(), expected.to_f64());
                 if !x.is_finite() || !y.is_finite() {
                     continue;
                 }
                 if (x - y).abs() > RELATIVE * x.abs().max(y.abs()).max(1.0) {
                     let (mine, theirs) = sides;
-                    return Err(format!("entry [{r}, {c}] is {x} {mine} and {y} {theirs}"));
+                    return Err(Disagreement::Entry(format!("entry [{r}, {c}] is {x} {mine} and {y} {theirs}")));
                 }
                 compared += 1;
             }
         }
     }
     if compared == 0 {
-        return Err("no point could be evaluated".into());
+        return Err(Disagreement::Nothing("no point could be evaluated".into()));
     }
     Ok(())
+}
+
+/// A step through `total` entries (row by row, `cols` to a row) that spreads
+/// [`ENTRIES_PER_POINT`] of them evenly and is prime to `cols`, so that the column changes.
+fn spread_stride(total: usize, cols: usize) -> usize {
+    let gcd = |mut a: usize, mut b: usize| {
+        while b != 0 {
+            (a, b) = (b, a % b);
+        }
+        a
+    };
+    (total / ENTRIES_PER_POINT..).find(|s| *s > 0 && gcd(*s, cols.max(1)) == 1).expect("a stride prime to the row length")
 }
 
 /// A length for each named size (`n`, `m`): 2, 3, 4, ... in order of the names.

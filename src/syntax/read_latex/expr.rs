@@ -257,15 +257,28 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// product = unary , { [ product operator ] , unary } ; juxtaposition is the matrix product.
+    /// product = matrix product , { ( "\\circ" | "\\odot" ) , matrix product } ; the entrywise
+    /// product binds less tightly than the matrix product: `f'(z) \circ W^T \delta` is
+    /// `f'(z) \circ (W^T \delta)`.
     fn product(&mut self) -> R<Expr> {
+        let start = self.pos;
+        let mut left = self.matrix_product()?;
+        while self.eat("\\circ") || self.eat("\\odot") {
+            let right = self.matrix_product()?;
+            left = self.spanned(Node::Binary(BinOp::Mul, Box::new(left), Box::new(right)), start);
+        }
+        Ok(left)
+    }
+
+    /// matrix product = unary , { [ "\\cdot" | "\\times" | "/" ] , unary } ; juxtaposition is
+    /// the matrix product.
+    fn matrix_product(&mut self) -> R<Expr> {
         let start = self.pos;
         let mut left = self.unary()?;
         loop {
-            let entrywise = self.eat("\\circ") || self.eat("\\odot");
-            let matrix = !entrywise && (self.eat("\\cdot") || self.eat("\\times"));
-            let divide = !entrywise && !matrix && self.eat("/");
-            if !(entrywise || matrix || divide || self.starts_operand()) {
+            let matrix = self.eat("\\cdot") || self.eat("\\times");
+            let divide = !matrix && self.eat("/");
+            if !(matrix || divide || self.starts_operand()) {
                 return Ok(left);
             }
             if matches!(left.node, Node::Var(_)) && self.rest().starts_with('(') && tuple_follows(self.rest()) {
@@ -277,9 +290,7 @@ impl<'a> Reader<'a> {
                 ));
             }
             let right = self.unary()?;
-            let node = if entrywise {
-                Node::Binary(BinOp::Mul, Box::new(left), Box::new(right))
-            } else if divide {
+            let node = if divide {
                 Node::Binary(BinOp::Div, Box::new(left), Box::new(right))
             } else {
                 Node::Call(Func::MatMul, vec![left, right])
@@ -343,11 +354,13 @@ impl<'a> Reader<'a> {
                 };
                 self.pos += 1;
                 e = self.spanned(Node::Var(format!("{name}'")), start);
-                // `f'(z)` is applied at once, so `a \circ f'(z)` is `a` times `f'(z)`.
+                // `f'(z)` is applied at once (a power after it is of the application: `f'(x)^2`);
+                // `g'(x, y)`, of several arguments, is left to the product's error.
                 self.skip_space();
-                if self.rest().starts_with('(') || self.rest().starts_with("\\left(") {
-                    let argument = self.scripted()?;
-                    return Ok(self.spanned(Node::Call(Func::MatMul, vec![e, argument]), start));
+                let opens = self.rest().starts_with('(') || self.rest().starts_with("\\left(");
+                if opens && !tuple_follows(self.rest().trim_start_matches("\\left")) {
+                    let argument = self.atom()?;
+                    e = self.spanned(Node::Call(Func::MatMul, vec![e, argument]), start);
                 }
             } else {
                 return Ok(e);
@@ -623,7 +636,13 @@ impl<'a> Reader<'a> {
             // `\sigma'(z)`: the derivative of a function, applied (`sigmoid'` as a name).
             self.pos += 1;
             let name = self.spanned(Node::Var(format!("{}'", func.name())), start);
-            let argument = self.scripted()?;
+            // The argument alone: a power after it is of the application (`\sigma'(x)^2`).
+            self.skip_space();
+            let argument = if self.rest().starts_with('(') || self.rest().starts_with("\\left(") {
+                self.atom()?
+            } else {
+                self.scripted()?
+            };
             return Ok(self.spanned(Node::Call(Func::MatMul, vec![name, argument]), start));
         }
         self.skip_space();
