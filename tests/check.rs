@@ -435,7 +435,7 @@ fn matrix_form_formulas_are_judged_entry_by_entry() {
 #[test]
 fn backprop_formulas_of_layers_are_judged_by_the_chain_rule() {
     let doc = [
-        "$$x^{[1]} = \\tanh(z^{[1]}), \\quad x^{[2]} = \\tanh(z^{[2]}), \\quad x^{[3]} = \\tanh(z^{[3]})$$", // 1
+        "$$x^{[1]} = \\tanh(z^{[1]}), \\quad x^{[2]} = \\tanh(z^{[2]}), \\quad x^{[3]} = \\tanh(z^{[3]}), \\quad z^{[\\ell]} = w^{[\\ell]} x^{[\\ell-1]} + b^{[\\ell]}$$", // 1
         "$$\\delta^{[\\ell]} = (w^{[\\ell+1]})^T \\delta^{[\\ell+1]} \\circ f'(z^{[\\ell]}) = (w^{[\\ell+1]})^T \\delta^{[\\ell+1]} \\circ (1 - \\tanh^2(z^{[\\ell]}))$$", // 2
         "$$\\delta^{[2]} = (w^{[3]})^T \\delta^{[3]} \\circ \\sigma'(z^{[2]})$$", // 3
         "$$\\delta^{[1]} = (w^{[2]})^T \\delta^{[2]} \\circ s'(z^{[1]})$$", // 4
@@ -453,4 +453,31 @@ fn backprop_formulas_of_layers_are_judged_by_the_chain_rule() {
     assert_eq!(on(4)[0]["verdict"], "unchecked");
     assert!(on(4)[0]["note"].as_str().unwrap().contains("`s'` is not a function the document defines"));
     assert_eq!(on(5).iter().map(|c| c["verdict"].as_str().unwrap()).collect::<Vec<_>>(), ["correct", "wrong"]);
+    // What a hostile review found misjudged: a chain naming two quantities, a numerator that is
+    // no loss, a scalar coefficient, `f'(z) \circ W^T \delta`, vectors side by side, a row
+    // vector, another convention for the nets.
+    let judged = |extra: &[&str]| {
+        let (_dir, path) =
+            temp_file("more.md", &[doc.as_str()].iter().chain(extra).cloned().collect::<Vec<_>>().join("\n"));
+        let (json, _) = check_json(&[&path], &[]);
+        self::claims(&json)
+            .iter()
+            .filter(|c| c["line"].as_u64() > Some(5))
+            .map(|c| c["verdict"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    let two = "$$\\frac{\\partial E}{\\partial w^{[\\ell]}} = \\frac{\\partial E}{\\partial z^{[\\ell]}} = \\delta^{[\\ell]} (x^{[\\ell-1]})^T$$";
+    assert!(!judged(&[two]).contains(&"correct".to_string()), "{:?}", judged(&[two]));
+    assert!(judged(&["$$\\frac{\\partial \\eta}{\\partial b^{[2]}} = \\delta^{[2]}$$"]).iter().all(|v| v != "correct"));
+    let scaled = "$$\\frac{\\partial E}{\\partial w^{[\\ell]}} = 1 \\cdot \\delta^{[\\ell]} (x^{[\\ell-1]})^T$$";
+    assert_eq!(judged(&[scaled]), ["correct"]);
+    let reordered = "$$\\delta^{[\\ell]} = f'(z^{[\\ell]}) \\circ (w^{[\\ell+1]})^T \\delta^{[\\ell+1]}$$";
+    assert_eq!(judged(&[reordered]), ["correct"]);
+    let side_by_side =
+        "$$\\delta^{[\\ell]} = (w^{[\\ell+1]})^T \\delta^{[\\ell+1]} \\circ (1 + x^{[\\ell]})(1 - x^{[\\ell]})$$";
+    assert_eq!(judged(&[side_by_side]), ["correct"]);
+    let row = ["$$\\delta^{[2]} = [0.1 \\ 0.2]$$", "$$\\frac{\\partial E}{\\partial b^{[2]}} = \\delta^{[2]}$$"];
+    assert_eq!(judged(&row), ["unchecked", "unchecked"]);
+    let other = "$$z^{[2]} = (w^{[2]})^T x^{[1]} + b^{[2]}$$";
+    assert_eq!(judged(&[other, reordered]), ["unchecked"]);
 }

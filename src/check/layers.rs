@@ -15,7 +15,7 @@ use super::symbolic::Outcome;
 use crate::derive::{derive_parsed, Context};
 use crate::diff::Wrt;
 use crate::matrix::shape::Shapes;
-use crate::matrix::{derive_matrix, surface};
+use crate::matrix::{derive_matrix, surface, MatrixDerivation, Mismatch};
 use crate::syntax::ast::{BinOp, Expr, Func, Node};
 use crate::syntax::parse::parse_expr;
 use crate::syntax::read_latex::Side;
@@ -75,6 +75,21 @@ fn layered(name: &str) -> Option<(&str, Layer)> {
     Some((base, Layer::parse(layer)?))
 }
 
+/// Whether `name` is a loss's name (what a delta and the gradients are derivatives of).
+fn is_loss(name: &str) -> bool {
+    matches!(name, "E" | "L" | "J" | "C" | "Loss")
+}
+
+/// Whether a side names something (a derivative, a layered name) rather than being a formula: a
+/// chain's quantity changes only at such sides.
+pub fn names_something(side: &Side) -> bool {
+    match side {
+        Side::Derivative { .. } => true,
+        Side::Expr(Expr { node: Node::Var(name), .. }) => name.starts_with('∂') || layered(name).is_some(),
+        Side::Expr(_) => false,
+    }
+}
+
 /// What a chain of a layered network computes.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Quantity {
@@ -101,15 +116,18 @@ impl Quantity {
         };
         match side {
             Side::Expr(Expr { node: Node::Var(name), .. }) => match name.split_once("/∂") {
-                Some((of, wrt)) if of.starts_with('∂') && layered(&of['∂'.len_utf8()..]).is_none() => by(wrt),
+                Some((of, wrt)) if is_loss(of.strip_prefix('∂').unwrap_or("")) => by(wrt),
                 Some(_) => None,
+                // `\delta_{l \neq L}^{[\ell]}`: a subscript only annotates.
                 None => match layered(name)? {
-                    ("δ" | "delta", layer) => Some(Quantity::Delta(layer)),
+                    (base, layer) if base == "δ" || base == "delta" || base.starts_with("δ_") => {
+                        Some(Quantity::Delta(layer))
+                    }
                     _ => None,
                 },
             },
             Side::Derivative { of, wrt } => match (&of.node, &wrt.node) {
-                (Node::Var(of), Node::Var(wrt)) if layered(of).is_none() => by(wrt),
+                (Node::Var(of), Node::Var(wrt)) if is_loss(of) => by(wrt),
                 _ => None,
             },
             Side::Expr(_) => None,
@@ -169,18 +187,46 @@ impl Quantity {
     }
 }
 
-/// The activations of a document's layers, learned from its forward pass (`x^{[1]} =
-/// \tanh(z^{[1]})`), each a formula in `t`.
+/// What a document tells of its network, from its forward pass: each layer's activation
+/// (`x^{[1]} = \tanh(z^{[1]})`, a formula in `t`), whether it writes the nets as `W x + b`, and
+/// its last layer.
 #[derive(Clone, Debug, Default)]
 pub struct Activations {
     by_layer: BTreeMap<Layer, Expr>,
+    /// A net written `z^{[l]} = w^{[l]} x^{[l-1]} + b^{[l]}` was seen.
+    standard_net: bool,
+    /// A net written otherwise (`(w^{[l]})^T x^{[l-1]}`, `x w`) was seen.
+    other_net: Option<String>,
+    /// The largest numbered layer of a net or an output seen.
+    last: usize,
 }
 
 impl Activations {
-    /// Learns from a chain `name = bodies...` the activation of `name`'s layer, when `name` is
-    /// a layer's output and a body is a formula in that layer's `z` alone.
+    /// What a new part of the document keeps: how it writes nets (a notation, not a network).
+    pub fn new_part(&self) -> Activations {
+        Activations { standard_net: self.standard_net, other_net: self.other_net.clone(), ..Activations::default() }
+    }
+
+    /// Learns from a chain `name = bodies...`: the activation of `name`'s layer when `name` is a
+    /// layer's output and a body is a formula in that layer's `z` alone; how nets are written
+    /// when `name` is a net.
     pub fn learn(&mut self, name: &str, bodies: &[Expr], functions: &Functions) {
         let Some((base, layer)) = layered(name) else { return };
+        if let Some(n) = layer.number() {
+            if matches!(base, "z" | "x" | "a" | "h" | "o") {
+                self.last = self.last.max(n);
+            }
+        }
+        if base == "z" {
+            if let Some(body) = bodies.iter().find(|b| !b.free_names().is_empty()) {
+                match standard_net(body, &layer) {
+                    Some(true) => self.standard_net = true,
+                    Some(false) => self.other_net = Some(body.to_string()),
+                    None => {}
+                }
+            }
+            return;
+        }
         if !matches!(base, "x" | "a" | "h" | "o") {
             return;
         }
@@ -194,48 +240,103 @@ impl Activations {
         }
     }
 
-    /// The activation of `layer`: its own, or for a symbolic layer the one every hidden layer
-    /// the document computed shares (all but the last); `None` when the document does not tell.
-    fn of(&self, layer: &Layer) -> Option<Expr> {
-        if let Some(found) = self.by_layer.get(layer) {
-            return Some(found.clone());
+    /// The activation of `layer`: a numbered hidden layer's own; for a symbolic layer the one
+    /// every hidden layer the document computed shares (all but the last), which a formula for
+    /// the symbolic layer itself must agree with.
+    fn of(&self, layer: &Layer) -> Result<Expr, String> {
+        let unknown = || format!("the activation of layer {layer} is not known (no forward pass of it in this part)");
+        if let Some(n) = layer.number() {
+            if n >= self.last && self.last > 0 {
+                return Err(format!("layer {n} is the last layer the document computes"));
+            }
+            return self.by_layer.get(layer).cloned().ok_or_else(unknown);
         }
-        layer.symbol.as_ref()?;
-        let numbered: Vec<(usize, &Expr)> = self.by_layer.iter().filter_map(|(l, e)| Some((l.number()?, e))).collect();
-        let last = numbered.iter().map(|(n, _)| *n).max()?;
-        let mut hidden = numbered.iter().filter(|(n, _)| *n < last).map(|(_, e)| *e);
-        let first = hidden.next()?;
-        hidden.all(|e| e == first).then(|| first.clone())
+        let hidden = self.by_layer.iter().filter(|(l, _)| l.number().is_some_and(|n| n < self.last));
+        let candidates: Vec<&Expr> = hidden.map(|(_, e)| e).chain(self.by_layer.get(layer)).collect();
+        match candidates.split_first() {
+            None => Err(unknown()),
+            Some((first, rest)) if rest.iter().all(|e| e == first) => Ok((*first).clone()),
+            Some(_) => Err("the layers' activations differ in this part of the document".into()),
+        }
     }
+
+    /// Whether the nets are known to be `W x + b` (the convention the chain rule is taken in).
+    fn standard(&self) -> Result<(), String> {
+        match (&self.other_net, self.standard_net) {
+            (Some(other), _) => Err(format!("the document writes a net as `{other}`, not as W x + b")),
+            (None, true) => Ok(()),
+            (None, false) => Err("the document does not write its nets (z = W x + b)".into()),
+        }
+    }
+}
+
+/// Whether the net `body` of `layer` is written `w^[l] v + b^[l]` (the layer's weights, not
+/// transposed, on the left of the input, the bias optional): `Some(true)`; `Some(false)` when
+/// the weights stand otherwise (`(w^{[l]})^T x`, `x w^{[l]}`); `None` when they do not appear.
+fn standard_net(body: &Expr, layer: &Layer) -> Option<bool> {
+    let weights = |e: &Expr| matches!(&e.node, Node::Var(name) if layered(name).is_some_and(|(b, l)| matches!(b, "w" | "W") && l == *layer));
+    let bias =
+        |e: &Expr| matches!(&e.node, Node::Var(name) if layered(name).is_some_and(|(b, l)| b == "b" && l == *layer));
+    let product = |e: &Expr| matches!(&e.node, Node::Call(Func::MatMul, args) if weights(&args[0]) && !mentions(&args[1], &weights));
+    let standard = match &body.node {
+        Node::Binary(BinOp::Add, a, b) => (product(a) && bias(b)) || (product(b) && bias(a)),
+        _ => product(body),
+    };
+    match (standard, mentions(body, &weights)) {
+        (true, _) => Some(true),
+        (false, true) => Some(false),
+        (false, false) => None,
+    }
+}
+
+/// Whether some part of `e` is `what`.
+fn mentions(e: &Expr, what: &dyn Fn(&Expr) -> bool) -> bool {
+    what(e) || e.children().into_iter().any(|c| mentions(c, what))
 }
 
 fn has_vector_call(e: &Expr) -> bool {
     matches!(&e.node, Node::Call(f, _) if f.takes_vector()) || e.children().into_iter().any(has_vector_call)
 }
 
-/// Where a layer's activation comes from.
+/// Whether the document computes one sample at a time or a batch at once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Samples {
+    /// One sample: deltas are vectors.
+    One,
+    /// A batch of this many, one column each: the gradients sum (or average) over the columns.
+    Batch(usize),
+    /// A quantity of several columns where the input's columns do not tell how many samples.
+    Unclear,
+}
+
+/// What is known of the network a formula is about.
 pub struct Known<'a> {
     /// The exercise's hidden activation (in `x`) and its number of layers, when given.
     pub exercise: Option<(&'a Expr, usize)>,
     /// What the document's forward pass tells.
     pub document: &'a Activations,
-    /// The number of samples in a batch, when the document computes several at once (its
-    /// deltas are matrices, one column per sample, and the gradients sum over the columns).
-    pub batch: Option<usize>,
+    /// How many samples the document computes at once.
+    pub samples: Samples,
 }
 
 impl Known<'_> {
     /// The activation of `layer` (in `t`), or why it is not known.
     fn activation(&self, layer: &Layer) -> Result<Expr, String> {
         if let Some((activation, last)) = self.exercise {
-            if layer.number() == Some(last) {
+            if layer.number().is_some_and(|n| n >= last) {
                 return Err(format!("layer {layer} is the output layer"));
             }
             return Ok(activation.map_free_var(&|n| (n == "x").then(|| Expr::var("t"))));
         }
-        self.document
-            .of(layer)
-            .ok_or_else(|| format!("the activation of layer {layer} is not known (no forward pass of it in this part)"))
+        self.document.of(layer)
+    }
+
+    /// Whether the nets are `W x + b`: the exercise's are; a document must say so.
+    fn standard(&self) -> Result<(), String> {
+        match self.exercise {
+            Some(_) => Ok(()),
+            None => self.document.standard(),
+        }
     }
 }
 
@@ -254,6 +355,18 @@ pub fn judge(quantity: &Quantity, formula: &Expr, known: &Known, functions: &Fun
     }
     if !names.values().any(|r| matches!(*r, "d")) {
         return None;
+    }
+    let samples = match known.samples {
+        Samples::Unclear => {
+            return Some(Outcome::Unchecked(
+                "a delta of several columns, but the input does not tell the samples".into(),
+            ))
+        }
+        Samples::One => None,
+        Samples::Batch(n) => Some(n),
+    };
+    if let Err(why) = known.standard() {
+        return Some(Outcome::Unchecked(format!("{why}: its backprop formulas are not judged")));
     }
     let activation = match quantity {
         Quantity::Delta(layer) => match known.activation(layer) {
@@ -277,33 +390,19 @@ pub fn judge(quantity: &Quantity, formula: &Expr, known: &Known, functions: &Fun
             return Some(Outcome::Unchecked(why));
         }
     };
+    if let Some(bare) = written.free_names().into_iter().find(|n| n.ends_with('\'')) {
+        return Some(Outcome::Unchecked(format!("`{bare}` names a function without its argument")));
+    }
     let net = Expr::var("z");
     let applied = activation.as_ref().map(|f| f.map_free_var(&|n| (n == "t").then(|| net.clone())));
-    let candidate = entrywise(&written.map_free_var(&|n| match names.get(n) {
+    let renamed = written.map_free_var(&|n| match names.get(n) {
         Some(&"f") => applied.clone(),
         Some(role) => Some(Expr::var(role)),
         None => None,
-    }));
-    // The layer's part of the loss with the delta held fixed: `d^T (W f(z) + b)`, over a batch
-    // the sum of the entries of `d .* (W f(z) + b 1^T)`.
-    let (linear, shapes) = match known.batch {
-        Some(samples) => (
-            format!("sum(d .* (W*f + b*ones({samples})^T))"),
-            format!("d: m x {samples}, W: m x n, z: n x {samples}, a: n x {samples}, b: m"),
-        ),
-        None => ("d^T*(W*f + b)".to_string(), "d: m, W: m x n, z: n, a: n, b: m".to_string()),
-    };
-    let linear = parse_expr(&linear).expect("a valid expression");
-    let shapes = Shapes::parse(&shapes).expect("valid shapes");
-    let input = |f: &Expr| linear.map_free_var(&|n| (n == "f").then(|| f.clone()));
-    let (expr, wrt) = match (quantity, &applied) {
-        (Quantity::Delta(_), Some(f)) => (input(f), "z"),
-        (Quantity::WeightGradient(_), _) => (input(&Expr::var("a")), "W"),
-        _ => (input(&Expr::var("a")), "b"),
-    };
-    let derivation = match derive_matrix(&expr, wrt, &shapes, Context::default()) {
+    });
+    let derivation = match truth(quantity, applied.as_ref(), samples) {
         Ok(d) => d,
-        Err(err) => return Some(Outcome::Unchecked(format!("the engine could not derive it: {err}"))),
+        Err(why) => return Some(Outcome::Unchecked(why)),
     };
     let back = quantity.document_names();
     let in_document = |e: &Expr| e.map_free_var(&|n| back.get(n).map(|name| Expr::var(name))).to_string();
@@ -315,14 +414,58 @@ pub fn judge(quantity: &Quantity, formula: &Expr, known: &Known, functions: &Fun
         Some(f) => format!(" ({} units)", shown(f)),
         None => String::new(),
     };
-    Some(match derivation.judge(&candidate) {
-        Ok(()) => Outcome::Correct(format!("the chain rule through layer {}{units}: {expected}", quantity.layer())),
-        Err(why) => Outcome::Wrong {
-            expected,
-            got: formula.to_string(),
-            note: format!("not the chain rule through layer {}{units}: {why}", quantity.layer()),
-        },
+    let through = format!("the chain rule through layer {}{units}", quantity.layer());
+    let candidate = as_matrix_form(&renamed, samples, false);
+    let mut verdict = derivation.judge(&candidate);
+    let mut reading = "";
+    if matches!(verdict, Err(Mismatch::Shape(_))) {
+        // `\sigma(z)(1 - \sigma(z))`: vectors side by side read as their entrywise product.
+        let entrywise = as_matrix_form(&renamed, samples, true);
+        if entrywise != candidate {
+            if let Ok(()) | Err(Mismatch::Differs(_)) = derivation.judge(&entrywise) {
+                verdict = derivation.judge(&entrywise);
+                reading = ", reading vectors side by side as their entrywise product";
+            }
+        }
+    }
+    if let (Err(Mismatch::Differs(_)), Some(n), Quantity::WeightGradient(_) | Quantity::BiasGradient(_)) =
+        (&verdict, samples, quantity)
+    {
+        // The loss may be the mean over the batch rather than its sum.
+        let scaled = Expr::binary(BinOp::Mul, Expr::int(n as i64), candidate.clone());
+        if derivation.judge(&scaled).is_ok() {
+            return Some(Outcome::Correct(format!("{through}, with the loss the mean over the {n} samples")));
+        }
+    }
+    Some(match verdict {
+        Ok(()) => Outcome::Correct(format!("{through}: {expected}{reading}")),
+        Err(Mismatch::Unjudged(why)) => Outcome::Unchecked(why),
+        Err(why) => {
+            Outcome::Wrong { expected, got: formula.to_string(), note: format!("not {through}: {why}{reading}") }
+        }
     })
+}
+
+/// The engine's derivation of `quantity`: the layer's part of the loss with the delta held
+/// fixed, `d^T (W f(z) + b)` (over a batch of `samples`, the sum of the entries of
+/// `d .* (W f(z) + b 1^T)`), by `z`, `W` or `b`.
+fn truth(quantity: &Quantity, applied: Option<&Expr>, samples: Option<usize>) -> Result<MatrixDerivation, String> {
+    let (linear, shapes) = match samples {
+        Some(n) => {
+            (format!("sum(d .* (W*f + b*ones({n})^T))"), format!("d: m x {n}, W: m x n, z: n x {n}, a: n x {n}, b: m"))
+        }
+        None => ("d^T*(W*f + b)".to_string(), "d: m, W: m x n, z: n, a: n, b: m".to_string()),
+    };
+    let linear = parse_expr(&linear).expect("a valid expression");
+    let shapes = Shapes::parse(&shapes).expect("valid shapes");
+    let input = |f: &Expr| linear.map_free_var(&|n| (n == "f").then(|| f.clone()));
+    let (expr, wrt) = match (quantity, applied) {
+        (Quantity::Delta(_), Some(f)) => (input(f), "z"),
+        (Quantity::WeightGradient(_), _) => (input(&Expr::var("a")), "W"),
+        _ => (input(&Expr::var("a")), "b"),
+    };
+    derive_matrix(&expr, wrt, &shapes, Context::default())
+        .map_err(|err| format!("the engine could not derive it: {err}"))
 }
 
 /// `W` for `∂z^[ℓ+1]/∂x^[ℓ]` (the Jacobian of the layer above's net by this layer's output) in
@@ -380,6 +523,7 @@ fn derivative(f: &Expr) -> Option<Expr> {
 /// An activation as a reader names it: `tanh` for `tanh(t)`, else the formula in `t`.
 fn shown(f: &Expr) -> String {
     match &f.node {
+        Node::Var(t) if t == "t" => "identity".into(),
         Node::Call(func, args) if matches!(args.as_slice(), [a] if matches!(&a.node, Node::Var(t) if t == "t")) => {
             func.name().to_string()
         }
@@ -387,16 +531,30 @@ fn shown(f: &Expr) -> String {
     }
 }
 
-/// The document's `a \circ b` (read as `a*b`) as the entrywise product where both sides are
-/// vectors or matrices (they use a layered name); a scalar factor stays a product.
-fn entrywise(e: &Expr) -> Expr {
-    let e = e.map_children(entrywise);
-    match &e.node {
+/// The formula as the matrix language writes it: the document's `a \circ b` (read as `a*b`) as
+/// the entrywise product where both sides are vectors or matrices (they use a layered name); a
+/// product with a number as a scaling (`\frac{1}{2} \delta x^T`, `1 \cdot \delta`); over a batch,
+/// `\delta \cdot 1` (a column of ones) as the sum over the samples. With `entrywise`, vectors
+/// side by side (`\sigma(z)(1 - \sigma(z))`) are taken as their entrywise product too.
+fn as_matrix_form(e: &Expr, samples: Option<usize>, entrywise: bool) -> Expr {
+    let e = e.map_children(|c| as_matrix_form(c, samples, entrywise));
+    let node = match &e.node {
         Node::Binary(BinOp::Mul, a, b) if shaped(a) && shaped(b) => {
-            Expr::spanned(Node::Call(Func::Hadamard, vec![(**a).clone(), (**b).clone()]), e.span.clone())
+            Node::Call(Func::Hadamard, vec![(**a).clone(), (**b).clone()])
         }
-        _ => e,
-    }
+        Node::Call(Func::MatMul, args) => match (&args[0], &args[1], samples) {
+            (a, b, Some(n)) if shaped(a) && b.as_num().is_some_and(num_traits::One::is_one) => {
+                Node::Call(Func::MatMul, vec![a.clone(), Expr::call(Func::Ones, vec![Expr::int(n as i64)])])
+            }
+            (a, b, _) if !shaped(a) || !shaped(b) => Node::Binary(BinOp::Mul, Box::new(a.clone()), Box::new(b.clone())),
+            (a, b, _) if entrywise && !matches!(a.node, Node::Call(Func::Transpose, _)) => {
+                Node::Call(Func::Hadamard, vec![a.clone(), b.clone()])
+            }
+            _ => return e,
+        },
+        _ => return e,
+    };
+    Expr::spanned(node, e.span.clone())
 }
 
 fn shaped(e: &Expr) -> bool {
@@ -422,10 +580,11 @@ mod tests {
     fn verdict(quantity: &str, formula: &str, activations: &[(&str, &str)]) -> Outcome {
         let mut learned = Activations::default();
         let functions = Functions::default();
+        learned.learn("z^[ℓ]", &[expr("w^{[\\ell]} x^{[\\ell-1]} + b^{[\\ell]}")], &functions);
         for (name, body) in activations {
             learned.learn(name, &[expr(body)], &functions);
         }
-        let known = Known { exercise: None, document: &learned, batch: None };
+        let known = Known { exercise: None, document: &learned, samples: Samples::One };
         let q = Quantity::of(&side(quantity)).expect("a quantity");
         judge(&q, &expr(formula), &known, &functions).expect("a layer formula")
     }

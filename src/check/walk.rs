@@ -8,7 +8,7 @@
 use super::document::{line_column, squeeze};
 use super::exercise::Timeline;
 use super::functions::Functions;
-use super::layers::{self, Activations, Known, Quantity};
+use super::layers::{self, Activations, Known, Quantity, Samples};
 use super::numeric::{format_value, judge, Expected, Judgement, Tolerance};
 use super::rounding;
 use super::symbolic::{Outcome, Symbols};
@@ -101,7 +101,7 @@ impl<'a> Walker<'a> {
         self.deviations = Env::new();
         self.templates = Templates::default();
         self.functions = Functions::default();
-        self.activations = Activations::default();
+        self.activations = self.activations.new_part();
         self.symbols = Symbols::default();
     }
 
@@ -156,7 +156,22 @@ impl<'a> Walker<'a> {
         let readings: Vec<Reading> = sides.iter().map(|(range, side)| self.read(range, side, &local)).collect();
         // A chain of a layer's delta or gradient (`\delta^{[\ell]} = \frac{\partial E}{\partial
         // z^{[\ell]}} = ...`): its formulas are judged by the chain rule through the layer.
-        let quantity = sides.iter().take(2).find_map(|(_, side)| side.as_ref().ok().and_then(Quantity::of));
+        // Each side's formula is of the quantity the sides before it name (all the same one: a
+        // side naming another, or something else, ends the judging).
+        let mut in_effect: Vec<Option<Quantity>> = Vec::with_capacity(sides.len());
+        let mut state = Some(None::<Quantity>);
+        for (_, side) in sides {
+            if let Ok(side) = side {
+                if layers::names_something(side) {
+                    state = match (state, Quantity::of(side)) {
+                        (Some(None), Some(q)) => Some(Some(q)),
+                        (Some(Some(p)), Some(q)) if p == q => Some(Some(p)),
+                        _ => None,
+                    };
+                }
+            }
+            in_effect.push(state.clone().flatten());
+        }
         let runner = match &target {
             Some(name) => self.judge_against_exercise(name, sides, &readings),
             None => None,
@@ -173,7 +188,7 @@ impl<'a> Walker<'a> {
             let derivative_claim =
                 matches!(sides[0].1, Ok(Side::Derivative { .. })) && matches!(readings[1], Reading::Symbolic(_));
             let defines = k == 0 && target.is_some() && !derivative_claim;
-            let layer_formula = quantity.as_ref().and_then(|q| self.judge_layer_formula(q, &sides[k + 1].1));
+            let layer_formula = in_effect[k].as_ref().and_then(|q| self.judge_layer_formula(q, &sides[k + 1].1));
             if let (Some(outcome), false) = (&layer_formula, matches!(readings[k + 1], Reading::Literal { .. })) {
                 // A wrong formula is wrong even where the numbers happen to agree; a right one
                 // leaves the numbers to be judged, when they can be.
@@ -245,6 +260,24 @@ impl<'a> Walker<'a> {
         }
     }
 
+    /// How many samples `formula` is about: one when none of its quantities has several columns;
+    /// a batch when they have as many as the input (`x^{[0]}`); unclear otherwise (a row vector,
+    /// a 1-unit layer?).
+    fn samples(&self, formula: &Expr) -> Samples {
+        let columns = |name: &str| match self.written.get(name) {
+            Some(Value::Matrix(rows)) => rows.first().map_or(1, Vec::len),
+            _ => 1,
+        };
+        let input = ["x^[0]", "a^[0]", "h^[0]"].into_iter().map(columns).max().unwrap_or(1);
+        let widest = formula.free_names().iter().map(|n| columns(n)).max().unwrap_or(1);
+        match (input, widest) {
+            // A formula over no wide value is read per sample (as general formulas are written).
+            (_, 1) => Samples::One,
+            (n, w) if n == w => Samples::Batch(n),
+            _ => Samples::Unclear,
+        }
+    }
+
     /// Judges `side` as a formula for a layer's `quantity` (see [`layers`]), when it is one.
     fn judge_layer_formula(&self, quantity: &Quantity, side: &Result<Side, String>) -> Option<Outcome> {
         let Ok(Side::Expr(formula)) = side else { return None };
@@ -252,14 +285,7 @@ impl<'a> Walker<'a> {
             let network = &trace.exercise;
             Some((network.activation.as_ref()?, network.layers.len() - 1))
         });
-        // Deltas bound to matrices of several columns: the document computes a batch at once.
-        let batch = formula.free_names().iter().find_map(|name| match self.written.get(name) {
-            Some(Value::Matrix(rows)) if name.starts_with(['δ', 'z', 'x', 'a']) => {
-                rows.first().map(Vec::len).filter(|&columns| columns > 1)
-            }
-            _ => None,
-        });
-        let known = Known { exercise, document: &self.activations, batch };
+        let known = Known { exercise, document: &self.activations, samples: self.samples(formula) };
         layers::judge(quantity, formula, &known, &self.functions)
     }
 

@@ -65,8 +65,10 @@ impl MatrixDerivation {
         let size = |n: &String| {
             self.shapes.iter().any(|(_, s)| [&s.rows, &s.cols].into_iter().any(|d| d == &Some(Dim::Named(n.clone()))))
         };
-        let declared =
-            |n: &String| self.shapes.get(n).is_some() || self.named.iter().any(|(name, _)| name == n) || size(n);
+        // `x^T` reads as a power of `T`, which the shapes take as the transpose.
+        let declared = |n: &String| {
+            n == "T" || self.shapes.get(n).is_some() || self.named.iter().any(|(name, _)| name == n) || size(n)
+        };
         if let Some(stranger) = candidate.free_names().into_iter().find(|n| !declared(n)) {
             return Err(Mismatch::Unjudged(format!(
                 "`{stranger}` has no declared shape (an index-form answer, or an unknown name)"
@@ -98,7 +100,9 @@ impl MatrixDerivation {
         };
         agrees(&written).map_err(|why| match why {
             verify::Disagreement::Entry(what) => Mismatch::Differs(format!("{what}, at random values of its names")),
-            verify::Disagreement::Nothing(what) => Mismatch::Unjudged(format!("{what} (no random point in its domain)")),
+            verify::Disagreement::Nothing(what) => {
+                Mismatch::Unjudged(format!("{what} (no random point in its domain)"))
+            }
         })
     }
 
@@ -238,7 +242,10 @@ pub fn derive_matrix(
         let mut side = |e: &Expr, definitions: &mut Definitions| -> Result<Expr, MatrixError> {
             let typed = elaborate(&expand(e, &mut fresh)?, shapes)?;
             if !typed.shape.is_scalar() {
-                return Err(plain("assumption", format!("the assumption `{a}` is about a {}, not a number", typed.shape)));
+                return Err(plain(
+                    "assumption",
+                    format!("the assumption `{a}` is about a {}, not a number", typed.shape),
+                ));
             }
             let lowerer = Lowerer::new(shapes, taken.clone());
             let lowered = lowerer.lower(&typed.expr, None, None).map_err(|m| plain("no_index_form", m))?;
@@ -366,13 +373,17 @@ mod tests {
     fn a_written_matrix_form_is_judged_against_the_derivative() {
         let shapes = Shapes::parse("W: 3x4, x: 4, y: 3").unwrap();
         let d = derive_matrix(&parse_expr("1/2*norm2(W*x - y)^2").unwrap(), "W", &shapes, Context::default()).unwrap();
-        let judge = |answer: &str| d.judge(&parse_expr(answer).unwrap());
+        let judge = |answer: &str| d.judge(&parse_expr(answer).unwrap()).map_err(|m| m.to_string());
         assert_eq!(judge("(W*x - y)*x^T"), Ok(()));
         assert_eq!(judge("W*x*x^T - y*x^T"), Ok(()));
         assert!(judge("x*(W*x - y)^T").unwrap_err().contains("the derivative transposed"));
         assert!(judge("(W*x + y)*x^T").unwrap_err().contains("entry ["));
         let vector = judge("W*x - y").unwrap_err();
         assert!(vector.starts_with("it is a vector of length 3, the derivative a 3×4 matrix"), "{vector}");
+        assert!(judge("0*W").unwrap_err().starts_with("entry [1, 1] is 0 as written and "));
+        let zero = derive_matrix(&parse_expr("sum(y)").unwrap(), "W", &shapes, Context::default()).unwrap();
+        assert_eq!(zero.judge(&parse_expr("0").unwrap()), Ok(()));
+        assert!(matches!(d.judge(&parse_expr("x[k]").unwrap()), Err(Mismatch::Unjudged(_))));
     }
 
     #[test]

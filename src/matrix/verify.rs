@@ -120,7 +120,9 @@ fn spread_stride(total: usize, cols: usize) -> usize {
         }
         a
     };
-    (total / ENTRIES_PER_POINT..).find(|s| *s > 0 && gcd(*s, cols.max(1)) == 1).expect("a stride prime to the row length")
+    (total / ENTRIES_PER_POINT..)
+        .find(|s| *s > 0 && gcd(*s, cols.max(1)) == 1)
+        .expect("a stride prime to the row length")
 }
 
 /// A length for each named size (`n`, `m`): 2, 3, 4, ... in order of the names.
