@@ -302,6 +302,7 @@ fn activation(name: &str) -> WithDerivative {
         "relu" => (|x| x.max(0.0), |x| if x > 0.0 { 1.0 } else { 0.0 }),
         "identity" => (|x| x, |_| 1.0),
         "relu(x) + sin(x)" => (|x| x.max(0.0) + x.sin(), |x| if x > 0.0 { 1.0 } else { 0.0 } + x.cos()),
+        "heaviside(x, 1)" => (|x| if x >= 0.0 { 1.0 } else { 0.0 }, |_| 0.0),
         other => panic!("the reference does not know the activation {other}"),
     }
 }
@@ -415,7 +416,7 @@ fn check_against_reference(path: &Path) {
         f: activation(net.get("activation").and_then(|v| v.as_str()).unwrap_or("identity")),
         softmax: output == "softmax",
         g: if output == "softmax" { activation("identity") } else { activation(output) },
-        cross_entropy: net["loss"].as_str() == Some("cross_entropy"),
+        cross_entropy: net.get("loss").and_then(|l| l.as_str()) == Some("cross_entropy"),
         w: (1..=depth)
             .map(|l| match init.get(&format!("W{l}")) {
                 Some(m) => m.as_array().unwrap().iter().map(list).collect(),
@@ -430,13 +431,21 @@ fn check_against_reference(path: &Path) {
             .collect(),
         layers,
     };
-    assert!(matches!(net["loss"].as_str(), Some("cross_entropy" | "squared_error")), "reference loss");
-    let train = &file["train"];
-    let rate = number(&train["rate"]);
+    // Without [train], the queries alone are evaluated with the parameters given.
+    let no_training = toml::Table::new();
+    let train = file.get("train").and_then(|t| t.as_table()).unwrap_or(&no_training);
+    if file.contains_key("train") {
+        assert!(matches!(net["loss"].as_str(), Some("cross_entropy" | "squared_error")), "reference loss");
+    }
+    let rate = train.get("rate").map_or(0.0, number);
     let batch = train.get("mode").and_then(|v| v.as_str()) == Some("batch");
-    let passes = train.get("steps").and_then(|v| v.as_integer()).unwrap_or(1);
-    let samples: Vec<(Vec<f64>, Vec<f64>)> =
-        file["sample"].as_array().unwrap().iter().map(|s| (list(&s["x"]), list(&s["y"]))).collect();
+    let passes =
+        if file.contains_key("train") { train.get("steps").and_then(|v| v.as_integer()).unwrap_or(1) } else { 0 };
+    let samples: Vec<(Vec<f64>, Vec<f64>)> = file
+        .get("sample")
+        .and_then(|s| s.as_array())
+        .map(|list_of| list_of.iter().map(|s| (list(&s["x"]), list(&s["y"]))).collect())
+        .unwrap_or_default();
     let groups: Vec<Vec<usize>> =
         if batch { vec![(0..samples.len()).collect()] } else { (0..samples.len()).map(|k| vec![k]).collect() };
     let json = json_of(path);
@@ -547,4 +556,49 @@ fn the_seed_exercise_one_numbers() {
     assert!(close(v["steps"][0]["delta2"][0][0].as_f64().unwrap(), (a - 1.0) * a * (1.0 - a)));
     assert!(close(v["steps"][0]["delta2"][1][0].as_f64().unwrap(), a * a * (1.0 - a)));
     assert!((v["steps"][0]["delta2"][0][0].as_f64().unwrap() + 0.113937).abs() < 1e-6);
+}
+
+/// Seed 004's hand-designed threshold network: no [train], the queries evaluated with the
+/// weights given, each against the output it must give; a query that does not give it makes the
+/// run's answer negative (exit 1); training threshold units is refused (exit 2, naming `train`).
+#[test]
+fn evaluate_only_exercises_check_their_queries() {
+    let ex = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/seed_004_threshold_descending.toml");
+    let text = stdout_of(&["run", ex]);
+    assert!(text.contains("Training: none") && !text.contains("Step 1") && !text.contains("loss       E"), "{text}");
+    assert!(text.contains("Expectations: 8 of 8 queries as expected"), "{text}");
+    let source = std::fs::read_to_string(ex).unwrap();
+    let dir = std::env::temp_dir().join(format!("deltaform-run-threshold-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let write = |name: &str, text: &str| {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    // The last query is in descending order: its expected 0 is wrong.
+    let unmet = write("unmet.toml", &source.replace("x = [2, 1, 3, 2, 1]", "x = [5, 3, 2, 1, 0]"));
+    let out = deltaform().arg("run").arg(&unmet).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("expected output [0]: NOT as expected (output [1])"), "{stdout}");
+    assert!(stdout.contains("Expectations: 7 of 8 queries as expected"), "{stdout}");
+    let json: serde_json::Value =
+        serde_json::from_slice(&deltaform().arg("run").arg(&unmet).args(["--format", "json"]).output().unwrap().stdout)
+            .unwrap();
+    assert_eq!(json["queries"][7]["as_expected"], false);
+    assert_eq!(json["queries"][0]["as_expected"], true);
+    let train = write(
+        "train.toml",
+        &source.replace("[[query]]\nx = [5, 4, 3, 2, 1]", "loss = 0\n[train]\nrate = 1\n[[sample]]\nx = [1, 2, 3, 4, 5]\ny = [0]\n\n[[query]]\nx = [5, 4, 3, 2, 1]")
+            .replace("output = \"heaviside(x, 1)\"\n", "output = \"heaviside(x, 1)\"\nloss = \"squared_error\"\n")
+            .replace("loss = 0\n", ""),
+    );
+    let out = deltaform().arg("run").arg(&train).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("`train`: the network's gradients are 0"));
+    let bad_class = write("class.toml", &source.replacen("output = [1]", "class = 2", 1));
+    let out = deltaform().arg("run").arg(&bad_class).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("query[1].class"));
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -46,7 +46,7 @@ impl Layer {
     }
 
     fn plus(&self, k: i64) -> Layer {
-        Layer { symbol: self.symbol.clone(), offset: self.offset + k }
+        Layer { symbol: self.symbol.clone(), offset: self.offset.saturating_add(k) }
     }
 
     /// The layer's number, when it is one.
@@ -69,10 +69,20 @@ impl fmt::Display for Layer {
     }
 }
 
+/// Whether `name` is a quantity of a numbered layer (`δ^[2]`, not `δ^[ℓ+1]`).
+pub fn numbered(name: &str) -> bool {
+    layered(name).is_some_and(|(_, layer)| layer.number().is_some())
+}
+
 /// `("z", ℓ-1)` for the name `z^[ℓ-1]`.
 fn layered(name: &str) -> Option<(&str, Layer)> {
     let (base, layer) = name.strip_suffix(']')?.split_once("^[")?;
     Some((base, Layer::parse(layer)?))
+}
+
+/// `δ_{l≠L}`: a delta whose subscript annotates which layers it is for (not a component `δ_j`).
+fn is_annotated_delta(base: &str) -> bool {
+    base.strip_prefix("δ_").is_some_and(|sub| sub.contains('≠') || sub.contains("neq"))
 }
 
 /// Whether `name` is a loss's name (what a delta and the gradients are derivatives of).
@@ -120,7 +130,7 @@ impl Quantity {
                 Some(_) => None,
                 // `\delta_{l \neq L}^{[\ell]}`: a subscript only annotates.
                 None => match layered(name)? {
-                    (base, layer) if base == "δ" || base == "delta" || base.starts_with("δ_") => {
+                    (base, layer) if base == "δ" || base == "delta" || is_annotated_delta(base) => {
                         Some(Quantity::Delta(layer))
                     }
                     _ => None,
@@ -241,8 +251,7 @@ impl Activations {
     }
 
     /// The activation of `layer`: a numbered hidden layer's own; for a symbolic layer the one
-    /// every hidden layer the document computed shares (all but the last), which a formula for
-    /// the symbolic layer itself must agree with.
+    /// every layer the part computes shares (a formula for the symbolic layer included).
     fn of(&self, layer: &Layer) -> Result<Expr, String> {
         let unknown = || format!("the activation of layer {layer} is not known (no forward pass of it in this part)");
         if let Some(n) = layer.number() {
@@ -251,8 +260,9 @@ impl Activations {
             }
             return self.by_layer.get(layer).cloned().ok_or_else(unknown);
         }
-        let hidden = self.by_layer.iter().filter(|(l, _)| l.number().is_some_and(|n| n < self.last));
-        let candidates: Vec<&Expr> = hidden.map(|(_, e)| e).chain(self.by_layer.get(layer)).collect();
+        // Which numbered layers are hidden is not always clear (an output written `\hat{y}`): every
+        // activation the part computes must agree.
+        let candidates: Vec<&Expr> = self.by_layer.values().collect();
         match candidates.split_first() {
             None => Err(unknown()),
             Some((first, rest)) if rest.iter().all(|e| e == first) => Ok((*first).clone()),
@@ -277,15 +287,27 @@ fn standard_net(body: &Expr, layer: &Layer) -> Option<bool> {
     let weights = |e: &Expr| matches!(&e.node, Node::Var(name) if layered(name).is_some_and(|(b, l)| matches!(b, "w" | "W") && l == *layer));
     let bias =
         |e: &Expr| matches!(&e.node, Node::Var(name) if layered(name).is_some_and(|(b, l)| b == "b" && l == *layer));
-    let product = |e: &Expr| matches!(&e.node, Node::Call(Func::MatMul, args) if weights(&args[0]) && !mentions(&args[1], &weights));
-    let standard = match &body.node {
-        Node::Binary(BinOp::Add, a, b) => (product(a) && bias(b)) || (product(b) && bias(a)),
-        _ => product(body),
+    let below = |e: &Expr| matches!(&e.node, Node::Var(name) if layered(name).is_some_and(|(b, l)| matches!(b, "x" | "a" | "h" | "o") && l == layer.plus(-1)));
+    let other_layer = |e: &Expr| matches!(&e.node, Node::Var(name) if layered(name).is_some());
+    // `w^[l] v`: the weights on the left of the layer below's output (standard), of another
+    // layer's (another convention), or of an input with no layer (`x_new`: tells nothing).
+    let product = |e: &Expr| match &e.node {
+        Node::Call(Func::MatMul, args) if weights(&args[0]) && !mentions(&args[1], &weights) => {
+            Some(below(&args[1]) || !other_layer(&args[1]))
+        }
+        _ => None,
     };
-    match (standard, mentions(body, &weights)) {
-        (true, _) => Some(true),
-        (false, true) => Some(false),
-        (false, false) => None,
+    let plain_input = |e: &Expr| matches!(&e.node, Node::Call(Func::MatMul, args) if !other_layer(&args[1]));
+    let form = match &body.node {
+        Node::Binary(BinOp::Add, a, b) if bias(b) => product(a).map(|ok| (ok, plain_input(a))),
+        Node::Binary(BinOp::Add, a, b) if bias(a) => product(b).map(|ok| (ok, plain_input(b))),
+        _ => product(body).map(|ok| (ok, plain_input(body))),
+    };
+    match (form, mentions(body, &weights)) {
+        (Some((true, false)), _) => Some(true),
+        (Some((true, true)), _) => None,
+        (_, true) => Some(false),
+        (_, false) => None,
     }
 }
 
@@ -333,9 +355,10 @@ impl Known<'_> {
 
     /// Whether the nets are `W x + b`: the exercise's are; a document must say so.
     fn standard(&self) -> Result<(), String> {
-        match self.exercise {
-            Some(_) => Ok(()),
-            None => self.document.standard(),
+        match (&self.document.other_net, self.exercise) {
+            (Some(other), _) => Err(format!("the document writes a net as `{other}`, not as W x + b")),
+            (None, Some(_)) => Ok(()),
+            (None, None) => self.document.standard(),
         }
     }
 }
@@ -355,6 +378,9 @@ pub fn judge(quantity: &Quantity, formula: &Expr, known: &Known, functions: &Fun
     }
     if !names.values().any(|r| matches!(*r, "d")) {
         return None;
+    }
+    if untransposed_jacobian(formula) {
+        return Some(Outcome::Unchecked("`∂z/∂x` without a transpose: a layout convention, not judged".into()));
     }
     let samples = match known.samples {
         Samples::Unclear => {
@@ -431,15 +457,24 @@ pub fn judge(quantity: &Quantity, formula: &Expr, known: &Known, functions: &Fun
     if let (Err(Mismatch::Differs(_)), Some(n), Quantity::WeightGradient(_) | Quantity::BiasGradient(_)) =
         (&verdict, samples, quantity)
     {
-        // The loss may be the mean over the batch rather than its sum.
+        // The loss may be the mean over the batch rather than its sum, which the document's
+        // loss decides.
         let scaled = Expr::binary(BinOp::Mul, Expr::int(n as i64), candidate.clone());
         if derivation.judge(&scaled).is_ok() {
-            return Some(Outcome::Correct(format!("{through}, with the loss the mean over the {n} samples")));
+            return Some(Outcome::Unchecked(format!(
+                "{through}, if the loss is the mean over the {n} samples (the sum gives {expected})"
+            )));
         }
     }
     Some(match verdict {
         Ok(()) => Outcome::Correct(format!("{through}: {expected}{reading}")),
         Err(Mismatch::Unjudged(why)) => Outcome::Unchecked(why),
+        // Shapes that do not fit as read may be a notation (`\sigma'(z) W^T \delta`, a Jacobian
+        // read as a diagonal): not judged.
+        // The derivative transposed, where the nets are W x + b, is a slip, not a notation.
+        Err(Mismatch::Shape(why)) if !why.ends_with("the derivative transposed") => {
+            Outcome::Unchecked(format!("its shapes do not fit as read ({why}): not judged"))
+        }
         Err(why) => {
             Outcome::Wrong { expected, got: formula.to_string(), note: format!("not {through}: {why}{reading}") }
         }
@@ -466,6 +501,15 @@ fn truth(quantity: &Quantity, applied: Option<&Expr>, samples: Option<usize>) ->
     };
     derive_matrix(&expr, wrt, &shapes, Context::default())
         .map_err(|err| format!("the engine could not derive it: {err}"))
+}
+
+/// Whether a Jacobian name `∂z/∂x` stands in `e` other than transposed.
+fn untransposed_jacobian(e: &Expr) -> bool {
+    match &e.node {
+        Node::Call(Func::Transpose, args) if matches!(&args[0].node, Node::Var(_)) => false,
+        Node::Var(name) => name.starts_with('∂') && name.contains("/∂"),
+        _ => e.children().into_iter().any(untransposed_jacobian),
+    }
 }
 
 /// `W` for `∂z^[ℓ+1]/∂x^[ℓ]` (the Jacobian of the layer above's net by this layer's output) in
@@ -589,7 +633,8 @@ mod tests {
         judge(&q, &expr(formula), &known, &functions).expect("a layer formula")
     }
 
-    const TANH: &[(&str, &str)] = &[("x^[1]", "\\tanh(z^{[1]})"), ("x^[2]", "\\tanh(z^{[2]})"), ("x^[3]", "z^{[3]}")];
+    const TANH: &[(&str, &str)] =
+        &[("x^[1]", "\\tanh(z^{[1]})"), ("x^[2]", "\\tanh(z^{[2]})"), ("x^[3]", "\\tanh(z^{[3]})")];
 
     #[test]
     fn layers_read() {

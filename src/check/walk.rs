@@ -260,20 +260,26 @@ impl<'a> Walker<'a> {
         }
     }
 
-    /// How many samples `formula` is about: one when none of its quantities has several columns;
-    /// a batch when they have as many as the input (`x^{[0]}`); unclear otherwise (a row vector,
-    /// a 1-unit layer?).
+    /// How many samples `formula` is about. A general formula (its layers symbolic, `\ell`) is
+    /// read per sample, as they are written. A numbered one: a batch when the part's input
+    /// (`x^{[0]}`) has several columns and every quantity of it written has as many; one sample
+    /// when the input is one column and so is every quantity written; unclear otherwise (a row
+    /// vector, a 1-unit layer?).
     fn samples(&self, formula: &Expr) -> Samples {
         let columns = |name: &str| match self.written.get(name) {
-            Some(Value::Matrix(rows)) => rows.first().map_or(1, Vec::len),
-            _ => 1,
+            Some(Value::Matrix(rows)) => Some(rows.first().map_or(1, Vec::len)),
+            Some(_) => Some(1),
+            None => None,
         };
-        let input = ["x^[0]", "a^[0]", "h^[0]"].into_iter().map(columns).max().unwrap_or(1);
-        let widest = formula.free_names().iter().map(|n| columns(n)).max().unwrap_or(1);
-        match (input, widest) {
-            // A formula over no wide value is read per sample (as general formulas are written).
-            (_, 1) => Samples::One,
-            (n, w) if n == w => Samples::Batch(n),
+        let names = formula.free_names();
+        if !names.iter().any(|n| layers::numbered(n)) {
+            return Samples::One;
+        }
+        let input = ["x^[0]", "a^[0]", "h^[0]"].into_iter().find_map(columns).unwrap_or(1);
+        let written: Vec<usize> = names.iter().filter_map(|n| columns(n)).collect();
+        match input {
+            1 if written.iter().all(|&w| w == 1) => Samples::One,
+            n if n > 1 && written.iter().all(|&w| w == n) => Samples::Batch(n),
             _ => Samples::Unclear,
         }
     }

@@ -70,12 +70,17 @@ pub fn run(args: &RunArgs) -> Result<Output, Failure> {
     };
     let options =
         render::Options { precision, style: args.delta.style(), standalone: args.standalone, summary: args.summary };
-    Ok(Output::ok(match args.format {
+    let mut output = Output::ok(match args.format {
         RunFormat::Text => render::text(&trace, &options),
         RunFormat::Markdown => render::markdown(&trace, &options),
         RunFormat::Latex => render::latex(&trace, &options),
         RunFormat::Json => format!("{}\n", render::json(&trace, args.summary)),
-    }))
+    });
+    // A query that does not give what the file expects is a negative answer.
+    if render::any_unmet(&trace) {
+        output.code = super::EXIT_NEGATIVE;
+    }
+    Ok(output)
 }
 
 /// Reads an exercise file: at most [`MAX_FILE_BYTES`] (through [`Read::take`], so that nothing

@@ -62,6 +62,15 @@ pub struct KeySpans {
     pub budget: BudgetSpans,
 }
 
+/// What a query is expected to give.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Expectation {
+    /// The class (the largest output, from 1), alone.
+    Class(usize),
+    /// The outputs.
+    Output(Vec<Number>),
+}
+
 /// A validated exercise: a network, its initial parameters, how to train it, the samples and
 /// the query points.
 #[derive(Clone, Debug, PartialEq)]
@@ -92,6 +101,11 @@ pub struct Exercise {
     pub samples: Vec<Sample>,
     /// The query points (inputs).
     pub queries: Vec<Vec<Number>>,
+    /// What each query is expected to give, when the file says (`class = 2`, `output = [1]`).
+    pub expectations: Vec<Option<Expectation>>,
+    /// Whether the file trains the network (`[train]`); without it, the queries are evaluated
+    /// with the initial parameters.
+    pub trains: bool,
     /// For `deltaform check`: a document's own notations (LaTeX, as written) and the quantity
     /// each stands for (`"x_{new}^{[2]}" = "query.a2"`), from the `[check.names]` table.
     pub check_names: Vec<(String, Quantity)>,
@@ -136,7 +150,8 @@ struct RawFile {
     network: Spanned<RawNetwork>,
     #[serde(default)]
     init: Option<Spanned<BTreeMap<Spanned<String>, Spanned<RawTensor>>>>,
-    train: Spanned<RawTrain>,
+    #[serde(default)]
+    train: Option<Spanned<RawTrain>>,
     #[serde(default)]
     sample: Vec<Spanned<RawSample>>,
     #[serde(default)]
@@ -158,7 +173,7 @@ struct RawNetwork {
     layers: Spanned<Vec<Spanned<i64>>>,
     activation: Option<Spanned<String>>,
     output: Spanned<String>,
-    loss: Spanned<String>,
+    loss: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -181,6 +196,8 @@ struct RawSample {
 #[serde(deny_unknown_fields)]
 struct RawQuery {
     x: Spanned<RawTensor>,
+    class: Option<Spanned<i64>>,
+    output: Option<Spanned<RawTensor>>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -298,18 +315,46 @@ impl Reader<'_> {
             Act::Elementwise(e) => e,
             Act::Softmax => unreachable!("softmax is refused for hidden layers"),
         });
-        let loss = self.loss(&net.loss)?;
+        let trains = raw.train.is_some();
+        let loss = match (&net.loss, trains) {
+            (Some(loss), _) => self.loss(loss)?,
+            (None, false) => parse_expr(SQUARED_ERROR).expect("the built-in losses parse"),
+            (None, true) => {
+                return Err(ExerciseError::invalid("network.loss", "missing: training needs a loss", 0..0)
+                    .with_help("add `loss = \"squared_error\"` (or cross_entropy, or an expression) under [network]"))
+            }
+        };
         let names = [
             net.activation.as_ref().map_or(String::new(), |a| a.get_ref().trim().to_string()),
             net.output.get_ref().trim().to_string(),
-            net.loss.get_ref().trim().to_string(),
+            net.loss.as_ref().map_or("(none)".to_string(), |l| l.get_ref().trim().to_string()),
         ];
-        let train_span = span_of(&raw.train);
-        let train = raw.train.into_inner();
+        if !trains && !raw.sample.is_empty() {
+            return Err(ExerciseError::invalid(
+                "sample",
+                "samples but no [train]: nothing uses them",
+                span_of(&raw.sample[0]),
+            )
+            .with_help(
+                "add a [train] table (rate = ...) to train on them, or remove them to only evaluate the queries",
+            ));
+        }
+        if !trains && raw.query.is_empty() {
+            return Err(ExerciseError::invalid("query", "nothing to do: no [train] and no [[query]]", 0..0).with_help(
+                "add [[query]] tables (x = [...]) to evaluate the network, or [train] and samples to train it",
+            ));
+        }
+        let train_span = raw.train.as_ref().map_or(0..0, span_of);
+        let train = raw.train.map(Spanned::into_inner).unwrap_or(RawTrain {
+            rate: Spanned::new(0..0, RawTensor::Text("1".into())),
+            mode: None,
+            steps: None,
+            arithmetic: None,
+        });
         let spans = KeySpans {
             activation: net.activation.as_ref().map_or(0..0, span_of),
             output: span_of(&net.output),
-            loss: span_of(&net.loss),
+            loss: net.loss.as_ref().map_or(0..0, span_of),
             budget: BudgetSpans {
                 layers: span_of(&net.layers),
                 steps: train.steps.as_ref().map_or(train_span, span_of),
@@ -347,6 +392,7 @@ impl Reader<'_> {
             }
         };
         let steps = match &train.steps {
+            None if !trains => 0,
             None => 1,
             Some(s) if (1..=MAX_STEPS as i64).contains(s.get_ref()) => *s.get_ref() as usize,
             Some(s) => {
@@ -361,7 +407,7 @@ impl Reader<'_> {
             RunShape { layers: &layers, samples: raw.sample.len(), queries: raw.query.len(), steps, mode, arithmetic };
         check_memory(&shape, &spans.budget)?;
         let (weights, biases) = self.init(raw.init, &layers)?;
-        if raw.sample.is_empty() {
+        if trains && raw.sample.is_empty() {
             return Err(ExerciseError::invalid("sample", "no training sample", 0..0).with_help(
                 "add one: [[sample]] with x = [...] (one entry per input unit) and y = [...] (one per output)",
             ));
@@ -376,13 +422,31 @@ impl Reader<'_> {
             samples.push(Sample { x, y });
         }
         let mut queries = Vec::new();
+        let mut expectations = Vec::new();
         for (k, q) in raw.query.iter().enumerate() {
-            queries.push(self.vector(
-                &q.get_ref().x,
-                &format!("query[{}].x", k + 1),
-                n_in,
-                "input units (layers[0])",
-            )?);
+            let q = q.get_ref();
+            let key = |name: &str| format!("query[{}].{name}", k + 1);
+            queries.push(self.vector(&q.x, &key("x"), n_in, "input units (layers[0])")?);
+            expectations.push(match (&q.class, &q.output) {
+                (Some(_), Some(output)) => {
+                    return Err(ExerciseError::invalid(
+                        key("output"),
+                        "give the class or the output, not both",
+                        span_of(output),
+                    ))
+                }
+                (Some(class), None) if (1..=n_out as i64).contains(class.get_ref()) => {
+                    Some(Expectation::Class(*class.get_ref() as usize))
+                }
+                (Some(class), None) => {
+                    let message = format!("a class counts the output units from 1 to {n_out}");
+                    return Err(ExerciseError::invalid(key("class"), message, span_of(class)));
+                }
+                (None, Some(output)) => {
+                    Some(Expectation::Output(self.vector(output, &key("output"), n_out, "output units")?))
+                }
+                (None, None) => None,
+            });
         }
         let check_names = self.check_names(raw.check, depth)?;
         let mut exercise = Exercise {
@@ -400,6 +464,8 @@ impl Reader<'_> {
             arithmetic,
             samples,
             queries,
+            expectations,
+            trains,
             spans,
         };
         if arithmetic == Arithmetic::F64 {

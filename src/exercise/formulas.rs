@@ -101,6 +101,15 @@ fn hoist_invariant_sums(e: &Expr, bound: &mut Vec<String>, fresh: &mut Fresh, ou
     Expr::spanned(node, e.span.clone())
 }
 
+impl Formulas {
+    /// Whether every gradient is identically 0: the hidden activation's derivative or the
+    /// output delta simplifies to 0 (threshold units).
+    pub fn gradients_vanish(&self) -> bool {
+        let zero = |e: &Expr| e.as_num().is_some_and(num_traits::Zero::is_zero);
+        self.shown_activation_derivative.as_ref().is_some_and(zero) || zero(&self.shown_output_delta)
+    }
+}
+
 /// The variable delta^L is taken with respect to.
 pub const OUTPUT_NET: &str = "z[k]";
 

@@ -27,6 +27,14 @@ pub use trace::Trace;
 pub fn run(source: &str) -> Result<Trace, ExerciseError> {
     let exercise = file::parse_exercise(source)?;
     let formulas = formulas::derive(&exercise)?;
+    if exercise.trains && formulas.gradients_vanish() {
+        return Err(ExerciseError::invalid(
+            "train",
+            "the network's gradients are 0 wherever they have a value (threshold units): gradient descent cannot train it",
+            exercise.spans.budget.steps.clone(),
+        )
+        .with_help("remove [train] (and the samples) to evaluate the queries with the weights given"));
+    }
     budget::check_work(&exercise.shape(), &exercise.spans.budget, &formulas)?;
     network::train(exercise, formulas)
 }

@@ -3,7 +3,7 @@
 //! custom activation or loss needs no special case here.
 
 use super::error::ExerciseError;
-use super::file::{Arithmetic, Exercise, Mode, OutputActivation, Sample};
+use super::file::{Arithmetic, Exercise, Expectation, Mode, OutputActivation, Sample};
 use super::formulas::Formulas;
 use super::matrix::{outgrows, vector_minus_scaled, Matrix};
 use super::trace::{Backward, Forward, Note, Params, Query, Step, Trace};
@@ -155,7 +155,7 @@ impl Run {
         };
         let output = forward.a.last().expect("a network has an output layer").column(0);
         let (class, tie) = classify(&output);
-        Ok(Query { forward, output, class, tie })
+        Ok(Query { forward, output, class, tie, expected: None })
     }
 }
 
@@ -197,7 +197,12 @@ pub fn train(exercise: Exercise, formulas: Formulas) -> Result<Trace, ExerciseEr
     }
     let mut queries = Vec::new();
     for (k, x) in exercise.queries.iter().enumerate() {
-        queries.push(run.query(&formulas, x, k + 1)?);
+        let mut query = run.query(&formulas, x, k + 1)?;
+        query.expected = exercise.expectations[k].clone().map(|e| {
+            let met = meets(&query, &e);
+            (e, met)
+        });
+        queries.push(query);
     }
     Ok(Trace { exercise, formulas, initial, steps, queries, notes: run.notes })
 }
@@ -215,6 +220,21 @@ pub fn train_step(
     let backward = backward(formulas, params, &forward, y, Where::Step(1), exactness)?;
     let params = update(params, rate, &backward, Where::Step(1), exactness)?;
     Ok((forward, backward, params))
+}
+
+/// Whether a query gives what is expected of it: the class, with no tie; the outputs, exactly
+/// where both are exact, else to 1e-9 relative.
+fn meets(query: &Query, expected: &Expectation) -> bool {
+    match expected {
+        Expectation::Class(c) => query.class == *c && !query.tie,
+        Expectation::Output(want) => query.output.iter().zip(want).all(|(got, want)| match (got, want) {
+            (Number::Exact(a), Number::Exact(b)) => a == b,
+            _ => {
+                let (a, b) = (got.to_f64(), want.to_f64());
+                (a - b).abs() <= 1e-9 * b.abs().max(1.0)
+            }
+        }),
+    }
 }
 
 /// The position of the largest output, from 1 (the first of equal largest ones), and whether

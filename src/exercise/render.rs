@@ -2,9 +2,9 @@
 //! worked solution (bmatrix matrices, the formulas, one section per step); JSON is the contract
 //! for tools (full f64 precision).
 
-use super::file::{Mode, OutputActivation};
+use super::file::{Expectation, Mode, OutputActivation};
 use super::matrix::Matrix;
-use super::trace::{Backward, Forward, Note, Params, Trace};
+use super::trace::{Backward, Forward, Note, Params, Query, Trace};
 use crate::eval::number::{format_significant, Number};
 use crate::syntax::ast::{Expr, Statement};
 use crate::syntax::latex::{statement_latex, to_latex_with, LatexStyle};
@@ -114,6 +114,9 @@ fn layers_text(layers: &[usize]) -> String {
 
 fn steps_text(trace: &Trace) -> String {
     let ex = &trace.exercise;
+    if !ex.trains {
+        return "none (no [train]): the queries are evaluated with the parameters given".into();
+    }
     let n = ex.samples.len();
     let mode = match ex.mode {
         Mode::Sgd => "stochastic gradient descent (one update per sample)",
@@ -171,6 +174,10 @@ fn formula_rows(trace: &Trace, style: LatexStyle) -> Vec<(String, String, String
             to_latex(&rhs)
         ),
     ));
+    if !trace.exercise.trains {
+        // Evaluation only: the forward pass is all there is.
+        return rows;
+    }
     rows.push(("loss".into(), format!("E = {}", f.loss), format!("E = {}", to_latex(&f.loss))));
     if let Some(d) = &f.shown_activation_derivative {
         rows.push(("f'".into(), format!("f'(x) = {d}"), format!("f'(x) = {}", to_latex(d))));
@@ -401,7 +408,7 @@ pub fn text(trace: &Trace, options: &Options) -> String {
             out.push_str(&text_item(&item, precision, "  "));
         }
     } else {
-        out.push_str("\nInitial parameters\n");
+        out.push_str(if trace.exercise.trains { "\nInitial parameters\n" } else { "\nParameters\n" });
         for item in params_items(&trace.initial) {
             out.push_str(&text_item(&item, precision, "  "));
         }
@@ -416,13 +423,65 @@ pub fn text(trace: &Trace, options: &Options) -> String {
         }
     }
     for (k, q) in trace.queries.iter().enumerate() {
-        out.push_str(&format!("\nQuery {} (final parameters)\n", k + 1));
+        out.push_str(&format!("\nQuery {}{}\n", k + 1, query_note(trace)));
         for item in forward_items(&q.forward) {
             out.push_str(&text_item(&item, precision, "  "));
         }
         out.push_str(&format!("  class = {}{}\n", q.class, tie_note(q.tie)));
+        if let Some(line) = expectation_text(q, precision) {
+            out.push_str(&format!("  {line}\n"));
+        }
+    }
+    if let Some(summary) = expectations_summary(trace) {
+        out.push_str(&format!("\n{summary}\n"));
     }
     out
+}
+
+/// Which parameters the queries use, for their titles.
+fn query_note(trace: &Trace) -> &'static str {
+    if trace.exercise.trains {
+        " (final parameters)"
+    } else {
+        ""
+    }
+}
+
+/// What a query was expected to give, and whether it does.
+fn expectation_text(q: &Query, precision: Precision) -> Option<String> {
+    let (expected, met) = q.expected.as_ref()?;
+    let what = match expected {
+        Expectation::Class(c) => format!("class {c}"),
+        Expectation::Output(v) => {
+            format!("output [{}]", v.iter().map(|n| show_number(n, precision)).collect::<Vec<_>>().join(", "))
+        }
+    };
+    Some(match (met, expected) {
+        (true, _) => format!("expected {what}: as expected"),
+        (false, Expectation::Class(_)) if q.tie => {
+            format!("expected {what}: NOT as expected (a tie for the largest output)")
+        }
+        (false, Expectation::Class(_)) => format!("expected {what}: NOT as expected (class {})", q.class),
+        (false, Expectation::Output(_)) => format!(
+            "expected {what}: NOT as expected (output [{}])",
+            q.output.iter().map(|n| show_number(n, precision)).collect::<Vec<_>>().join(", ")
+        ),
+    })
+}
+
+/// How many queries give what the file expects of them, when it expects anything.
+fn expectations_summary(trace: &Trace) -> Option<String> {
+    let checked: Vec<bool> = trace.queries.iter().filter_map(|q| q.expected.as_ref().map(|(_, met)| *met)).collect();
+    if checked.is_empty() {
+        return None;
+    }
+    let met = checked.iter().filter(|m| **m).count();
+    Some(format!("Expectations: {met} of {} queries as expected", checked.len()))
+}
+
+/// Whether a query does not give what the file expects of it.
+pub fn any_unmet(trace: &Trace) -> bool {
+    trace.queries.iter().any(|q| q.expected.as_ref().is_some_and(|(_, met)| !met))
 }
 
 fn tie_note(tie: bool) -> &'static str {
@@ -501,7 +560,7 @@ fn blocks(trace: &Trace, options: &Options) -> Vec<Block> {
         out.push(Block::Heading(2, final_title(trace)));
         out.push(math_items(&params_items(final_params(trace)), precision));
     } else {
-        out.push(Block::Heading(2, "Initial parameters".into()));
+        out.push(Block::Heading(2, if trace.exercise.trains { "Initial parameters" } else { "Parameters" }.into()));
         out.push(math_items(&params_items(&trace.initial), precision));
         for k in 0..trace.steps.len() {
             out.push(Block::Heading(2, step_title(trace, k)));
@@ -512,9 +571,15 @@ fn blocks(trace: &Trace, options: &Options) -> Vec<Block> {
         }
     }
     for (k, q) in trace.queries.iter().enumerate() {
-        out.push(Block::Heading(2, format!("Query {} (final parameters)", k + 1)));
+        out.push(Block::Heading(2, format!("Query {}{}", k + 1, query_note(trace))));
         out.push(math_items(&forward_items(&q.forward), precision));
         out.push(Block::Paragraph(format!("Class: {}{}.", q.class, tie_note(q.tie))));
+        if let Some(line) = expectation_text(q, precision) {
+            out.push(Block::Paragraph(format!("{}{}.", line[..1].to_uppercase(), &line[1..])));
+        }
+    }
+    if let Some(summary) = expectations_summary(trace) {
+        out.push(Block::Paragraph(format!("{summary}.")));
     }
     out
 }
@@ -691,6 +756,14 @@ pub fn json(trace: &Trace, summary: bool) -> Json {
             m.insert("output".into(), json_numbers(&q.output));
             m.insert("class".into(), json!(q.class));
             m.insert("tie".into(), json!(q.tie));
+            if let Some((expected, met)) = &q.expected {
+                let value = match expected {
+                    Expectation::Class(c) => json!({ "class": c }),
+                    Expectation::Output(v) => json!({ "output": json_numbers(v) }),
+                };
+                m.insert("expected".into(), value);
+                m.insert("as_expected".into(), json!(met));
+            }
             json_forward(&q.forward, &mut m);
             Json::Object(m)
         })

@@ -1,7 +1,7 @@
 //! The recorded run: the formulas, the initial parameters, every step (forward pass, deltas,
 //! gradients, updated parameters) and every query. The renderers read it; nothing prints here.
 
-use super::file::Exercise;
+use super::file::{Exercise, Expectation};
 use super::formulas::Formulas;
 use super::matrix::{approximate, Matrix};
 use crate::eval::number::{NumError, Number};
@@ -78,6 +78,8 @@ pub struct Query {
     pub class: usize,
     /// Whether another output equals the largest.
     pub tie: bool,
+    /// What the file expects of this query, and whether the run gives it.
+    pub expected: Option<(Expectation, bool)>,
 }
 
 /// Something a reader must know about how the numbers of a run were kept.

@@ -56,9 +56,9 @@ pub fn agrees(
     named: &[(String, Expr)],
     sides: Sides,
 ) -> Result<(), Disagreement> {
-    let sizes = named_sizes(shapes);
     let mut compared = 0;
     for point in 0..POINTS {
+        let sizes = named_sizes(shapes, point);
         let mut env = random_env(index_form, matrix, shapes, &sizes, point as u64);
         for (name, form) in named {
             match eval(form, &env) {
@@ -125,13 +125,15 @@ fn spread_stride(total: usize, cols: usize) -> usize {
         .expect("a stride prime to the row length")
 }
 
-/// A length for each named size (`n`, `m`): 2, 3, 4, ... in order of the names.
-fn named_sizes(shapes: &Shapes) -> BTreeMap<String, usize> {
+/// A length for each named size (`n`, `m`) at point `point`: different names different lengths,
+/// and each name another length at each point (2, 3, ... at the first; 5, 6, ... at the next), so
+/// that a form right at one size only (`x` for `2*x/n`) is caught.
+fn named_sizes(shapes: &Shapes, point: usize) -> BTreeMap<String, usize> {
     let mut sizes = BTreeMap::new();
     for (_, shape) in shapes.iter() {
         for dim in [&shape.rows, &shape.cols].into_iter().flatten() {
             if let Dim::Named(name) = dim {
-                let next = sizes.len() + 2;
+                let next = sizes.len() + 2 + 3 * point;
                 sizes.entry(name.clone()).or_insert(next);
             }
         }
