@@ -37,9 +37,21 @@ fn check_shapes(exercise: &Exercise) {
         assert_eq!((w.rows(), w.cols()), (layers[l], layers[l - 1]), "W{l}");
         assert_eq!(exercise.biases[l - 1].len(), layers[l], "b{l}");
     }
-    assert!(!exercise.samples.is_empty());
+    // Training needs samples; an exercise without training evaluates its queries.
+    if exercise.trains {
+        assert!(!exercise.samples.is_empty());
+    } else {
+        assert!(exercise.samples.is_empty() && !exercise.queries.is_empty());
+    }
     for sample in &exercise.samples {
         assert_eq!((sample.x.len(), sample.y.len()), (layers[0], layers[depth]));
     }
     assert!(exercise.queries.iter().all(|q| q.len() == layers[0]));
+    assert_eq!(exercise.expectations.len(), exercise.queries.len());
+    for expected in exercise.expectations.iter().flatten() {
+        match expected {
+            deltaform::exercise::file::Expectation::Class(c) => assert!((1..=layers[depth]).contains(c)),
+            deltaform::exercise::file::Expectation::Output(v) => assert_eq!(v.len(), layers[depth]),
+        }
+    }
 }

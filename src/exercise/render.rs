@@ -8,6 +8,7 @@ use super::trace::{Backward, Forward, Note, Params, Query, Trace};
 use crate::eval::number::{format_significant, Number};
 use crate::syntax::ast::{Expr, Statement};
 use crate::syntax::latex::{statement_latex, to_latex_with, LatexStyle};
+use crate::syntax::latex_document::escape_text;
 use crate::syntax::print::{decimal_digits, number_text};
 use num_traits::Signed;
 use serde_json::{json, Map, Value as Json};
@@ -607,10 +608,10 @@ pub fn latex(trace: &Trace, options: &Options) -> String {
     let mut body = String::new();
     for block in blocks(trace, options) {
         match block {
-            Block::Heading(1, text) => body.push_str(&format!("\\section*{{{}}}\n\n", escape_latex(&text))),
-            Block::Heading(2, text) => body.push_str(&format!("\\subsection*{{{}}}\n\n", escape_latex(&text))),
-            Block::Heading(_, text) => body.push_str(&format!("\\subsubsection*{{{}}}\n\n", escape_latex(&text))),
-            Block::Paragraph(text) => body.push_str(&format!("{}\n\n", escape_latex(&text))),
+            Block::Heading(1, text) => body.push_str(&format!("\\section*{{{}}}\n\n", escape_text(&text))),
+            Block::Heading(2, text) => body.push_str(&format!("\\subsection*{{{}}}\n\n", escape_text(&text))),
+            Block::Heading(_, text) => body.push_str(&format!("\\subsubsection*{{{}}}\n\n", escape_text(&text))),
+            Block::Paragraph(text) => body.push_str(&format!("{}\n\n", escape_text(&text))),
             Block::Math(lines) => {
                 for line in lines {
                     body.push_str(&format!("\\[\n{line}\n\\]\n\n"));
@@ -637,24 +638,6 @@ fn widest_matrix(trace: &Trace) -> usize {
         widest = widest.max(matrices.map(Matrix::cols).max().unwrap_or(1)).max(step.loss.len());
     }
     widest
-}
-
-/// Prose for LaTeX: every character LaTeX treats specially written as itself.
-fn escape_latex(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '\\' => out.push_str("\\textbackslash{}"),
-            '^' => out.push_str("\\textasciicircum{}"),
-            '~' => out.push_str("\\textasciitilde{}"),
-            '#' | '$' | '%' | '&' | '_' | '{' | '}' => {
-                out.push('\\');
-                out.push(c);
-            }
-            _ => out.push(c),
-        }
-    }
-    out
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -832,13 +815,5 @@ mod tests {
         assert!(shown_exactly(&exact, SIX));
         assert!(!shown_exactly(&Matrix::column_vector(&[q(1, 10), Number::Approx(0.1)]), SIX));
         assert!(!shown_exactly(&Matrix::column_vector(&[q(12345, 100000)]), four));
-    }
-
-    #[test]
-    fn prose_is_escaped_for_latex() {
-        assert_eq!(
-            escape_latex("x^2 + a_b & 50% #1 {c} ~ \\"),
-            "x\\textasciicircum{}2 + a\\_b \\& 50\\% \\#1 \\{c\\} \\textasciitilde{} \\textbackslash{}"
-        );
     }
 }
