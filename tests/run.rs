@@ -602,3 +602,54 @@ fn evaluate_only_exercises_check_their_queries() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("query[1].class"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `reduction = "mean"` averages a batch's gradients (PyTorch's default) where `"sum"` (the
+/// seeds') adds them; `mse` and `bce` are PyTorch's losses (the mean over the outputs, no 1/2).
+#[test]
+fn reductions_and_named_losses() {
+    let ex = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/seed_ex2b_tanh_batch_bias_0.toml");
+    let source = std::fs::read_to_string(ex).unwrap();
+    let dir = std::env::temp_dir().join(format!("deltaform-run-reduction-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let write = |name: &str, text: &str| {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    let mean_file = write("mean.toml", &source.replace("[train]\n", "[train]\nreduction = \"mean\"\n"));
+    let (sum, mean) = (json_of(Path::new(ex)), json_of(&mean_file));
+    let samples = sum["steps"][0]["samples"].as_array().unwrap().len() as f64;
+    assert!(samples > 1.0);
+    assert_eq!(mean["network"]["reduction"], "mean");
+    for key in ["dW1", "dW3", "db2"] {
+        let flat = |v: &serde_json::Value| -> Vec<f64> {
+            let rows: Vec<serde_json::Value> = match v.as_array().unwrap().first() {
+                Some(serde_json::Value::Array(_)) => v.as_array().unwrap().clone(),
+                _ => vec![v.clone()],
+            };
+            rows.iter()
+                .flat_map(|r| r.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect::<Vec<_>>())
+                .collect()
+        };
+        let (s, m) = (flat(&sum["steps"][0][key]), flat(&mean["steps"][0][key]));
+        assert!(s.iter().zip(&m).all(|(s, m)| (s / samples - m).abs() < 1e-12), "{key}: {s:?} {m:?}");
+    }
+    assert!(stdout_of(&["run", mean_file.to_str().unwrap()]).contains("averaged over the samples"));
+    // mse on a linear output: delta = 2*(yhat - y)/n; bce on a sigmoid output: (yhat - y)/n.
+    let linear = "[network]\nlayers = [2, 2]\noutput = \"identity\"\nloss = \"LOSS\"\n[init]\nweights = 0.5\n[train]\nrate = 0.1\n[[sample]]\nx = [1, 2]\ny = [1, 0]\n";
+    let mse = json_of(&write("mse.toml", &linear.replace("LOSS", "mse")));
+    let yhat: Vec<f64> = mse["steps"][0]["a1"].as_array().unwrap().iter().map(|r| r[0].as_f64().unwrap()).collect();
+    let delta: Vec<f64> =
+        mse["steps"][0]["delta1"].as_array().unwrap().iter().map(|r| r[0].as_f64().unwrap()).collect();
+    assert!((delta[0] - (yhat[0] - 1.0)).abs() < 1e-12 && (delta[1] - yhat[1]).abs() < 1e-12, "{delta:?} {yhat:?}");
+    let bce = json_of(&write("bce.toml", &linear.replace("LOSS", "bce").replace("\"identity\"", "\"sigmoid\"")));
+    let yhat: Vec<f64> = bce["steps"][0]["a1"].as_array().unwrap().iter().map(|r| r[0].as_f64().unwrap()).collect();
+    let delta: Vec<f64> =
+        bce["steps"][0]["delta1"].as_array().unwrap().iter().map(|r| r[0].as_f64().unwrap()).collect();
+    assert!((delta[0] - (yhat[0] - 1.0) / 2.0).abs() < 1e-12 && (delta[1] - yhat[1] / 2.0).abs() < 1e-12, "{delta:?}");
+    let bad = write("bad.toml", &source.replace("[train]\n", "[train]\nreduction = \"avg\"\n"));
+    let out = deltaform().arg("run").arg(&bad).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("train.reduction"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

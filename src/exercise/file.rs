@@ -62,6 +62,15 @@ pub struct KeySpans {
     pub budget: BudgetSpans,
 }
 
+/// How a step's gradients (and its loss) combine over the step's samples.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reduction {
+    /// Summed (the seeds' convention, the default).
+    Sum,
+    /// Averaged (PyTorch's default).
+    Mean,
+}
+
 /// What a query is expected to give.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Expectation {
@@ -93,6 +102,8 @@ pub struct Exercise {
     pub rate: Number,
     /// SGD or batch.
     pub mode: Mode,
+    /// How a step's gradients combine over its samples.
+    pub reduction: Reduction,
     /// Passes over the samples.
     pub steps: usize,
     /// Exact or f64 arithmetic.
@@ -181,6 +192,7 @@ struct RawNetwork {
 struct RawTrain {
     rate: Spanned<RawTensor>,
     mode: Option<Spanned<String>>,
+    reduction: Option<Spanned<String>>,
     steps: Option<Spanned<i64>>,
     arithmetic: Option<Spanned<String>>,
 }
@@ -317,7 +329,7 @@ impl Reader<'_> {
         });
         let trains = raw.train.is_some();
         let loss = match (&net.loss, trains) {
-            (Some(loss), _) => self.loss(loss)?,
+            (Some(loss), _) => self.loss(loss, layers[depth])?,
             (None, false) => parse_expr(SQUARED_ERROR).expect("the built-in losses parse"),
             (None, true) => {
                 return Err(ExerciseError::invalid("network.loss", "missing: training needs a loss", 0..0)
@@ -348,6 +360,7 @@ impl Reader<'_> {
         let train = raw.train.map(Spanned::into_inner).unwrap_or(RawTrain {
             rate: Spanned::new(0..0, RawTensor::Text("1".into())),
             mode: None,
+            reduction: None,
             steps: None,
             arithmetic: None,
         });
@@ -387,6 +400,17 @@ impl Reader<'_> {
                 return Err(ExerciseError::invalid(
                     "train.mode",
                     format!("`{other}` is not one of \"sgd\", \"batch\""),
+                    span,
+                ))
+            }
+        };
+        let reduction = match train.reduction.as_ref().map(|r| (r.get_ref().as_str(), span_of(r))) {
+            None | Some(("sum", _)) => Reduction::Sum,
+            Some(("mean", _)) => Reduction::Mean,
+            Some((other, span)) => {
+                return Err(ExerciseError::invalid(
+                    "train.reduction",
+                    format!("`{other}` is not one of \"sum\", \"mean\""),
                     span,
                 ))
             }
@@ -460,6 +484,7 @@ impl Reader<'_> {
             biases,
             rate,
             mode,
+            reduction,
             steps,
             arithmetic,
             samples,
@@ -569,20 +594,24 @@ impl Reader<'_> {
         Ok(Act::Elementwise(e))
     }
 
-    fn loss(&self, s: &Spanned<String>) -> Result<Expr, ExerciseError> {
+    /// The loss of one sample, for `outputs` output units: a built-in name or an expression.
+    fn loss(&self, s: &Spanned<String>, outputs: usize) -> Result<Expr, ExerciseError> {
         let key = "network.loss";
         let text = s.get_ref().trim();
+        // `mse` and `bce` as PyTorch's: the mean over the outputs (no 1/2).
         let builtin = match text {
-            "squared_error" => Some(SQUARED_ERROR),
-            "cross_entropy" => Some(CROSS_ENTROPY),
+            "squared_error" => Some(SQUARED_ERROR.to_string()),
+            "cross_entropy" => Some(CROSS_ENTROPY.to_string()),
+            "mse" => Some(format!("sum(i, (yhat[i] - y[i])^2)/{outputs}")),
+            "bce" => Some(format!("-sum(i, y[i]*log(yhat[i]) + (1 - y[i])*log(1 - yhat[i]))/{outputs}")),
             _ => None,
         };
         if let Some(src) = builtin {
-            return Ok(parse_expr(src).expect("the built-in losses parse"));
+            return Ok(parse_expr(&src).expect("the built-in losses parse"));
         }
         let (e, offset) = self.expression(s, key)?;
         let free = e.free_names();
-        let help = "a loss is squared_error, cross_entropy, or an expression in yhat[i] and y[i] \
+        let help = "a loss is squared_error, cross_entropy, mse, bce, or an expression in yhat[i] and y[i] \
                     (summed over i when i is left free), e.g. \"(yhat[i] - y[i])^2\"";
         if let Some(bad) = find_free_var(&e, &mut |v| !["yhat", "y", "i"].contains(&v)) {
             return Err(ExerciseError::invalid(key, format!("unknown name `{bad}`"), self.name_span(s, offset, bad))

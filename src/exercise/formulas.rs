@@ -4,7 +4,7 @@
 
 use super::backprop::{self, MatrixForms};
 use super::error::ExerciseError;
-use super::file::{Exercise, OutputActivation};
+use super::file::{Exercise, OutputActivation, Reduction};
 use crate::defs::Definitions;
 use crate::derive::{derive_parsed, Context, Derivation};
 use crate::diff::Wrt;
@@ -18,6 +18,8 @@ use std::collections::HashMap;
 /// The formulas of one exercise.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Formulas {
+    /// How a step's gradients combine over its samples.
+    pub reduction: Reduction,
     /// The hidden activation f(x); `None` without hidden layers.
     pub activation: Option<Expr>,
     /// f'(x), as derived (raw).
@@ -142,6 +144,7 @@ pub fn derive(exercise: &Exercise) -> Result<Formulas, ExerciseError> {
         span: spans.activation.clone(),
     })?;
     Ok(Formulas {
+        reduction: exercise.reduction,
         activation: exercise.activation.clone(),
         activation_derivative,
         output: exercise.output.clone(),

@@ -3,7 +3,7 @@
 //! custom activation or loss needs no special case here.
 
 use super::error::ExerciseError;
-use super::file::{Arithmetic, Exercise, Expectation, Mode, OutputActivation, Sample};
+use super::file::{Arithmetic, Exercise, Expectation, Mode, OutputActivation, Reduction, Sample};
 use super::formulas::Formulas;
 use super::matrix::{outgrows, vector_minus_scaled, Matrix};
 use super::trace::{Backward, Forward, Note, Params, Query, Step, Trace};
@@ -410,10 +410,23 @@ pub fn backward(
     }
     let mut dw = Vec::with_capacity(depth);
     let mut db = Vec::with_capacity(depth);
+    // The gradients sum over the step's samples, or average (`reduction = "mean"`).
+    let share = match formulas.reduction {
+        Reduction::Mean if y.cols() > 1 => {
+            Some(Number::Exact(num_rational::BigRational::new(1.into(), y.cols().into())))
+        }
+        _ => None,
+    };
+    let scale = |n: &Number| match &share {
+        Some(s) => n.clone().try_mul(s),
+        None => Ok(n.clone()),
+    };
     for l in 1..=depth {
         let (dw_name, db_name) = (format!("dW{l}"), format!("db{l}"));
-        dw.push(exactness.matmul(&delta[l - 1], &forward.a[l - 1].transpose(), at, &dw_name)?);
+        let summed = exactness.matmul(&delta[l - 1], &forward.a[l - 1].transpose(), at, &dw_name)?;
+        dw.push(summed.zip_with(&summed, |x, _| scale(x)).map_err(at.num(&dw_name))?);
         let sums = delta[l - 1].row_sums().map_err(at.num(&db_name))?;
+        let sums = sums.iter().map(&scale).collect::<Result<Vec<_>, _>>().map_err(at.num(&db_name))?;
         db.push(exactness.keep_vector(sums, &db_name)?);
     }
     Ok(Backward { delta, dw, db, propagated, slopes })

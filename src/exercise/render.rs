@@ -2,7 +2,7 @@
 //! worked solution (bmatrix matrices, the formulas, one section per step); JSON is the contract
 //! for tools (full f64 precision).
 
-use super::file::{Expectation, Mode, OutputActivation};
+use super::file::{Expectation, Mode, OutputActivation, Reduction};
 use super::matrix::Matrix;
 use super::trace::{Backward, Forward, Note, Params, Query, Trace};
 use crate::eval::number::{format_significant, Number};
@@ -121,6 +121,9 @@ fn steps_text(trace: &Trace) -> String {
     let n = ex.samples.len();
     let mode = match ex.mode {
         Mode::Sgd => "stochastic gradient descent (one update per sample)",
+        Mode::Batch if ex.reduction == Reduction::Mean => {
+            "batch gradient descent (one update per pass, gradients averaged over the samples)"
+        }
         Mode::Batch => "batch gradient descent (one update per pass, gradients summed over the samples)",
     };
     format!(
@@ -205,11 +208,15 @@ fn formula_rows(trace: &Trace, style: LatexStyle) -> Vec<(String, String, String
         ));
     }
     let [(dw, dw_latex), (db, db_latex)] = f.matrix_forms.gradients_shown(style);
+    let combined = match f.reduction {
+        Reduction::Sum => "summed",
+        Reduction::Mean => "averaged",
+    };
     rows.push((
         "gradients".into(),
-        format!("dW<l> = {dw}, db<l> = {db}, summed over the samples of a step"),
+        format!("dW<l> = {dw}, db<l> = {db}, {combined} over the samples of a step"),
         format!(
-            "\\frac{{\\partial E}}{{\\partial W^{{[l]}}}} = {dw_latex}, \\quad \\frac{{\\partial E}}{{\\partial b^{{[l]}}}} = {db_latex} \\quad \\text{{(summed over the samples of a step)}}"
+            "\\frac{{\\partial E}}{{\\partial W^{{[l]}}}} = {dw_latex}, \\quad \\frac{{\\partial E}}{{\\partial b^{{[l]}}}} = {db_latex} \\quad \\text{{({combined} over the samples of a step)}}"
         ),
     ));
     let rate = show_number(&trace.exercise.rate, Precision::Significant(17));
@@ -279,16 +286,23 @@ fn targets(trace: &Trace, k: usize) -> Matrix {
     Matrix::from_columns(trace.exercise.layers[trace.exercise.depth()], &columns).expect("targets of the output's size")
 }
 
-/// The loss: a number for one sample; for several, one per sample and their sum.
-fn loss_items(loss: &[Number]) -> Vec<Item> {
+/// The loss: a number for one sample; for several, one per sample and their sum (or mean).
+fn loss_items(loss: &[Number], reduction: Reduction) -> Vec<Item> {
     match loss {
         [one] => vec![Item::scalar("E", "E", one)],
         many => {
-            let total = many.iter().try_fold(Number::int(0), |t, e| t.try_add(e)).unwrap_or(Number::Approx(f64::NAN));
+            let total = many.iter().try_fold(Number::int(0), |t, e| t.try_add(e));
             let row = Matrix::from_rows(vec![many.to_vec()]).expect("one row");
+            let (text, latex, combined) = match reduction {
+                Reduction::Sum => ("E_total", "E_{\\text{total}}", total),
+                Reduction::Mean => {
+                    ("E_mean", "E_{\\text{mean}}", total.and_then(|t| t.try_div(&Number::int(many.len() as i64))))
+                }
+            };
+            let combined = combined.unwrap_or(Number::Approx(f64::NAN));
             vec![
                 Item { text: "E".into(), latex: "E".into(), value: row, scalar: false },
-                Item::scalar("E_total", "E_{\\text{total}}", &total),
+                Item::scalar(text, latex, &combined),
             ]
         }
     }
@@ -343,10 +357,14 @@ fn step_sections(trace: &Trace, k: usize) -> Vec<(&'static str, Vec<Item>)> {
     }
     let mut forward = forward_items(&step.forward);
     forward.push(Item::named("y", targets(trace, k)));
-    let loss_title = if step.loss.len() == 1 { "Loss" } else { "Loss (one entry per sample, and their sum)" };
+    let loss_title = match (step.loss.len(), trace.exercise.reduction) {
+        (1, _) => "Loss",
+        (_, Reduction::Sum) => "Loss (one entry per sample, and their sum)",
+        (_, Reduction::Mean) => "Loss (one entry per sample, and their mean)",
+    };
     vec![
         ("Forward pass", forward),
-        (loss_title, loss_items(&step.loss)),
+        (loss_title, loss_items(&step.loss, trace.exercise.reduction)),
         ("Backward pass", backward_items(back)),
         ("Gradients", grads),
         ("Updated parameters", params_items(&step.params)),
@@ -769,6 +787,7 @@ pub fn json(trace: &Trace, summary: bool) -> Json {
             "output": ex.names[1],
             "loss": ex.names[2],
             "mode": match ex.mode { Mode::Sgd => "sgd", Mode::Batch => "batch" },
+            "reduction": match ex.reduction { Reduction::Sum => "sum", Reduction::Mean => "mean" },
             "rate": ex.rate.to_f64(),
             "steps": ex.steps,
         },
