@@ -339,7 +339,13 @@ pub struct Known<'a> {
     pub document: &'a Activations,
     /// How many samples the document computes at once.
     pub samples: Samples,
+    /// The derivations made so far in the document (a quantity's for an activation and a
+    /// number of samples is the same in every formula).
+    pub derivations: &'a Derivations,
 }
+
+/// The engine's derivations of the quantities, by what they depend on.
+pub type Derivations = std::cell::RefCell<HashMap<String, Result<MatrixDerivation, String>>>;
 
 impl Known<'_> {
     /// The activation of `layer` (in `t`), or why it is not known.
@@ -426,7 +432,18 @@ pub fn judge(quantity: &Quantity, formula: &Expr, known: &Known, functions: &Fun
         Some(role) => Some(Expr::var(role)),
         None => None,
     });
-    let derivation = match truth(quantity, applied.as_ref(), samples) {
+    let kind = match quantity {
+        Quantity::Delta(_) => "delta",
+        Quantity::WeightGradient(_) => "weights",
+        Quantity::BiasGradient(_) => "bias",
+    };
+    let key = format!("{kind} {} {samples:?}", applied.as_ref().map(Expr::to_string).unwrap_or_default());
+    let derived = known.derivations.borrow().get(&key).cloned();
+    let derivation = match derived.unwrap_or_else(|| {
+        let made = truth(quantity, applied.as_ref(), samples);
+        known.derivations.borrow_mut().insert(key, made.clone());
+        made
+    }) {
         Ok(d) => d,
         Err(why) => return Some(Outcome::Unchecked(why)),
     };
@@ -628,7 +645,8 @@ mod tests {
         for (name, body) in activations {
             learned.learn(name, &[expr(body)], &functions);
         }
-        let known = Known { exercise: None, document: &learned, samples: Samples::One };
+        let derivations = Derivations::default();
+        let known = Known { exercise: None, document: &learned, samples: Samples::One, derivations: &derivations };
         let q = Quantity::of(&side(quantity)).expect("a quantity");
         judge(&q, &expr(formula), &known, &functions).expect("a layer formula")
     }

@@ -73,6 +73,8 @@ pub struct Walker<'a> {
     functions: Functions,
     /// The activations of the layers whose forward pass the document wrote.
     activations: Activations,
+    /// The engine's derivations of layer quantities so far.
+    derivations: layers::Derivations,
     claims: Vec<Claim>,
 }
 
@@ -90,6 +92,7 @@ impl<'a> Walker<'a> {
             templates: Templates::default(),
             functions: Functions::default(),
             activations: Activations::default(),
+            derivations: Default::default(),
             claims: Vec::new(),
         }
     }
@@ -291,7 +294,8 @@ impl<'a> Walker<'a> {
             let network = &trace.exercise;
             Some((network.activation.as_ref()?, network.layers.len() - 1))
         });
-        let known = Known { exercise, document: &self.activations, samples: self.samples(formula) };
+        let samples = self.samples(formula);
+        let known = Known { exercise, document: &self.activations, samples, derivations: &self.derivations };
         layers::judge(quantity, formula, &known, &self.functions)
     }
 
