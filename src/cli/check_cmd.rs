@@ -7,10 +7,8 @@ use crate::check::report::DocumentReport;
 use crate::check::{check_markdown, CheckOptions, Summary, Tolerance};
 use crate::syntax::diagnostic::Diagnostic;
 use clap::{Args, ValueEnum};
-use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use serde_json::json;
-use std::io::IsTerminal;
 use std::sync::Arc;
 
 /// The largest document read, in bytes.
@@ -63,7 +61,7 @@ pub fn check(args: &CheckArgs) -> Result<Output, Failure> {
         None => None,
     };
     let options = CheckOptions { tolerance: args.tol, exercise };
-    let progress = progress_bar(texts.len());
+    let progress = super::progress_bar(texts.len(), 2, "documents");
     let reports: Vec<DocumentReport> = args
         .solutions
         .par_iter()
@@ -125,18 +123,6 @@ fn read_document(path: &str) -> Result<Arc<str>, Failure> {
         return Err(fail("binary", format!("{path}: a binary file, not a text document")));
     }
     String::from_utf8(bytes).map(Arc::from).map_err(|e| fail("not_utf8", format!("{path}: not UTF-8 text ({e})")))
-}
-
-/// A progress bar on standard error when it is a terminal and there are several documents.
-fn progress_bar(documents: usize) -> ProgressBar {
-    if documents < 2 || !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::new(documents as u64);
-    if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} documents") {
-        bar.set_style(style);
-    }
-    bar
 }
 
 fn write_csv(path: &str, reports: &[DocumentReport]) -> Result<(), Failure> {

@@ -187,3 +187,29 @@ fn note_line(note: &Note) -> String {
     let source: Vec<&str> = note.source.split_whitespace().collect();
     format!("note: {} in `{}`", note.message, source.join(" "))
 }
+
+/// A progress bar on standard error for `total` things, when it is a terminal and there are at
+/// least `least` of them (hidden otherwise, so pipes and tests see nothing).
+pub(crate) fn progress_bar(total: usize, least: usize, things: &str) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if total < least || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(total as u64);
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template(&format!("{{bar:40}} {{pos}}/{{len}} {things} ({{eta}} left)"))
+    {
+        bar.set_style(style);
+    }
+    bar
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn progress_bars_stay_off_pipes_and_short_runs() {
+        // Under the test harness standard error is not a terminal.
+        assert!(super::progress_bar(100_000, 100, "steps").is_hidden());
+        assert!(super::progress_bar(3, 100, "steps").is_hidden());
+    }
+}

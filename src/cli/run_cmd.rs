@@ -3,7 +3,7 @@
 use super::latex_output::DeltaChoice;
 use super::{Failure, Output};
 use crate::exercise::render::{self, Precision};
-use crate::exercise::run as run_exercise;
+use crate::exercise::run_reporting;
 use crate::syntax::ast::Span;
 use crate::syntax::diagnostic::{Diagnostic, Problem};
 use clap::{Args, ValueEnum};
@@ -62,8 +62,17 @@ pub fn run(args: &RunArgs) -> Result<Output, Failure> {
     let json = args.format == RunFormat::Json;
     let name = args.file.display().to_string();
     let source = read_exercise(&args.file, &name).map_err(|diagnostic| Failure { diagnostic, json })?;
-    let trace = run_exercise(&source)
-        .map_err(|e| Failure { diagnostic: Box::new(Diagnostic::new(&e, &name, &source)), json })?;
+    // A long run shows a progress bar on a terminal (100 steps or more).
+    let mut bar: Option<indicatif::ProgressBar> = None;
+    let mut progress = |done: usize, total: usize| {
+        let bar = bar.get_or_insert_with(|| super::progress_bar(total, 100, "steps"));
+        bar.set_position(done as u64);
+    };
+    let traced = run_reporting(&source, &mut progress);
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let trace = traced.map_err(|e| Failure { diagnostic: Box::new(Diagnostic::new(&e, &name, &source)), json })?;
     let precision = match args.decimals {
         Some(places) => Precision::Decimals(places as usize),
         None => Precision::Significant(args.digits as usize),

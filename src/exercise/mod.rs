@@ -25,6 +25,11 @@ pub use trace::Trace;
 /// Reads an exercise file's text, derives its formulas and runs it, unless the run would exceed
 /// the memory or work budget ([`budget`]).
 pub fn run(source: &str) -> Result<Trace, ExerciseError> {
+    run_reporting(source, &mut |_, _| {})
+}
+
+/// [`run`], telling `progress` after each training step how many are done of how many.
+pub fn run_reporting(source: &str, progress: &mut dyn FnMut(usize, usize)) -> Result<Trace, ExerciseError> {
     let exercise = file::parse_exercise(source)?;
     let formulas = formulas::derive(&exercise)?;
     if exercise.trains && formulas.gradients_vanish() {
@@ -36,5 +41,5 @@ pub fn run(source: &str) -> Result<Trace, ExerciseError> {
         .with_help("remove [train] (and the samples) to evaluate the queries with the weights given"));
     }
     budget::check_work(&exercise.shape(), &exercise.spans.budget, &formulas)?;
-    network::train(exercise, formulas)
+    network::train(exercise, formulas, progress)
 }

@@ -176,7 +176,11 @@ impl From<PassError> for ExerciseError {
 /// Trains the network as the exercise says, then answers its queries. Exact arithmetic is kept
 /// while every exact numerator and denominator fits in [`MAX_EXACT_BITS`] bits; the first step
 /// where one outgrows it is redone in f64, the run goes on in f64, and the trace says so.
-pub fn train(exercise: Exercise, formulas: Formulas) -> Result<Trace, ExerciseError> {
+pub fn train(
+    exercise: Exercise,
+    formulas: Formulas,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<Trace, ExerciseError> {
     let initial = Params { weights: exercise.weights.clone(), biases: exercise.biases.clone() };
     let n = exercise.samples.len();
     let groups: Vec<Vec<usize>> = match exercise.mode {
@@ -190,9 +194,11 @@ pub fn train(exercise: Exercise, formulas: Formulas) -> Result<Trace, ExerciseEr
     let batches = groups.into_iter().map(|g| Batch::new(&exercise, g)).collect();
     let mut run = Run { exactness, params: initial.clone(), rate: exercise.rate.clone(), batches, notes: vec![] };
     let mut steps = Vec::new();
+    let total = exercise.steps * run.batches.len();
     for pass in 1..=exercise.steps {
         for b in 0..run.batches.len() {
             steps.push(run.step(&formulas, b, pass, steps.len() + 1)?);
+            progress(steps.len(), total);
         }
     }
     let mut queries = Vec::new();
@@ -472,7 +478,7 @@ mod tests {
                    b1 = [0, 0.1]\n[train]\nrate = 0.1\n[[sample]]\nx = [1, 2]\ny = [1]\n[[query]]\nx = [2, 0]\n";
         let ex = parse_exercise(src).unwrap();
         let formulas = derive(&ex).unwrap();
-        let trace = train(ex, formulas).unwrap();
+        let trace = train(ex, formulas, &mut |_, _| {}).unwrap();
         let s = &trace.steps[0];
         // z1 = [0.1 - 0.4, 0.3 + 0.8 + 0.1] = [-0.3, 1.2]; a1 = [0, 1.2]
         assert_eq!(s.forward.z[0].column(0), vec![q(-3, 10), q(6, 5)]);
@@ -500,7 +506,7 @@ mod tests {
     fn run(src: &str) -> Trace {
         let ex = parse_exercise(src).unwrap();
         let formulas = derive(&ex).unwrap();
-        train(ex, formulas).unwrap()
+        train(ex, formulas, &mut |_, _| {}).unwrap()
     }
 
     fn all_exact(p: &Params) -> bool {
