@@ -568,13 +568,8 @@ fn evaluate_only_exercises_check_their_queries() {
     assert!(text.contains("Training: none") && !text.contains("Step 1") && !text.contains("loss       E"), "{text}");
     assert!(text.contains("Expectations: 8 of 8 queries as expected"), "{text}");
     let source = std::fs::read_to_string(ex).unwrap();
-    let dir = std::env::temp_dir().join(format!("deltaform-run-threshold-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let write = |name: &str, text: &str| {
-        let path = dir.join(name);
-        std::fs::write(&path, text).unwrap();
-        path
-    };
+    let scratch = Scratch::new("threshold");
+    let write = |name: &str, text: &str| scratch.write(name, text);
     // The last query is in descending order: its expected 0 is wrong.
     let unmet = write("unmet.toml", &source.replace("x = [2, 1, 3, 2, 1]", "x = [5, 3, 2, 1, 0]"));
     let out = deltaform().arg("run").arg(&unmet).output().unwrap();
@@ -600,7 +595,6 @@ fn evaluate_only_exercises_check_their_queries() {
     let out = deltaform().arg("run").arg(&bad_class).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("query[1].class"));
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 /// `reduction = "mean"` averages a batch's gradients (PyTorch's default) where `"sum"` (the
@@ -609,13 +603,8 @@ fn evaluate_only_exercises_check_their_queries() {
 fn reductions_and_named_losses() {
     let ex = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/seed_ex2b_tanh_batch_bias_0.toml");
     let source = std::fs::read_to_string(ex).unwrap();
-    let dir = std::env::temp_dir().join(format!("deltaform-run-reduction-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let write = |name: &str, text: &str| {
-        let path = dir.join(name);
-        std::fs::write(&path, text).unwrap();
-        path
-    };
+    let scratch = Scratch::new("reduction");
+    let write = |name: &str, text: &str| scratch.write(name, text);
     let mean_file = write("mean.toml", &source.replace("[train]\n", "[train]\nreduction = \"mean\"\n"));
     let (sum, mean) = (json_of(Path::new(ex)), json_of(&mean_file));
     let samples = sum["steps"][0]["samples"].as_array().unwrap().len() as f64;
@@ -651,5 +640,27 @@ fn reductions_and_named_losses() {
     let out = deltaform().arg("run").arg(&bad).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("train.reduction"));
-    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A folder of files for one test, removed when it goes out of scope.
+struct Scratch(std::path::PathBuf);
+
+impl Scratch {
+    fn new(name: &str) -> Scratch {
+        let dir = std::env::temp_dir().join(format!("deltaform-run-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        Scratch(dir)
+    }
+
+    fn write(&self, name: &str, text: &str) -> std::path::PathBuf {
+        let path = self.0.join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        std::fs::remove_dir_all(&self.0).ok();
+    }
 }

@@ -235,23 +235,15 @@ impl<'a> Walker<'a> {
             }
         }
         if let Some(name) = &target {
-            let exprs: Vec<Expr> = sides[1..]
-                .iter()
-                .filter_map(|(_, side)| match side {
-                    Ok(Side::Expr(e)) => Some(e.clone()),
-                    _ => None,
-                })
-                .collect();
-            self.activations.learn(name, &exprs, &self.functions);
-        }
-        if let Some(name) = &target {
-            let bodies = sides[1..]
+            let bodies: Vec<(Expr, Range<usize>)> = sides[1..]
                 .iter()
                 .filter_map(|(range, side)| match side {
                     Ok(Side::Expr(e)) => Some((e.clone(), range.clone())),
                     _ => None,
                 })
                 .collect();
+            let exprs: Vec<Expr> = bodies.iter().map(|(e, _)| e.clone()).collect();
+            self.activations.learn(name, &exprs, &self.functions);
             self.templates.see(name);
             self.templates.record(name, bodies);
         }
