@@ -224,17 +224,13 @@ fn formats() {
 /// a custom loss's special characters are escaped in prose.
 #[test]
 fn latex_documents_compile_whatever_the_network() {
-    let dir = std::env::temp_dir().join(format!("deltaform-run-wide-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("wide.toml");
-    std::fs::write(
-        &path,
+    let scratch = Scratch::new("wide");
+    let path = scratch.write(
+        "wide.toml",
         "[network]\nlayers = [12, 2]\noutput = \"identity\"\nloss = \"sum(i, (yhat[i] - y[i])^2)\"\n[init]\nweights = 0.1\n\
          [train]\nrate = 0.1\n[[sample]]\nx = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]\ny = [1, 0]\n",
-    )
-    .unwrap();
+    );
     let tex = stdout_of(&["run", path.to_str().unwrap(), "--format", "latex", "--standalone"]);
-    std::fs::remove_dir_all(&dir).unwrap();
     assert!(tex.contains("\\setcounter{MaxMatrixCols}{12}"), "{tex}");
     assert!(tex.contains("loss sum(i, (yhat[i] - y[i])\\textasciicircum{}2)"), "{tex}");
 }
