@@ -481,4 +481,22 @@ fn backprop_formulas_of_layers_are_judged_by_the_chain_rule() {
     assert_eq!(judged(&row), ["unchecked", "unchecked"]);
     let other = "$$z^{[2]} = (w^{[2]})^T x^{[1]} + b^{[2]}$$";
     assert_eq!(judged(&[other, reordered]), ["unchecked"]);
+    // A delta of two columns with no input written: a batch only when the exercise says so.
+    let batch = [
+        "$$z^{[\\ell]} = w^{[\\ell]} x^{[\\ell-1]} + b^{[\\ell]}$$",
+        "$$\\delta^{[3]} = \\begin{bmatrix} 1 & 2 \\\\ 3 & 4 \\\\ 5 & 6 \\end{bmatrix}$$",
+        "$$\\frac{\\partial E}{\\partial b^{[3]}} = \\delta^{[3]} \\begin{bmatrix} 1 \\\\ 1 \\end{bmatrix}$$",
+    ]
+    .join("\n");
+    let (_dir, path) = temp_file("batch.md", &batch);
+    // (With the exercise, the made-up values are also judged against its own: that claim is
+    // the other one of the line.)
+    let bias = |extra: &[&str]| {
+        let (json, _) = check_json(&[&path], extra);
+        let formula = |c: &&Value| c["line"] == 3 && !c["note"].as_str().unwrap_or("").contains("exercise's");
+        self::claims(&json).iter().find(formula).expect("the bias formula")["verdict"].clone()
+    };
+    assert_eq!(bias(&[]), "unchecked");
+    let exercise = root().join("examples/seed_ex3b_softmax_xent_batch_bias_0.toml");
+    assert_eq!(bias(&["--exercise", exercise.to_str().expect("UTF-8")]), "correct");
 }

@@ -257,7 +257,8 @@ impl<'a> Walker<'a> {
 
     /// How many samples `formula` is about. A general formula (its layers symbolic, `\ell`) is
     /// read per sample, as they are written. A numbered one: a batch when the part's input
-    /// (`x^{[0]}`) has several columns and every quantity of it written has as many; one sample
+    /// (`x^{[0]}`, or the exercise's batch) has several columns and every quantity of it written
+    /// has as many; one sample
     /// when the input is one column and so is every quantity written; unclear otherwise (a row
     /// vector, a 1-unit layer?).
     fn samples(&self, formula: &Expr) -> Samples {
@@ -270,7 +271,12 @@ impl<'a> Walker<'a> {
         if !names.iter().any(|n| layers::numbered(n)) {
             return Samples::One;
         }
-        let input = ["x^[0]", "a^[0]", "h^[0]"].into_iter().find_map(columns).unwrap_or(1);
+        // The input's columns: as the part writes them, else the exercise's batch.
+        let batch = self.options.exercise.as_deref().and_then(|trace| {
+            let ex = &trace.exercise;
+            (ex.mode == crate::exercise::file::Mode::Batch && ex.trains).then_some(ex.samples.len())
+        });
+        let input = ["x^[0]", "a^[0]", "h^[0]"].into_iter().find_map(columns).or(batch).unwrap_or(1);
         let written: Vec<usize> = names.iter().filter_map(|n| columns(n)).collect();
         match input {
             1 if written.iter().all(|&w| w == 1) => Samples::One,
