@@ -493,7 +493,7 @@ pub fn judge(quantity: &Quantity, formula: &Expr, known: &Known, functions: &Fun
             Outcome::Unchecked(format!("its shapes do not fit as read ({why}): not judged"))
         }
         Err(why) => {
-            Outcome::Wrong { expected, got: formula.to_string(), note: format!("not {through}: {why}{reading}") }
+            Outcome::Wrong { expected, got: surface(formula).to_string(), note: format!("not {through}: {why}{reading}") }
         }
     })
 }
