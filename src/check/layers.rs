@@ -492,9 +492,11 @@ pub fn judge(quantity: &Quantity, formula: &Expr, known: &Known, functions: &Fun
         Err(Mismatch::Shape(why)) if !why.ends_with("the derivative transposed") => {
             Outcome::Unchecked(format!("its shapes do not fit as read ({why}): not judged"))
         }
-        Err(why) => {
-            Outcome::Wrong { expected, got: surface(formula).to_string(), note: format!("not {through}: {why}{reading}") }
-        }
+        Err(why) => Outcome::Wrong {
+            expected,
+            got: surface(formula).to_string(),
+            note: format!("not {through}: {why}{reading}"),
+        },
     })
 }
 
