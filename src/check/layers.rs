@@ -465,8 +465,9 @@ pub fn judge(quantity: &Quantity, formula: &Expr, known: &Known, functions: &Fun
         // `\sigma(z)(1 - \sigma(z))`: vectors side by side read as their entrywise product.
         let entrywise = as_matrix_form(&renamed, samples, true);
         if entrywise != candidate {
-            if let Ok(()) | Err(Mismatch::Differs(_)) = derivation.judge(&entrywise) {
-                verdict = derivation.judge(&entrywise);
+            let as_entrywise = derivation.judge(&entrywise);
+            if let Ok(()) | Err(Mismatch::Differs(_)) = as_entrywise {
+                verdict = as_entrywise;
                 reading = ", reading vectors side by side as their entrywise product";
             }
         }

@@ -192,17 +192,19 @@ impl<'a> Walker<'a> {
                 matches!(sides[0].1, Ok(Side::Derivative { .. })) && matches!(readings[1], Reading::Symbolic(_));
             let defines = k == 0 && target.is_some() && !derivative_claim;
             let layer_formula = in_effect[k].as_ref().and_then(|q| self.judge_layer_formula(q, &sides[k + 1].1));
-            if let (Some(outcome), false) = (&layer_formula, matches!(readings[k + 1], Reading::Literal { .. })) {
+            if let (Some(layer), false) = (layer_formula, matches!(readings[k + 1], Reading::Literal { .. })) {
                 // A wrong formula is wrong even where the numbers happen to agree; a right one
                 // leaves the numbers to be judged, when they can be.
-                let wrong = matches!(outcome, Outcome::Wrong { .. });
-                if wrong
-                    || defines
-                    || matches!(self.judge(&readings[k], &readings[k + 1], *relation), Outcome::Unchecked(_))
-                {
-                    self.record(&sides[k].0, &sides[k + 1].0, outcome.clone());
-                    continue;
-                }
+                let outcome = if defines || matches!(layer, Outcome::Wrong { .. }) {
+                    layer
+                } else {
+                    match self.judge(&readings[k], &readings[k + 1], *relation) {
+                        Outcome::Unchecked(_) => layer,
+                        judged => judged,
+                    }
+                };
+                self.record(&sides[k].0, &sides[k + 1].0, outcome);
+                continue;
             }
             if defines && (runner.is_some() || !matches!(readings[1], Reading::Literal { .. })) {
                 // `z = W x + b`: what the name stands for, not a claim.

@@ -176,6 +176,12 @@ impl Matrix {
         Ok(Matrix { rows: self.rows, cols: self.cols, data })
     }
 
+    /// Every entry times `factor`.
+    pub fn scaled(&self, factor: &Number) -> MatResult {
+        let data = self.data.iter().map(|x| x.clone().try_mul(factor)).collect::<Result<_, _>>()?;
+        Ok(Matrix { rows: self.rows, cols: self.cols, data })
+    }
+
     /// Adds the vector `v` (one entry per row) to every column.
     pub fn add_to_columns(&self, v: &[Number]) -> MatResult {
         if v.len() != self.rows {

@@ -423,16 +423,15 @@ pub fn backward(
         }
         _ => None,
     };
-    let scale = |n: &Number| match &share {
-        Some(s) => n.clone().try_mul(s),
-        None => Ok(n.clone()),
-    };
     for l in 1..=depth {
         let (dw_name, db_name) = (format!("dW{l}"), format!("db{l}"));
-        let summed = exactness.matmul(&delta[l - 1], &forward.a[l - 1].transpose(), at, &dw_name)?;
-        dw.push(summed.zip_with(&summed, |x, _| scale(x)).map_err(at.num(&dw_name))?);
-        let sums = delta[l - 1].row_sums().map_err(at.num(&db_name))?;
-        let sums = sums.iter().map(&scale).collect::<Result<Vec<_>, _>>().map_err(at.num(&db_name))?;
+        let mut gradient = exactness.matmul(&delta[l - 1], &forward.a[l - 1].transpose(), at, &dw_name)?;
+        let mut sums = delta[l - 1].row_sums().map_err(at.num(&db_name))?;
+        if let Some(share) = &share {
+            gradient = gradient.scaled(share).map_err(at.num(&dw_name))?;
+            sums = sums.into_iter().map(|x| x.try_mul(share)).collect::<Result<_, _>>().map_err(at.num(&db_name))?;
+        }
+        dw.push(gradient);
         db.push(exactness.keep_vector(sums, &db_name)?);
     }
     Ok(Backward { delta, dw, db, propagated, slopes })

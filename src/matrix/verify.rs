@@ -80,29 +80,27 @@ pub fn agrees(
         let stride = if total <= ENTRIES_PER_POINT { 1 } else { spread_stride(total, cols) };
         for k in (0..total).step_by(stride).take(ENTRIES_PER_POINT) {
             let (r, c) = (k / cols + 1, k % cols + 1);
-            {
-                let entry = match &value {
-                    Value::Scalar(x) => x.clone(),
-                    Value::Vector(v) => v[r - 1].clone(),
-                    Value::Matrix(m) => m[r - 1][c - 1].clone(),
-                };
-                if let Some(row) = row {
-                    env.bind(row, Value::Scalar(Number::int(r as i64)));
-                }
-                if let Some(col) = col {
-                    env.bind(col, Value::Scalar(Number::int(c as i64)));
-                }
-                let Ok(expected) = eval_scalar(index_form, &env) else { continue };
-                let (x, y) = (entry.to_f64(), expected.to_f64());
-                if !x.is_finite() || !y.is_finite() {
-                    continue;
-                }
-                if (x - y).abs() > RELATIVE * x.abs().max(y.abs()).max(1.0) {
-                    let (mine, theirs) = sides;
-                    return Err(Disagreement::Entry(format!("entry [{r}, {c}] is {x} {mine} and {y} {theirs}")));
-                }
-                compared += 1;
+            let entry = match &value {
+                Value::Scalar(x) => x.clone(),
+                Value::Vector(v) => v[r - 1].clone(),
+                Value::Matrix(m) => m[r - 1][c - 1].clone(),
+            };
+            if let Some(row) = row {
+                env.bind(row, Value::Scalar(Number::int(r as i64)));
             }
+            if let Some(col) = col {
+                env.bind(col, Value::Scalar(Number::int(c as i64)));
+            }
+            let Ok(expected) = eval_scalar(index_form, &env) else { continue };
+            let (x, y) = (entry.to_f64(), expected.to_f64());
+            if !x.is_finite() || !y.is_finite() {
+                continue;
+            }
+            if (x - y).abs() > RELATIVE * x.abs().max(y.abs()).max(1.0) {
+                let (mine, theirs) = sides;
+                return Err(Disagreement::Entry(format!("entry [{r}, {c}] is {x} {mine} and {y} {theirs}")));
+            }
+            compared += 1;
         }
     }
     if compared == 0 {
