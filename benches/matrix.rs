@@ -20,7 +20,7 @@ use deltaform::jacobian::jacobian;
 use deltaform::matrix::derive_matrix;
 use deltaform::matrix::shape::Shapes;
 use deltaform::syntax::parse::parse_expr;
-use networks::RELU_NETWORK;
+use networks::relu_network;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
@@ -58,7 +58,7 @@ fn jacobian_of_the_seed_composition() {
 }
 
 fn graph_of_the_relu_network() {
-    let lets: Vec<String> = RELU_NETWORK.iter().map(|s| s.to_string()).collect();
+    let lets: Vec<String> = relu_network().into_iter().map(String::from).collect();
     let (defs, _) = parse_context(&lets, &[]).expect("definitions");
     let limits = Limits::default();
     let graph = Graph::build(&parse_expr("1/2*(y - t)^2").expect("a loss"), "L", &defs, &limits).expect("a graph");

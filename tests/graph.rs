@@ -5,13 +5,13 @@
 mod common;
 
 use common::deltaform;
-use common::networks::RELU_NETWORK;
+use common::networks::relu_network;
 use predicates::str::contains;
 
 fn graph(extra: &[&str]) -> String {
     let mut cmd = deltaform();
     cmd.args(["graph", "1/2*(y - t)^2"]);
-    for l in RELU_NETWORK {
+    for l in relu_network() {
         cmd.args(["--let", l]);
     }
     let out = cmd.args(extra).output().expect("deltaform runs");
@@ -94,7 +94,7 @@ fn bad_input_is_a_clear_error() {
     for (args, message) in cases {
         let mut cmd = deltaform();
         cmd.args(["graph", "1/2*(y - t)^2"]);
-        for l in RELU_NETWORK {
+        for l in relu_network() {
             cmd.args(["--let", l]);
         }
         cmd.args(args).assert().code(2).stderr(contains(message));

@@ -194,19 +194,9 @@ pub(super) mod tests {
 
     /// The seed's ReLU network: three layers of single ReLU units.
     pub(super) fn relu_network() -> Graph {
-        let lets: Vec<String> = [
-            "z1 = w1*x1",
-            "h1 = relu(z1)",
-            "z3 = w2*h1 + w6*h2",
-            "h3 = relu(z3)",
-            "z4 = w4*h1 + w7*h2",
-            "h4 = relu(z4)",
-            "z = w3*h3 + w5*h4",
-            "y = relu(z)",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+        // The network the integration tests and benchmarks use, from their shared file.
+        let lets: Vec<String> =
+            include_str!("../../tests/common/relu_network.lets").lines().map(String::from).collect();
         let (defs, _) = parse_context(&lets, &[]).unwrap();
         Graph::build(&parse_expr("1/2*(y - t)^2").unwrap(), "L", &defs, &Limits::default()).unwrap()
     }
