@@ -530,6 +530,93 @@ fn examples_agree_with_an_independent_f64_reference() {
     }
 }
 
+/// The numbers of two JSON traces agree to 1e-12 (relative); what tells how they were computed
+/// (notes, arithmetic, and the formulas and assumptions, which f64 targets may not support) aside.
+fn assert_agree(what: &str, exact: &serde_json::Value, f64_run: &serde_json::Value) {
+    use serde_json::Value;
+    match (exact, f64_run) {
+        (Value::Number(a), Value::Number(b)) => {
+            let (a, b) = (a.as_f64().unwrap(), b.as_f64().unwrap());
+            assert!(close(a, b), "{what}: {a} vs {b}");
+        }
+        (Value::Array(a), Value::Array(b)) => {
+            assert_eq!(a.len(), b.len(), "{what}");
+            for (k, (x, y)) in a.iter().zip(b).enumerate() {
+                assert_agree(&format!("{what}[{k}]"), x, y);
+            }
+        }
+        (Value::Object(a), Value::Object(b)) => {
+            for (key, x) in a {
+                if !matches!(key.as_str(), "notes" | "arithmetic" | "formulas" | "assumptions") {
+                    assert_agree(&format!("{what}.{key}"), x, b.get(key).unwrap_or(&Value::Null));
+                }
+            }
+        }
+        _ => assert_eq!(exact, f64_run, "{what}"),
+    }
+}
+
+/// Every example run in f64 from the start (the f64 path: `ndarray` matrices, batched
+/// evaluation) gives the numbers of its exact run, to 1e-12.
+#[test]
+fn the_f64_path_agrees_with_the_exact_path_on_every_example() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let out = std::env::temp_dir().join(format!("deltaform-run-f64-{}", std::process::id()));
+    std::fs::create_dir_all(&out).unwrap();
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "toml") {
+            continue;
+        }
+        let src = std::fs::read_to_string(&path).unwrap();
+        let mut file: toml::Table = src.parse().unwrap();
+        let Some(train) = file.get_mut("train").and_then(|t| t.as_table_mut()) else { continue };
+        train.insert("arithmetic".into(), "f64".into());
+        let copy = out.join(path.file_name().unwrap());
+        std::fs::write(&copy, toml::to_string(&file).unwrap()).unwrap();
+        let (exact, f64_run) = (json_of(&path), json_of(&copy));
+        assert_agree(&path.display().to_string(), &exact, &f64_run);
+        checked += 1;
+    }
+    assert!(checked >= 8, "{checked} examples train");
+}
+
+/// One step of a 784-128-10 network on a batch of 64 in f64 (the runner's library entry, as
+/// the benchmark calls it) gives the nested-loop reference's gradients and parameters.
+#[test]
+fn a_784_128_10_step_agrees_with_the_nested_loop_reference() {
+    use deltaform::exercise::{file::parse_exercise, formulas::derive, matrix::Matrix, network, trace::Params};
+    use deltaform::Number;
+    let p = common::mnist::problem();
+    let rows = |m: &[Vec<f64>]| {
+        Matrix::from_rows(m.iter().map(|r| r.iter().map(|&v| Number::Approx(v)).collect()).collect()).unwrap()
+    };
+    let vector = |v: &[f64]| v.iter().map(|&x| Number::Approx(x)).collect::<Vec<_>>();
+    let formulas = derive(&parse_exercise(&common::mnist::exercise_source()).unwrap()).unwrap();
+    let params =
+        Params { weights: p.w.iter().map(|m| rows(m)).collect(), biases: p.b.iter().map(|b| vector(b)).collect() };
+    let (x, y) = (rows(&p.x).transpose(), rows(&p.y).transpose());
+    let rate = Number::Approx(common::mnist::RATE);
+    let (_, back, after) =
+        network::train_step(&formulas, &params, &x, &y, &rate, network::Exactness::Unbounded).unwrap();
+    assert!(back.dw[0].floats().is_some(), "the f64 path stores f64 matrices");
+    let want = common::mnist::reference_step(&p);
+    let agree = |what: &str, got: Vec<f64>, want: Vec<f64>| {
+        assert_eq!(got.len(), want.len(), "{what}");
+        for (k, (g, w)) in got.iter().zip(&want).enumerate() {
+            assert!((g - w).abs() <= 1e-12 * (1.0 + w.abs()), "{what}[{k}]: {g} vs {w}");
+        }
+    };
+    let floats = |m: &Matrix| m.entries().map(|n| n.to_f64()).collect::<Vec<_>>();
+    for l in 0..2 {
+        agree(&format!("dW{}", l + 1), floats(&back.dw[l]), want.dw[l].concat());
+        agree(&format!("db{}", l + 1), back.db[l].iter().map(Number::to_f64).collect(), want.db[l].clone());
+        agree(&format!("W{}", l + 1), floats(&after.weights[l]), want.w[l].concat());
+        agree(&format!("b{}", l + 1), after.biases[l].iter().map(Number::to_f64).collect(), want.b[l].clone());
+    }
+}
+
 #[test]
 fn the_readme_example_runs() {
     let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();

@@ -3,6 +3,7 @@
 //! unbound name, an index out of range, shapes that do not fit) are errors with the span of the
 //! sub-expression at fault, never a silent NaN.
 
+pub mod batch;
 pub mod bindings;
 pub mod components;
 pub mod linear;
@@ -217,6 +218,26 @@ pub fn apply_unary(func: Func, x: &Number) -> Result<Number, NumError> {
     }
 }
 
+/// A function of two numbers (`delta`, `max`, `min`, `heaviside`) applied to `x` and `y`.
+pub fn apply_binary(func: Func, x: &Number, y: &Number) -> Result<Number, NumError> {
+    match func {
+        Func::Delta => x.delta(y),
+        Func::Max => x.clone().max(y.clone()),
+        Func::Min => x.clone().min(y.clone()),
+        Func::Heaviside => Ok(match x.compare(&Number::int(0)) {
+            std::cmp::Ordering::Greater => Number::int(1),
+            std::cmp::Ordering::Less => Number::int(0),
+            std::cmp::Ordering::Equal => y.clone(),
+        }),
+        _ => Err(NumError::Domain(format!("{} does not take two numbers", func.name()))),
+    }
+}
+
+/// `log(sigmoid(x))` in the form that cannot underflow, `-softplus(-x)`.
+pub fn log_sigmoid(x: &Number) -> Result<Number, NumError> {
+    (-x.clone()).softplus().map(|s| -s)
+}
+
 fn rank_name(rank: usize) -> &'static str {
     match rank {
         0 => "scalar",
@@ -418,19 +439,7 @@ impl Evaluator<'_> {
             }),
             (Func::Delta | Func::Max | Func::Min | Func::Heaviside, [a, b]) => {
                 let difference = || format!("`{} - {}`", args[0], args[1]);
-                zip(a, b, &e.span, &mut |x, y| {
-                    num(match func {
-                        Func::Delta => x.delta(y),
-                        Func::Max => x.clone().max(y.clone()),
-                        Func::Heaviside => Ok(match x.compare(&Number::int(0)) {
-                            std::cmp::Ordering::Greater => Number::int(1),
-                            std::cmp::Ordering::Less => Number::int(0),
-                            std::cmp::Ordering::Equal => y.clone(),
-                        }),
-                        _ => x.clone().min(y.clone()),
-                    }
-                    .map_err(|err| err.about(difference)))
-                })
+                zip(a, b, &e.span, &mut |x, y| num(apply_binary(func, x, y).map_err(|err| err.about(difference))))
             }
             (_, [x]) => {
                 let argument = || format!("`{}`", args[0]);
@@ -451,7 +460,7 @@ impl Evaluator<'_> {
             Node::Call(Func::Exp, inner) if inner.len() == 1 => Ok(Some(self.eval(&inner[0])?)),
             Node::Call(Func::Sigmoid, inner) if inner.len() == 1 => {
                 let x = self.eval(&inner[0])?;
-                Ok(Some(x.try_map(&mut |n| num((-n.clone()).softplus().map(|s| -s)))?))
+                Ok(Some(x.try_map(&mut |n| num(log_sigmoid(n)))?))
             }
             Node::Index(base, indices) => match &base.node {
                 Node::Call(Func::Softmax, inner) if inner.len() == 1 => {

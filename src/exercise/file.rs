@@ -799,7 +799,7 @@ mod tests {
     #[test]
     fn numbers_are_read_exactly() {
         let ex = parse_exercise(BASE).unwrap();
-        assert_eq!(ex.weights[0].get(1, 1), &q(1, 10));
+        assert_eq!(ex.weights[0].get(1, 1), q(1, 10));
         assert_eq!(ex.biases[1], vec![q(1, 3)]);
         assert_eq!(ex.rate, q(1, 2));
         assert_eq!(ex.samples[0].x, vec![Number::int(1), q(-1, 4)]);
@@ -844,7 +844,7 @@ mod tests {
     fn f64_arithmetic_makes_every_number_approximate() {
         let ex = parse_exercise(&BASE.replace("rate = 0.5", "rate = 0.5\narithmetic = \"f64\"")).unwrap();
         assert_eq!(ex.arithmetic, Arithmetic::F64);
-        assert!(ex.weights.iter().all(|w| w.entries().iter().all(|n| !n.is_exact())));
+        assert!(ex.weights.iter().all(|w| w.entries().all(|n| !n.is_exact())));
         assert_eq!(ex.biases[0][0], Number::Approx(1.0 / 3.0));
         assert!(!ex.rate.is_exact() && !ex.samples[0].y[0].is_exact());
     }

@@ -1,28 +1,74 @@
-//! Dense matrices of [`Number`]s. Arithmetic is exact while the entries are exact; a product of
-//! two matrices whose entries are all f64 goes through `ndarray` (the f64 path for big networks).
+//! Dense matrices of [`Number`]s. A matrix whose entries are all f64 ([`Number::Approx`]) is
+//! stored as an `ndarray::Array2<f64>` and computed on as one (products through `ndarray`'s
+//! matrixmultiply, entry-wise operations as plain f64 loops): the f64 path for big networks.
+//! Any other matrix is stored entry by entry and its arithmetic is exact while its entries are.
+//! Both give the same numbers: f64 arithmetic is [`Number`]'s own on f64 entries.
 
 use crate::eval::number::{NumError, Number};
 use crate::eval::value::Value;
-use ndarray::Array2;
+use ndarray::{Array2, Axis, Zip};
 
-/// A `rows x cols` matrix, stored row by row.
-#[derive(Clone, Debug, PartialEq)]
+/// A `rows x cols` matrix.
+#[derive(Clone, Debug)]
 pub struct Matrix {
-    rows: usize,
-    cols: usize,
-    data: Vec<Number>,
+    repr: Repr,
+}
+
+#[derive(Clone, Debug)]
+enum Repr {
+    /// Entries of any kind, row by row.
+    Numbers { rows: usize, cols: usize, data: Vec<Number> },
+    /// Every entry a finite f64 (never -0.0, as [`Number::approx`] makes them).
+    Floats(Array2<f64>),
 }
 
 type MatResult = Result<Matrix, NumError>;
 
 fn shape_error(what: &str, a: &Matrix, b: &Matrix) -> NumError {
-    NumError::Domain(format!("{what}: shapes {}x{} and {}x{} do not fit", a.rows, a.cols, b.rows, b.cols))
+    NumError::Domain(format!("{what}: shapes {}x{} and {}x{} do not fit", a.rows(), a.cols(), b.rows(), b.cols()))
+}
+
+/// `x` as [`Number::approx`] keeps it: finite, and 0.0 for -0.0.
+fn finite(x: f64) -> Result<f64, NumError> {
+    if x.is_finite() {
+        Ok(x + 0.0)
+    } else {
+        Err(NumError::Overflow)
+    }
+}
+
+/// An f64 array whose entries are all finite (an overflow error otherwise), with -0.0 as 0.0.
+fn floats(mut a: Array2<f64>) -> MatResult {
+    for x in a.iter_mut() {
+        *x = finite(*x)?;
+    }
+    Ok(Matrix { repr: Repr::Floats(a) })
+}
+
+impl PartialEq for Matrix {
+    /// Equal shapes and equal entries (an f64 entry equals only an f64 entry).
+    fn eq(&self, other: &Matrix) -> bool {
+        match (&self.repr, &other.repr) {
+            (Repr::Floats(a), Repr::Floats(b)) => a == b,
+            _ => (self.rows(), self.cols()) == (other.rows(), other.cols()) && self.entries().eq(other.entries()),
+        }
+    }
 }
 
 impl Matrix {
+    /// A matrix of `rows x cols` entries given row by row; stored as f64 when they all are.
+    fn from_data(rows: usize, cols: usize, data: Vec<Number>) -> Matrix {
+        if !data.is_empty() && data.iter().all(|n| matches!(n, Number::Approx(_))) {
+            let values = data.iter().map(Number::to_f64).collect();
+            let array = Array2::from_shape_vec((rows, cols), values).expect("rows * cols entries");
+            return Matrix { repr: Repr::Floats(array) };
+        }
+        Matrix { repr: Repr::Numbers { rows, cols, data } }
+    }
+
     /// A matrix with every entry equal to `value`.
     pub fn filled(rows: usize, cols: usize, value: &Number) -> Matrix {
-        Matrix { rows, cols, data: vec![value.clone(); rows * cols] }
+        Matrix::from_data(rows, cols, vec![value.clone(); rows * cols])
     }
 
     /// A matrix from its rows; `None` when they are not all of the same length.
@@ -31,7 +77,7 @@ impl Matrix {
         if rows.iter().any(|r| r.len() != cols) {
             return None;
         }
-        Some(Matrix { rows: rows.len(), cols, data: rows.into_iter().flatten().collect() })
+        Some(Matrix::from_data(rows.len(), cols, rows.into_iter().flatten().collect()))
     }
 
     /// A matrix from its columns (each of length `rows`); `None` when they differ in length.
@@ -40,47 +86,70 @@ impl Matrix {
             return None;
         }
         let data = (0..rows).flat_map(|r| columns.iter().map(move |c| c[r].clone())).collect();
-        Some(Matrix { rows, cols: columns.len(), data })
+        Some(Matrix::from_data(rows, columns.len(), data))
     }
 
     /// A one-column matrix.
     pub fn column_vector(v: &[Number]) -> Matrix {
-        Matrix { rows: v.len(), cols: 1, data: v.to_vec() }
+        Matrix::from_data(v.len(), 1, v.to_vec())
     }
 
     /// The number of rows.
     pub fn rows(&self) -> usize {
-        self.rows
+        match &self.repr {
+            Repr::Numbers { rows, .. } => *rows,
+            Repr::Floats(a) => a.nrows(),
+        }
     }
 
     /// The number of columns.
     pub fn cols(&self) -> usize {
-        self.cols
+        match &self.repr {
+            Repr::Numbers { cols, .. } => *cols,
+            Repr::Floats(a) => a.ncols(),
+        }
     }
 
     /// The entry in row `r`, column `c` (both from 0).
-    pub fn get(&self, r: usize, c: usize) -> &Number {
-        &self.data[r * self.cols + c]
+    pub fn get(&self, r: usize, c: usize) -> Number {
+        match &self.repr {
+            Repr::Numbers { cols, data, .. } => data[r * cols + c].clone(),
+            Repr::Floats(a) => Number::Approx(a[(r, c)]),
+        }
     }
 
     /// Row `r` (from 0).
-    pub fn row(&self, r: usize) -> &[Number] {
-        &self.data[r * self.cols..(r + 1) * self.cols]
+    pub fn row(&self, r: usize) -> Vec<Number> {
+        (0..self.cols()).map(|c| self.get(r, c)).collect()
     }
 
     /// Column `c` (from 0).
     pub fn column(&self, c: usize) -> Vec<Number> {
-        (0..self.rows).map(|r| self.get(r, c).clone()).collect()
+        (0..self.rows()).map(|r| self.get(r, c)).collect()
     }
 
     /// The rows, as vectors.
     pub fn to_rows(&self) -> Vec<Vec<Number>> {
-        (0..self.rows).map(|r| self.row(r).to_vec()).collect()
+        (0..self.rows()).map(|r| self.row(r)).collect()
     }
 
     /// Every entry, row by row.
-    pub fn entries(&self) -> &[Number] {
-        &self.data
+    pub fn entries(&self) -> impl Iterator<Item = Number> + '_ {
+        let cols = self.cols().max(1);
+        (0..self.rows() * self.cols()).map(move |k| self.get(k / cols, k % cols))
+    }
+
+    /// The entries as f64 when every one is f64 (the f64 path), else `None`.
+    pub fn floats(&self) -> Option<&Array2<f64>> {
+        match &self.repr {
+            Repr::Floats(a) => Some(a),
+            Repr::Numbers { .. } => None,
+        }
+    }
+
+    /// A matrix of f64 entries; an overflow error when one is not finite.
+    pub fn from_floats(a: Array2<f64>) -> MatResult {
+        floats(a)
     }
 
     /// The matrix as a value the evaluator can bind.
@@ -92,29 +161,20 @@ impl Matrix {
     pub fn from_value(value: Value, rows: usize, cols: usize) -> Option<Matrix> {
         match value {
             Value::Scalar(n) => Some(Matrix::filled(rows, cols, &n)),
-            Value::Matrix(r) => Matrix::from_rows(r).filter(|m| m.rows == rows && m.cols == cols),
+            Value::Matrix(r) => Matrix::from_rows(r).filter(|m| m.rows() == rows && m.cols() == cols),
             Value::Vector(_) => None,
         }
     }
 
     /// The transpose.
     pub fn transpose(&self) -> Matrix {
-        let data = (0..self.cols).flat_map(|c| (0..self.rows).map(move |r| self.get(r, c).clone())).collect();
-        Matrix { rows: self.cols, cols: self.rows, data }
-    }
-
-    fn all_approx(&self) -> bool {
-        self.data.iter().all(|n| !n.is_exact())
-    }
-
-    fn to_ndarray(&self) -> Array2<f64> {
-        Array2::from_shape_fn((self.rows, self.cols), |(r, c)| self.get(r, c).to_f64())
-    }
-
-    fn from_ndarray(a: &Array2<f64>) -> MatResult {
-        let (rows, cols) = a.dim();
-        let data = a.iter().map(|&x| Number::approx(x)).collect::<Result<_, _>>()?;
-        Ok(Matrix { rows, cols, data })
+        match &self.repr {
+            Repr::Floats(a) => Matrix { repr: Repr::Floats(a.t().as_standard_layout().into_owned()) },
+            Repr::Numbers { rows, cols, .. } => {
+                let data = (0..*cols).flat_map(|c| (0..*rows).map(move |r| self.get(r, c))).collect();
+                Matrix { repr: Repr::Numbers { rows: *cols, cols: *rows, data } }
+            }
+        }
     }
 
     /// The matrix product `self * other`. Entries are summed left to right with [`Number`]
@@ -124,27 +184,40 @@ impl Matrix {
         self.product(other, None).map(|m| m.expect("an unbounded product always has a result"))
     }
 
-    /// [`Matrix::matmul`], giving up (`None`) as soon as an exact running sum or product has a
-    /// numerator or denominator of more than `max_bits` bits: the cost of every exact operation
-    /// stays bounded, however the denominators of the terms differ.
-    pub fn matmul_within(&self, other: &Matrix, max_bits: u64) -> Result<Option<Matrix>, NumError> {
-        self.product(other, Some(max_bits))
+    /// `self^T * other`, without copying `self` when both are f64.
+    pub fn transpose_matmul(&self, other: &Matrix, max_bits: Option<u64>) -> Result<Option<Matrix>, NumError> {
+        match (&self.repr, &other.repr) {
+            (Repr::Floats(a), Repr::Floats(b)) if a.nrows() == b.nrows() => floats(a.t().dot(b)).map(Some),
+            _ => self.transpose().product(other, max_bits),
+        }
     }
 
-    fn product(&self, other: &Matrix, max_bits: Option<u64>) -> Result<Option<Matrix>, NumError> {
-        if self.cols != other.rows {
+    /// `self * other^T`, without copying `other` when both are f64.
+    pub fn matmul_transpose(&self, other: &Matrix, max_bits: Option<u64>) -> Result<Option<Matrix>, NumError> {
+        match (&self.repr, &other.repr) {
+            (Repr::Floats(a), Repr::Floats(b)) if a.ncols() == b.ncols() => floats(a.dot(&b.t())).map(Some),
+            _ => self.product(&other.transpose(), max_bits),
+        }
+    }
+
+    /// [`Matrix::matmul`], giving up (`None`) when `max_bits` is given and an exact running sum
+    /// or product has a numerator or denominator of more than `max_bits` bits: the cost of
+    /// every exact operation stays bounded, however the denominators of the terms differ.
+    pub fn product(&self, other: &Matrix, max_bits: Option<u64>) -> Result<Option<Matrix>, NumError> {
+        if self.cols() != other.rows() {
             return Err(shape_error("matrix product", self, other));
         }
-        if self.all_approx() && other.all_approx() {
-            return Matrix::from_ndarray(&self.to_ndarray().dot(&other.to_ndarray())).map(Some);
+        if let (Repr::Floats(a), Repr::Floats(b)) = (&self.repr, &other.repr) {
+            return floats(a.dot(b)).map(Some);
         }
         let outgrown = |n: &Number| max_bits.is_some_and(|bits| outgrows(n, bits));
-        let mut data = Vec::with_capacity(self.rows * other.cols);
-        for r in 0..self.rows {
-            for c in 0..other.cols {
+        let (rows, cols) = (self.rows(), other.cols());
+        let mut data = Vec::with_capacity(rows * cols);
+        for r in 0..rows {
+            for c in 0..cols {
                 let mut total = Number::int(0);
-                for k in 0..self.cols {
-                    let term = self.get(r, k).clone().try_mul(other.get(k, c))?;
+                for k in 0..self.cols() {
+                    let term = self.get(r, k).try_mul(&other.get(k, c))?;
                     total = total.try_add(&term)?;
                     if outgrown(&term) || outgrown(&total) {
                         return Ok(None);
@@ -153,57 +226,95 @@ impl Matrix {
                 data.push(total);
             }
         }
-        Ok(Some(Matrix { rows: self.rows, cols: other.cols, data }))
+        Ok(Some(Matrix::from_data(rows, cols, data)))
     }
 
     /// Whether an exact entry has a numerator or denominator of more than `max_bits` bits.
     pub fn outgrows(&self, max_bits: u64) -> bool {
-        self.data.iter().any(|n| outgrows(n, max_bits))
+        match &self.repr {
+            Repr::Numbers { data, .. } => data.iter().any(|n| outgrows(n, max_bits)),
+            Repr::Floats(_) => false,
+        }
     }
 
     /// The same matrix with every entry as f64 (an error for an exact entry too large for f64).
     pub fn approximate(&self) -> MatResult {
-        let data = approximate(&self.data)?;
-        Ok(Matrix { rows: self.rows, cols: self.cols, data })
+        match &self.repr {
+            Repr::Floats(_) => Ok(self.clone()),
+            Repr::Numbers { rows, cols, data } => {
+                floats(Array2::from_shape_fn((*rows, *cols), |(r, c)| data[r * cols + c].to_f64()))
+            }
+        }
     }
 
-    /// Combines two matrices of the same shape entry by entry.
-    pub fn zip_with(&self, other: &Matrix, f: impl Fn(&Number, &Number) -> Result<Number, NumError>) -> MatResult {
-        if (self.rows, self.cols) != (other.rows, other.cols) {
+    /// Combines two matrices of the same shape entry by entry with `f`. When both are f64 and
+    /// `float` is given, they are combined by it instead: on two f64 entries `f(a, b)` must be
+    /// `float(a, b)` (checked finite), as [`Number`]'s arithmetic is on f64 operands.
+    fn combine(
+        &self,
+        other: &Matrix,
+        f: impl Fn(Number, &Number) -> Result<Number, NumError>,
+        float: Option<impl Fn(f64, f64) -> f64>,
+    ) -> MatResult {
+        if (self.rows(), self.cols()) != (other.rows(), other.cols()) {
             return Err(shape_error("entry-wise operation", self, other));
         }
-        let data = self.data.iter().zip(&other.data).map(|(a, b)| f(a, b)).collect::<Result<_, _>>()?;
-        Ok(Matrix { rows: self.rows, cols: self.cols, data })
+        if let (Repr::Floats(a), Repr::Floats(b), Some(float)) = (&self.repr, &other.repr, float) {
+            return floats(Zip::from(a).and(b).map_collect(|&x, &y| float(x, y)));
+        }
+        let data = self.entries().zip(other.entries()).map(|(a, b)| f(a, &b)).collect::<Result<_, _>>()?;
+        Ok(Matrix::from_data(self.rows(), self.cols(), data))
+    }
+
+    /// The entry-wise product.
+    pub fn hadamard(&self, other: &Matrix) -> MatResult {
+        self.combine(other, Number::try_mul, Some(|a: f64, b: f64| a * b))
     }
 
     /// Every entry times `factor`.
     pub fn scaled(&self, factor: &Number) -> MatResult {
-        let data = self.data.iter().map(|x| x.clone().try_mul(factor)).collect::<Result<_, _>>()?;
-        Ok(Matrix { rows: self.rows, cols: self.cols, data })
+        if let (Repr::Floats(a), Some(f)) = (&self.repr, plain(factor)) {
+            return floats(a.mapv(|x| x * f));
+        }
+        let data = self.entries().map(|x| x.try_mul(factor)).collect::<Result<_, _>>()?;
+        Ok(Matrix::from_data(self.rows(), self.cols(), data))
     }
 
     /// Adds the vector `v` (one entry per row) to every column.
     pub fn add_to_columns(&self, v: &[Number]) -> MatResult {
-        if v.len() != self.rows {
+        if v.len() != self.rows() {
             return Err(shape_error("adding a bias", self, &Matrix::column_vector(v)));
         }
-        let data = self
-            .data
-            .iter()
-            .enumerate()
-            .map(|(k, x)| x.clone().try_add(&v[k / self.cols.max(1)]))
-            .collect::<Result<_, _>>()?;
-        Ok(Matrix { rows: self.rows, cols: self.cols, data })
+        if let (Repr::Floats(a), Some(b)) = (&self.repr, v.iter().map(plain).collect::<Option<Vec<_>>>()) {
+            let column = ndarray::Array1::from(b).insert_axis(Axis(1));
+            return floats(a + &column);
+        }
+        let cols = self.cols().max(1);
+        let data = self.entries().enumerate().map(|(k, x)| x.try_add(&v[k / cols])).collect::<Result<_, _>>()?;
+        Ok(Matrix::from_data(self.rows(), self.cols(), data))
     }
 
     /// The sum of each row (left to right).
     pub fn row_sums(&self) -> Result<Vec<Number>, NumError> {
-        (0..self.rows).map(|r| self.row(r).iter().try_fold(Number::int(0), |acc, x| acc.try_add(x))).collect()
+        if let Repr::Floats(a) = &self.repr {
+            return a.rows().into_iter().map(|r| Number::approx(r.iter().fold(0.0, |acc, x| acc + x))).collect();
+        }
+        (0..self.rows()).map(|r| self.row(r).iter().try_fold(Number::int(0), |acc, x| acc.try_add(x))).collect()
     }
 
     /// `self - rate * step`, entry by entry.
     pub fn minus_scaled(&self, rate: &Number, step: &Matrix) -> MatResult {
-        self.zip_with(step, |w, g| w.clone().try_sub(&rate.clone().try_mul(g)?))
+        let float = plain(rate).map(|r| move |w: f64, g: f64| w - r * g);
+        self.combine(step, |w, g| w.try_sub(&rate.clone().try_mul(g)?), float)
+    }
+}
+
+/// `n` as the f64 that [`Number`]'s arithmetic uses for it beside an f64 operand, unless it is
+/// rounded (rounded arithmetic keeps an enclosure).
+fn plain(n: &Number) -> Option<f64> {
+    match n {
+        Number::Rounded(_) => None,
+        _ => Some(n.to_f64()),
     }
 }
 
@@ -253,7 +364,7 @@ mod tests {
         let fast = a.matmul(&b).unwrap();
         let slow =
             m(&[&[q(1, 2), Number::Approx(-1.25)], &[Number::Approx(2.0), Number::Approx(0.1)]]).matmul(&b).unwrap();
-        for (x, y) in fast.entries().iter().zip(slow.entries()) {
+        for (x, y) in fast.entries().zip(slow.entries()) {
             assert!((x.to_f64() - y.to_f64()).abs() < 1e-15);
         }
     }
@@ -265,16 +376,16 @@ mod tests {
         let row = m(&[&primes.map(|p| q(1, p))]);
         let ones = Matrix::filled(primes.len(), 1, &Number::int(1));
         let exact = row.matmul(&ones).unwrap();
-        let sum = exact.get(0, 0).as_exact().unwrap();
+        let sum = exact.get(0, 0).as_exact().unwrap().clone();
         let bits = sum.numer().bits().max(sum.denom().bits());
         assert!(bits > 32, "{bits}");
-        assert_eq!(row.matmul_within(&ones, bits).unwrap(), Some(exact.clone()));
-        assert_eq!(row.matmul_within(&ones, 32).unwrap(), None);
+        assert_eq!(row.product(&ones, Some(bits)).unwrap(), Some(exact.clone()));
+        assert_eq!(row.product(&ones, Some(32)).unwrap(), None);
         assert!(exact.outgrows(32) && !exact.outgrows(bits));
         // f64 entries never outgrow anything.
         let approx = exact.approximate().unwrap();
-        assert!(!approx.outgrows(1) && !approx.entries()[0].is_exact());
-        assert!(row.approximate().unwrap().matmul_within(&ones.approximate().unwrap(), 1).unwrap().is_some());
+        assert!(!approx.outgrows(1) && !approx.get(0, 0).is_exact());
+        assert!(row.approximate().unwrap().product(&ones.approximate().unwrap(), Some(1)).unwrap().is_some());
     }
 
     #[test]

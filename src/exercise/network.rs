@@ -4,13 +4,15 @@
 
 use super::error::ExerciseError;
 use super::file::{Arithmetic, Exercise, Expectation, Mode, OutputActivation, Reduction, Sample};
-use super::formulas::Formulas;
+use super::formulas::{Formulas, Plan};
 use super::matrix::{outgrows, vector_minus_scaled, Matrix};
 use super::trace::{Backward, Forward, Note, Params, Query, Step, Trace};
+use crate::eval::batch::Samples;
 use crate::eval::number::{NumError, Number};
 use crate::eval::value::{Env, Value};
 use crate::eval::{eval, eval_scalar, EvalError};
 use crate::syntax::ast::{Expr, Statement};
+use ndarray::{Array1, Array2};
 use std::cmp::Ordering;
 
 /// The largest size, in bits, of the numerator or the denominator of an exact number that a run
@@ -63,10 +65,27 @@ impl Exactness {
 
     /// The product `a * b`, computed under the bound.
     fn matmul(self, a: &Matrix, b: &Matrix, at: Where, what: &str) -> Result<Matrix, PassError> {
-        let product = match self {
-            Exactness::Unbounded => a.matmul(b).map(Some),
-            Exactness::UpTo(bits) => a.matmul_within(b, bits),
-        };
+        self.within(a.product(b, self.bits()), at, what)
+    }
+
+    /// The product `a^T * b`, computed under the bound.
+    fn transpose_matmul(self, a: &Matrix, b: &Matrix, at: Where, what: &str) -> Result<Matrix, PassError> {
+        self.within(a.transpose_matmul(b, self.bits()), at, what)
+    }
+
+    /// The product `a * b^T`, computed under the bound.
+    fn matmul_transpose(self, a: &Matrix, b: &Matrix, at: Where, what: &str) -> Result<Matrix, PassError> {
+        self.within(a.matmul_transpose(b, self.bits()), at, what)
+    }
+
+    fn bits(self) -> Option<u64> {
+        match self {
+            Exactness::Unbounded => None,
+            Exactness::UpTo(bits) => Some(bits),
+        }
+    }
+
+    fn within(self, product: Result<Option<Matrix>, NumError>, at: Where, what: &str) -> Result<Matrix, PassError> {
         product.map_err(at.num(what))?.ok_or_else(|| PassError::Outgrown(what.to_string()))
     }
 }
@@ -317,6 +336,14 @@ pub fn forward(
 /// Evaluates an expression in `x` on every entry of `z` at once (activations and their
 /// derivatives are element-wise, which the file reader checks).
 fn elementwise(f: &Expr, z: &Matrix, at: Where, what: &str) -> Result<Matrix, ExerciseError> {
+    if let Some(xs) = z.floats() {
+        let mut batch = Samples::new(xs.len());
+        batch.bind_numbers("x", xs.iter().copied().collect::<Array1<f64>>());
+        if let Some(values) = batch.eval(f) {
+            let values = values.into_shape_with_order(xs.dim()).expect("one value per entry");
+            return Matrix::from_floats(values).map_err(at.num(what));
+        }
+    }
     let mut env = Env::new();
     env.bind("x", z.to_value());
     let value = eval(f, &env).map_err(at.eval(what, f))?;
@@ -367,6 +394,9 @@ pub fn losses(
     at: Where,
     exactness: Exactness,
 ) -> Result<Vec<Number>, PassError> {
+    if let Some(loss) = output_in_f64(forward, y).and_then(|mut samples| samples.eval(&formulas.loss)) {
+        return Ok(loss.into_iter().map(Number::Approx).collect());
+    }
     let loss = (0..y.cols())
         .map(|c| eval_scalar(&formulas.loss, &output_env(forward, y, c)).map_err(at.eval("loss", &formulas.loss)))
         .collect::<Result<_, _>>()?;
@@ -387,6 +417,9 @@ pub fn backward(
     let plan = &formulas.output_delta_plan;
     let what = format!("delta{depth}");
     let fail = at.eval(&what, &formulas.output_delta);
+    if let Some(output_delta) = output_delta_in_f64(plan, forward, y) {
+        return hidden_and_gradients(formulas, params, forward, y, output_delta, at, exactness);
+    }
     let mut columns = Vec::with_capacity(y.cols());
     for c in 0..y.cols() {
         let mut env = output_env(forward, y, c);
@@ -402,14 +435,54 @@ pub fn backward(
         columns.push(column);
     }
     let output_delta = Matrix::from_columns(y.rows(), &columns).expect("columns of equal length");
-    let mut delta = vec![exactness.keep(output_delta, &what)?];
+    hidden_and_gradients(formulas, params, forward, y, output_delta, at, exactness)
+}
+
+/// `z`, `yhat` and `y` bound to the output nets, outputs and targets of every sample, when they
+/// are all f64.
+fn output_in_f64<'a>(forward: &'a Forward, y: &'a Matrix) -> Option<Samples<'a>> {
+    let mut samples = Samples::new(y.cols());
+    samples.bind_vectors("z", forward.z.last()?.floats()?.view());
+    samples.bind_vectors("yhat", forward.a.last()?.floats()?.view());
+    samples.bind_vectors("y", y.floats()?.view());
+    Some(samples)
+}
+
+/// delta^L for every sample at once on the f64 path (the outputs, nets and targets all f64);
+/// `None` when some value is not a plain f64, or the plan is beyond the batched evaluator.
+fn output_delta_in_f64(plan: &Plan, forward: &Forward, y: &Matrix) -> Option<Matrix> {
+    let mut samples = output_in_f64(forward, y)?;
+    let mut delta = Array2::zeros((y.rows(), y.cols()));
+    for k in 1..=y.rows() {
+        samples.bind_index("k", k);
+        for (name, e) in &plan.hoisted {
+            let values = samples.eval(e)?;
+            samples.bind_numbers(name, values);
+        }
+        delta.row_mut(k - 1).assign(&samples.eval(&plan.body)?);
+    }
+    Matrix::from_floats(delta).ok()
+}
+
+/// The hidden layers' deltas (from `output_delta`) and every layer's gradients.
+fn hidden_and_gradients(
+    formulas: &Formulas,
+    params: &Params,
+    forward: &Forward,
+    y: &Matrix,
+    output_delta: Matrix,
+    at: Where,
+    exactness: Exactness,
+) -> Result<Backward, PassError> {
+    let depth = params.weights.len();
+    let mut delta = vec![exactness.keep(output_delta, &format!("delta{depth}"))?];
     let (mut propagated, mut slopes) = (Vec::with_capacity(depth), Vec::with_capacity(depth));
     for l in (1..depth).rev() {
         let name = format!("delta{l}");
-        let back = exactness.matmul(&params.weights[l].transpose(), &delta[0], at, &name)?;
+        let back = exactness.transpose_matmul(&params.weights[l], &delta[0], at, &name)?;
         let fprime = formulas.activation_derivative.as_ref().expect("hidden layers have an activation");
         let slope = elementwise(fprime, &forward.z[l - 1], at, &name)?;
-        let product = back.zip_with(&slope, |a, b| a.clone().try_mul(b)).map_err(at.num(&name))?;
+        let product = back.hadamard(&slope).map_err(at.num(&name))?;
         delta.insert(0, exactness.keep(product, &name)?);
         propagated.insert(0, back);
         slopes.insert(0, slope);
@@ -425,7 +498,7 @@ pub fn backward(
     };
     for l in 1..=depth {
         let (dw_name, db_name) = (format!("dW{l}"), format!("db{l}"));
-        let mut gradient = exactness.matmul(&delta[l - 1], &forward.a[l - 1].transpose(), at, &dw_name)?;
+        let mut gradient = exactness.matmul_transpose(&delta[l - 1], &forward.a[l - 1], at, &dw_name)?;
         let mut sums = delta[l - 1].row_sums().map_err(at.num(&db_name))?;
         if let Some(share) = &share {
             gradient = gradient.scaled(share).map_err(at.num(&dw_name))?;
@@ -489,7 +562,7 @@ mod tests {
         assert_eq!(s.backward.dw[0].row(1), &[q(11, 5), q(22, 5)]);
         assert_eq!(s.params.weights[1].row(0), &[q(1, 2), q(-92, 125)]);
         assert_eq!(s.loss, vec![q(121, 50)]);
-        assert!(s.params.weights.iter().all(|w| w.entries().iter().all(Number::is_exact)));
+        assert!(s.params.weights.iter().all(|w| w.entries().all(|n| n.is_exact())));
         assert_eq!(trace.queries[0].output.len(), 1);
     }
 
@@ -509,8 +582,7 @@ mod tests {
     }
 
     fn all_exact(p: &Params) -> bool {
-        p.weights.iter().all(|w| w.entries().iter().all(Number::is_exact))
-            && p.biases.iter().flatten().all(Number::is_exact)
+        p.weights.iter().all(|w| w.entries().all(|n| n.is_exact())) && p.biases.iter().flatten().all(Number::is_exact)
     }
 
     #[test]
@@ -526,8 +598,8 @@ mod tests {
             assert!(all_exact(&s.params) && !s.params.weights[0].outgrows(MAX_EXACT_BITS));
         }
         for s in &trace.steps[step - 1..] {
-            assert!(s.params.weights.iter().all(|w| w.entries().iter().all(|n| !n.is_exact())));
-            assert!(s.forward.a[0].entries().iter().all(|n| !n.is_exact()), "the samples are f64 too");
+            assert!(s.params.weights.iter().all(|w| w.entries().all(|n| !n.is_exact())));
+            assert!(s.forward.a[0].entries().all(|n| !n.is_exact()), "the samples are f64 too");
         }
         // The step that outgrew the bound, done exactly, would have an entry of `matrix` that
         // large; the previous step's numbers were not.
@@ -536,7 +608,7 @@ mod tests {
         let f64_run = run(&growing(30, "f64"));
         assert!(f64_run.notes.is_empty());
         for (a, b) in trace.steps.iter().zip(&f64_run.steps) {
-            for (x, y) in a.params.weights[0].entries().iter().zip(b.params.weights[0].entries()) {
+            for (x, y) in a.params.weights[0].entries().zip(b.params.weights[0].entries()) {
                 assert!((x.to_f64() - y.to_f64()).abs() < 1e-14, "{x} vs {y}");
             }
         }

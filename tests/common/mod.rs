@@ -4,6 +4,9 @@
 /// The catalog of derivations the engine must do.
 pub mod catalog;
 
+/// A 784-128-10 network and a nested-loop reference step of it.
+pub mod mnist;
+
 /// Networks given by their definitions.
 pub mod networks;
 

@@ -648,7 +648,8 @@ fn integer_power_bounds(lo: f64, hi: f64, n: i32) -> (f64, f64) {
 }
 
 /// The logistic sigmoid in f64, without overflow for large |x|.
-fn sigmoid(x: f64) -> f64 {
+/// The logistic sigmoid of an f64, without overflow.
+pub(super) fn sigmoid(x: f64) -> f64 {
     if x < 0.0 {
         let e = x.exp();
         e / (1.0 + e)

@@ -358,6 +358,10 @@ impl Number {
         if self.is_exact() && self.is_zero() {
             return Ok(Number::int(1));
         }
+        // An f64 at face value: its enclosure's value is the plain function's (tested).
+        if let Number::Approx(x) = self {
+            return Number::approx(x.exp());
+        }
         let enclosure = self.saturated_enclosure(true)?;
         self.apply(enclosure, Enclosure::exp)
     }
@@ -422,6 +426,10 @@ impl Number {
         if self.is_exact() && self.is_zero() {
             return Ok(Number::int(0));
         }
+        // An f64 at face value: its enclosure's value is the plain function's (tested).
+        if let Number::Approx(x) = self {
+            return Number::approx(x.tanh());
+        }
         let enclosure = self.saturated_enclosure(true)?;
         self.apply(enclosure, Enclosure::tanh)
     }
@@ -430,6 +438,10 @@ impl Number {
     pub fn sigmoid(self) -> NumResult {
         if self.is_exact() && self.is_zero() {
             return Ok(Number::Exact(BigRational::new(BigInt::from(1), BigInt::from(2))));
+        }
+        // An f64 at face value: its enclosure's value is the plain function's (tested).
+        if let Number::Approx(x) = self {
+            return Number::approx(enclosure::sigmoid(x));
         }
         let enclosure = self.saturated_enclosure(true)?;
         self.apply(enclosure, Enclosure::sigmoid)
@@ -579,6 +591,23 @@ fn trim_zeros(s: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// exp, tanh and sigmoid of an f64 at face value are computed directly: the value is the
+    /// one the enclosure would give, overflow included.
+    #[test]
+    fn face_value_functions_agree_with_their_enclosures() {
+        let through_enclosure = |x: f64, f: fn(&Enclosure) -> Result<Enclosure, NumError>| {
+            Enclosure::point(x).and_then(|e| f(&e)).and_then(|e| Number::approx(e.value()))
+        };
+        let mut xs =
+            vec![0.0, -0.0, 1e-300, -1e-300, 0.5, -0.5, 20.0, -20.0, 40.0, -40.0, 709.0, 710.0, -745.0, -800.0];
+        xs.extend((-2000..=2000).map(|k| k as f64 * 0.0137));
+        for x in xs {
+            assert_eq!(Number::Approx(x).exp(), through_enclosure(x, Enclosure::exp), "exp({x})");
+            assert_eq!(Number::Approx(x).tanh(), through_enclosure(x, Enclosure::tanh), "tanh({x})");
+            assert_eq!(Number::Approx(x).sigmoid(), through_enclosure(x, Enclosure::sigmoid), "sigmoid({x})");
+        }
+    }
 
     fn q(n: i64, d: i64) -> Number {
         Number::Exact(BigRational::new(n.into(), d.into()))
