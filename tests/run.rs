@@ -680,6 +680,45 @@ fn evaluate_only_exercises_check_their_queries() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("query[1].class"));
 }
 
+/// `--summary` keeps only the final parameters: a run whose whole trace would not fit in the
+/// memory budget runs with it, and gives the final parameters of the full run.
+#[test]
+fn a_summary_run_keeps_only_the_final_parameters() {
+    let dir = std::env::temp_dir().join(format!("deltaform-run-summary-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let src = |steps: usize| {
+        format!(
+            "[network]\nlayers = [200, 200, 10]\nactivation = \"tanh\"\noutput = \"softmax\"\n\
+             loss = \"cross_entropy\"\n[init]\nweights = \"0.01\"\n[train]\nrate = 0.1\nsteps = {steps}\n\
+             arithmetic = \"f64\"\n[[sample]]\nx = [{}]\ny = [1{}]\n[[query]]\nx = [{}]\n",
+            (0..200).map(|k| format!("{}", (k % 7) as f64 / 7.0)).collect::<Vec<_>>().join(", "),
+            ", 0".repeat(9),
+            vec!["1"; 200].join(", ")
+        )
+    };
+    let long = dir.join("long.toml");
+    std::fs::write(&long, src(400)).unwrap();
+    let refused = error_json(&long);
+    let message = refused["message"].as_str().unwrap();
+    assert!(message.starts_with("`train.steps`") && message.contains("memory budget"), "{refused}");
+    assert!(refused["help"].as_str().unwrap().contains("--summary"), "{refused}");
+    let summary = |path: &Path| -> serde_json::Value {
+        serde_json::from_str(&stdout_of(&["run", path.to_str().unwrap(), "--summary", "--format", "json"])).unwrap()
+    };
+    let kept = summary(&long);
+    assert_eq!(kept["final"]["W1"].as_array().unwrap().len(), 200);
+    // The same parameters as the last step of a run that keeps every step.
+    let short = dir.join("short.toml");
+    std::fs::write(&short, src(3)).unwrap();
+    let every = json_of(&short);
+    let last = &every["steps"][2];
+    let three = summary(&short);
+    for key in ["W1", "b1", "W2", "b2"] {
+        assert_eq!(three["final"][key], last[key], "{key}");
+    }
+    assert_eq!(three["queries"], every["queries"]);
+}
+
 /// `reduction = "mean"` averages a batch's gradients (PyTorch's default) where `"sum"` (the
 /// seeds') adds them; `mse` and `bce` are PyTorch's losses (the mean over the outputs, no 1/2).
 #[test]

@@ -3,7 +3,7 @@
 use super::latex_output::DeltaChoice;
 use super::{Failure, Output};
 use crate::exercise::render::{self, Precision};
-use crate::exercise::run_reporting;
+use crate::exercise::{run_reporting, Keep};
 use crate::syntax::ast::Span;
 use crate::syntax::diagnostic::{Diagnostic, Problem};
 use clap::{Args, ValueEnum};
@@ -68,7 +68,8 @@ pub fn run(args: &RunArgs) -> Result<Output, Failure> {
         let bar = bar.get_or_insert_with(|| super::progress_bar(total, 100, "steps"));
         bar.set_position(done as u64);
     };
-    let traced = run_reporting(&source, &mut progress);
+    let keep = if args.summary { Keep::FinalParameters } else { Keep::EveryStep };
+    let traced = run_reporting(&source, keep, &mut progress);
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }

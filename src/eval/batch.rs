@@ -201,12 +201,7 @@ fn map(a: &Array1<f64>, f: impl Fn(Number) -> NumResult) -> Option<Part> {
 
 /// `f(x, y)` sample by sample. With `face_value`, an exact constant beside values is taken as
 /// its f64 once (as `f` takes it beside an f64) instead of cloned for every sample.
-fn combined(
-    x: Part,
-    y: Part,
-    face_value: bool,
-    f: impl Fn(Number, &Number) -> NumResult,
-) -> Option<Part> {
+fn combined(x: Part, y: Part, face_value: bool, f: impl Fn(Number, &Number) -> NumResult) -> Option<Part> {
     let as_f64 = |n: Number| match n {
         Number::Exact(_) if face_value => Number::Approx(n.to_f64()),
         n => n,

@@ -1,13 +1,15 @@
 //! What a run will cost, estimated from the file before anything is allocated: the memory it
 //! holds and the work it does. The trace keeps every step (parameters, gradients, and the
-//! activations and deltas of every sample), and the renderer reads all of it, so both grow with
-//! the network's size times the number of steps. A file whose run would exceed [`MEMORY_BUDGET`]
+//! activations and deltas of every sample) unless only the final parameters are asked for
+//! (`--summary`), and the renderer reads all it keeps, so both grow with the network's size
+//! times the number of steps. A file whose run would exceed [`MEMORY_BUDGET`]
 //! or [`WORK_BUDGET`] is refused with the key to change (`network.layers`, `train.steps`) and a
 //! caret into the file, so that no file can make `run` exhaust memory or run for hours.
 
 use super::error::ExerciseError;
 use super::file::{Arithmetic, Mode, OutputActivation};
 use super::formulas::Formulas;
+use super::trace::Keep;
 use crate::eval::number::Number;
 use crate::syntax::ast::{Expr, Node, Span};
 
@@ -28,8 +30,10 @@ struct Costs {
     eval_node: f64,
 }
 
-/// Costs on f64 numbers: products run in `ndarray`; formulas are interpreted.
-const F64_COSTS: Costs = Costs { product_term: 1.0, number_op: 20.0, eval_node: 150.0 };
+/// Costs on f64 numbers: products run in `ndarray`, entry-wise operations are f64 loops over
+/// arrays; formulas are interpreted (for every sample at once where the batched evaluator can,
+/// costed as if it could not).
+const F64_COSTS: Costs = Costs { product_term: 1.0, number_op: 2.0, eval_node: 150.0 };
 
 /// Costs on exact numbers of at most [`MAX_EXACT_BITS`](super::network::MAX_EXACT_BITS) bits
 /// (big-integer arithmetic with a gcd per operation).
@@ -37,6 +41,10 @@ const EXACT_COSTS: Costs = Costs { product_term: 1000.0, number_op: 1000.0, eval
 
 /// Work to render one number of the trace (formatting it to its significant digits).
 const RENDER_COST: f64 = 2000.0;
+
+/// Bytes of an f64 number: 8 in a matrix of f64 entries, with room for the vectors of
+/// [`Number`]s beside the matrices (biases, their gradients, the losses).
+const F64_BYTES: u64 = 16;
 
 /// Heap bytes of an exact number beside its [`Number`] value: a numerator and a denominator of
 /// at most 256 bits each, with the allocator's overhead.
@@ -68,6 +76,8 @@ pub struct RunShape<'a> {
     pub mode: Mode,
     /// Exact or f64 arithmetic.
     pub arithmetic: Arithmetic,
+    /// What the run keeps of its steps.
+    pub keep: Keep,
 }
 
 /// Where the keys a budget error names are in the file.
@@ -136,24 +146,35 @@ impl RunShape<'_> {
         self.queries as f64 * (self.units() + self.nets())
     }
 
-    /// Bytes per number held: the value, its heap (exact numbers) and the renderer's share.
+    /// Bytes per number held: the value and its heap (exact numbers).
     fn bytes_per_number(&self) -> f64 {
-        let heap = match self.arithmetic {
-            Arithmetic::Exact => EXACT_HEAP_BYTES,
-            Arithmetic::F64 => 0,
-        };
-        (std::mem::size_of::<Number>() as u64 + heap + RENDER_BYTES) as f64
+        match self.arithmetic {
+            Arithmetic::Exact => (std::mem::size_of::<Number>() as u64 + EXACT_HEAP_BYTES) as f64,
+            Arithmetic::F64 => F64_BYTES as f64,
+        }
+    }
+
+    /// Numbers rendered besides the steps and the queries: the initial and the final
+    /// parameters.
+    fn rendered_parameters(&self) -> f64 {
+        2.0 * self.parameters()
     }
 
     /// Bytes needed by the network and one update (parameters, gradients, the activations of
-    /// one step's samples), by every step of the trace, and by the queries.
+    /// one step's samples), by every step the trace keeps, and by the queries; every number
+    /// rendered takes the renderer's share too.
     pub fn memory(&self) -> Memory {
-        let per_number = self.bytes_per_number();
-        let per_step = self.recorded_per_update() * per_number + STEP_BYTES as f64;
+        let held = self.bytes_per_number();
+        let rendered = held + RENDER_BYTES as f64;
+        let per_step = self.recorded_per_update() * rendered + STEP_BYTES as f64;
+        let kept_steps = match self.keep {
+            Keep::EveryStep => self.updates(),
+            Keep::FinalParameters => 0.0,
+        };
         Memory {
-            one_step: self.held() * per_number + per_step,
-            steps: self.updates() * per_step,
-            queries: self.recorded_by_queries() * per_number,
+            one_step: self.held() * held + per_step + self.rendered_parameters() * RENDER_BYTES as f64,
+            steps: kept_steps * per_step,
+            queries: self.recorded_by_queries() * rendered,
         }
     }
 
@@ -181,7 +202,11 @@ impl RunShape<'_> {
             + formulas_nodes * costs.eval_node
             + entry_ops * costs.number_op;
         let per_query = self.weights() * costs.product_term + 8.0 * self.units() * costs.eval_node;
-        let rendered = self.updates() * self.recorded_per_update() + self.recorded_by_queries();
+        let rendered_steps = match self.keep {
+            Keep::EveryStep => self.updates() * self.recorded_per_update(),
+            Keep::FinalParameters => 0.0,
+        };
+        let rendered = rendered_steps + self.rendered_parameters() + self.recorded_by_queries();
         self.updates() * per_update + self.queries as f64 * per_query + rendered * RENDER_COST
     }
 
@@ -276,7 +301,7 @@ pub fn check_memory(shape: &RunShape, spans: &BudgetSpans) -> Result<(), Exercis
             ),
             spans.steps.clone(),
         )
-        .with_help(steps_help(shape)));
+        .with_help(format!("{}; or `--summary` to keep only the final parameters", steps_help(shape))));
     }
     Ok(())
 }
@@ -383,7 +408,7 @@ mod tests {
     use crate::syntax::parse::parse_expr;
 
     fn shape(layers: &[usize], steps: usize, arithmetic: Arithmetic) -> RunShape<'_> {
-        RunShape { layers, samples: 2, queries: 1, steps, mode: Mode::Sgd, arithmetic }
+        RunShape { layers, samples: 2, queries: 1, steps, mode: Mode::Sgd, arithmetic, keep: Keep::EveryStep }
     }
 
     fn spans() -> BudgetSpans {
@@ -417,9 +442,11 @@ mod tests {
         assert_eq!((ten.one_step, ten.queries), (small.one_step, small.queries));
         let f64_small = shape(&[5, 3, 2], 1, Arithmetic::F64).memory();
         assert!(f64_small.one_step < small.one_step, "exact numbers take more room than f64 ones");
-        // A 100000 x 100000 weight matrix alone has 10^10 entries of 64 bytes.
+        let summary = RunShape { keep: Keep::FinalParameters, ..shape(&[5, 3, 2], 10, Arithmetic::Exact) }.memory();
+        assert_eq!((summary.steps, summary.one_step), (0.0, ten.one_step), "a summary keeps no step");
+        // A 100000 x 100000 weight matrix alone has 10^10 entries of 16 bytes.
         let huge = shape(&[100_000, 100_000], 1, Arithmetic::F64).memory();
-        assert!(huge.one_step > 640e9, "{huge:?}");
+        assert!(huge.one_step > 160e9, "{huge:?}");
     }
 
     #[test]
@@ -451,7 +478,8 @@ mod tests {
         let work = |steps, arithmetic| {
             let ex = parse_exercise(&src(steps, arithmetic)).unwrap();
             let formulas = derive(&ex).unwrap();
-            (ex.shape().work(&formulas), check_work(&ex.shape(), &ex.spans.budget, &formulas))
+            let shape = ex.shape(Keep::EveryStep);
+            (shape.work(&formulas), check_work(&shape, &ex.spans.budget, &formulas))
         };
         let (one, ok) = work(1, "exact");
         assert!(ok.is_ok());

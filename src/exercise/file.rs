@@ -6,6 +6,7 @@ use super::budget::{check_memory, BudgetSpans, RunShape};
 use super::error::ExerciseError;
 use super::matrix::Matrix;
 use super::tensor::RawTensor;
+use super::trace::Keep;
 use crate::eval::number::Number;
 use crate::syntax::ast::{Expr, Func, Node, Span};
 use crate::syntax::parse::parse_expr;
@@ -215,8 +216,14 @@ struct RawQuery {
 // ---------------------------------------------------------------------------------------------
 // Reading values.
 
-/// Reads an exercise file's text.
+/// Reads an exercise file's text, for a run that keeps every step.
 pub fn parse_exercise(src: &str) -> Result<Exercise, ExerciseError> {
+    parse_exercise_keeping(src, Keep::EveryStep)
+}
+
+/// Reads an exercise file's text, for a run that keeps what `keep` says (which decides the
+/// memory it needs).
+pub fn parse_exercise_keeping(src: &str, keep: Keep) -> Result<Exercise, ExerciseError> {
     let raw: RawFile = toml::from_str(src).map_err(|e| {
         let message = e.message().trim();
         let message = match e.span().and_then(|s| table_at(src, s.start)) {
@@ -225,7 +232,7 @@ pub fn parse_exercise(src: &str) -> Result<Exercise, ExerciseError> {
         };
         ExerciseError::Toml { message, span: e.span() }
     })?;
-    Reader { src }.exercise(raw)
+    Reader { src, keep }.exercise(raw)
 }
 
 /// Where the byte `at` of `src` is, for a `toml` error: the header of its table (`[train]`,
@@ -256,6 +263,8 @@ fn table_at(src: &str, at: usize) -> Option<String> {
 /// Reads the raw file's values, with the file's text for spans and numbers.
 pub(super) struct Reader<'a> {
     pub(super) src: &'a str,
+    /// What the run keeps of its steps.
+    keep: Keep,
 }
 
 pub(super) fn span_of<T>(s: &Spanned<T>) -> Span {
@@ -427,8 +436,15 @@ impl Reader<'_> {
                 ))
             }
         };
-        let shape =
-            RunShape { layers: &layers, samples: raw.sample.len(), queries: raw.query.len(), steps, mode, arithmetic };
+        let shape = RunShape {
+            layers: &layers,
+            samples: raw.sample.len(),
+            queries: raw.query.len(),
+            steps,
+            mode,
+            arithmetic,
+            keep: self.keep,
+        };
         check_memory(&shape, &spans.budget)?;
         let (weights, biases) = self.init(raw.init, &layers)?;
         if trains && raw.sample.is_empty() {
@@ -719,9 +735,10 @@ impl Exercise {
         self.arithmetic = Arithmetic::F64;
     }
 
-    /// The size of the run, for estimating what it costs.
-    pub fn shape(&self) -> RunShape<'_> {
+    /// The size of a run that keeps what `keep` says, for estimating what it costs.
+    pub fn shape(&self, keep: Keep) -> RunShape<'_> {
         RunShape {
+            keep,
             layers: &self.layers,
             samples: self.samples.len(),
             queries: self.queries.len(),

@@ -20,17 +20,18 @@ pub mod trace;
 
 pub use error::ExerciseError;
 pub use file::{parse_exercise, Exercise};
-pub use trace::Trace;
+pub use trace::{Keep, Trace};
 
-/// Reads an exercise file's text, derives its formulas and runs it, unless the run would exceed
-/// the memory or work budget ([`budget`]).
+/// Reads an exercise file's text, derives its formulas and runs it, keeping every step, unless
+/// the run would exceed the memory or work budget ([`budget`]).
 pub fn run(source: &str) -> Result<Trace, ExerciseError> {
-    run_reporting(source, &mut |_, _| {})
+    run_reporting(source, Keep::EveryStep, &mut |_, _| {})
 }
 
-/// [`run`], telling `progress` after each training step how many are done of how many.
-pub fn run_reporting(source: &str, progress: &mut dyn FnMut(usize, usize)) -> Result<Trace, ExerciseError> {
-    let exercise = file::parse_exercise(source)?;
+/// [`run`], keeping what `keep` says and telling `progress` after each training step how many
+/// are done of how many.
+pub fn run_reporting(source: &str, keep: Keep, progress: &mut dyn FnMut(usize, usize)) -> Result<Trace, ExerciseError> {
+    let exercise = file::parse_exercise_keeping(source, keep)?;
     let formulas = formulas::derive(&exercise)?;
     if exercise.trains && formulas.gradients_vanish() {
         return Err(ExerciseError::invalid(
@@ -40,6 +41,6 @@ pub fn run_reporting(source: &str, progress: &mut dyn FnMut(usize, usize)) -> Re
         )
         .with_help("remove [train] (and the samples) to evaluate the queries with the weights given"));
     }
-    budget::check_work(&exercise.shape(), &exercise.spans.budget, &formulas)?;
-    network::train(exercise, formulas, progress)
+    budget::check_work(&exercise.shape(keep), &exercise.spans.budget, &formulas)?;
+    network::train(exercise, formulas, keep, progress)
 }

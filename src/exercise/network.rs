@@ -6,7 +6,7 @@ use super::error::ExerciseError;
 use super::file::{Arithmetic, Exercise, Expectation, Mode, OutputActivation, Reduction, Sample};
 use super::formulas::{Formulas, Plan};
 use super::matrix::{outgrows, vector_minus_scaled, Matrix};
-use super::trace::{Backward, Forward, Note, Params, Query, Step, Trace};
+use super::trace::{Backward, Forward, Keep, Note, Params, Query, Step, Trace};
 use crate::eval::batch::Samples;
 use crate::eval::number::{NumError, Number};
 use crate::eval::value::{Env, Value};
@@ -198,6 +198,7 @@ impl From<PassError> for ExerciseError {
 pub fn train(
     exercise: Exercise,
     formulas: Formulas,
+    keep: Keep,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Trace, ExerciseError> {
     let initial = Params { weights: exercise.weights.clone(), biases: exercise.biases.clone() };
@@ -214,10 +215,15 @@ pub fn train(
     let mut run = Run { exactness, params: initial.clone(), rate: exercise.rate.clone(), batches, notes: vec![] };
     let mut steps = Vec::new();
     let total = exercise.steps * run.batches.len();
+    let mut updates = 0;
     for pass in 1..=exercise.steps {
         for b in 0..run.batches.len() {
-            steps.push(run.step(&formulas, b, pass, steps.len() + 1)?);
-            progress(steps.len(), total);
+            updates += 1;
+            let step = run.step(&formulas, b, pass, updates)?;
+            if keep == Keep::EveryStep {
+                steps.push(step);
+            }
+            progress(updates, total);
         }
     }
     let mut queries = Vec::new();
@@ -229,7 +235,7 @@ pub fn train(
         });
         queries.push(query);
     }
-    Ok(Trace { exercise, formulas, initial, steps, queries, notes: run.notes })
+    Ok(Trace { exercise, formulas, initial, steps, updates, final_params: run.params, queries, notes: run.notes })
 }
 
 /// One step on the samples in the columns of `x` and `y`: forward, backward, update.
@@ -550,7 +556,7 @@ mod tests {
                    b1 = [0, 0.1]\n[train]\nrate = 0.1\n[[sample]]\nx = [1, 2]\ny = [1]\n[[query]]\nx = [2, 0]\n";
         let ex = parse_exercise(src).unwrap();
         let formulas = derive(&ex).unwrap();
-        let trace = train(ex, formulas, &mut |_, _| {}).unwrap();
+        let trace = train(ex, formulas, Keep::EveryStep, &mut |_, _| {}).unwrap();
         let s = &trace.steps[0];
         // z1 = [0.1 - 0.4, 0.3 + 0.8 + 0.1] = [-0.3, 1.2]; a1 = [0, 1.2]
         assert_eq!(s.forward.z[0].column(0), vec![q(-3, 10), q(6, 5)]);
@@ -578,7 +584,7 @@ mod tests {
     fn run(src: &str) -> Trace {
         let ex = parse_exercise(src).unwrap();
         let formulas = derive(&ex).unwrap();
-        train(ex, formulas, &mut |_, _| {}).unwrap()
+        train(ex, formulas, Keep::EveryStep, &mut |_, _| {}).unwrap()
     }
 
     fn all_exact(p: &Params) -> bool {

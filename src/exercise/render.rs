@@ -332,13 +332,8 @@ fn backward_items(back: &Backward) -> Vec<Item> {
     items
 }
 
-/// The parameters after the last step (the initial ones when there is none).
-fn final_params(trace: &Trace) -> &Params {
-    trace.steps.last().map_or(&trace.initial, |step| &step.params)
-}
-
 fn final_title(trace: &Trace) -> String {
-    match trace.steps.len() {
+    match trace.updates {
         0 => "Parameters (no training)".into(),
         1 => "Final parameters (after 1 step)".into(),
         n => format!("Final parameters (after {n} steps)"),
@@ -423,7 +418,7 @@ pub fn text(trace: &Trace, options: &Options) -> String {
     }
     if options.summary {
         out.push_str(&format!("\n{}\n", final_title(trace)));
-        for item in params_items(final_params(trace)) {
+        for item in params_items(&trace.final_params) {
             out.push_str(&text_item(&item, precision, "  "));
         }
     } else {
@@ -577,7 +572,7 @@ fn blocks(trace: &Trace, options: &Options) -> Vec<Block> {
     }
     if options.summary {
         out.push(Block::Heading(2, final_title(trace)));
-        out.push(math_items(&params_items(final_params(trace)), precision));
+        out.push(math_items(&params_items(&trace.final_params), precision));
     } else {
         out.push(Block::Heading(2, if trace.exercise.trains { "Initial parameters" } else { "Parameters" }.into()));
         out.push(math_items(&params_items(&trace.initial), precision));
@@ -771,7 +766,7 @@ pub fn json(trace: &Trace, summary: bool) -> Json {
         .collect();
     if summary {
         let mut last = Map::new();
-        for item in params_items(final_params(trace)) {
+        for item in params_items(&trace.final_params) {
             let value = match item.text.starts_with('b') {
                 true => json_numbers(&item.value.column(0)),
                 false => json_matrix(&item.value),

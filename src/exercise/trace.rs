@@ -123,6 +123,16 @@ impl std::fmt::Display for Note {
     }
 }
 
+/// What a run keeps of its steps.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Keep {
+    /// Every step (the worked solution).
+    #[default]
+    EveryStep,
+    /// Only the final parameters (and the queries): a long run in constant memory.
+    FinalParameters,
+}
+
 /// A whole run.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Trace {
@@ -132,8 +142,12 @@ pub struct Trace {
     pub formulas: Formulas,
     /// The parameters before training.
     pub initial: Params,
-    /// The updates, in order.
+    /// The updates, in order (none kept with [`Keep::FinalParameters`]).
     pub steps: Vec<Step>,
+    /// How many updates were made.
+    pub updates: usize,
+    /// The parameters after the last update (the initial ones without training).
+    pub final_params: Params,
     /// The queries, in order.
     pub queries: Vec<Query>,
     /// How the numbers were kept, where a reader must know (in the order they arose).
