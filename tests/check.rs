@@ -148,8 +148,10 @@ fn generated_solutions_check_clean_against_their_exercise() {
         let exercise_arg = exercise.to_str().expect("UTF-8");
         let (json, code) = check_json(&[&path], &["--exercise", exercise_arg]);
         assert_eq!((code, wrong_lines(&json)), (0, vec![]), "{}: {json}", exercise.display());
+        // Most of what the solution states is judged, and correct.
         let correct = claims(&json).iter().filter(|c| c["verdict"] == "correct").count();
-        assert!(correct >= 20, "{}: only {correct} correct", exercise.display());
+        let total = claims(&json).len();
+        assert!(correct >= 14 && 4 * correct >= 3 * total, "{}: {correct} of {total} correct", exercise.display());
         // Without the exercise, the layer formulas the solution states determine its values.
         let (json, code) = check_json(&[&path], &[]);
         assert_eq!((code, wrong_lines(&json)), (0, vec![]), "{} alone: {json}", exercise.display());

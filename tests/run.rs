@@ -325,6 +325,8 @@ struct Reference {
     softmax: bool,
     g: WithDerivative,
     cross_entropy: bool,
+    /// dE/dyhat = scale * (yhat - y) for the squared errors (1 with the 1/2, 2 without).
+    squared_error_scale: f64,
     w: Vec<Mat>,
     b: Vec<Vec<f64>>,
 }
@@ -362,7 +364,9 @@ impl Reference {
     /// delta^L through the full output Jacobian: dE/dz_k = sum_i dE/dyhat_i * dyhat_i/dz_k.
     fn output_delta(&self, z: &[f64], yhat: &[f64], y: &[f64]) -> Vec<f64> {
         let n = z.len();
-        let de: Vec<f64> = (0..n).map(|i| if self.cross_entropy { -y[i] / yhat[i] } else { yhat[i] - y[i] }).collect();
+        let de: Vec<f64> = (0..n)
+            .map(|i| if self.cross_entropy { -y[i] / yhat[i] } else { self.squared_error_scale * (yhat[i] - y[i]) })
+            .collect();
         (0..n)
             .map(|k| {
                 (0..n)
@@ -408,21 +412,29 @@ fn check_against_reference(path: &Path) {
     let depth = layers.len() - 1;
     let output = net["output"].as_str().unwrap();
     let init = file.get("init").and_then(|v| v.as_table()).cloned().unwrap_or_default();
+    // With folded biases each W<l> has the biases as its first column, and there is no b<l>.
+    let folded = net.get("bias").and_then(|v| v.as_str()) == Some("folded");
+    let written_w =
+        |l: usize| -> Option<Mat> { Some(init.get(&format!("W{l}"))?.as_array()?.iter().map(list).collect()) };
+    let loss = net.get("loss").and_then(|l| l.as_str());
     let mut r = Reference {
         f: activation(net.get("activation").and_then(|v| v.as_str()).unwrap_or("identity")),
         softmax: output == "softmax",
         g: if output == "softmax" { activation("identity") } else { activation(output) },
-        cross_entropy: net.get("loss").and_then(|l| l.as_str()) == Some("cross_entropy"),
+        cross_entropy: loss == Some("cross_entropy"),
+        squared_error_scale: if loss == Some("sum(i, (yhat[i] - y[i])^2)") { 2.0 } else { 1.0 },
         w: (1..=depth)
-            .map(|l| match init.get(&format!("W{l}")) {
-                Some(m) => m.as_array().unwrap().iter().map(list).collect(),
-                None => vec![vec![number(&init["weights"]); layers[l - 1]]; layers[l]],
+            .map(|l| match (written_w(l), folded) {
+                (Some(m), false) => m,
+                (Some(m), true) => m.iter().map(|row| row[1..].to_vec()).collect(),
+                (None, _) => vec![vec![number(&init["weights"]); layers[l - 1]]; layers[l]],
             })
             .collect(),
         b: (1..=depth)
-            .map(|l| match init.get(&format!("b{l}")) {
-                Some(v) => list(v),
-                None => vec![init.get("biases").map_or(0.0, number); layers[l]],
+            .map(|l| match (init.get(&format!("b{l}")), written_w(l), folded) {
+                (_, Some(m), true) => m.iter().map(|row| row[0]).collect(),
+                (Some(v), _, _) => list(v),
+                _ => vec![init.get("biases").map_or(0.0, number); layers[l]],
             })
             .collect(),
         layers,
@@ -431,7 +443,10 @@ fn check_against_reference(path: &Path) {
     let no_training = toml::Table::new();
     let train = file.get("train").and_then(|t| t.as_table()).unwrap_or(&no_training);
     if file.contains_key("train") {
-        assert!(matches!(net["loss"].as_str(), Some("cross_entropy" | "squared_error")), "reference loss");
+        assert!(
+            matches!(loss, Some("cross_entropy" | "squared_error" | "sum(i, (yhat[i] - y[i])^2)")),
+            "the reference knows the loss"
+        );
     }
     let rate = train.get("rate").map_or(0.0, number);
     let batch = train.get("mode").and_then(|v| v.as_str()) == Some("batch");
@@ -487,19 +502,28 @@ fn check_against_reference(path: &Path) {
                         r.w[l][i][j] -= rate * dw[l][i][j];
                     }
                     let row = |key: String| got[key][i].clone();
+                    // Folded, a row is the bias and then the weights.
+                    let written = |bias: f64, weights: &[f64]| match folded {
+                        true => [&[bias], weights].concat(),
+                        false => weights.to_vec(),
+                    };
                     assert_close(
                         &format!("{} dW{} row {i}", path.display(), l + 1),
                         &row(format!("dW{}", l + 1)),
-                        &dw[l][i],
+                        &written(db[l][i], &dw[l][i]),
                     );
                     assert_close(
                         &format!("{} W{} row {i}", path.display(), l + 1),
                         &row(format!("W{}", l + 1)),
-                        &r.w[l][i],
+                        &written(r.b[l][i], &r.w[l][i]),
                     );
                 }
-                assert_close(&format!("{} db{}", path.display(), l + 1), &got[format!("db{}", l + 1)], &db[l]);
-                assert_close(&format!("{} b{}", path.display(), l + 1), &got[format!("b{}", l + 1)], &r.b[l]);
+                if folded {
+                    assert!(got.get(format!("db{}", l + 1)).is_none() && got.get(format!("b{}", l + 1)).is_none());
+                } else {
+                    assert_close(&format!("{} db{}", path.display(), l + 1), &got[format!("db{}", l + 1)], &db[l]);
+                    assert_close(&format!("{} b{}", path.display(), l + 1), &got[format!("b{}", l + 1)], &r.b[l]);
+                }
             }
         }
     }

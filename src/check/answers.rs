@@ -246,16 +246,12 @@ fn step_value(trace: &Trace, k: usize, key: &str) -> Option<Value> {
     if let Some(l) = layer("delta") {
         return step.backward.delta.get(l - 1).map(matrix);
     }
-    if let Some(l) = layer("dW") {
-        return step.backward.dw.get(l - 1).map(matrix);
-    }
-    if let Some(l) = layer("db") {
-        return step.backward.db.get(l - 1).map(|b| Value::Vector(b.clone()));
-    }
-    if let Some(l) = layer("W") {
-        return step.params.weights.get(l - 1).map(matrix);
-    }
-    layer("b").and_then(|l| step.params.biases.get(l - 1)).map(|b| Value::Vector(b.clone()))
+    // The parameters and gradients as the exercise writes them (biases apart or folded).
+    let bias = trace.exercise.bias;
+    let depth = step.params.weights.len();
+    let gradients = (1..=depth).flat_map(|l| step.backward.gradients_written(l, bias));
+    let (_, value) = gradients.chain(step.params.written(bias)).find(|(name, _)| name == key)?;
+    Some(matrix(&value))
 }
 
 /// The value of `key` (`z1`, `a2`, `output`, `class`) for query `k`.

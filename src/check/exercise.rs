@@ -8,7 +8,7 @@
 //! initial matrix and after it the updated one.
 
 use crate::eval::value::Value;
-use crate::exercise::file::{Phase, Quantity};
+use crate::exercise::file::{Bias, Phase, Quantity};
 use crate::exercise::matrix::Matrix;
 use crate::exercise::trace::{Params, Trace};
 use crate::syntax::ast::{Expr, Node};
@@ -43,7 +43,7 @@ impl Timeline {
         let depth = trace.initial.weights.len();
         let mut entries = Vec::new();
         let mut phase = 0;
-        push_params(&mut entries, phase, &trace.initial);
+        push_params(&mut entries, phase, &trace.initial, trace.exercise.bias);
         let forward = |entries: &mut Vec<Entry>, phase: usize, query: bool, f: &crate::exercise::trace::Forward| {
             for (l, a) in f.a.iter().enumerate() {
                 if l > 0 {
@@ -59,24 +59,24 @@ impl Timeline {
             if let Some(y) = Matrix::from_columns(trace.exercise.layers[depth], &targets) {
                 entries.push(Entry { phase, query: false, key: "y".to_string(), value: matrix_value(&y) });
             }
-            if let [loss] = step.loss.as_slice() {
-                entries.push(Entry {
-                    phase,
-                    query: false,
-                    key: "loss".to_string(),
-                    value: Value::Scalar(loss.clone()),
-                });
-            }
+            // One sample's loss is a number; several samples' a row, one entry each (as the
+            // worked solution writes them).
+            let loss = match step.loss.as_slice() {
+                [one] => Value::Scalar(one.clone()),
+                many => Value::Matrix(vec![many.to_vec()]),
+            };
+            entries.push(Entry { phase, query: false, key: "loss".to_string(), value: loss });
             phase += 1;
             for l in 1..=depth {
                 let b = &step.backward;
                 let entry = |key: String, value: Value| Entry { phase, query: false, key, value };
                 entries.push(entry(format!("delta{l}"), matrix_value(&b.delta[l - 1])));
-                entries.push(entry(format!("dW{l}"), matrix_value(&b.dw[l - 1])));
-                entries.push(entry(format!("db{l}"), Value::Vector(b.db[l - 1].clone())));
+                for (key, value) in b.gradients_written(l, trace.exercise.bias) {
+                    entries.push(entry(key, matrix_value(&value)));
+                }
             }
             phase += 1;
-            push_params(&mut entries, phase, &step.params);
+            push_params(&mut entries, phase, &step.params, trace.exercise.bias);
         }
         for query in &trace.queries {
             phase += 1;
@@ -188,10 +188,10 @@ fn split_layer(name: &str) -> Option<(&str, usize)> {
     Some((base, layer.parse().ok()?))
 }
 
-fn push_params(entries: &mut Vec<Entry>, phase: usize, params: &Params) {
-    for (l, (w, b)) in params.weights.iter().zip(&params.biases).enumerate() {
-        entries.push(Entry { phase, query: false, key: format!("W{}", l + 1), value: matrix_value(w) });
-        entries.push(Entry { phase, query: false, key: format!("b{}", l + 1), value: Value::Vector(b.clone()) });
+/// The parameters as the exercise writes them (biases apart or folded).
+fn push_params(entries: &mut Vec<Entry>, phase: usize, params: &Params, bias: Bias) {
+    for (key, value) in params.written(bias) {
+        entries.push(Entry { phase, query: false, key, value: matrix_value(&value) });
     }
 }
 

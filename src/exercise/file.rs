@@ -72,6 +72,17 @@ pub enum Reduction {
     Mean,
 }
 
+/// How the biases are written.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Bias {
+    /// Beside the weights: `z<l> = W<l> a<l-1> + b<l>` (the default).
+    #[default]
+    Separate,
+    /// Folded into the weights: the first column of `W<l>` is the layer's biases and its input
+    /// gets a leading 1, `z<l> = W<l> [1; a<l-1>]`; there is no `b<l>`.
+    Folded,
+}
+
 /// What a query is expected to give.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Expectation {
@@ -105,6 +116,8 @@ pub struct Exercise {
     pub mode: Mode,
     /// How a step's gradients combine over its samples.
     pub reduction: Reduction,
+    /// How the biases are written.
+    pub bias: Bias,
     /// Passes over the samples.
     pub steps: usize,
     /// Exact or f64 arithmetic.
@@ -186,6 +199,7 @@ struct RawNetwork {
     activation: Option<Spanned<String>>,
     output: Spanned<String>,
     loss: Option<Spanned<String>>,
+    bias: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -446,7 +460,18 @@ impl Reader<'_> {
             keep: self.keep,
         };
         check_memory(&shape, &spans.budget)?;
-        let (weights, biases) = self.init(raw.init, &layers)?;
+        let bias = match net.bias.as_ref().map(|b| (b.get_ref().as_str(), span_of(b))) {
+            None | Some(("separate", _)) => Bias::Separate,
+            Some(("folded", _)) => Bias::Folded,
+            Some((other, span)) => {
+                return Err(ExerciseError::invalid(
+                    "network.bias",
+                    format!("`{other}` is not one of \"separate\", \"folded\""),
+                    span,
+                ))
+            }
+        };
+        let (weights, biases) = self.init(raw.init, &layers, bias)?;
         if trains && raw.sample.is_empty() {
             return Err(ExerciseError::invalid("sample", "no training sample", 0..0).with_help(
                 "add one: [[sample]] with x = [...] (one entry per input unit) and y = [...] (one per output)",
@@ -501,6 +526,7 @@ impl Reader<'_> {
             rate,
             mode,
             reduction,
+            bias,
             steps,
             arithmetic,
             samples,
@@ -648,6 +674,7 @@ impl Reader<'_> {
         &self,
         init: Option<Spanned<BTreeMap<Spanned<String>, Spanned<RawTensor>>>>,
         layers: &[usize],
+        bias: Bias,
     ) -> Result<(Vec<Matrix>, Vec<Vec<Number>>), ExerciseError> {
         let depth = layers.len() - 1;
         let table = init.map(Spanned::into_inner).unwrap_or_default();
@@ -663,12 +690,21 @@ impl Reader<'_> {
                     .filter(|n| !n.starts_with('0') && n.chars().all(|c| c.is_ascii_digit()))
                     .and_then(|n| n.parse::<usize>().ok())
             };
+            let is_bias = name == "biases" || layer("b").is_some();
+            if bias == Bias::Folded && is_bias {
+                return Err(ExerciseError::invalid(
+                    &full,
+                    "with bias = \"folded\" the biases are the first column of each W<l>",
+                    span_of(key),
+                )
+                .with_help("write each layer's biases as the first column of its W<l>, or remove bias = \"folded\""));
+            }
             match name {
                 "weights" => fill_w = Some(self.scalar(value, &full)?),
                 "biases" => fill_b = Some(self.scalar(value, &full)?),
                 _ if layer("W").is_some_and(|l| (1..=depth).contains(&l)) => {
                     let l = layer("W").unwrap_or(0);
-                    weights[l - 1] = Some(self.matrix(value, &full, l, layers)?);
+                    weights[l - 1] = Some(self.matrix(value, &full, l, layers, bias)?);
                 }
                 _ if layer("b").is_some_and(|l| (1..=depth).contains(&l)) => {
                     let l = layer("b").unwrap_or(0);
@@ -691,8 +727,9 @@ impl Reader<'_> {
         let mut ws = Vec::new();
         let mut bs = Vec::new();
         for l in 1..=depth {
-            let w = match (weights[l - 1].take(), &fill_w) {
+            let written = match (weights[l - 1].take(), &fill_w) {
                 (Some(w), _) => w,
+                (None, Some(v)) if bias == Bias::Folded => Matrix::filled(layers[l], layers[l - 1] + 1, v),
                 (None, Some(v)) => Matrix::filled(layers[l], layers[l - 1], v),
                 (None, None) => {
                     return Err(ExerciseError::invalid(format!("init.W{l}"), "no initial weights", 0..0).with_help(
@@ -702,7 +739,14 @@ impl Reader<'_> {
                     ))
                 }
             };
-            ws.push(w);
+            if bias == Bias::Folded {
+                // The first column is the biases; the network computes with them apart.
+                let (b, w) = written.split_first_column();
+                ws.push(w);
+                bs.push(b);
+                continue;
+            }
+            ws.push(written);
             let zero = Number::int(0);
             bs.push(biases[l - 1].take().unwrap_or_else(|| vec![fill_b.clone().unwrap_or(zero); layers[l]]));
         }

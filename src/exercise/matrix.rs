@@ -152,6 +152,18 @@ impl Matrix {
         floats(a)
     }
 
+    /// `[column | self]`: `column` (one entry per row) before the first column.
+    pub fn with_first_column(&self, column: &[Number]) -> Matrix {
+        let rows = (0..self.rows()).map(|r| std::iter::once(column[r].clone()).chain(self.row(r)).collect());
+        Matrix::from_rows(rows.collect()).expect("rows of equal length")
+    }
+
+    /// The first column, and the matrix without it (the inverse of [`Matrix::with_first_column`]).
+    pub fn split_first_column(&self) -> (Vec<Number>, Matrix) {
+        let rest = (0..self.rows()).map(|r| self.row(r)[1..].to_vec()).collect();
+        (self.column(0), Matrix::from_rows(rest).expect("rows of equal length"))
+    }
+
     /// The matrix as a value the evaluator can bind.
     pub fn to_value(&self) -> Value {
         Value::Matrix(self.to_rows())

@@ -2,7 +2,7 @@
 //! worked solution (bmatrix matrices, the formulas, one section per step); JSON is the contract
 //! for tools (full f64 precision).
 
-use super::file::{Expectation, Mode, OutputActivation, Reduction};
+use super::file::{Bias, Expectation, Mode, OutputActivation, Reduction};
 use super::matrix::Matrix;
 use super::trace::{Backward, Forward, Note, Params, Query, Trace};
 use crate::eval::number::{format_significant, Number};
@@ -153,11 +153,19 @@ fn formula_rows(trace: &Trace, style: LatexStyle) -> Vec<(String, String, String
     let to_latex = |e: &Expr| to_latex_with(e, style);
     let f = &trace.formulas;
     let depth = trace.exercise.depth();
-    let mut rows = vec![(
-        "forward".into(),
-        "z<l> = W<l> a<l-1> + b<l>, a<0> = x".into(),
-        "z^{[l]} = W^{[l]} a^{[l-1]} + b^{[l]}, \\quad a^{[0]} = x".into(),
-    )];
+    let folded = trace.exercise.bias == Bias::Folded;
+    let mut rows = vec![match folded {
+        false => (
+            "forward".into(),
+            "z<l> = W<l> a<l-1> + b<l>, a<0> = x".into(),
+            "z^{[l]} = W^{[l]} a^{[l-1]} + b^{[l]}, \\quad a^{[0]} = x".into(),
+        ),
+        true => (
+            "forward".into(),
+            "z<l> = W<l> [1; a<l-1>], a<0> = x (the first column of W<l> is the layer's biases)".into(),
+            "z^{[l]} = W^{[l]} \\begin{bmatrix} 1 \\\\ a^{[l-1]} \\end{bmatrix}, \\quad a^{[0]} = x \\quad \\text{(the first column of } W^{[l]} \\text{ is the biases)}".into(),
+        ),
+    }];
     if let Some(act) = &f.activation {
         rows.push((
             "hidden".into(),
@@ -201,10 +209,17 @@ fn formula_rows(trace: &Trace, style: LatexStyle) -> Vec<(String, String, String
                 "\\left(W^{[l+1]}\\right)^T \\delta^{[l+1]} \\circ f'\\left(z^{[l]}\\right)".into(),
             )
         });
+        let (without, without_latex) = match folded {
+            false => ("", ""),
+            true => (
+                "; W<l+1> without its first column, the biases",
+                " \\quad \\text{(} W^{[l+1]} \\text{ without its first column, the biases)}",
+            ),
+        };
         rows.push((
             "delta<l>".into(),
-            format!("delta<l> = {plain} for 0 < l < {depth} (.* is the entry-wise product; derived from z<l+1> = W<l+1> f(z<l>) + b<l+1>)"),
-            format!("\\delta^{{[l]}} = {latex} \\ (0 < l < {depth})"),
+            format!("delta<l> = {plain} for 0 < l < {depth} (.* is the entry-wise product; derived from z<l+1> = W<l+1> f(z<l>) + b<l+1>{without})"),
+            format!("\\delta^{{[l]}} = {latex} \\ (0 < l < {depth}){without_latex}"),
         ));
     }
     let [(dw, dw_latex), (db, db_latex)] = f.matrix_forms.gradients_shown(style);
@@ -212,23 +227,36 @@ fn formula_rows(trace: &Trace, style: LatexStyle) -> Vec<(String, String, String
         Reduction::Sum => "summed",
         Reduction::Mean => "averaged",
     };
-    rows.push((
-        "gradients".into(),
-        format!("dW<l> = {dw}, db<l> = {db}, {combined} over the samples of a step"),
-        format!(
-            "\\frac{{\\partial E}}{{\\partial W^{{[l]}}}} = {dw_latex}, \\quad \\frac{{\\partial E}}{{\\partial b^{{[l]}}}} = {db_latex} \\quad \\text{{({combined} over the samples of a step)}}"
+    let over = format!("{combined} over the samples of a step");
+    rows.push(match folded {
+        false => (
+            "gradients".into(),
+            format!("dW<l> = {dw}, db<l> = {db}, {over}"),
+            format!(
+                "\\frac{{\\partial E}}{{\\partial W^{{[l]}}}} = {dw_latex}, \\quad \\frac{{\\partial E}}{{\\partial b^{{[l]}}}} = {db_latex} \\quad \\text{{({over})}}"
+            ),
         ),
-    ));
+        true => (
+            "gradients".into(),
+            format!("dW<l> = delta<l>*[1; a<l-1>]^T (= [{db}, {dw}]), {over}"),
+            format!(
+                "\\frac{{\\partial E}}{{\\partial W^{{[l]}}}} = \\delta^{{[l]}} \\begin{{bmatrix}} 1 \\\\ a^{{[l-1]}} \\end{{bmatrix}}^{{\\top}} = \\begin{{bmatrix}} {db_latex} & {dw_latex} \\end{{bmatrix}} \\quad \\text{{({over})}}"
+            ),
+        ),
+    });
     let rate = show_number(&trace.exercise.rate, Precision::Significant(17));
-    rows.push((
-        "update".into(),
-        format!("W<l> := W<l> - {rate}*dW<l>, b<l> := b<l> - {rate}*db<l>"),
-        format!(
-            "W^{{[l]}} \\leftarrow W^{{[l]}} - {r} \\frac{{\\partial E}}{{\\partial W^{{[l]}}}}, \\quad \
-             b^{{[l]}} \\leftarrow b^{{[l]}} - {r} \\frac{{\\partial E}}{{\\partial b^{{[l]}}}}",
-            r = latex_number(&trace.exercise.rate, Precision::Significant(17))
-        ),
-    ));
+    let r = latex_number(&trace.exercise.rate, Precision::Significant(17));
+    let (mut update, mut update_latex) = (
+        format!("W<l> := W<l> - {rate}*dW<l>"),
+        format!("W^{{[l]}} \\leftarrow W^{{[l]}} - {r} \\frac{{\\partial E}}{{\\partial W^{{[l]}}}}"),
+    );
+    if !folded {
+        update.push_str(&format!(", b<l> := b<l> - {rate}*db<l>"));
+        update_latex.push_str(&format!(
+            ", \\quad b^{{[l]}} \\leftarrow b^{{[l]}} - {r} \\frac{{\\partial E}}{{\\partial b^{{[l]}}}}"
+        ));
+    }
+    rows.push(("update".into(), update, update_latex));
     for a in &f.assumptions {
         rows.push((
             "holds".into(),
@@ -270,13 +298,8 @@ fn forward_items(f: &Forward) -> Vec<Item> {
     items
 }
 
-fn params_items(p: &Params) -> Vec<Item> {
-    let mut items = Vec::new();
-    for l in 1..=p.weights.len() {
-        items.push(Item::named(&format!("W{l}"), p.weights[l - 1].clone()));
-        items.push(Item::named(&format!("b{l}"), Matrix::column_vector(&p.biases[l - 1])));
-    }
-    items
+fn params_items(p: &Params, bias: Bias) -> Vec<Item> {
+    p.written(bias).into_iter().map(|(name, value)| Item::named(&name, value)).collect()
 }
 
 /// The targets of a step's samples, one column each.
@@ -310,14 +333,19 @@ fn loss_items(loss: &[Number], reduction: Reduction) -> Vec<Item> {
 
 /// The backward pass as a student writes it: `delta<L>`, then for each hidden layer below it
 /// `W<l+1>^T delta<l+1>`, `f'(z<l>)` and their entry-wise product `delta<l>`.
-fn backward_items(back: &Backward) -> Vec<Item> {
+fn backward_items(back: &Backward, bias: Bias) -> Vec<Item> {
     let depth = back.delta.len();
     let mut items = vec![Item::named(&format!("delta{depth}"), back.delta[depth - 1].clone())];
     for l in (1..depth).rev() {
         let next = l + 1;
+        // With folded biases, the weights without their first column (the biases).
+        let (columns, columns_latex) = match bias {
+            Bias::Separate => ("", ""),
+            Bias::Folded => ("[:, 2:]", "_{:, 2:}"),
+        };
         items.push(Item {
-            text: format!("W{next}^T delta{next}"),
-            latex: format!("\\left(W^{{[{next}]}}\\right)^{{T}} \\delta^{{[{next}]}}"),
+            text: format!("W{next}{columns}^T delta{next}"),
+            latex: format!("\\left(W^{{[{next}]}}{columns_latex}\\right)^{{T}} \\delta^{{[{next}]}}"),
             value: back.propagated[l - 1].clone(),
             scalar: false,
         });
@@ -345,10 +373,10 @@ fn step_sections(trace: &Trace, k: usize) -> Vec<(&'static str, Vec<Item>)> {
     let step = &trace.steps[k];
     let depth = trace.exercise.depth();
     let back = &step.backward;
+    let bias = trace.exercise.bias;
     let mut grads = Vec::new();
     for l in (1..=depth).rev() {
-        grads.push(Item::named(&format!("dW{l}"), back.dw[l - 1].clone()));
-        grads.push(Item::named(&format!("db{l}"), Matrix::column_vector(&back.db[l - 1])));
+        grads.extend(back.gradients_written(l, bias).into_iter().map(|(name, value)| Item::named(&name, value)));
     }
     let mut forward = forward_items(&step.forward);
     forward.push(Item::named("y", targets(trace, k)));
@@ -360,9 +388,9 @@ fn step_sections(trace: &Trace, k: usize) -> Vec<(&'static str, Vec<Item>)> {
     vec![
         ("Forward pass", forward),
         (loss_title, loss_items(&step.loss, trace.exercise.reduction)),
-        ("Backward pass", backward_items(back)),
+        ("Backward pass", backward_items(back, bias)),
         ("Gradients", grads),
-        ("Updated parameters", params_items(&step.params)),
+        ("Updated parameters", params_items(&step.params, bias)),
     ]
 }
 
@@ -418,12 +446,12 @@ pub fn text(trace: &Trace, options: &Options) -> String {
     }
     if options.summary {
         out.push_str(&format!("\n{}\n", final_title(trace)));
-        for item in params_items(&trace.final_params) {
+        for item in params_items(&trace.final_params, trace.exercise.bias) {
             out.push_str(&text_item(&item, precision, "  "));
         }
     } else {
         out.push_str(if trace.exercise.trains { "\nInitial parameters\n" } else { "\nParameters\n" });
-        for item in params_items(&trace.initial) {
+        for item in params_items(&trace.initial, trace.exercise.bias) {
             out.push_str(&text_item(&item, precision, "  "));
         }
         for k in 0..trace.steps.len() {
@@ -572,10 +600,10 @@ fn blocks(trace: &Trace, options: &Options) -> Vec<Block> {
     }
     if options.summary {
         out.push(Block::Heading(2, final_title(trace)));
-        out.push(math_items(&params_items(&trace.final_params), precision));
+        out.push(math_items(&params_items(&trace.final_params, trace.exercise.bias), precision));
     } else {
         out.push(Block::Heading(2, if trace.exercise.trains { "Initial parameters" } else { "Parameters" }.into()));
-        out.push(math_items(&params_items(&trace.initial), precision));
+        out.push(math_items(&params_items(&trace.initial, trace.exercise.bias), precision));
         for k in 0..trace.steps.len() {
             out.push(Block::Heading(2, step_title(trace, k)));
             for (title, items) in step_sections(trace, k) {
@@ -644,7 +672,8 @@ pub fn latex(trace: &Trace, options: &Options) -> String {
 
 /// The most columns of any matrix the trace shows.
 fn widest_matrix(trace: &Trace) -> usize {
-    let mut widest = params_items(&trace.initial).iter().map(|i| i.value.cols()).max().unwrap_or(1);
+    let mut widest =
+        params_items(&trace.initial, trace.exercise.bias).iter().map(|i| i.value.cols()).max().unwrap_or(1);
     for step in &trace.steps {
         let matrices =
             step.forward.a.iter().chain(&step.forward.z).chain(&step.backward.dw).chain(&step.params.weights);
@@ -688,6 +717,15 @@ fn json_note(note: &Note) -> Json {
     }
     m.insert("message".into(), json!(note.to_string()));
     Json::Object(m)
+}
+
+/// A parameter or gradient as JSON: a bias (`b<l>`, `db<l>`) as a list of numbers, a weight
+/// matrix as a list of rows.
+fn json_written(name: &str, value: &Matrix) -> Json {
+    match name.starts_with('b') || name.starts_with("db") {
+        true => json_numbers(&value.column(0)),
+        false => json_matrix(value),
+    }
 }
 
 /// The JSON contract: `{"formulas", "notes", "steps": [{"samples", "y", "z1", "a1", ...,
@@ -735,10 +773,12 @@ pub fn json(trace: &Trace, summary: bool) -> Json {
             }
             for l in 1..=ex.depth() {
                 s.insert(format!("delta{l}"), json_matrix(&step.backward.delta[l - 1]));
-                s.insert(format!("dW{l}"), json_matrix(&step.backward.dw[l - 1]));
-                s.insert(format!("db{l}"), json_numbers(&step.backward.db[l - 1]));
-                s.insert(format!("W{l}"), json_matrix(&step.params.weights[l - 1]));
-                s.insert(format!("b{l}"), json_numbers(&step.params.biases[l - 1]));
+                for (name, value) in step.backward.gradients_written(l, ex.bias) {
+                    s.insert(name.clone(), json_written(&name, &value));
+                }
+            }
+            for (name, value) in step.params.written(ex.bias) {
+                s.insert(name.clone(), json_written(&name, &value));
             }
             Json::Object(s)
         })
@@ -766,12 +806,8 @@ pub fn json(trace: &Trace, summary: bool) -> Json {
         .collect();
     if summary {
         let mut last = Map::new();
-        for item in params_items(&trace.final_params) {
-            let value = match item.text.starts_with('b') {
-                true => json_numbers(&item.value.column(0)),
-                false => json_matrix(&item.value),
-            };
-            last.insert(item.text, value);
+        for (name, value) in trace.final_params.written(ex.bias) {
+            last.insert(name.clone(), json_written(&name, &value));
         }
         return json!({ "final": last, "queries": queries });
     }

@@ -3,7 +3,7 @@
 //! matrices of the shapes the network needs, each error pointing at the entry at fault.
 
 use super::error::ExerciseError;
-use super::file::{plural, span_of, Reader};
+use super::file::{plural, span_of, Bias, Reader};
 use super::matrix::Matrix;
 use crate::eval::eval_scalar;
 use crate::eval::number::Number;
@@ -126,12 +126,23 @@ impl Reader<'_> {
         key: &str,
         l: usize,
         layers: &[usize],
+        bias: Bias,
     ) -> Result<Matrix, ExerciseError> {
-        let (rows, cols) = (layers[l], layers[l - 1]);
-        let expected = format!(
-            "W{l} must be {rows} x {cols} (units in layer {l} x units in layer {}, from layers = {layers:?})",
-            l - 1
-        );
+        let (rows, cols) = match bias {
+            Bias::Separate => (layers[l], layers[l - 1]),
+            Bias::Folded => (layers[l], layers[l - 1] + 1),
+        };
+        let expected = match bias {
+            Bias::Separate => format!(
+                "W{l} must be {rows} x {cols} (units in layer {l} x units in layer {}, from layers = {layers:?})",
+                l - 1
+            ),
+            Bias::Folded => format!(
+                "W{l} must be {rows} x {cols} (units in layer {l} x a column of biases and the units in layer {}, \
+                 from layers = {layers:?} and bias = \"folded\")",
+                l - 1
+            ),
+        };
         let RawTensor::List(items) = t.get_ref() else {
             return Err(ExerciseError::invalid(
                 key,

@@ -1,7 +1,7 @@
 //! The recorded run: the formulas, the initial parameters, every step (forward pass, deltas,
 //! gradients, updated parameters) and every query. The renderers read it; nothing prints here.
 
-use super::file::{Exercise, Expectation};
+use super::file::{Bias, Exercise, Expectation};
 use super::formulas::Formulas;
 use super::matrix::{approximate, Matrix};
 use crate::eval::number::{NumError, Number};
@@ -23,6 +23,34 @@ impl Params {
             weights: self.weights.iter().map(Matrix::approximate).collect::<Result<_, _>>()?,
             biases: self.biases.iter().map(|b| approximate(b)).collect::<Result<_, _>>()?,
         })
+    }
+}
+
+/// The weights and biases of one layer as the exercise writes them, by name: `W<l>` and `b<l>`
+/// (a column), or with folded biases `W<l>` alone with the biases as its first column; `names`
+/// is the pair of prefixes (`("W", "b")` or `("dW", "db")`).
+pub fn written(
+    l: usize,
+    weights: &Matrix,
+    biases: &[Number],
+    bias: Bias,
+    names: (&str, &str),
+) -> Vec<(String, Matrix)> {
+    let (w, b) = names;
+    match bias {
+        Bias::Separate => {
+            vec![(format!("{w}{l}"), weights.clone()), (format!("{b}{l}"), Matrix::column_vector(biases))]
+        }
+        Bias::Folded => vec![(format!("{w}{l}"), weights.with_first_column(biases))],
+    }
+}
+
+impl Params {
+    /// Every layer's parameters as the exercise writes them ([`written`]), layer by layer.
+    pub fn written(&self, bias: Bias) -> Vec<(String, Matrix)> {
+        (1..=self.weights.len())
+            .flat_map(|l| written(l, &self.weights[l - 1], &self.biases[l - 1], bias, ("W", "b")))
+            .collect()
     }
 }
 
@@ -48,6 +76,13 @@ pub struct Backward {
     pub propagated: Vec<Matrix>,
     /// `slopes[l - 1]` is `f'(z<l>)`, for the hidden layers `l`.
     pub slopes: Vec<Matrix>,
+}
+
+impl Backward {
+    /// Layer `l`'s gradients as the exercise writes its parameters ([`written`]).
+    pub fn gradients_written(&self, l: usize, bias: Bias) -> Vec<(String, Matrix)> {
+        written(l, &self.dw[l - 1], &self.db[l - 1], bias, ("dW", "db"))
+    }
 }
 
 /// One parameter update.
