@@ -195,8 +195,9 @@ fn simplify_equiv_parse_and_run_render() {
     for exercise in &exercises {
         let path = exercise.to_str().expect("a UTF-8 path").to_string();
         let run = |format: &str| stdout_of(&strings(&["run", &path, "--format", format]));
-        snippets
-            .extend(document_math(&path, &stdout_of(&strings(&["run", &path, "--format", "latex", "--standalone"]))));
+        // The standalone document with each step's numbers plugged into its formulas.
+        let document = stdout_of(&strings(&["run", &path, "--format", "latex", "--standalone", "--substitute"]));
+        snippets.extend(document_math(&path, &document));
         let markdown = run("markdown");
         snippets
             .extend(markdown.split("$$").skip(1).step_by(2).map(|m| Snippet::display(format!("{path} markdown"), m)));

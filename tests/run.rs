@@ -743,6 +743,55 @@ fn a_summary_run_keeps_only_the_final_parameters() {
     assert_eq!(three["queries"], every["queries"]);
 }
 
+/// `--substitute` plugs each step's numbers into its formulas: every substituted formula of every
+/// example (JSON, 17 digits) evaluates to the value it is shown with, and the text trace with
+/// them reads as a student writes it (snapshot).
+#[test]
+fn substituted_formulas_evaluate_to_their_values() {
+    use deltaform::eval::{eval_scalar, value::Env};
+    use deltaform::syntax::parse::parse_expr;
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "toml") {
+            continue;
+        }
+        let p = path.to_str().unwrap();
+        let json: serde_json::Value =
+            serde_json::from_str(&stdout_of(&["run", p, "--substitute", "--format", "json"])).unwrap();
+        for step in json["steps"].as_array().unwrap() {
+            for s in step["substituted"].as_array().unwrap() {
+                let text = s["text"].as_str().unwrap();
+                let (_, rest) = text.split_once(" = ").unwrap();
+                let (formula, value) = rest.rsplit_once(" ≈ ").or_else(|| rest.rsplit_once(" = ")).unwrap();
+                if formula.contains("...") {
+                    continue;
+                }
+                let got = eval_scalar(&parse_expr(formula).unwrap(), &Env::new()).unwrap().to_f64();
+                let want = eval_scalar(&parse_expr(value).unwrap(), &Env::new()).unwrap().to_f64();
+                assert!((got - want).abs() <= 1e-9 * (1.0 + want.abs()), "{}: {text}: {got}", path.display());
+                assert!(s["latex"].as_str().unwrap().contains(if text.contains('≈') { "\\approx" } else { "=" }));
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 200, "{checked} substitutions");
+    let seed = dir.join("seed_ex1_sigmoid.toml");
+    let text = stdout_of(&["run", seed.to_str().unwrap(), "--substitute"]);
+    assert!(text.contains("      a1[1] = sigmoid(0.2) ≈ 0.549834\n"), "{text}");
+    assert!(text.contains("      delta2[1] = (0.541144 - 1)*0.541144*(1 - 0.541144) ≈ -0.113937\n"), "{text}");
+    let folded = dir.join("seed_003_regression_folded_bias.toml");
+    let text = stdout_of(&["run", folded.to_str().unwrap(), "--substitute"]);
+    assert!(text.contains("      z1[1] (sample 1) = 0.01 + 0.02*1 + 0.03*2 = 0.09\n"), "{text}");
+    snapshot_settings().bind(|| {
+        insta::assert_snapshot!(
+            "substitute_seed_ex1",
+            stdout_of(&["run", seed.to_str().unwrap(), "--substitute", "--format", "markdown"])
+        )
+    });
+}
+
 /// `reduction = "mean"` averages a batch's gradients (PyTorch's default) where `"sum"` (the
 /// seeds') adds them; `mse` and `bce` are PyTorch's losses (the mean over the outputs, no 1/2).
 #[test]

@@ -49,8 +49,12 @@ pub struct RunArgs {
     standalone: bool,
     /// Only the final parameters and the queries, not every step's trace (JSON: `{"final",
     /// "queries"}`).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "substitute")]
     summary: bool,
+    /// Each step's formulas with the numbers plugged in, once per quantity (its first entry, of
+    /// the step's first sample), as a student writes them (JSON: `substituted` in each step).
+    #[arg(long)]
+    substitute: bool,
     /// How the formulas of markdown and latex write `delta(i, k)`: the Iverson bracket
     /// `[i = k]`, the indicator `\mathbf{1}_{i = k}` or the Kronecker delta `\delta_{ik}`.
     #[arg(long, value_enum, default_value_t)]
@@ -78,13 +82,18 @@ pub fn run(args: &RunArgs) -> Result<Output, Failure> {
         Some(places) => Precision::Decimals(places as usize),
         None => Precision::Significant(args.digits as usize),
     };
-    let options =
-        render::Options { precision, style: args.delta.style(), standalone: args.standalone, summary: args.summary };
+    let options = render::Options {
+        precision,
+        style: args.delta.style(),
+        standalone: args.standalone,
+        summary: args.summary,
+        substitute: args.substitute,
+    };
     let mut output = Output::ok(match args.format {
         RunFormat::Text => render::text(&trace, &options),
         RunFormat::Markdown => render::markdown(&trace, &options),
         RunFormat::Latex => render::latex(&trace, &options),
-        RunFormat::Json => format!("{}\n", render::json(&trace, args.summary)),
+        RunFormat::Json => format!("{}\n", render::json(&trace, &options)),
     });
     // A query that does not give what the file expects is a negative answer.
     if render::any_unmet(&trace) {

@@ -15,6 +15,7 @@ pub mod formulas;
 pub mod matrix;
 pub mod network;
 pub mod render;
+pub mod substitute;
 pub mod tensor;
 pub mod trace;
 

@@ -4,6 +4,7 @@
 
 use super::file::{Bias, Expectation, Mode, OutputActivation, Reduction};
 use super::matrix::Matrix;
+use super::substitute::{substitutions, Substitution};
 use super::trace::{Backward, Forward, Note, Params, Query, Trace};
 use crate::eval::number::{format_significant, Number};
 use crate::syntax::ast::{Expr, Statement};
@@ -24,6 +25,8 @@ pub struct Options {
     pub standalone: bool,
     /// Only the final parameters and the queries (a long run's result without its trace).
     pub summary: bool,
+    /// Each step's formulas with their numbers plugged in, once per quantity.
+    pub substitute: bool,
 }
 
 impl Default for Options {
@@ -33,6 +36,7 @@ impl Default for Options {
             style: LatexStyle::default(),
             standalone: false,
             summary: false,
+            substitute: false,
         }
     }
 }
@@ -93,7 +97,13 @@ fn shown_exactly(m: &Matrix, precision: Precision) -> bool {
     m.to_rows().iter().flatten().all(|n| exact_text(n, precision).is_some())
 }
 
-fn latex_number(n: &Number, precision: Precision) -> String {
+/// Whether `n` is shown exactly with `precision` (`=` before it, not `≈`).
+pub(super) fn shown_exactly_as_number(n: &Number, precision: Precision) -> bool {
+    exact_text(n, precision).is_some()
+}
+
+/// A number in LaTeX: a fraction as `\tfrac`, an exponent as `\times 10^{..}`.
+pub(super) fn latex_number(n: &Number, precision: Precision) -> String {
     let text = show_number(n, precision);
     if let Some((num, den)) = text.split_once('/') {
         let (sign, num) = num.strip_prefix('-').map_or(("", num), |rest| ("-", rest));
@@ -368,6 +378,14 @@ fn final_title(trace: &Trace) -> String {
     }
 }
 
+/// The substitutions of step `k` when they are asked for.
+fn plugged_in(trace: &Trace, k: usize, options: &Options) -> Vec<Substitution> {
+    match options.substitute {
+        true => substitutions(trace, k, options.precision, options.style),
+        false => Vec::new(),
+    }
+}
+
 /// The sections of a step: (title, items).
 fn step_sections(trace: &Trace, k: usize) -> Vec<(&'static str, Vec<Item>)> {
     let step = &trace.steps[k];
@@ -456,10 +474,14 @@ pub fn text(trace: &Trace, options: &Options) -> String {
         }
         for k in 0..trace.steps.len() {
             out.push_str(&format!("\n{}\n", step_title(trace, k)));
+            let plugged = plugged_in(trace, k, options);
             for (title, items) in step_sections(trace, k) {
                 out.push_str(&format!("  {title}\n"));
                 for item in items {
                     out.push_str(&text_item(&item, precision, "    "));
+                    for s in plugged.iter().filter(|s| s.quantity == item.text) {
+                        out.push_str(&format!("      {}\n", s.text));
+                    }
                 }
             }
         }
@@ -606,9 +628,16 @@ fn blocks(trace: &Trace, options: &Options) -> Vec<Block> {
         out.push(math_items(&params_items(&trace.initial, trace.exercise.bias), precision));
         for k in 0..trace.steps.len() {
             out.push(Block::Heading(2, step_title(trace, k)));
+            let plugged = plugged_in(trace, k, options);
             for (title, items) in step_sections(trace, k) {
                 out.push(Block::Heading(3, title.into()));
-                out.push(math_items(&items, precision));
+                let Block::Math(mut lines) = math_items(&items, precision) else { unreachable!("math lines") };
+                // Each item's line, then its substitutions.
+                for (item, line) in items.iter().zip(std::mem::take(&mut lines)) {
+                    lines.push(line);
+                    lines.extend(plugged.iter().filter(|s| s.quantity == item.text).map(|s| s.latex.clone()));
+                }
+                out.push(Block::Math(lines));
             }
         }
     }
@@ -731,7 +760,8 @@ fn json_written(name: &str, value: &Matrix) -> Json {
 /// The JSON contract: `{"formulas", "notes", "steps": [{"samples", "y", "z1", "a1", ...,
 /// "delta1", ..., "propagated1", "slope1", ..., "dW1", "db1", ..., "W1", "b1", ...}], "queries":
 /// [{"x", "output", "class"}]}`; with `summary`, `{"final": {"W1", "b1", ...}, "queries"}`.
-pub fn json(trace: &Trace, summary: bool) -> Json {
+pub fn json(trace: &Trace, options: &Options) -> Json {
+    let summary = options.summary;
     let f = &trace.formulas;
     let ex = &trace.exercise;
     let mut formulas = Map::new();
@@ -764,6 +794,14 @@ pub fn json(trace: &Trace, summary: bool) -> Json {
             let mut s = Map::new();
             s.insert("y".into(), json_matrix(&targets(trace, k)));
             s.insert("pass".into(), json!(step.pass));
+            if options.substitute {
+                let plugged = substitutions(trace, k, Precision::Significant(17), options.style);
+                let plugged: Vec<Json> = plugged
+                    .into_iter()
+                    .map(|s| json!({ "quantity": s.quantity, "text": s.text, "latex": s.latex }))
+                    .collect();
+                s.insert("substituted".into(), json!(plugged));
+            }
             s.insert("samples".into(), json!(step.samples));
             s.insert("loss".into(), json_numbers(&step.loss));
             json_forward(&step.forward, &mut s);
