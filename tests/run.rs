@@ -235,6 +235,38 @@ fn latex_documents_compile_whatever_the_network() {
     assert!(tex.contains("loss sum(i, (yhat[i] - y[i])\\textasciicircum{}2)"), "{tex}");
 }
 
+/// Every example's standalone LaTeX document (with the substitutions) compiles with pdflatex,
+/// where pdflatex is installed (KaTeX checks the math of every document in `tests/katex.rs`
+/// everywhere).
+#[test]
+fn standalone_documents_compile_with_pdflatex() {
+    let found = std::process::Command::new("pdflatex").arg("--version").output().is_ok_and(|o| o.status.success());
+    if !found {
+        eprintln!("pdflatex is not installed: the standalone documents are not compiled here");
+        return;
+    }
+    let scratch = Scratch::new("pdflatex");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let mut compiled = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "toml") {
+            continue;
+        }
+        let tex = stdout_of(&["run", path.to_str().unwrap(), "--format", "latex", "--standalone", "--substitute"]);
+        let file = scratch.write("solution.tex", &tex);
+        let out = std::process::Command::new("pdflatex")
+            .args(["-halt-on-error", "-interaction=nonstopmode", "-no-shell-escape"])
+            .arg(&file)
+            .current_dir(&scratch.0)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}: {}", path.display(), String::from_utf8_lossy(&out.stdout));
+        compiled += 1;
+    }
+    assert!(compiled >= 10);
+}
+
 #[test]
 fn json_contract_keys() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -585,8 +617,7 @@ fn assert_agree(what: &str, exact: &serde_json::Value, f64_run: &serde_json::Val
 #[test]
 fn the_f64_path_agrees_with_the_exact_path_on_every_example() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
-    let out = std::env::temp_dir().join(format!("deltaform-run-f64-{}", std::process::id()));
-    std::fs::create_dir_all(&out).unwrap();
+    let scratch = Scratch::new("f64");
     let mut checked = 0;
     for entry in std::fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();
@@ -597,8 +628,7 @@ fn the_f64_path_agrees_with_the_exact_path_on_every_example() {
         let mut file: toml::Table = src.parse().unwrap();
         let Some(train) = file.get_mut("train").and_then(|t| t.as_table_mut()) else { continue };
         train.insert("arithmetic".into(), "f64".into());
-        let copy = out.join(path.file_name().unwrap());
-        std::fs::write(&copy, toml::to_string(&file).unwrap()).unwrap();
+        let copy = scratch.write(&path.file_name().unwrap().to_string_lossy(), &toml::to_string(&file).unwrap());
         let (exact, f64_run) = (json_of(&path), json_of(&copy));
         assert_agree(&path.display().to_string(), &exact, &f64_run);
         checked += 1;
@@ -708,8 +738,7 @@ fn evaluate_only_exercises_check_their_queries() {
 /// memory budget runs with it, and gives the final parameters of the full run.
 #[test]
 fn a_summary_run_keeps_only_the_final_parameters() {
-    let dir = std::env::temp_dir().join(format!("deltaform-run-summary-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let scratch = Scratch::new("summary");
     let src = |steps: usize| {
         format!(
             "[network]\nlayers = [200, 200, 10]\nactivation = \"tanh\"\noutput = \"softmax\"\n\
@@ -720,8 +749,7 @@ fn a_summary_run_keeps_only_the_final_parameters() {
             vec!["1"; 200].join(", ")
         )
     };
-    let long = dir.join("long.toml");
-    std::fs::write(&long, src(400)).unwrap();
+    let long = scratch.write("long.toml", &src(400));
     let refused = error_json(&long);
     let message = refused["message"].as_str().unwrap();
     assert!(message.starts_with("`train.steps`") && message.contains("memory budget"), "{refused}");
@@ -732,8 +760,7 @@ fn a_summary_run_keeps_only_the_final_parameters() {
     let kept = summary(&long);
     assert_eq!(kept["final"]["W1"].as_array().unwrap().len(), 200);
     // The same parameters as the last step of a run that keeps every step.
-    let short = dir.join("short.toml");
-    std::fs::write(&short, src(3)).unwrap();
+    let short = scratch.write("short.toml", &src(3));
     let every = json_of(&short);
     let last = &every["steps"][2];
     let three = summary(&short);
