@@ -246,13 +246,8 @@ fn standalone_documents_compile_with_pdflatex() {
         return;
     }
     let scratch = Scratch::new("pdflatex");
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
     let mut compiled = 0;
-    for entry in std::fs::read_dir(&dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_none_or(|e| e != "toml") {
-            continue;
-        }
+    for path in example_files() {
         let tex = stdout_of(&["run", path.to_str().unwrap(), "--format", "latex", "--standalone", "--substitute"]);
         let file = scratch.write("solution.tex", &tex);
         let out = std::process::Command::new("pdflatex")
@@ -571,8 +566,8 @@ fn check_against_reference(path: &Path) {
     }
 }
 
-#[test]
-fn examples_agree_with_an_independent_f64_reference() {
+/// The exercise files of `examples/`, in name order.
+fn example_files() -> Vec<std::path::PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()
@@ -581,7 +576,12 @@ fn examples_agree_with_an_independent_f64_reference() {
         .collect();
     files.sort();
     assert!(files.len() >= 8, "the seed examples are there");
-    for path in files {
+    files
+}
+
+#[test]
+fn examples_agree_with_an_independent_f64_reference() {
+    for path in example_files() {
         check_against_reference(&path);
     }
 }
@@ -616,14 +616,9 @@ fn assert_agree(what: &str, exact: &serde_json::Value, f64_run: &serde_json::Val
 /// evaluation) gives the numbers of its exact run, to 1e-12.
 #[test]
 fn the_f64_path_agrees_with_the_exact_path_on_every_example() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
     let scratch = Scratch::new("f64");
     let mut checked = 0;
-    for entry in std::fs::read_dir(&dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_none_or(|e| e != "toml") {
-            continue;
-        }
+    for path in example_files() {
         let src = std::fs::read_to_string(&path).unwrap();
         let mut file: toml::Table = src.parse().unwrap();
         let Some(train) = file.get_mut("train").and_then(|t| t.as_table_mut()) else { continue };
@@ -779,11 +774,7 @@ fn substituted_formulas_evaluate_to_their_values() {
     use deltaform::syntax::parse::parse_expr;
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
     let mut checked = 0;
-    for entry in std::fs::read_dir(&dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_none_or(|e| e != "toml") {
-            continue;
-        }
+    for path in example_files() {
         let p = path.to_str().unwrap();
         let json: serde_json::Value =
             serde_json::from_str(&stdout_of(&["run", p, "--substitute", "--format", "json"])).unwrap();
