@@ -148,6 +148,13 @@ fn generated_solutions_check_clean_against_their_exercise() {
         let exercise_arg = exercise.to_str().expect("UTF-8");
         let (json, code) = check_json(&[&path], &["--exercise", exercise_arg]);
         assert_eq!((code, wrong_lines(&json)), (0, vec![]), "{}: {json}", exercise.display());
+        // With the numbers plugged into each formula (`--substitute`), still nothing is wrong:
+        // the plugged-in numbers are rounded, and the checker allows what that carries.
+        let substituted =
+            deltaform().args(["run", "--format", "markdown", "--substitute"]).arg(&exercise).output().expect("runs");
+        let (_sdir, spath) = temp_file("substituted.md", &String::from_utf8(substituted.stdout).expect("UTF-8"));
+        let (sjson, scode) = check_json(&[&spath], &["--exercise", exercise_arg]);
+        assert_eq!((scode, wrong_lines(&sjson)), (0, vec![]), "{} --substitute: {sjson}", exercise.display());
         // Most of what the solution states is judged, and correct.
         let correct = claims(&json).iter().filter(|c| c["verdict"] == "correct").count();
         let total = claims(&json).len();
@@ -173,6 +180,35 @@ fn generated_solutions_check_clean_against_their_exercise() {
         assert_eq!(code, 1, "{}: {mutated_line}", exercise.display());
         assert!(wrong_lines(&json).contains(&(line_no as u64 + 1)), "{}: {json}", exercise.display());
     }
+}
+
+/// A solution written with folded biases (`W^{[1]} [1; x]`, `\delta [1; x]^T`) is judged against
+/// a folded exercise: the stacked vectors are read, and a wrong gradient entry is caught.
+#[test]
+fn folded_bias_solutions_are_judged() {
+    let exercise = "[network]\nlayers = [2, 2, 1]\nactivation = \"sigmoid\"\noutput = \"identity\"\n\
+                    loss = \"squared_error\"\nbias = \"folded\"\n[init]\nW1 = [[0.1, 0.2, 0.3], [-0.1, 0.4, 0.5]]\n\
+                    W2 = [[0.2, 0.5, -0.5]]\n[train]\nrate = 0.1\n[[sample]]\nx = [1, 2]\ny = [1]\n";
+    let document = |dw1: &str| {
+        format!(
+            "$$z^{{[1]}} = W^{{[1]}} \\begin{{bmatrix}} 1 \\\\ x \\end{{bmatrix}} = \\begin{{bmatrix}} 0.9 \\\\ 1.3 \\end{{bmatrix}}$$\n\n\
+             $$a^{{[1]}} = \\sigma(z^{{[1]}}) = \\begin{{bmatrix}} 0.7109 \\\\ 0.7858 \\end{{bmatrix}}$$\n\n\
+             $$z^{{[2]}} = W^{{[2]}} \\begin{{bmatrix}} 1 \\\\ a^{{[1]}} \\end{{bmatrix}} = 0.1626$$\n\n\
+             $$\\delta^{{[1]}} = \\begin{{bmatrix}} -0.08605 \\\\ 0.07047 \\end{{bmatrix}}$$\n\n\
+             $$\\frac{{\\partial E}}{{\\partial W^{{[1]}}}} = \\delta^{{[1]}} \\begin{{bmatrix}} 1 \\\\ x \\end{{bmatrix}}^T = \\begin{{bmatrix}} {dw1} \\end{{bmatrix}}$$\n"
+        )
+    };
+    let (_edir, exercise_path) = temp_file("folded.toml", exercise);
+    let exercise_arg = exercise_path.to_str().expect("UTF-8");
+    let (_dir, right) =
+        temp_file("right.md", &document("-0.08605 & -0.08605 & -0.1721 \\\\ 0.07047 & 0.07047 & 0.1409"));
+    let (json, code) = check_json(&[&right], &["--exercise", exercise_arg]);
+    assert_eq!((code, wrong_lines(&json)), (0, vec![]), "{json}");
+    assert!(claims(&json).iter().filter(|c| c["verdict"] == "correct").count() >= 6, "{json}");
+    let (_dir, wrong) =
+        temp_file("wrong.md", &document("-0.08605 & -0.08605 & -0.1721 \\\\ 0.07047 & 0.07047 & 0.1490"));
+    let (json, code) = check_json(&[&wrong], &["--exercise", exercise_arg]);
+    assert_eq!((code, wrong_lines(&json)), (1, vec![9]), "{json}");
 }
 
 /// `line` with the first nonzero digit after `=` (or `\approx`) changed.

@@ -729,6 +729,22 @@ fn evaluate_only_exercises_check_their_queries() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("query[1].class"));
 }
 
+/// Once a value is f64 (after a transcendental function or an irrational weight), matrix
+/// products are f64 products: the enclosures of rounded numbers do not widen step after step
+/// until a softmax overflows (a run of large weights that exact arithmetic handles).
+#[test]
+fn rounded_values_do_not_widen_into_overflow() {
+    let scratch = Scratch::new("rounded");
+    let path = scratch.write(
+        "wide_weights.toml",
+        "[network]\nlayers = [1, 2, 2]\nactivation = \"tanh\"\noutput = \"softmax\"\nloss = \"cross_entropy\"\n\
+         [init]\nW1 = [[\"0.5\"], [\"sqrt(2)/2\"]]\nW2 = [[\"-0.3\", \"100\"], [\"100\", \"0.5\"]]\n\
+         [train]\nrate = 0.5\nsteps = 3\n[[sample]]\nx = [1]\ny = [1, 0]\n[[sample]]\nx = [1]\ny = [1, 0]\n",
+    );
+    let json = json_of(&path);
+    assert_eq!(json["steps"].as_array().unwrap().len(), 6);
+}
+
 /// `--summary` keeps only the final parameters: a run whose whole trace would not fit in the
 /// memory budget runs with it, and gives the final parameters of the full run.
 #[test]

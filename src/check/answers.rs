@@ -115,13 +115,15 @@ pub fn check_answers(text: &str, name: &str, options: &CheckOptions) -> Result<V
     for (k, step) in file.step.iter().enumerate() {
         let truth = |key: &str| trace.and_then(|t| step_value(t, k, key));
         for (key, value) in step {
-            claims.push(value_claim(text, &format!("step {} {key}", k + 1), value, truth(key), options.tolerance));
+            let what = format!("step {} {key}", k + 1);
+            claims.push(value_claim(text, &what, value, truth(key), trace.is_some(), options.tolerance));
         }
     }
     for (k, query) in file.query.iter().enumerate() {
         let truth = |key: &str| trace.and_then(|t| query_value(t, k, key));
         for (key, value) in query {
-            claims.push(value_claim(text, &format!("query {} {key}", k + 1), value, truth(key), options.tolerance));
+            let what = format!("query {} {key}", k + 1);
+            claims.push(value_claim(text, &what, value, truth(key), trace.is_some(), options.tolerance));
         }
     }
     for formula in &file.formula {
@@ -147,12 +149,14 @@ fn value_claim(
     what: &str,
     written: &Spanned<toml::Value>,
     truth: Option<Value>,
+    exercise_given: bool,
     tolerance: Tolerance,
 ) -> Claim {
     let range = written.span();
     let shown = format!("{what} = {}", squeeze(&text[range.clone()]));
     let outcome = match (to_value(written.get_ref()), truth) {
         (None, _) => Outcome::Unchecked("not a number, a list of numbers or a list of rows".into()),
+        (_, None) if exercise_given => Outcome::Unchecked(format!("the exercise's run has no `{what}`")),
         (_, None) => Outcome::Unchecked(format!("nothing to compare `{what}` with (give --exercise)")),
         (Some((value, units)), Some(truth)) => {
             match judge(&[Expected { value: &truth, spread: None }], &value, Some(&units), tolerance) {

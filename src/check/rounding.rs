@@ -91,13 +91,16 @@ pub fn spread(e: &Expr, source: &str, env: &Env, deviations: &Env, center: &Valu
             add(&moved)?;
         }
     }
-    let mut rounded_literals = false;
-    let up = shift_literals(e, source, 1.0, &mut rounded_literals);
-    if rounded_literals {
-        let down = shift_literals(e, source, -1.0, &mut false);
-        add(&[(up, env.clone()), (down, env.clone())])?;
+    // The rounded literals one at a time (so that opposite signs cannot cancel), or all at once
+    // when there are many.
+    let mut count = 0;
+    shift_literals(e, source, 1.0, None, &mut count);
+    let targets: Vec<Option<usize>> = if count <= 64 { (0..count).map(Some).collect() } else { vec![None] };
+    for target in targets {
+        let moved = |sign: f64| (shift_literals(e, source, sign, target, &mut 0), env.clone());
+        add(&[moved(1.0), moved(-1.0)])?;
     }
-    if names.is_empty() && !rounded_literals {
+    if names.is_empty() && count == 0 {
         return None;
     }
     Some(like(center, &widths))
@@ -179,7 +182,10 @@ fn is_power_of_ten(e: &Expr) -> bool {
 
 /// `e` with each rounded literal (four significant digits or more) moved by half its unit, up
 /// (`sign` 1) or down (-1).
-fn shift_literals(e: &Expr, source: &str, sign: f64, found: &mut bool) -> Expr {
+/// `e` with its rounded literals (four significant digits or more) moved by half a unit of
+/// their last digit in the direction of `sign`: only the one counted `target` (from 0, in
+/// reading order), or every one without a target; `seen` counts the rounded literals.
+fn shift_literals(e: &Expr, source: &str, sign: f64, target: Option<usize>, seen: &mut usize) -> Expr {
     match &e.node {
         Node::Num(n) => {
             let text = source.get(e.span.clone()).unwrap_or("");
@@ -187,13 +193,17 @@ fn shift_literals(e: &Expr, source: &str, sign: f64, found: &mut bool) -> Expr {
             if significant < 4 {
                 return e.clone();
             }
-            *found = true;
+            let position = *seen;
+            *seen += 1;
+            if target.is_some_and(|t| t != position) {
+                return e.clone();
+            }
             let step = unit_of(text) * BigRational::new((sign as i64).into(), 2.into());
             Expr::spanned(Node::Num(n + step), e.span.clone())
         }
         // An index is a position, not a rounded number.
         Node::Index(..) => e.clone(),
-        _ => e.map_children(|c| shift_literals(c, source, sign, found)),
+        _ => e.map_children(|c| shift_literals(c, source, sign, target, seen)),
     }
 }
 

@@ -328,6 +328,21 @@ impl<'a> Walker<'a> {
         let truth = truth.clone();
         let outcome = match verdict(&truth) {
             Judgement::Correct => Outcome::Correct(format!("the exercise's {key}")),
+            Judgement::Wrong { .. } if one_sample_of(&truth, value).is_some() => {
+                // One number (or column) for a quantity of several samples: a sample's, or for
+                // the loss their total or mean; never wrong, as it may be another reading.
+                let samples = one_sample_of(&truth, value).unwrap_or_default();
+                match samples.iter().position(|sample| verdict(sample) == Judgement::Correct) {
+                    Some(s) => Outcome::Correct(format!("the exercise's {key}, sample {} of the step", s + 1)),
+                    None if key == "loss" && loss_totals(&truth).iter().any(|t| verdict(t) == Judgement::Correct) => {
+                        Outcome::Correct("the exercise's loss, over the step's samples".into())
+                    }
+                    None => Outcome::Unchecked(format!(
+                        "the step has {} samples, and this is none of their {key}s",
+                        samples.len()
+                    )),
+                }
+            }
             Judgement::Wrong { expected, got, note } => {
                 Outcome::Wrong { expected, got, note: format!("not the exercise's {key}: {note}") }
             }
@@ -680,4 +695,34 @@ fn has_matrix_power(e: &Expr, env: &Env) -> bool {
         }
     }
     e.children().into_iter().any(|c| has_matrix_power(c, env))
+}
+
+/// The values of each sample, when `truth` has one column per sample of a batch step (more
+/// than one) and `written` has the shape of one of them (a number for a row, a vector for a
+/// matrix).
+fn one_sample_of(truth: &Value, written: &Value) -> Option<Vec<Value>> {
+    let Value::Matrix(rows) = truth else { return None };
+    let samples = rows.first().map_or(0, Vec::len);
+    if samples < 2 {
+        return None;
+    }
+    let column = |c: usize| match rows.len() {
+        1 => Value::Scalar(rows[0][c].clone()),
+        _ => Value::Vector(rows.iter().map(|r| r[c].clone()).collect()),
+    };
+    let fits = match written {
+        Value::Scalar(_) => rows.len() == 1,
+        Value::Vector(v) => v.len() == rows.len() && rows.len() > 1,
+        Value::Matrix(_) => false,
+    };
+    fits.then(|| (0..samples).map(column).collect())
+}
+
+/// The total and the mean of a row of per-sample losses.
+fn loss_totals(truth: &Value) -> Vec<Value> {
+    let Value::Matrix(rows) = truth else { return vec![] };
+    let [row] = rows.as_slice() else { return vec![] };
+    let Ok(total) = row.iter().try_fold(Number::int(0), |t, x| t.try_add(x)) else { return vec![] };
+    let mean = total.clone().try_div(&Number::int(row.len() as i64));
+    std::iter::once(total).chain(mean.ok()).map(Value::Scalar).collect()
 }

@@ -291,7 +291,14 @@ pub(super) fn plural(n: usize, word: &str) -> String {
 
 impl Reader<'_> {
     /// The `[check.names]` table: each value a quantity of a network of `depth` layers.
-    fn check_names(&self, check: Option<RawCheck>, depth: usize) -> Result<Vec<(String, Quantity)>, ExerciseError> {
+    fn check_names(
+        &self,
+        check: Option<RawCheck>,
+        depth: usize,
+        bias: Bias,
+    ) -> Result<Vec<(String, Quantity)>, ExerciseError> {
+        // Folded biases are part of W<l>: there is no b<l> or db<l>.
+        let biases: &[&str] = if bias == Bias::Folded { &[] } else { &["db", "b"] };
         let mut out = Vec::new();
         for (latex, target) in check.map(|c| c.names).unwrap_or_default() {
             let text = target.get_ref().trim();
@@ -309,7 +316,7 @@ impl Reader<'_> {
             let known = (from != Phase::Query || in_a_query)
                 && (key == "loss"
                     || in_range(layer("a"), 0)
-                    || ["z", "delta", "dW", "db", "W", "b"].iter().any(|p| in_range(layer(p), 1)));
+                    || ["z", "delta", "dW", "W"].iter().chain(biases).any(|p| in_range(layer(p), 1)));
             if !known {
                 return Err(ExerciseError::invalid(
                     "check.names",
@@ -317,7 +324,9 @@ impl Reader<'_> {
                     span_of(&target),
                 )
                 .with_help(format!(
-                    "write z1..z{depth}, a0..a{depth}, delta<l>, dW<l>, db<l>, W<l>, b<l> or loss, optionally after step. or query. (query.z<l>, query.a<l>)"
+                    "write z1..z{depth}, a0..a{depth}, delta<l>, dW<l>, {}W<l>, {}or loss, optionally after step. or query. (query.z<l>, query.a<l>)",
+                    if bias == Bias::Folded { "" } else { "db<l>, " },
+                    if bias == Bias::Folded { "" } else { "b<l> " },
                 )));
             }
             out.push((latex, Quantity { from, key: key.to_string() }));
@@ -513,7 +522,7 @@ impl Reader<'_> {
                 (None, None) => None,
             });
         }
-        let check_names = self.check_names(raw.check, depth)?;
+        let check_names = self.check_names(raw.check, depth, bias)?;
         let mut exercise = Exercise {
             check_names,
             layers,

@@ -190,24 +190,24 @@ impl Matrix {
     }
 
     /// The matrix product `self * other`. Entries are summed left to right with [`Number`]
-    /// arithmetic (exact when every term is exact); when every entry of both matrices is f64 the
-    /// product is computed by `ndarray` instead.
+    /// arithmetic (exact when every term is exact); when neither matrix has an exact entry the
+    /// product is computed in f64 by `ndarray` instead.
     pub fn matmul(&self, other: &Matrix) -> MatResult {
         self.product(other, None).map(|m| m.expect("an unbounded product always has a result"))
     }
 
     /// `self^T * other`, without copying `self` when both are f64.
     pub fn transpose_matmul(&self, other: &Matrix, max_bits: Option<u64>) -> Result<Option<Matrix>, NumError> {
-        match (&self.repr, &other.repr) {
-            (Repr::Floats(a), Repr::Floats(b)) if a.nrows() == b.nrows() => floats(a.t().dot(b)).map(Some),
+        match (self.inexact(), other.inexact()) {
+            (Some(a), Some(b)) if a.nrows() == b.nrows() => floats(a.t().dot(&*b)).map(Some),
             _ => self.transpose().product(other, max_bits),
         }
     }
 
     /// `self * other^T`, without copying `other` when both are f64.
     pub fn matmul_transpose(&self, other: &Matrix, max_bits: Option<u64>) -> Result<Option<Matrix>, NumError> {
-        match (&self.repr, &other.repr) {
-            (Repr::Floats(a), Repr::Floats(b)) if a.ncols() == b.ncols() => floats(a.dot(&b.t())).map(Some),
+        match (self.inexact(), other.inexact()) {
+            (Some(a), Some(b)) if a.ncols() == b.ncols() => floats(a.dot(&b.t())).map(Some),
             _ => self.product(&other.transpose(), max_bits),
         }
     }
@@ -219,8 +219,8 @@ impl Matrix {
         if self.cols() != other.rows() {
             return Err(shape_error("matrix product", self, other));
         }
-        if let (Repr::Floats(a), Repr::Floats(b)) = (&self.repr, &other.repr) {
-            return floats(a.dot(b)).map(Some);
+        if let (Some(a), Some(b)) = (self.inexact(), other.inexact()) {
+            return floats(a.dot(&*b)).map(Some);
         }
         let outgrown = |n: &Number| max_bits.is_some_and(|bits| outgrows(n, bits));
         let (rows, cols) = (self.rows(), other.cols());
@@ -239,6 +239,20 @@ impl Matrix {
             }
         }
         Ok(Some(Matrix::from_data(rows, cols, data)))
+    }
+
+    /// The entries as f64 when none is exact (f64 or rounded ones, whose products are f64
+    /// products: values are f64 after a transcendental function); `None` when one is exact.
+    fn inexact(&self) -> Option<std::borrow::Cow<'_, Array2<f64>>> {
+        match &self.repr {
+            Repr::Floats(a) => Some(std::borrow::Cow::Borrowed(a)),
+            Repr::Numbers { rows, cols, data } if !data.iter().any(Number::is_exact) => {
+                Some(std::borrow::Cow::Owned(Array2::from_shape_fn((*rows, *cols), |(r, c)| {
+                    data[r * cols + c].to_f64()
+                })))
+            }
+            Repr::Numbers { .. } => None,
+        }
     }
 
     /// Whether an exact entry has a numerator or denominator of more than `max_bits` bits.

@@ -8,7 +8,7 @@ use super::file::{Bias, OutputActivation, Reduction};
 use super::render::{latex_number, show_number, shown_exactly_as_number, Precision};
 use super::trace::{Params, Trace};
 use crate::eval::number::Number;
-use crate::syntax::ast::{BinOp, Expr, Node};
+use crate::syntax::ast::{BinOp, Expr, Func, Node, Reduce};
 use crate::syntax::latex::{to_latex_with, LatexStyle};
 use crate::syntax::parse::parse_expr;
 use std::cell::RefCell;
@@ -186,22 +186,47 @@ fn softmax_first(n: usize) -> Expr {
     expand_sums(&parse_expr("exp(z[1])/sum(j, exp(z[j]))").expect("a valid expression"), n)
 }
 
-/// `e` with every sum (over the `n` outputs) written out term by term: the first three and the
-/// last when there are more than [`MOST_TERMS`], with an ellipsis (the name [`ELLIPSIS`]).
+/// `e` with every sum and product over the `n` outputs written out term by term (see
+/// [`joined`]) and `len` of an output vector as `n`.
 fn expand_sums(e: &Expr, n: usize) -> Expr {
     match &e.node {
-        Node::Reduce(crate::syntax::ast::Reduce::Sum, i, None, body) => {
-            let term = |k: usize| expand_sums(&body.map_free_var(&|name| (name == i).then(|| Expr::int(k as i64))), n);
-            let shown: Vec<Expr> = match n > MOST_TERMS {
-                true => vec![term(1), term(2), term(3), Expr::var(ELLIPSIS), term(n)],
-                false => (1..=n).map(term).collect(),
+        Node::Reduce(op, i, count, body) => {
+            let range = match count {
+                None => n,
+                Some(c) => match c.as_num().and_then(|c| c.to_integer().try_into().ok()) {
+                    Some(count) => count,
+                    None => return e.map_children(|c| expand_sums(c, n)),
+                },
             };
-            let mut terms = shown.into_iter();
-            let first = terms.next().unwrap_or_else(|| Expr::int(0));
-            terms.fold(first, |acc, t| Expr::binary(BinOp::Add, acc, t))
+            let term = |k: usize| expand_sums(&body.map_free_var(&|name| (name == i).then(|| Expr::int(k as i64))), n);
+            let op = match op {
+                Reduce::Sum => BinOp::Add,
+                Reduce::Prod => BinOp::Mul,
+            };
+            joined((1..=range).map(term).collect(), op)
+        }
+        Node::Call(Func::Len, args) if matches!(args.as_slice(), [v] if matches!(&v.node, Node::Var(name) if OUTPUT_VECTORS.contains(&name.as_str()))) => {
+            Expr::int(n as i64)
         }
         _ => e.map_children(|c| expand_sums(c, n)),
     }
+}
+
+/// The names of the output's vectors (each of the output layer's length).
+const OUTPUT_VECTORS: [&str; 3] = ["z", "yhat", "y"];
+
+/// `terms` joined by `op` (`+` or `*`): the first three and the last with an ellipsis between
+/// when there are more than [`MOST_TERMS`]; the operation's unit when there are none.
+fn joined(terms: Vec<Expr>, op: BinOp) -> Expr {
+    let n = terms.len();
+    let shown: Vec<Expr> = match n > MOST_TERMS {
+        true => [&terms[..3], &[Expr::var(ELLIPSIS)], &terms[n - 1..]].concat(),
+        false => terms,
+    };
+    let unit = if op == BinOp::Mul { 1 } else { 0 };
+    let mut terms = shown.into_iter();
+    let first = terms.next().unwrap_or_else(|| Expr::int(unit));
+    terms.fold(first, |acc, t| Expr::binary(op, acc, t))
 }
 
 /// The name that stands for the terms a long sum leaves out.
@@ -229,16 +254,9 @@ impl Plugger {
         Expr::var(&format!("{PLACEHOLDER}{spelled}{PLACEHOLDER}"))
     }
 
-    /// `terms[0] + terms[1] + ...`, the first three and the last when there are too many.
+    /// `terms[0] + terms[1] + ...` (see [`joined`]).
     fn sum(&self, terms: Vec<Expr>) -> Expr {
-        let n = terms.len();
-        let shown: Vec<Expr> = match n > MOST_TERMS {
-            true => [&terms[..3], &[Expr::var(ELLIPSIS)], &terms[n - 1..]].concat(),
-            false => terms,
-        };
-        let mut terms = shown.into_iter();
-        let first = terms.next().unwrap_or_else(|| Expr::int(0));
-        terms.fold(first, |acc, t| Expr::binary(BinOp::Add, acc, t))
+        joined(terms, BinOp::Add)
     }
 
     /// `e` with each name or component `lookup` knows (`x`, `yhat[2]`) replaced by its number.
@@ -273,10 +291,16 @@ impl Plugger {
         if matches!(&formula.node, Node::Var(v) if v.starts_with(PLACEHOLDER)) {
             return None;
         }
-        let relation = if shown_exactly_as_number(value, self.precision) { "=" } else { "≈" };
-        let latex_relation = if relation == "=" { "=" } else { "\\approx" };
-        let text = self.numbers_back(&formula.to_string(), false);
-        let latex = self.numbers_back(&to_latex_with(formula, self.style), true);
+        // A name left unplugged (a vector used whole, a sum over an unknown range): the line
+        // could not be evaluated as written, so it is left out.
+        if formula.free_names().iter().any(|name| !name.starts_with(PLACEHOLDER)) {
+            return None;
+        }
+        let (text, exact_inputs) = self.numbers_back(&formula.to_string(), false);
+        let (latex, _) = self.numbers_back(&to_latex_with(formula, self.style), true);
+        // `=` only when the numbers plugged in and the result are all shown exactly.
+        let exact = exact_inputs && shown_exactly_as_number(value, self.precision);
+        let (relation, latex_relation) = if exact { ("=", "=") } else { ("≈", "\\approx") };
         Some(Substitution {
             quantity: quantity.to_string(),
             text: format!("{name} = {text} {relation} {}", show_number(value, self.precision)),
@@ -285,8 +309,10 @@ impl Plugger {
     }
 
     /// The printed formula with its placeholders replaced by their numbers (a negative number
-    /// or a fraction in parentheses in text) and the ellipsis by `...` (`\dots`).
-    fn numbers_back(&self, printed: &str, latex: bool) -> String {
+    /// or a fraction in parentheses in text) and the ellipsis by `...` (`\dots`), and whether
+    /// every number is shown exactly.
+    fn numbers_back(&self, printed: &str, latex: bool) -> (String, bool) {
+        let mut exact = true;
         let (open, close) = if latex { ("\\mathrm{", "}") } else { ("", "") };
         let ellipsis = format!("{open}{ELLIPSIS}{close}");
         let mut out = printed.replace(&ellipsis, if latex { "\\dots" } else { "..." });
@@ -297,6 +323,7 @@ impl Plugger {
             let Some(end) = rest.find(PLACEHOLDER) else { break };
             let position: usize = rest[..end].bytes().fold(0, |acc, c| acc * 10 + (c - b'a') as usize);
             let n = &values[position];
+            exact &= shown_exactly_as_number(n, self.precision);
             let text = show_number(n, self.precision);
             let shown = match latex {
                 true if text.starts_with('-') => format!("{{\\left({}\\right)}}", latex_number(n, self.precision)),
@@ -307,7 +334,7 @@ impl Plugger {
             let consumed = start.len() + end + PLACEHOLDER.len() + close.len();
             out.replace_range(at..at + consumed, &shown);
         }
-        out
+        (out, exact)
     }
 }
 
