@@ -211,6 +211,22 @@ fn folded_bias_solutions_are_judged() {
     assert_eq!((code, wrong_lines(&json)), (1, vec![9]), "{json}");
 }
 
+/// `≈` before a whole number or a power of ten rounds its last digit as it does for decimals;
+/// `=` before a whole number means that number.
+#[test]
+fn approximately_rounds_whole_numbers_too() {
+    let exercise = "[network]\nlayers = [1, 1]\noutput = \"identity\"\nloss = \"squared_error\"\n[init]\n\
+                    W1 = [[1000.3]]\n[train]\nrate = 0.1\n[[sample]]\nx = [51.79]\ny = [0]\n";
+    let (_edir, exercise_path) = temp_file("big.toml", exercise);
+    let exercise_arg = exercise_path.to_str().expect("UTF-8");
+    // z1 = 51805.537, E = z1^2/2 = 1341906831.8...
+    let text = "$$z^{[1]} \\approx 51806$$\n\n$$E \\approx 1.34191 \\times 10^{9}$$\n\n$$z^{[1]} = 51806$$\n";
+    let (_dir, path) = temp_file("big.md", text);
+    let (json, code) = check_json(&[&path], &["--exercise", exercise_arg]);
+    assert_eq!((code, wrong_lines(&json)), (1, vec![5]), "{json}");
+    assert_eq!(claims(&json).iter().filter(|c| c["verdict"] == "correct").count(), 2, "{json}");
+}
+
 /// `line` with the first nonzero digit after `=` (or `\approx`) changed.
 fn mutate_first_digit(line: &str) -> String {
     let start = line.find('=').or_else(|| line.find("\\approx")).expect("an equation");

@@ -176,7 +176,7 @@ impl<'a> Walker<'a> {
             in_effect.push(state.clone().flatten());
         }
         let runner = match &target {
-            Some(name) => self.judge_against_exercise(name, sides, &readings),
+            Some(name) => self.judge_against_exercise(name, sides, relations, &readings),
             None => None,
         };
         for (k, relation) in relations.iter().enumerate() {
@@ -307,9 +307,15 @@ impl<'a> Walker<'a> {
         &mut self,
         name: &str,
         sides: &[(Range<usize>, Result<Side, String>)],
+        relations: &[Relation],
         readings: &[Reading],
     ) -> Option<Value> {
         let last = (1..readings.len()).rev().find(|&k| readings[k].value().is_some())?;
+        // `≈` before the value: its last digit is rounded, whole numbers too.
+        let tolerance = match (self.options.tolerance, relations.get(last - 1)) {
+            (Tolerance::Written, Some(Relation::Approx)) => Tolerance::Approximately,
+            (tolerance, _) => tolerance,
+        };
         let (value, units) = match &readings[last] {
             Reading::Literal { value, units } => (value, Some(units)),
             Reading::Computed { written, .. } => (written, None),
@@ -321,7 +327,6 @@ impl<'a> Walker<'a> {
             _ => false,
         });
         let (key, candidates) = self.timeline.as_ref()?.candidates_after(name, update)?;
-        let tolerance = self.options.tolerance;
         let verdict = |truth: &Value| judge(&[Expected { value: truth, spread: None }], value, units, tolerance);
         let matching = candidates.iter().find(|(_, truth)| verdict(truth) == Judgement::Correct);
         let (position, truth) = matching.copied().unwrap_or(candidates[0]);
