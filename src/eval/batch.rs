@@ -182,10 +182,12 @@ enum Part {
     Values(Array1<f64>),
 }
 
-/// `r` when it is a plain f64.
+/// `r` when it is a plain f64, or a whole number within f64's exact range (relu's and step's
+/// exact 0 and 1), which every operation with an f64 operand takes at face value anyway.
 fn plain(r: NumResult) -> Option<f64> {
     match r {
         Ok(Number::Approx(x)) => Some(x),
+        Ok(Number::Exact(q)) if q.is_integer() && q.numer().bits() <= 53 => Some(Number::Exact(q).to_f64()),
         _ => None,
     }
 }
