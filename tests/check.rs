@@ -211,6 +211,24 @@ fn folded_bias_solutions_are_judged() {
     assert_eq!((code, wrong_lines(&json)), (1, vec![9]), "{json}");
 }
 
+/// In a batch step, one sample's net, activation, delta or loss written alone is that
+/// sample's (the loss may be the step's total); a column of a weight gradient is not the
+/// gradient, and a loss that is none of them is wrong.
+#[test]
+fn one_sample_of_a_batch_step_is_judged_as_a_sample() {
+    let batch = root().join("examples/seed_003_regression_folded_bias.toml");
+    let text = "$$z^{[2]} \\approx 0.0567491$$\n\n$$E \\approx 281.7$$\n\n$$E \\approx 150$$\n\n\
+                $$\\frac{\\partial E}{\\partial W^{[2]}} \\approx -30.041$$\n";
+    let (_dir, path) = temp_file("batch.md", text);
+    let (json, code) = check_json(&[&path], &["--exercise", batch.to_str().expect("UTF-8")]);
+    assert_eq!((code, wrong_lines(&json)), (1, vec![5, 7]), "{json}");
+    let sgd = root().join("examples/seed_ex1_sigmoid.toml");
+    let text = "$$\\frac{\\partial E}{\\partial W^{[2]}} \\approx \\begin{bmatrix} -0.0626465 \\\\ 0.0738812 \\end{bmatrix}$$\n";
+    let (_dir, path) = temp_file("sgd.md", text);
+    let (json, code) = check_json(&[&path], &["--exercise", sgd.to_str().expect("UTF-8")]);
+    assert_eq!((code, wrong_lines(&json)), (1, vec![1]), "{json}");
+}
+
 /// `≈` before a whole number or a power of ten rounds its last digit as it does for decimals;
 /// `=` before a whole number means that number.
 #[test]

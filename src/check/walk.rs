@@ -14,6 +14,7 @@ use super::rounding;
 use super::symbolic::{Outcome, Symbols};
 use super::templates::Templates;
 use super::{CheckOptions, Claim, Verdict};
+use crate::eval::linear::MIXED_ITEMS;
 use crate::eval::number::Number;
 use crate::eval::value::{Env, Value};
 use crate::eval::{eval_within, EvalError};
@@ -331,24 +332,31 @@ impl<'a> Walker<'a> {
         let matching = candidates.iter().find(|(_, truth)| verdict(truth) == Judgement::Correct);
         let (position, truth) = matching.copied().unwrap_or(candidates[0]);
         let truth = truth.clone();
-        let outcome = match verdict(&truth) {
-            Judgement::Correct => Outcome::Correct(format!("the exercise's {key}")),
-            Judgement::Wrong { .. } if one_sample_of(&truth, value).is_some() => {
-                // One number (or column) for a quantity of several samples: a sample's, or for
-                // the loss their total or mean; never wrong, as it may be another reading.
-                let samples = one_sample_of(&truth, value).unwrap_or_default();
+        // A quantity with one value per sample (a batch step's nets, activations, deltas,
+        // targets and losses), given for one sample: one of theirs, or the loss's total or mean.
+        let per_sample = ["z", "a", "delta"].iter().any(|p| key.starts_with(p)) || key == "y" || key == "loss";
+        let samples = one_sample_of(&truth, value).filter(|_| per_sample);
+        let outcome = match (verdict(&truth), samples) {
+            (Judgement::Correct, _) => Outcome::Correct(format!("the exercise's {key}")),
+            (Judgement::Wrong { got, .. }, Some(samples)) => {
+                let totals = if key == "loss" { loss_totals(&truth) } else { vec![] };
                 match samples.iter().position(|sample| verdict(sample) == Judgement::Correct) {
                     Some(s) => Outcome::Correct(format!("the exercise's {key}, sample {} of the step", s + 1)),
-                    None if key == "loss" && loss_totals(&truth).iter().any(|t| verdict(t) == Judgement::Correct) => {
+                    None if totals.iter().any(|t| verdict(t) == Judgement::Correct) => {
                         Outcome::Correct("the exercise's loss, over the step's samples".into())
                     }
-                    None => Outcome::Unchecked(format!(
-                        "the step has {} samples, and this is none of their {key}s",
-                        samples.len()
-                    )),
+                    None => Outcome::Wrong {
+                        expected: samples.iter().chain(&totals).map(format_value).collect::<Vec<_>>().join(" or "),
+                        got,
+                        note: format!(
+                            "not the exercise's {key} of any of the step's {} samples{}",
+                            samples.len(),
+                            if totals.is_empty() { "" } else { ", nor their total or mean" }
+                        ),
+                    },
                 }
             }
-            Judgement::Wrong { expected, got, note } => {
+            (Judgement::Wrong { expected, got, note }, None) => {
                 Outcome::Wrong { expected, got, note: format!("not the exercise's {key}: {note}") }
             }
         };
@@ -522,6 +530,11 @@ impl<'a> Walker<'a> {
                 if message.contains("two column vectors") && self.text[range.clone()].contains("\\cdot") =>
             {
                 Reading::Unknown("`a \\cdot b` of two column vectors (a dot product) is not read: write a^T b".into())
+            }
+            // `[1; x]` with a vector `x`: a block vector or matrix, which the reader does not
+            // tell from a ragged array; not read rather than judged.
+            Err(EvalError::Shape { message, .. }) if message.starts_with(MIXED_ITEMS) => {
+                Reading::Unknown("a block vector or matrix (`[1; x]` with a vector x) is not read".into())
             }
             Err(err @ EvalError::Shape { .. }) => Reading::Invalid(err.to_string()),
             Err(err) => Reading::Unknown(format!("cannot evaluate: {err}")),

@@ -40,6 +40,9 @@ pub fn shape_text(v: &Value) -> String {
     }
 }
 
+/// How the error for an array of numbers and vectors begins (`[1, x]` with a vector `x`).
+pub const MIXED_ITEMS: &str = "an array's items are all numbers or all rows";
+
 /// The value of an array literal: numbers make a vector, equal-length vectors (rows) a matrix;
 /// one-column rows (`[[1], [2]]`) make a vector.
 pub fn array(items: Vec<Value>) -> Result<Value, ShapeError> {
@@ -47,22 +50,11 @@ pub fn array(items: Vec<Value>) -> Result<Value, ShapeError> {
         let numbers = items.into_iter().filter_map(|v| v.as_scalar().cloned()).collect();
         return Ok(Value::Vector(numbers));
     }
-    // Numbers and vectors stacked: a block vector (`[1; x]`, an input with a leading 1).
-    let stacked = items.iter().all(|v| matches!(v, Value::Scalar(_) | Value::Vector(_)));
-    if stacked && items.iter().any(|v| matches!(v, Value::Scalar(_))) {
-        let numbers = items.into_iter().flat_map(|v| v.numbers().into_iter().cloned().collect::<Vec<_>>()).collect();
-        return Ok(Value::Vector(numbers));
-    }
     let mut rows = Vec::with_capacity(items.len());
     for item in items {
         match item {
             Value::Vector(row) => rows.push(row),
-            other => {
-                return Err(ShapeError::Ragged(format!(
-                    "an array's items are all numbers or all rows; found a {}",
-                    shape_text(&other)
-                )))
-            }
+            other => return Err(ShapeError::Ragged(format!("{MIXED_ITEMS}; found a {}", shape_text(&other)))),
         }
     }
     let width = rows[0].len();
@@ -227,9 +219,7 @@ mod tests {
         assert_eq!(array(vec![column(&[1, 2]), column(&[3, 4])]), Ok(matrix(&[&[1, 2], &[3, 4]])));
         assert_eq!(array(vec![column(&[1]), column(&[2])]), Ok(column(&[1, 2])));
         assert!(array(vec![column(&[1, 2]), column(&[3])]).is_err());
-        // A number and vectors stack into a block vector, `[1; x]`.
-        assert_eq!(array(vec![s(1), column(&[3, 4])]), Ok(column(&[1, 3, 4])));
-        assert!(array(vec![s(1), matrix(&[&[1, 2], &[3, 4]])]).is_err());
+        assert!(array(vec![s(1), column(&[3])]).is_err());
         assert_eq!(shape_text(&matrix(&[&[1, 2, 3]])), "1×3");
         assert_eq!(transpose(&matrix(&[&[1, 2], &[3, 4]])), matrix(&[&[1, 3], &[2, 4]]));
     }
