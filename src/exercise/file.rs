@@ -290,6 +290,24 @@ pub(super) fn plural(n: usize, word: &str) -> String {
 }
 
 impl Reader<'_> {
+    /// The value of a key that is one of two names, the first the default.
+    fn choice<T: Copy>(
+        &self,
+        value: &Option<Spanned<String>>,
+        key: &str,
+        options: [(&str, T); 2],
+    ) -> Result<T, ExerciseError> {
+        let Some(value) = value else { return Ok(options[0].1) };
+        let name = value.get_ref().as_str();
+        options.iter().find(|(n, _)| *n == name).map(|(_, v)| *v).ok_or_else(|| {
+            ExerciseError::invalid(
+                key,
+                format!("`{name}` is not one of \"{}\", \"{}\"", options[0].0, options[1].0),
+                span_of(value),
+            )
+        })
+    }
+
     /// The `[check.names]` table: each value a quantity of a network of `depth` layers.
     fn check_names(
         &self,
@@ -406,17 +424,11 @@ impl Reader<'_> {
                 queries: raw.query.first().map_or(0..0, span_of),
             },
         };
-        let arithmetic = match train.arithmetic.as_ref().map(|a| (a.get_ref().as_str(), span_of(a))) {
-            None | Some(("exact", _)) => Arithmetic::Exact,
-            Some(("f64", _)) => Arithmetic::F64,
-            Some((other, span)) => {
-                return Err(ExerciseError::invalid(
-                    "train.arithmetic",
-                    format!("`{other}` is not one of \"exact\", \"f64\""),
-                    span,
-                ))
-            }
-        };
+        let arithmetic = self.choice(
+            &train.arithmetic,
+            "train.arithmetic",
+            [("exact", Arithmetic::Exact), ("f64", Arithmetic::F64)],
+        )?;
         let rate = self.scalar(&train.rate, "train.rate")?;
         if rate.compare(&Number::int(0)) != std::cmp::Ordering::Greater {
             return Err(ExerciseError::invalid(
@@ -425,28 +437,9 @@ impl Reader<'_> {
                 span_of(&train.rate),
             ));
         }
-        let mode = match train.mode.as_ref().map(|m| (m.get_ref().as_str(), span_of(m))) {
-            None | Some(("sgd", _)) => Mode::Sgd,
-            Some(("batch", _)) => Mode::Batch,
-            Some((other, span)) => {
-                return Err(ExerciseError::invalid(
-                    "train.mode",
-                    format!("`{other}` is not one of \"sgd\", \"batch\""),
-                    span,
-                ))
-            }
-        };
-        let reduction = match train.reduction.as_ref().map(|r| (r.get_ref().as_str(), span_of(r))) {
-            None | Some(("sum", _)) => Reduction::Sum,
-            Some(("mean", _)) => Reduction::Mean,
-            Some((other, span)) => {
-                return Err(ExerciseError::invalid(
-                    "train.reduction",
-                    format!("`{other}` is not one of \"sum\", \"mean\""),
-                    span,
-                ))
-            }
-        };
+        let mode = self.choice(&train.mode, "train.mode", [("sgd", Mode::Sgd), ("batch", Mode::Batch)])?;
+        let reduction =
+            self.choice(&train.reduction, "train.reduction", [("sum", Reduction::Sum), ("mean", Reduction::Mean)])?;
         let steps = match &train.steps {
             None if !trains => 0,
             None => 1,
@@ -469,17 +462,7 @@ impl Reader<'_> {
             keep: self.keep,
         };
         check_memory(&shape, &spans.budget)?;
-        let bias = match net.bias.as_ref().map(|b| (b.get_ref().as_str(), span_of(b))) {
-            None | Some(("separate", _)) => Bias::Separate,
-            Some(("folded", _)) => Bias::Folded,
-            Some((other, span)) => {
-                return Err(ExerciseError::invalid(
-                    "network.bias",
-                    format!("`{other}` is not one of \"separate\", \"folded\""),
-                    span,
-                ))
-            }
-        };
+        let bias = self.choice(&net.bias, "network.bias", [("separate", Bias::Separate), ("folded", Bias::Folded)])?;
         let (weights, biases) = self.init(raw.init, &layers, bias)?;
         if trains && raw.sample.is_empty() {
             return Err(ExerciseError::invalid("sample", "no training sample", 0..0).with_help(
