@@ -7,7 +7,7 @@
 //! span.
 
 use super::number::{NumResult, Number};
-use super::{apply_binary, apply_unary, log_sigmoid};
+use super::{apply_binary, apply_unary, log_sigmoid, reduction};
 use crate::syntax::ast::{BinOp, Expr, Func, Node, Reduce};
 use ndarray::{Array1, ArrayView2, CowArray, Ix1, Zip};
 
@@ -125,11 +125,8 @@ impl<'a> Samples<'a> {
         if lengths.iter().any(|&m| m != n) {
             return None;
         }
-        let (unit, combine): (i64, fn(Number, &Number) -> NumResult) = match op {
-            Reduce::Sum => (0, Number::try_add),
-            Reduce::Prod => (1, Number::try_mul),
-        };
-        let mut total = Part::Constant(Number::int(unit));
+        let (unit, combine) = reduction(op);
+        let mut total = Part::Constant(unit);
         for k in 1..=n {
             self.indices.push((index.to_string(), k));
             let term = self.part(body);

@@ -233,6 +233,14 @@ pub fn apply_binary(func: Func, x: &Number, y: &Number) -> Result<Number, NumErr
     }
 }
 
+/// What a sum or product starts from, and how it adds a term (left to right).
+pub fn reduction(op: Reduce) -> (Number, fn(Number, &Number) -> NumResult) {
+    match op {
+        Reduce::Sum => (Number::int(0), Number::try_add),
+        Reduce::Prod => (Number::int(1), Number::try_mul),
+    }
+}
+
 /// `log(sigmoid(x))` in the form that cannot underflow, `-softplus(-x)`.
 pub fn log_sigmoid(x: &Number) -> Result<Number, NumError> {
     (-x.clone()).softplus().map(|s| -s)
@@ -309,11 +317,8 @@ impl Evaluator<'_> {
                     Some(count) => self.count(count)?,
                     None => self.sum_range(index, body, &e.span)?,
                 };
-                let (unit, combine): (i64, fn(Number, &Number) -> NumResult) = match op {
-                    Reduce::Sum => (0, Number::try_add),
-                    Reduce::Prod => (1, Number::try_mul),
-                };
-                let mut total = Value::Scalar(Number::int(unit));
+                let (unit, combine) = reduction(*op);
+                let mut total = Value::Scalar(unit);
                 for k in 1..=n {
                     self.indices.push((index.clone(), k));
                     let term = self.eval(body);
