@@ -1,5 +1,7 @@
 //! The numbers of an exercise: forward pass, backward pass and parameter updates on matrices of
-//! [`Number`]s. Activations, f' and delta^L are evaluated from the formulas with [`eval`], so a
+//! [`Number`]s (f64 arrays on the f64 path, see [`Matrix`]). Activations, f', delta^L and the
+//! loss are evaluated from the formulas: for a whole layer or batch at once by the batched
+//! evaluator ([`Samples`]) where it can, else by [`eval`], which gives the same numbers; so a
 //! custom activation or loss needs no special case here.
 
 use super::error::ExerciseError;
