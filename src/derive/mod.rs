@@ -185,7 +185,7 @@ pub struct Context {
     pub self_check: bool,
 }
 
-/// [`derive`] on parsed inputs: the one pipeline every derivation goes through (the CLI, the
+/// [`derive()`] on parsed inputs: the one pipeline every derivation goes through (the CLI, the
 /// exercise runner and the checker).
 pub fn derive_parsed(expr: Expr, wrt: Wrt, context: Context) -> Result<Derivation, crate::diff::DiffError> {
     let Context { definitions, assumptions, givens, limits, steps, self_check } = context;

@@ -54,7 +54,7 @@ pub struct RuleSpec {
     pub name: &'static str,
     /// The left-hand pattern.
     pub lhs: &'static str,
-    /// The right-hand pattern (for [`RuleSpec::kronecker`] rules: the term substituted into).
+    /// The right-hand pattern (for Kronecker rules: the term substituted into).
     pub rhs: &'static str,
     /// When the rule may fire.
     pub when: When,
@@ -82,7 +82,7 @@ const fn identity(name: &'static str, lhs: &'static str, rhs: &'static str) -> R
 }
 
 /// The name of the Kronecker-elimination rule (`sum(i, delta(i, k)*f(i)) = f(k)`), which is
-/// applied by [`Kronecker`] rather than by a pattern.
+/// applied by the Kronecker applier rather than by a pattern.
 pub const KRONECKER: &str = "kronecker: sum(i, delta(i, k)*f(i)) = f(k)";
 
 /// Kronecker elimination in a sum over the components of a vector, `sum(i = 1..len(v), ...)`.

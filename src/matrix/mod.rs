@@ -1,7 +1,7 @@
 //! Matrix and vector calculus: expressions over declared shapes (`W*x + b`, `x^T`, `A .* B`,
 //! `norm2(v)`, `tr(A)`), differentiated through their index form and answered in matrix form.
 //!
-//! The data flow: [`elaborate`] works out the shapes and makes the matrix operators explicit;
+//! The data flow: [`elaborate()`] works out the shapes and makes the matrix operators explicit;
 //! [`lower`] writes the expression's component in index form; the one derivation pipeline
 //! ([`crate::derive::derive_parsed`]) differentiates and simplifies that, with its numeric
 //! self-check; [`raise`] reads the result back into matrix form where one exists; [`verify`]

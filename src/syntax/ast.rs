@@ -142,7 +142,7 @@ pub enum Func {
     Min,
     /// `softmax(v)`: a vector; use it indexed, `softmax(v)[i]`
     Softmax,
-    /// `logsumexp(v)` = log(sum(i, exp(v[i])))
+    /// `logsumexp(v)` = `log(sum(i, exp(v[i])))`
     Logsumexp,
     /// `delta(i, j)`: Kronecker delta, 1 when i = j, else 0
     Delta,

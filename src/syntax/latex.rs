@@ -71,7 +71,7 @@ pub fn derivative_latex(e: &Expr, wrt: &Expr, style: LatexStyle) -> String {
 
 /// The expression's LaTeX in lines, broken before a `+` or `-` between its outermost terms
 /// where a line would grow wider than about `budget` letters
-/// ([`approximate_width`](crate::syntax::latex_width::approximate_width)); nothing inside a
+/// ([`crate::syntax::latex_width::approximate_width`]); nothing inside a
 /// term is broken. Joined by spaces, the lines are [`to_latex_with`]'s text.
 pub fn to_latex_lines(e: &Expr, style: LatexStyle, budget: f64) -> Vec<String> {
     let printer = Printer { style };

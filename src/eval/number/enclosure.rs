@@ -5,7 +5,7 @@
 //!
 //! IEEE 754 rounds + − × ÷ and √ correctly, so one unit in the last place (ulp) outward is
 //! enough for them. The transcendental functions come from the platform's libm, whose error is at
-//! most a few ulps; their endpoints are widened by [`LIBM_SLACK`], far more than that.
+//! most a few ulps; their endpoints are widened by `LIBM_SLACK`, far more than that.
 
 use super::NumError;
 use std::cmp::Ordering;
