@@ -586,16 +586,19 @@ fn bmatrix(m: &Matrix, precision: Precision) -> String {
     format!("\\begin{{bmatrix}} {} \\end{{bmatrix}}", rows.join(" \\\\ "))
 }
 
-fn math_items(items: &[Item], precision: Precision) -> Block {
-    let line = |item: &Item| {
+/// One math line per item, each followed by the item's substitutions in `plugged`.
+fn math_items(items: &[Item], precision: Precision, plugged: &[Substitution]) -> Block {
+    let mut lines = Vec::new();
+    for item in items {
         let relation = if shown_exactly(&item.value, precision) { "=" } else { "\\approx" };
         let value = match item.scalar {
             true => latex_number(&item.value.to_rows()[0][0], precision),
             false => bmatrix(&item.value, precision),
         };
-        format!("{} {relation} {value}", item.latex)
-    };
-    Block::Math(items.iter().map(line).collect())
+        lines.push(format!("{} {relation} {value}", item.latex));
+        lines.extend(plugged.iter().filter(|s| s.quantity == item.text).map(|s| s.latex.clone()));
+    }
+    Block::Math(lines)
 }
 
 fn blocks(trace: &Trace, options: &Options) -> Vec<Block> {
@@ -622,28 +625,22 @@ fn blocks(trace: &Trace, options: &Options) -> Vec<Block> {
     }
     if options.summary {
         out.push(Block::Heading(2, final_title(trace)));
-        out.push(math_items(&params_items(&trace.final_params, trace.exercise.bias), precision));
+        out.push(math_items(&params_items(&trace.final_params, trace.exercise.bias), precision, &[]));
     } else {
         out.push(Block::Heading(2, if trace.exercise.trains { "Initial parameters" } else { "Parameters" }.into()));
-        out.push(math_items(&params_items(&trace.initial, trace.exercise.bias), precision));
+        out.push(math_items(&params_items(&trace.initial, trace.exercise.bias), precision, &[]));
         for k in 0..trace.steps.len() {
             out.push(Block::Heading(2, step_title(trace, k)));
             let plugged = plugged_in(trace, k, options);
             for (title, items) in step_sections(trace, k) {
                 out.push(Block::Heading(3, title.into()));
-                let Block::Math(mut lines) = math_items(&items, precision) else { unreachable!("math lines") };
-                // Each item's line, then its substitutions.
-                for (item, line) in items.iter().zip(std::mem::take(&mut lines)) {
-                    lines.push(line);
-                    lines.extend(plugged.iter().filter(|s| s.quantity == item.text).map(|s| s.latex.clone()));
-                }
-                out.push(Block::Math(lines));
+                out.push(math_items(&items, precision, &plugged));
             }
         }
     }
     for (k, q) in trace.queries.iter().enumerate() {
         out.push(Block::Heading(2, format!("Query {}{}", k + 1, query_note(trace))));
-        out.push(math_items(&forward_items(&q.forward), precision));
+        out.push(math_items(&forward_items(&q.forward), precision, &[]));
         out.push(Block::Paragraph(format!("Class: {}{}.", q.class, tie_note(q.tie))));
         if let Some(line) = expectation_text(q, precision) {
             out.push(Block::Paragraph(format!("{}{}.", line[..1].to_uppercase(), &line[1..])));

@@ -24,6 +24,13 @@ impl Params {
             biases: self.biases.iter().map(|b| approximate(b)).collect::<Result<_, _>>()?,
         })
     }
+
+    /// Every layer's parameters as the exercise writes them ([`written`]), layer by layer.
+    pub fn written(&self, bias: Bias) -> Vec<(String, Matrix)> {
+        (1..=self.weights.len())
+            .flat_map(|l| written(l, &self.weights[l - 1], &self.biases[l - 1], bias, ("W", "b")))
+            .collect()
+    }
 }
 
 /// The weights and biases of one layer as the exercise writes them, by name: `W<l>` and `b<l>`
@@ -42,15 +49,6 @@ pub fn written(
             vec![(format!("{w}{l}"), weights.clone()), (format!("{b}{l}"), Matrix::column_vector(biases))]
         }
         Bias::Folded => vec![(format!("{w}{l}"), weights.with_first_column(biases))],
-    }
-}
-
-impl Params {
-    /// Every layer's parameters as the exercise writes them ([`written`]), layer by layer.
-    pub fn written(&self, bias: Bias) -> Vec<(String, Matrix)> {
-        (1..=self.weights.len())
-            .flat_map(|l| written(l, &self.weights[l - 1], &self.biases[l - 1], bias, ("W", "b")))
-            .collect()
     }
 }
 
