@@ -11,6 +11,7 @@ use crate::syntax::ast::Statement;
 use crate::syntax::diagnostic::Diagnostic;
 use crate::syntax::latex::statement_latex;
 use crate::syntax::parse::parse_statement;
+use crate::syntax::tree::{array_names, statement_tree};
 use crate::warnings::unused_definitions;
 use clap::Args;
 use serde_json::json;
@@ -67,6 +68,14 @@ pub(crate) fn parse_source(src: &str, source_name: &str, format: ExprFormat) -> 
     parse_statement(src).map_err(|e| Failure::new(Diagnostic::new(&e, source_name, src), format))
 }
 
+/// The names a statement uses as vectors or matrices, on either side.
+fn statement_arrays(s: &Statement) -> Vec<String> {
+    match s {
+        Statement::Expr(e) => array_names(e).into_iter().collect(),
+        Statement::Equation(lhs, rhs) => array_names(lhs).into_iter().chain(array_names(rhs)).collect(),
+    }
+}
+
 /// Prints the canonical form.
 pub fn parse(args: &ParseArgs) -> Result<Output, Failure> {
     args.latex.check(args.format)?;
@@ -75,7 +84,10 @@ pub fn parse(args: &ParseArgs) -> Result<Output, Failure> {
     Ok(Output::ok(match args.format {
         ExprFormat::Text => format!("{statement}\n"),
         ExprFormat::Latex => args.latex.print(&latex_output::math(latex)),
-        ExprFormat::Json => format!("{}\n", json!({"canonical": statement.to_string(), "latex": latex})),
+        ExprFormat::Json => format!(
+            "{}\n",
+            json!({"canonical": statement.to_string(), "latex": latex, "tree": statement_tree(&statement), "arrays": statement_arrays(&statement)})
+        ),
     }))
 }
 

@@ -138,15 +138,24 @@ impl Failure {
     }
 }
 
-/// Runs the CLI on `args` (the first being the program name), printing the results, and
-/// returns the exit code.
-pub fn run<I: IntoIterator<Item = T>, T: Into<OsString> + Clone>(args: I) -> u8 {
+/// What one command line gave, before anything is printed: the command's output, or the
+/// failure (with its exit code), or clap's own text (help, version, a usage error).
+#[derive(Debug)]
+pub enum Invocation {
+    /// The command ran; the parser's notes come first among the warnings.
+    Done(Output),
+    /// The command refused its input; the parser's notes beside it.
+    Failed(Failure, Vec<String>),
+    /// Help, the version, or a usage error, as clap gives them.
+    Usage(clap::Error),
+}
+
+/// Runs the CLI on `args` (the first being the program name) without printing: the library
+/// form of the `deltaform` command, used by [`run`] and by the Python bindings.
+pub fn invoke<I: IntoIterator<Item = T>, T: Into<OsString> + Clone>(args: I) -> Invocation {
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
-        Err(err) => {
-            let _ = err.print();
-            return if err.use_stderr() { EXIT_BAD_INPUT } else { EXIT_OK };
-        }
+        Err(err) => return Invocation::Usage(err),
     };
     let notes = NoteCollector::start();
     let result = match cli.command {
@@ -160,23 +169,41 @@ pub fn run<I: IntoIterator<Item = T>, T: Into<OsString> + Clone>(args: I) -> u8 
         Command::Run(args) => run_cmd::run(&args),
         Command::Check(args) => check_cmd::check(&args),
     };
-    for note in notes.finish() {
-        eprintln!("{}", note_line(&note));
-    }
+    let notes: Vec<String> = notes.finish().iter().map(note_line).collect();
     match result {
-        Ok(output) => {
+        Ok(output) => Invocation::Done(Output { warnings: [notes, output.warnings].concat(), ..output }),
+        Err(failure) => Invocation::Failed(failure, notes),
+    }
+}
+
+/// Runs the CLI on `args` (the first being the program name), printing the results, and
+/// returns the exit code.
+pub fn run<I: IntoIterator<Item = T>, T: Into<OsString> + Clone>(args: I) -> u8 {
+    match invoke(args) {
+        Invocation::Usage(err) => {
+            let _ = err.print();
+            if err.use_stderr() {
+                EXIT_BAD_INPUT
+            } else {
+                EXIT_OK
+            }
+        }
+        Invocation::Done(output) => {
             for warning in &output.warnings {
                 eprintln!("{warning}");
             }
             print!("{}", output.stdout);
             output.code
         }
-        Err(failure) if failure.json => {
-            println!("{}", failure.diagnostic.to_json());
-            EXIT_BAD_INPUT
-        }
-        Err(failure) => {
-            eprint!("{}", failure.diagnostic.render_text());
+        Invocation::Failed(failure, notes) => {
+            for note in notes {
+                eprintln!("{note}");
+            }
+            if failure.json {
+                println!("{}", failure.diagnostic.to_json());
+            } else {
+                eprint!("{}", failure.diagnostic.render_text());
+            }
             EXIT_BAD_INPUT
         }
     }

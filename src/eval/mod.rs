@@ -7,6 +7,7 @@ pub mod batch;
 pub mod bindings;
 pub mod components;
 pub mod linear;
+pub mod many;
 pub mod number;
 pub mod value;
 

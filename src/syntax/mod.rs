@@ -11,3 +11,4 @@ pub mod names;
 pub mod parse;
 pub mod print;
 pub mod read_latex;
+pub mod tree;

@@ -1,0 +1,146 @@
+"""Python values to and from the language's numbers: the ``--at`` text, results as Fractions,
+floats or numpy arrays, files for texts and dicts."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import re
+import tempfile
+from fractions import Fraction
+from numbers import Integral, Rational, Real
+from typing import Iterator, Mapping
+
+import numpy as np
+
+
+def number_text(x) -> str:
+    """A number as the language reads it: ints and Fractions exactly, floats by their shortest
+    decimal (which the language reads exactly)."""
+    if isinstance(x, (bool, np.bool_)):
+        raise TypeError(f"expected a number, found the bool {x!r}")
+    if isinstance(x, (Integral, np.integer)):
+        return str(int(x))
+    if isinstance(x, Rational):
+        return f"{x.numerator}/{x.denominator}"
+    if isinstance(x, (Real, np.floating)):
+        x = float(x)
+        if not math.isfinite(x):
+            raise ValueError(f"{x} is not a finite number")
+        return repr(x)
+    raise TypeError(f"expected a number, found {type(x).__name__}")
+
+
+def value_text(value) -> str:
+    """A number, vector (1-D) or matrix (2-D) as the language writes it: ``[[1, 2], [3, 4]]``."""
+    if isinstance(value, np.ndarray):
+        if value.ndim > 2:
+            raise ValueError(f"only numbers, vectors and matrices, not arrays of {value.ndim} axes")
+        value = value.tolist()
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(value_text(v) for v in value) + "]"
+    return number_text(value)
+
+
+def bindings_text(values: Mapping[str, object]) -> str:
+    """``x=0.1, z=[1, 2]`` for ``--at``."""
+    return ", ".join(f"{name}={value_text(v)}" for name, v in values.items())
+
+
+def has_float(value) -> bool:
+    """Whether a value holds a float (so a result computed from it is given as a float)."""
+    if isinstance(value, np.ndarray):
+        return value.dtype.kind == "f"
+    if isinstance(value, (list, tuple)):
+        return any(has_float(v) for v in value)
+    return isinstance(value, (float, np.floating))
+
+
+def result_value(data: dict, exact_wanted: bool):
+    """The value of ``eval --format json``: a Fraction when exact and wanted, else a float; a
+    numpy array for a vector or matrix (of Fractions, dtype object, when exact and wanted)."""
+    if data["exact"] and exact_wanted:
+        if not data["shape"]:
+            return Fraction(data["value"])
+        return np.array(_fractions(data["value"]), dtype=object)
+    numbers = data["numbers"]
+    return float(numbers) if not data["shape"] else np.array(numbers, dtype=float)
+
+
+def _fractions(text: str):
+    """``[[1/2, 3], [4, 5]]`` as nested lists of Fractions."""
+    quoted = re.sub(r"[^\[\],\s]+", lambda m: f'"{m.group(0)}"', text)
+    return _as_fractions(json.loads(quoted))
+
+
+def _as_fractions(x):
+    return [_as_fractions(v) for v in x] if isinstance(x, list) else Fraction(x)
+
+
+def arrays(value):
+    """JSON numbers as numpy arrays: lists become float arrays, the rest stays."""
+    if isinstance(value, list):
+        try:
+            return np.array(value, dtype=float)
+        except (TypeError, ValueError):
+            return [arrays(v) for v in value]
+    if isinstance(value, dict):
+        return {k: arrays(v) for k, v in value.items()}
+    return value
+
+
+def toml_text(table: Mapping, _prefix: str = "") -> str:
+    """A dict as TOML: scalars and arrays first, then sub-tables and arrays of tables."""
+    lines, tables = [], []
+    for key, value in table.items():
+        name = f"{_prefix}.{key}" if _prefix else str(key)
+        if isinstance(value, Mapping):
+            tables.append(f"\n[{name}]\n" + toml_text(value, name))
+        elif isinstance(value, (list, tuple)) and value and all(isinstance(v, Mapping) for v in value):
+            tables.extend(f"\n[[{name}]]\n" + toml_text(v, name) for v in value)
+        else:
+            lines.append(f"{_key(key)} = {_toml_value(value)}")
+    return "\n".join(lines) + ("\n" if lines else "") + "".join(tables)
+
+
+def _key(key) -> str:
+    key = str(key)
+    return key if key.replace("_", "").replace("-", "").isalnum() else '"' + key.replace('"', '\\"') + '"'
+
+
+def _toml_value(value) -> str:
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    if isinstance(value, (bool, np.bool_)):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, Fraction):
+        return f'"{value.numerator}/{value.denominator}"'
+    return number_text(value)
+
+
+@contextlib.contextmanager
+def as_file(source, suffix: str, name: str) -> Iterator[str]:
+    """A path for ``source``: a path as it is, or a text (or a dict, as TOML) in a temporary
+    file named ``name``."""
+    if isinstance(source, os.PathLike) or (isinstance(source, str) and _looks_like_path(source, suffix)):
+        yield os.fspath(source)
+        return
+    text = toml_text(source) if isinstance(source, Mapping) else source
+    if not isinstance(text, str):
+        raise TypeError(f"expected a path, a text or a dict, found {type(source).__name__}")
+    with tempfile.TemporaryDirectory(prefix="deltaform-") as folder:
+        path = os.path.join(folder, name)
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+        yield path
+
+
+def _looks_like_path(text: str, suffix: str) -> bool:
+    """A one-line text naming an existing file, or ending in the expected suffix."""
+    return "\n" not in text and (os.path.isfile(text) or text.endswith(suffix))
