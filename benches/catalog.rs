@@ -31,7 +31,7 @@ fn options(entry: &Entry, steps: bool) -> Options {
 }
 
 fn derive(entry: &Entry, options: &Options) -> Derivation {
-    deltaform::derive(entry.expr, entry.wrt, options).expect("a catalog entry derives")
+    deltaform::derive(&entry.expr, &entry.wrt, options).expect("a catalog entry derives")
 }
 
 /// The median of `runs` timed derivations, and the last derivation.
@@ -61,12 +61,12 @@ fn print_table() {
         "derivation", "ms", "ms steps", "nodes", "classes", "iters", "steps", "textbook", "ops", "textbook"
     );
     let (mut plain, mut with_steps) = (vec![], vec![]);
-    for entry in CATALOG {
+    for entry in CATALOG.iter() {
         let (t, d) = median_time(entry, false, RUNS);
         let (ts, with_steps_d) = median_time(entry, true, RUNS);
         let s = &d.simplified;
         let limit = s.limit_hit.as_ref().map(|l| l.to_string()).unwrap_or_default();
-        let textbook = deltaform::parse_expr(entry.textbook).expect("a textbook form parses");
+        let textbook = deltaform::parse_expr(&entry.textbook).expect("a textbook form parses");
         let longer = if entry.known_longer.is_some() { "*" } else { "" };
         println!(
             "{:<34} {:>10.2} {:>10.2} {:>7} {:>7} {:>5} {:>6} {:>8} {:>4} {:>7}{longer:1}  {limit}",
@@ -95,9 +95,9 @@ fn catalog(c: &mut Criterion) {
     print_table();
     let mut group = c.benchmark_group("derive");
     group.sample_size(10).warm_up_time(Duration::from_millis(300)).measurement_time(Duration::from_secs(1));
-    for entry in CATALOG {
+    for entry in CATALOG.iter() {
         let options = options(entry, false);
-        group.bench_function(entry.name, |b| b.iter(|| derive(black_box(entry), &options)));
+        group.bench_function(&entry.name, |b| b.iter(|| derive(black_box(entry), &options)));
     }
     group.finish();
 }

@@ -76,12 +76,12 @@ fn strings(args: &[&str]) -> Vec<String> {
 
 /// `deltaform derive` of a catalog entry, in LaTeX, with `extra` arguments.
 fn derive_args(entry: &Entry, extra: &[&str]) -> Vec<String> {
-    let mut args = strings(&["derive", entry.expr, "--wrt", entry.wrt, "--format", "latex"]);
-    for l in entry.lets {
-        args.extend(strings(&["--let", l]));
+    let mut args = strings(&["derive", &entry.expr, "--wrt", &entry.wrt, "--format", "latex"]);
+    for l in &entry.lets {
+        args.extend(strings(&["--let", l.as_str()]));
     }
-    for a in entry.assume {
-        args.extend(strings(&["--assume", a]));
+    for a in &entry.assume {
+        args.extend(strings(&["--assume", a.as_str()]));
     }
     args.extend(strings(extra));
     args
@@ -116,7 +116,7 @@ fn document_math(name: &str, doc: &str) -> Vec<Snippet> {
 #[test]
 fn catalog_derivations_render() {
     let mut snippets = vec![];
-    for entry in CATALOG {
+    for entry in CATALOG.iter() {
         snippets.push(Snippet::display(format!("{} (result)", entry.name), &stdout_of(&derive_args(entry, &[]))));
         for style in ["iverson", "kronecker"] {
             let latex = stdout_of(&derive_args(entry, &["--steps", "--delta", style]));
@@ -131,9 +131,9 @@ fn catalog_derivations_render() {
 #[test]
 fn catalog_documents_render() {
     let mut snippets = vec![];
-    for entry in CATALOG {
+    for entry in CATALOG.iter() {
         let doc = stdout_of(&derive_args(entry, &["--steps", "--standalone", "--delta", "indicator"]));
-        snippets.extend(document_math(entry.name, &doc));
+        snippets.extend(document_math(&entry.name, &doc));
     }
     render(&snippets);
 }
