@@ -128,7 +128,7 @@ def _toml_value(value) -> str:
 def as_file(source, suffix: str, name: str) -> Iterator[str]:
     """A path for ``source``: a path as it is, or a text (or a dict, as TOML) in a temporary
     file named ``name``."""
-    if isinstance(source, os.PathLike) or (isinstance(source, str) and _looks_like_path(source, suffix)):
+    if is_path(source, suffix):
         yield os.fspath(source)
         return
     text = toml_text(source) if isinstance(source, Mapping) else source
@@ -141,6 +141,9 @@ def as_file(source, suffix: str, name: str) -> Iterator[str]:
         yield path
 
 
-def _looks_like_path(text: str, suffix: str) -> bool:
-    """A one-line text naming an existing file, or ending in the expected suffix."""
-    return "\n" not in text and (os.path.isfile(text) or text.endswith(suffix))
+def is_path(source, suffix: str) -> bool:
+    """Whether ``source`` is a path: a PathLike, or a one-line text naming an existing file or
+    ending in the expected suffix (anything else is the document's text)."""
+    if isinstance(source, os.PathLike):
+        return True
+    return isinstance(source, str) and "\n" not in source and (os.path.isfile(source) or source.endswith(suffix))

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+import warnings
 from typing import List, NamedTuple, Optional, Sequence
 
 import numpy as np
 
 from ._call import call, call_json
+from .errors import DeltaformWarning
 from .evaluation import evaluate, lambdify
 
 
@@ -63,7 +65,10 @@ class Derivation:
         ``z[k]``) runs over its axis, giving an array."""
         free = _free_indices(self.wrt, values)
         if not free:
-            return evaluate(self.result, let=self._lets, **values)
+            with warnings.catch_warnings():
+                # The definitions are the derivation's context: the result need not use them all.
+                warnings.filterwarnings("ignore", "warning: the definition of .* is never used", DeltaformWarning)
+                return evaluate(self.result, let=self._lets, **values)
         name, axis, base = free[0]
         if base not in values:
             raise TypeError(f"give `{base}` (or the index `{name}`) to evaluate d/d{self.wrt}")
@@ -131,7 +136,8 @@ class Simplification:
         return f"Simplification({self.expr} = {self.result})"
 
 
-def simplify(expr: str, *, let: Sequence[str] = (), assume: Sequence[str] = (), fn: Sequence[str] = ()) -> Simplification:
+def simplify(expr: str, *, let: Sequence[str] = (), assume: Sequence[str] = (),
+             fn: Sequence[str] = ()) -> Simplification:
     """``expr`` simplified in the e-graph (``deltaform simplify``)."""
     _, data = call_json(["simplify", expr, *_context(let, assume, fn)])
     return Simplification(expr, data)

@@ -61,11 +61,11 @@ class DeltaformWarning(UserWarning):
 _KINDS = {
     ParseError: {"unexpected_token", "unexpected_end", "unknown_function", "wrong_arity", "too_deep",
                  "reserved_name", "bad_number", "not_an_expression", "syntax"},
-    ShapeError: {"bad_shape", "shape_mismatch", "tensor_result", "no_index_form"},
+    ShapeError: {"shape", "bad_shape", "shape_mismatch", "tensor_result", "no_index_form"},
     EvalError: {"division_by_zero", "domain", "overflow", "unbound_name", "index_out_of_range",
                 "bad_index", "sum_range", "undecidable", "too_costly", "no_value"},
     DefinitionError: {"bad_definition", "bad_assumption", "contradictory_assumptions", "bad_function",
-                      "bad_given", "bad_binding", "bad_composition"},
+                      "bad_given", "bad_binding", "bad_composition", "bad_graph"},
     ExerciseError: {"bad_exercise", "bad_toml", "bad_answers", "file_too_large", "unreadable_file",
                     "unwritable"},
     DeriveError: {"cannot_differentiate"},

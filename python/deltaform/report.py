@@ -8,7 +8,7 @@ import os
 from typing import List, NamedTuple, Optional, Sequence, Union
 
 from ._call import call
-from ._values import as_file
+from ._values import as_file, is_path
 
 
 class Claim(NamedTuple):
@@ -32,9 +32,11 @@ class Report:
     def __init__(self, solutions: tuple, exercise, tol: str, data: dict):
         self._solutions, self._exercise, self._tol, self.json = solutions, exercise, tol, data
         self.summary: dict = data["summary"]
+        # A solution given as text is named by its place among the solutions.
+        names = [os.fspath(s) if is_path(s, ".md") else f"<solution {k + 1}>" for k, s in enumerate(solutions)]
         self.claims: List[Claim] = [
-            Claim(doc["path"], c["line"], c["column"], c["text"], c["verdict"], c["expected"], c["got"], c["note"])
-            for doc in data["documents"] for c in doc["claims"]
+            Claim(name, c["line"], c["column"], c["text"], c["verdict"], c["expected"], c["got"], c["note"])
+            for name, doc in zip(names, data["documents"]) for c in doc["claims"]
         ]
 
     @property
