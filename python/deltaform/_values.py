@@ -7,18 +7,22 @@ import contextlib
 import json
 import math
 import os
-import re
-import tempfile
-from fractions import Fraction
 from numbers import Integral, Rational, Real
 from typing import Iterator, Mapping
 
-import numpy as np
+
+
+def numpy_module():
+    """numpy, imported on first use (so that `import deltaform` stays fast)."""
+    import numpy
+
+    return numpy
 
 
 def number_text(x) -> str:
     """A number as the language reads it: ints and Fractions exactly, floats by their shortest
     decimal (which the language reads exactly)."""
+    np = numpy_module()
     if isinstance(x, (bool, np.bool_)):
         raise TypeError(f"expected a number, found the bool {x!r}")
     if isinstance(x, (Integral, np.integer)):
@@ -35,6 +39,7 @@ def number_text(x) -> str:
 
 def value_text(value) -> str:
     """A number, vector (1-D) or matrix (2-D) as the language writes it: ``[[1, 2], [3, 4]]``."""
+    np = numpy_module()
     if isinstance(value, np.ndarray):
         if value.ndim > 2:
             raise ValueError(f"only numbers, vectors and matrices, not arrays of {value.ndim} axes")
@@ -51,6 +56,7 @@ def bindings_text(values: Mapping[str, object]) -> str:
 
 def has_float(value) -> bool:
     """Whether a value holds a float (so a result computed from it is given as a float)."""
+    np = numpy_module()
     if isinstance(value, np.ndarray):
         return value.dtype.kind == "f"
     if isinstance(value, (list, tuple)):
@@ -61,8 +67,11 @@ def has_float(value) -> bool:
 def result_value(data: dict, exact_wanted: bool):
     """The value of ``eval --format json``: a Fraction when exact and wanted, else a float; a
     numpy array for a vector or matrix (of Fractions, dtype object, when exact and wanted)."""
+    np = numpy_module()
     if data["exact"] and exact_wanted:
         if not data["shape"]:
+            from fractions import Fraction
+
             return Fraction(data["value"])
         return np.array(_fractions(data["value"]), dtype=object)
     numbers = data["numbers"]
@@ -71,16 +80,21 @@ def result_value(data: dict, exact_wanted: bool):
 
 def _fractions(text: str):
     """``[[1/2, 3], [4, 5]]`` as nested lists of Fractions."""
+    import re
+
     quoted = re.sub(r"[^\[\],\s]+", lambda m: f'"{m.group(0)}"', text)
     return _as_fractions(json.loads(quoted))
 
 
 def _as_fractions(x):
+    from fractions import Fraction
+
     return [_as_fractions(v) for v in x] if isinstance(x, list) else Fraction(x)
 
 
 def arrays(value):
     """JSON numbers as numpy arrays: lists become float arrays, the rest stays."""
+    np = numpy_module()
     if isinstance(value, list):
         try:
             return np.array(value, dtype=float)
@@ -111,6 +125,7 @@ def _key(key) -> str:
 
 
 def _toml_value(value) -> str:
+    np = numpy_module()
     if isinstance(value, np.ndarray):
         value = value.tolist()
     if isinstance(value, (bool, np.bool_)):
@@ -119,7 +134,7 @@ def _toml_value(value) -> str:
         return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    if isinstance(value, Fraction):
+    if isinstance(value, Rational) and not isinstance(value, (int, np.integer)):
         return f'"{value.numerator}/{value.denominator}"'
     return number_text(value)
 
@@ -134,6 +149,8 @@ def as_file(source, suffix: str, name: str) -> Iterator[str]:
     text = toml_text(source) if isinstance(source, Mapping) else source
     if not isinstance(text, str):
         raise TypeError(f"expected a path, a text or a dict, found {type(source).__name__}")
+    import tempfile
+
     with tempfile.TemporaryDirectory(prefix="deltaform-") as folder:
         path = os.path.join(folder, name)
         with open(path, "w", encoding="utf-8") as f:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import re
 import warnings
 from typing import List, NamedTuple, Optional, Sequence
 
-import numpy as np
-
 from ._call import call, call_json
+from ._values import numpy_module
 from .errors import DeltaformWarning
 from .evaluation import evaluate, lambdify
 
@@ -72,6 +70,7 @@ class Derivation:
         name, axis, base = free[0]
         if base not in values:
             raise TypeError(f"give `{base}` (or the index `{name}`) to evaluate d/d{self.wrt}")
+        np = numpy_module()
         length = np.shape(np.asarray(values[base], dtype=object))[axis]
         return np.array([self.evaluate(**values, **{name: k}) for k in range(1, length + 1)])
 
@@ -96,11 +95,11 @@ class Derivation:
 
 def _free_indices(wrt: str, values: dict):
     """The indices of ``wrt`` (``z[k]``, ``W[p, q]``) without a value: (name, axis, base)."""
-    m = re.fullmatch(r"\s*([A-Za-z_]\w*)\s*\[(.*)\]\s*", wrt)
-    if not m:
+    base, bracket, rest = wrt.strip().partition("[")
+    if not bracket or not rest.endswith("]"):
         return []
-    base, indices = m.group(1), [i.strip() for i in m.group(2).split(",")]
-    return [(i, axis, base) for axis, i in enumerate(indices) if re.fullmatch(r"[A-Za-z_]\w*", i) and i not in values]
+    indices = [i.strip() for i in rest[:-1].split(",")]
+    return [(i, axis, base.strip()) for axis, i in enumerate(indices) if i.isidentifier() and i not in values]
 
 
 def derive(expr: str, wrt: str, *, let: Sequence[str] = (), assume: Sequence[str] = (),

@@ -3,15 +3,12 @@ and ``parse`` (the canonical form, LaTeX and the syntax tree)."""
 
 from __future__ import annotations
 
-import inspect
 import warnings
 from typing import Callable, List, NamedTuple, Sequence
 
-import numpy as np
-
 from . import _deltaform
 from ._call import call_json, raise_failure
-from ._values import bindings_text, has_float, result_value
+from ._values import bindings_text, numpy_module, has_float, result_value
 from .errors import DeltaformWarning
 
 
@@ -52,11 +49,14 @@ def lambdify(expr: str, *, let: Sequence[str] = ()) -> Callable:
     (``z`` of ``z[i]``) and indices take one value for all points; the others broadcast as
     numpy arrays do, and the result has their broadcast shape. A point where the expression has
     no value gives NaN, with one ``DeltaformWarning`` saying why."""
+    import inspect
+
     lets = [let] if isinstance(let, str) else list(let)
     scalars, fixed = _free_names(expr, lets)
     params = sorted(scalars | fixed)
 
     def function(*args, **kwargs):
+        np = numpy_module()
         bound = signature.bind(*args, **kwargs).arguments
         varying = {n: np.asarray(v, dtype=float) for n, v in bound.items() if n in scalars}
         shaped = np.broadcast_arrays(*varying.values()) if varying else []

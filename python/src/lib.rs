@@ -102,12 +102,31 @@ fn evaluate_many(
     })
 }
 
+/// The median wall time, in seconds, of `repeats` runs of the command `args` measured inside
+/// Rust: the cost of a call without the Python layer, for the package's benchmark.
+#[pyfunction]
+fn median_seconds(py: Python<'_>, args: Vec<String>, repeats: usize) -> f64 {
+    let argv: Vec<String> = std::iter::once("deltaform".to_string()).chain(args).collect();
+    let mut times: Vec<f64> = py.detach(|| {
+        (0..repeats.max(1))
+            .map(|_| {
+                let start = std::time::Instant::now();
+                let _ = catch_unwind(|| cli::invoke(argv.clone()));
+                start.elapsed().as_secs_f64()
+            })
+            .collect()
+    });
+    times.sort_by(f64::total_cmp);
+    times[times.len() / 2]
+}
+
 /// The compiled part of the `deltaform` Python package.
 #[pymodule]
 fn _deltaform(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(invoke, m)?)?;
     m.add_function(wrap_pyfunction!(main, m)?)?;
     m.add_function(wrap_pyfunction!(evaluate_many, m)?)?;
+    m.add_function(wrap_pyfunction!(median_seconds, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }
