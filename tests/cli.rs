@@ -179,3 +179,18 @@ fn help_lists_every_exit_code_and_the_new_options() {
         .success()
         .stdout(predicate::str::contains("--let <LETS>").and(predicate::str::contains("--dim <DIMS>")));
 }
+
+#[test]
+fn parse_json_gives_the_syntax_tree_and_the_names_used_as_arrays() {
+    let out = deltaform()
+        .args(["parse", "h[j] = sigmoid(sum(i, W[j, i]*x[i])) + c", "--format", "json"])
+        .output()
+        .expect("runs");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on standard output");
+    assert_eq!(v["arrays"], serde_json::json!(["h", "W", "x"]));
+    let rhs = &v["tree"]["="][1]["+"];
+    assert_eq!(rhs[1], serde_json::json!({"var": "c"}));
+    assert_eq!(rhs[0]["call"][0], "sigmoid");
+    assert_eq!(rhs[0]["call"][1]["sum"][0], "i");
+    assert_eq!(rhs[0]["call"][1]["sum"][2]["*"][0]["index"][0], serde_json::json!({"var": "W"}));
+}
