@@ -1,4 +1,4 @@
-//! Benchmark of the symbolic engine over the whole catalog (`tests/common/catalog.rs`): for each
+//! Benchmark of the symbolic engine over the whole catalog (`tests/catalog.toml`): for each
 //! derivation, the time of `deltaform::derive` as `deltaform derive` runs it (chain rule,
 //! e-graph simplification with the default limits, numeric check), with and without the steps.
 //!

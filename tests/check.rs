@@ -572,3 +572,24 @@ fn backprop_formulas_of_layers_are_judged_by_the_chain_rule() {
     let exercise = root().join("examples/seed_ex3b_softmax_xent_batch_bias_0.toml");
     assert_eq!(bias(&["--exercise", exercise.to_str().expect("UTF-8")]), "correct");
 }
+
+/// Entries written one by one (`\delta^{[2]}_1`, `w^{[2]}_{12}`, `W^{[1]}_{2,3}`) are judged
+/// against the same entries of the exercise's quantities; in a batch step, against each sample's.
+#[test]
+fn entries_of_quantities_are_judged_one_by_one_against_the_exercise() {
+    let sgd = root().join("examples/seed_ex1_sigmoid.toml");
+    let doc = "$z^{[1]}_1 = 0.2$, $a_2^{[1]} = 0.5498$, $W^{[2]}_{1,3} = 0.1$\n\n\
+               $\\delta^{[2]}_1 = -0.1139$, $\\delta^{[2]}_2 = 0.2$\n";
+    let (_dir, path) = temp_file("entries.md", doc);
+    let (json, code) = check_json(&[&path], &["--exercise", sgd.to_str().unwrap()]);
+    assert_eq!(code, 1, "{json}");
+    assert_eq!(json["documents"][0]["summary"], serde_json::json!({"correct": 4, "wrong": 1}));
+    let wrong: Vec<&Value> = claims(&json).iter().filter(|c| c["verdict"] == "wrong").collect();
+    assert_eq!((wrong[0]["line"].as_u64(), wrong[0]["expected"].as_str()), (Some(3), Some("0.13437")), "{json}");
+    let batch = root().join("examples/seed_ex2b_tanh_batch_bias_0.toml");
+    let (_dir, path) = temp_file("batch_entries.md", "$\\delta^{[2]}_2 = -0.06653$ and $\\delta^{[2]}_2 = 0.0001$\n");
+    let (json, _) = check_json(&[&path], &["--exercise", batch.to_str().unwrap()]);
+    let verdicts: Vec<&str> = claims(&json).iter().map(|c| c["verdict"].as_str().unwrap()).collect();
+    assert_eq!(verdicts, ["correct", "wrong"], "{json}");
+    assert!(claims(&json)[1]["note"].as_str().unwrap().contains("any of the step's 2 samples"), "{json}");
+}

@@ -31,7 +31,7 @@ class Report:
 
     def __init__(self, solutions: tuple, exercise, tol: str, data: dict):
         self._solutions, self._exercise, self._tol, self.json = solutions, exercise, tol, data
-        self.summary: dict = data["summary"]
+        self.summary: dict = {k: data["summary"].get(k, 0) for k in ("correct", "wrong", "unchecked")}
         # A solution given as text is named by its place among the solutions.
         names = [os.fspath(s) if is_path(s, ".md") else f"<solution {k + 1}>" for k, s in enumerate(solutions)]
         self.claims: List[Claim] = [

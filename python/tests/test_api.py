@@ -115,7 +115,10 @@ def test_check_judges_claims_and_gives_a_frame():
 
 def test_check_against_an_exercise_finds_a_wrong_value():
     right = "$$\\delta^{[2]} \\approx \\begin{bmatrix} -0.113937 \\\\ 0.13437 \\end{bmatrix}$$\n"
-    assert df.check(right, exercise=EX1).summary["correct"] == 1
+    assert df.check(right, exercise=EX1).summary == {"correct": 1, "wrong": 0, "unchecked": 0}
+    entries = "$\\delta^{[2]}_1 = -0.1139$ and $\\delta^{[2]}_2 = 0.2$\n"
+    (entry,) = df.check(entries, exercise=EX1).wrong
+    assert (entry.text, entry.expected) == ("\\delta^{[2]}_2 = 0.2", "0.13437")
     r = df.check(right.replace("0.13437", "0.2"), exercise=EX1)
     (wrong,) = r.wrong
     assert wrong.line == 1 and "delta2" in wrong.note

@@ -98,16 +98,27 @@ impl Timeline {
     /// The runner quantity `name` stands for, and the values it may have here: each one of that
     /// quantity from where the document has got to (the last one when the run has no more),
     /// with its position for [`Timeline::advance`]. `None` when the name is not a quantity.
-    pub fn candidates(&self, name: &str) -> Option<(String, Vec<(usize, &Value)>)> {
+    pub fn candidates(&self, name: &str) -> Option<(String, Vec<(usize, Value)>)> {
         self.candidates_after(name, false)
     }
 
     /// As [`Timeline::candidates`]; for an update (`w^{[2]} = w^{[2]} - \eta ...`), only values
-    /// after the one the quantity last had (after the initial parameters when it had none).
-    pub fn candidates_after(&self, name: &str, update: bool) -> Option<(String, Vec<(usize, &Value)>)> {
-        let (from, key) = match self.names.iter().find(|(n, _)| n == name) {
-            Some((_, quantity)) => (quantity.from, quantity.key.clone()),
-            None => (Phase::Any, self.key_of(name)?),
+    /// after the one the quantity last had (after the initial parameters when it had none). A
+    /// component of a quantity (`\delta^{[2]}_1`, `w^{[2]}_{12}`, `W^{[1]}_{2,3}`) is the same
+    /// quantity's component in each value (for a batch step's nets, activations and deltas, the
+    /// component of every sample).
+    pub fn candidates_after(&self, name: &str, update: bool) -> Option<(String, Vec<(usize, Value)>)> {
+        let whole = |name: &str| match self.names.iter().find(|(n, _)| n == name) {
+            Some((_, quantity)) => Some((quantity.from, quantity.key.clone())),
+            None => Some((Phase::Any, self.key_of(name)?)),
+        };
+        let (from, key, component) = match whole(name) {
+            Some((from, key)) => (from, key, None),
+            None => {
+                let (quantity, indices) = component_name(name)?;
+                let (from, key) = whole(&quantity)?;
+                (from, key, Some(indices))
+            }
         };
         let of_key = |k: &usize| {
             let entry = &self.entries[*k];
@@ -131,7 +142,21 @@ impl Timeline {
         if found.is_empty() {
             found.extend((0..self.entries.len()).rev().find(of_key));
         }
-        let values = found.into_iter().map(|k| (k, &self.entries[k].value)).collect::<Vec<_>>();
+        let per_sample = ["z", "a", "delta"].iter().any(|p| key.starts_with(p));
+        let values = found
+            .into_iter()
+            .map(|k| {
+                let value = &self.entries[k].value;
+                match component {
+                    None => Some((k, value.clone())),
+                    Some(indices) => component_of(value, indices, per_sample).map(|v| (k, v)),
+                }
+            })
+            .collect::<Option<Vec<_>>>()?;
+        let key = match component {
+            None => key,
+            Some(indices) => format!("{key}[{indices}]"),
+        };
         (!values.is_empty()).then_some((key, values))
     }
 
@@ -188,6 +213,33 @@ fn split_layer(name: &str) -> Option<(&str, usize)> {
     Some((base, layer.parse().ok()?))
 }
 
+/// A component's name taken apart: `δ_1^[2]` gives `δ^[2]` and `1`, `w_12^[2]` gives `w^[2]`
+/// and `12`, `W_2,3^[1]` gives `W^[1]` and `2,3`.
+fn component_name(name: &str) -> Option<(String, &str)> {
+    let (with_sub, layer) = name.split_once("^[")?;
+    let (base, indices) = with_sub.rsplit_once('_')?;
+    let indices_ok =
+        !indices.is_empty() && indices.split(',').all(|i| !i.is_empty() && i.bytes().all(|b| b.is_ascii_digit()));
+    indices_ok.then(|| (format!("{base}^[{layer}"), indices))
+}
+
+/// The component `indices` (`2`, `12` or `2,3`, from 1) of a quantity's value: an entry of a
+/// vector; an entry of a matrix (`12` is row 1, column 2 when both are below 10); for a
+/// per-sample quantity of a batch step (one column per sample), the row of that unit.
+fn component_of(value: &Value, indices: &str, per_sample: bool) -> Option<Value> {
+    let numbers: Vec<usize> = indices.split(',').map(|i| i.parse().ok()).collect::<Option<_>>()?;
+    match (value, numbers.as_slice()) {
+        (Value::Vector(_), [i]) => value.component(&[*i]).cloned().map(Value::Scalar),
+        (Value::Matrix(rows), [i]) if per_sample => Some(Value::Matrix(vec![rows.get(i.checked_sub(1)?)?.clone()])),
+        (Value::Matrix(rows), [_]) if indices.len() == 2 && rows.len() < 10 && rows[0].len() < 10 => {
+            let digits: Vec<usize> = indices.bytes().map(|b| (b - b'0') as usize).collect();
+            value.component(&digits).cloned().map(Value::Scalar)
+        }
+        (Value::Matrix(_), [i, j]) => value.component(&[*i, *j]).cloned().map(Value::Scalar),
+        _ => None,
+    }
+}
+
 /// The parameters as the exercise writes them (biases apart or folded).
 fn push_params(entries: &mut Vec<Entry>, phase: usize, params: &Params, bias: Bias) {
     for (key, value) in params.written(bias) {
@@ -227,10 +279,10 @@ mod tests {
         // the updated one only.
         let (_, both) = t.candidates("W_2").unwrap();
         assert_eq!(both.len(), 2);
-        assert_eq!(both[0].1, &initial);
+        assert_eq!(both[0].1, initial);
         let (_, updated) = t.candidates_after("W_2", true).unwrap();
         assert_eq!(updated.len(), 1);
-        assert_ne!(updated[0].1, &initial, "after the gradients, an update of w^[2] is the updated matrix");
+        assert_ne!(updated[0].1, initial, "after the gradients, an update of w^[2] is the updated matrix");
         let at = updated[0].0;
         t.advance(at);
         let (key, candidates) = t.candidates("z^[1]").unwrap();
@@ -240,8 +292,31 @@ mod tests {
         let (_, at, _) = first(&u, "W_2").unwrap();
         u.advance(at);
         let (_, updated) = u.candidates_after("W_2", true).unwrap();
-        assert_ne!(updated[0].1, &initial, "an update is not the value the quantity had");
+        assert_ne!(updated[0].1, initial, "an update is not the value the quantity had");
         let (key, custom) = t.candidates("x_new^[2]").expect("a [check.names] notation");
         assert_eq!((key.as_str(), custom.len()), ("a2", 1), "the query's output, not a step's");
+    }
+
+    #[test]
+    fn components_are_entries_of_their_quantity() {
+        assert_eq!(component_name("δ_1^[2]"), Some(("δ^[2]".to_string(), "1")));
+        assert_eq!(component_name("W_2,3^[1]"), Some(("W^[1]".to_string(), "2,3")));
+        assert_eq!(component_name("w_j^[1]"), None);
+        assert_eq!(component_name("z_1"), None);
+        let tenth = Value::Scalar(crate::eval::number::Number::approx(0.1).unwrap());
+        let tenth = |v: &Value| (v.as_scalar().unwrap().to_f64() - 0.1).abs() < 1e-15 && v.rank() == tenth.rank();
+        let t = timeline();
+        let (key, values) = t.candidates("w_12^[2]").unwrap();
+        assert_eq!(key, "W2[12]");
+        assert!(tenth(&values[0].1), "{:?}", values[0].1);
+        let (_, nets) = t.candidates("z_2^[1]").unwrap();
+        assert!(tenth(&nets[0].1), "{:?}", nets[0].1);
+        assert!(t.candidates("z_3^[1]").is_none(), "layer 1 has two units");
+        // A batch step's nets: one row of the samples' columns.
+        use crate::eval::number::Number;
+        let rows = Value::Matrix(vec![vec![Number::int(1), Number::int(2)], vec![Number::int(3), Number::int(4)]]);
+        assert_eq!(component_of(&rows, "2", true), Some(Value::Matrix(vec![vec![Number::int(3), Number::int(4)]])));
+        assert_eq!(component_of(&rows, "21", false), Some(Value::Scalar(Number::int(3))));
+        assert_eq!(component_of(&rows, "2", false), None, "one index of a weight matrix is not an entry");
     }
 }

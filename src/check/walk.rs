@@ -329,9 +329,8 @@ impl<'a> Walker<'a> {
         });
         let (key, candidates) = self.timeline.as_ref()?.candidates_after(name, update)?;
         let verdict = |truth: &Value| judge(&[Expected { value: truth, spread: None }], value, units, tolerance);
-        let matching = candidates.iter().find(|(_, truth)| verdict(truth) == Judgement::Correct);
-        let (position, truth) = matching.copied().unwrap_or(candidates[0]);
-        let truth = truth.clone();
+        let matching = candidates.iter().position(|(_, truth)| verdict(truth) == Judgement::Correct);
+        let (position, truth) = candidates.into_iter().nth(matching.unwrap_or(0))?;
         // A quantity with one value per sample (a batch step's nets, activations, deltas,
         // targets and losses), given for one sample: one of theirs, or the loss's total or mean.
         let per_sample = ["z", "a", "delta"].iter().any(|p| key.starts_with(p)) || key == "y" || key == "loss";
