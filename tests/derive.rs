@@ -481,3 +481,16 @@ fn cli_heaviside_is_a_threshold_with_its_value_at_zero() {
         .success()
         .stdout(contains("value at x=0, h=1/2: 1"));
 }
+
+#[test]
+fn derive_at_refuses_a_point_that_breaks_an_assumption_the_result_needs() {
+    let derive = |y: &str| {
+        common::deltaform()
+            .args(["derive", "-sum(i, y[i]*log(softmax(z)[i]))", "--wrt", "z[k]", "--let", "yhat = softmax(z)"])
+            .args(["--assume", "sum(i, y[i]) = 1", "--at", &format!("z=[1, 2, 3], y={y}, k=1")])
+            .assert()
+    };
+    derive("[0.2, 0.3, 0.5]").success().stdout(predicates::str::contains("-0.109969"));
+    // yhat[k] - y[k] is the derivative only where the targets sum to 1.
+    derive("[0.5, 0.5, 0.5]").code(2).stderr(predicates::str::contains("does not satisfy sum(i, y[i]) = 1"));
+}

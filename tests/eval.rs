@@ -218,3 +218,28 @@ fn an_unused_definition_is_a_warning() {
         ("2\n", "warning: the definition of `yaht` is never used (did you mean `yhat`?)\n")
     );
 }
+
+#[test]
+fn assumptions_refuse_a_point_where_they_do_not_hold() {
+    let at = |y: &str| format!("z=[1, 2, 3], y={y}, k=1");
+    let args = |y: &str| {
+        vec!["yhat[k] - y[k]".to_string(), "--let".into(), "yhat = softmax(z)".into(), "--assume".into()]
+            .into_iter()
+            .chain(["sum(i, y[i]) = 1".to_string(), "--at".into(), at(y)])
+            .collect::<Vec<String>>()
+    };
+    deltaform().arg("eval").args(args("[0.2, 0.3, 0.5]")).assert().success().stdout("-0.109969\n");
+    deltaform()
+        .arg("eval")
+        .args(args("[0.5, 0.5, 0.5]"))
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("does not satisfy sum(i, y[i]) = 1"));
+    deltaform()
+        .args(["eval", "w2*x1", "--let", "z1 = w1*x1", "--assume", "z1 < 0", "--at", "w1=1, x1=1, w2=1"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("does not satisfy z1 < 0"));
+    // A name the assumption needs without a value: nothing to refuse.
+    deltaform().args(["eval", "x + 1", "--assume", "sum(i, y[i]) = 1", "--at", "x=1"]).assert().success().stdout("2\n");
+}

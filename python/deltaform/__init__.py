@@ -13,7 +13,7 @@ Every function runs the engine of the ``deltaform`` command in-process; errors a
 """
 
 from ._deltaform import __version__
-from .derivation import Derivation, Simplification, Step, derive, simplify
+from .derivation import Derivation, MatrixDerivation, Simplification, Step, derive, simplify
 from .equivalence import Equivalence, equiv
 from .errors import (DefinitionError, DeltaformError, DeltaformWarning, DeriveError, EvalError, ExerciseError,
                      InternalError, ParseError, ShapeError, UsageError)
@@ -23,7 +23,7 @@ from .trace import Trace, run
 
 __all__ = [
     "__version__", "derive", "simplify", "equiv", "evaluate", "lambdify", "parse", "run", "check",
-    "Derivation", "Simplification", "Step", "Equivalence", "Parsed", "Trace", "Report", "Claim",
+    "Derivation", "MatrixDerivation", "Simplification", "Step", "Equivalence", "Parsed", "Trace", "Report", "Claim",
     "DeltaformError", "ParseError", "ShapeError", "EvalError", "DefinitionError", "ExerciseError",
     "DeriveError", "UsageError", "InternalError", "DeltaformWarning",
 ]

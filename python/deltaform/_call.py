@@ -36,8 +36,11 @@ def call(args: Iterable[str]) -> Tuple[int, str]:
 
 
 def call_json(args: Iterable[str]) -> Tuple[int, dict]:
-    """Runs ``deltaform ARGS... --format json``; returns the exit code and the parsed JSON."""
-    code, stdout = call([*args, "--format", "json"])
+    """Runs ``deltaform ARGS...`` with ``--format json`` (before a ``--`` that ends the options);
+    returns the exit code and the parsed JSON."""
+    args = list(args)
+    end = args.index("--") if "--" in args else len(args)
+    code, stdout = call([*args[:end], "--format", "json", *args[end:]])
     return code, json.loads(stdout)
 
 

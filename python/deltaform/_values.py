@@ -8,7 +8,7 @@ import json
 import math
 import os
 from numbers import Integral, Rational, Real
-from typing import Iterator, Mapping
+from typing import Iterator, List, Mapping
 
 
 
@@ -49,6 +49,17 @@ def value_text(value) -> str:
     return number_text(value)
 
 
+def strings(texts, what: str) -> List[str]:
+    """A string, or an iterable of strings, as a list (read once: a generator is fine)."""
+    if isinstance(texts, str):
+        return [texts]
+    texts = list(texts)
+    for t in texts:
+        if not isinstance(t, str):
+            raise TypeError(f"{what}: expected strings, found {type(t).__name__}")
+    return texts
+
+
 def bindings_text(values: Mapping[str, object]) -> str:
     """``x=0.1, z=[1, 2]`` for ``--at``."""
     return ", ".join(f"{name}={value_text(v)}" for name, v in values.items())
@@ -65,17 +76,45 @@ def has_float(value) -> bool:
 
 
 def result_value(data: dict, exact_wanted: bool):
-    """The value of ``eval --format json``: a Fraction when exact and wanted, else a float; a
-    numpy array for a vector or matrix (of Fractions, dtype object, when exact and wanted)."""
+    """The value of ``eval --format json``: a Fraction when exact and wanted, else a float (±inf
+    for an exact value beyond the floats); a numpy array for a vector or matrix (of Fractions,
+    dtype object, when exact and wanted)."""
     np = numpy_module()
-    if data["exact"] and exact_wanted:
-        if not data["shape"]:
-            from fractions import Fraction
-
-            return Fraction(data["value"])
-        return np.array(_fractions(data["value"]), dtype=object)
+    if data["exact"]:
+        exact = _fractions(data["value"]) if data["shape"] else _fraction(data["value"])
+        if exact_wanted:
+            return np.array(exact, dtype=object) if data["shape"] else exact
+        return np.vectorize(_float, otypes=[float])(np.array(exact, dtype=object)) if data["shape"] else _float(exact)
     numbers = data["numbers"]
+    if numbers is None or None in np.array(numbers, dtype=object).ravel().tolist():
+        from .errors import EvalError
+
+        raise EvalError(f"the value {data['value']} is beyond the floats", kind="overflow")
     return float(numbers) if not data["shape"] else np.array(numbers, dtype=float)
+
+
+def _fraction(text: str):
+    """A Fraction from its text, however many digits it has (Python limits int parsing to 4300
+    digits by default; the engine's exact numbers may be longer)."""
+    import sys
+    from fractions import Fraction
+
+    limit = getattr(sys, "get_int_max_str_digits", lambda: 0)()
+    if limit and len(text) > limit:
+        sys.set_int_max_str_digits(0)
+        try:
+            return Fraction(text)
+        finally:
+            sys.set_int_max_str_digits(limit)
+    return Fraction(text)
+
+
+def _float(x) -> float:
+    """A Fraction as a float, ±inf beyond the floats."""
+    try:
+        return float(x)
+    except OverflowError:
+        return math.inf if x > 0 else -math.inf
 
 
 def _fractions(text: str):
@@ -87,17 +126,22 @@ def _fractions(text: str):
 
 
 def _as_fractions(x):
-    from fractions import Fraction
-
-    return [_as_fractions(v) for v in x] if isinstance(x, list) else Fraction(x)
+    return [_as_fractions(v) for v in x] if isinstance(x, list) else _fraction(x)
 
 
 def arrays(value):
-    """JSON numbers as numpy arrays: lists become float arrays, the rest stays."""
+    """JSON numbers as numpy arrays: lists of numbers become arrays (of ints when all are ints,
+    else of floats), the rest stays."""
     np = numpy_module()
     if isinstance(value, list):
         try:
-            return np.array(value, dtype=float)
+            array = np.array(value)
+        except ValueError:
+            return [arrays(v) for v in value]
+        if array.dtype.kind in "iu":
+            return array
+        try:
+            return array.astype(float)
         except (TypeError, ValueError):
             return [arrays(v) for v in value]
     if isinstance(value, dict):
@@ -109,7 +153,7 @@ def toml_text(table: Mapping, _prefix: str = "") -> str:
     """A dict as TOML: scalars and arrays first, then sub-tables and arrays of tables."""
     lines, tables = [], []
     for key, value in table.items():
-        name = f"{_prefix}.{key}" if _prefix else str(key)
+        name = f"{_prefix}.{_key(key)}" if _prefix else _key(key)
         if isinstance(value, Mapping):
             tables.append(f"\n[{name}]\n" + toml_text(value, name))
         elif isinstance(value, (list, tuple)) and value and all(isinstance(v, Mapping) for v in value):
@@ -120,8 +164,10 @@ def toml_text(table: Mapping, _prefix: str = "") -> str:
 
 
 def _key(key) -> str:
+    """A TOML key: bare when it can be, else a quoted string."""
     key = str(key)
-    return key if key.replace("_", "").replace("-", "").isalnum() else '"' + key.replace('"', '\\"') + '"'
+    bare = key and all(c.isascii() and (c.isalnum() or c in "_-") for c in key)
+    return key if bare else json.dumps(key)
 
 
 def _toml_value(value) -> str:
@@ -131,7 +177,9 @@ def _toml_value(value) -> str:
     if isinstance(value, (bool, np.bool_)):
         return "true" if value else "false"
     if isinstance(value, str):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        return json.dumps(value)  # JSON's escapes are TOML's
+    if isinstance(value, (int, np.integer)) and not -(2**63) <= int(value) < 2**63:
+        return json.dumps(str(int(value)))  # beyond TOML's integers: a constant expression
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     if isinstance(value, Rational) and not isinstance(value, (int, np.integer)):
@@ -140,10 +188,10 @@ def _toml_value(value) -> str:
 
 
 @contextlib.contextmanager
-def as_file(source, suffix: str, name: str) -> Iterator[str]:
+def as_file(source, name: str) -> Iterator[str]:
     """A path for ``source``: a path as it is, or a text (or a dict, as TOML) in a temporary
-    file named ``name``."""
-    if is_path(source, suffix):
+    file named ``name``, which the errors raised meanwhile call ``<name>``."""
+    if is_path(source):
         yield os.fspath(source)
         return
     text = toml_text(source) if isinstance(source, Mapping) else source
@@ -151,16 +199,21 @@ def as_file(source, suffix: str, name: str) -> Iterator[str]:
         raise TypeError(f"expected a path, a text or a dict, found {type(source).__name__}")
     import tempfile
 
+    from .errors import DeltaformError
+
     with tempfile.TemporaryDirectory(prefix="deltaform-") as folder:
         path = os.path.join(folder, name)
         with open(path, "w", encoding="utf-8") as f:
             f.write(text)
-        yield path
+        try:
+            yield path
+        except DeltaformError as error:
+            raise error.renamed(path, f"<{name}>") from None
 
 
-def is_path(source, suffix: str) -> bool:
-    """Whether ``source`` is a path: a PathLike, or a one-line text naming an existing file or
-    ending in the expected suffix (anything else is the document's text)."""
+def is_path(source) -> bool:
+    """Whether ``source`` is a path: a PathLike, or a text of one line with no `=` (TOML) and no
+    `$` (Markdown math); anything else is the document's own text."""
     if isinstance(source, os.PathLike):
         return True
-    return isinstance(source, str) and "\n" not in source and (os.path.isfile(source) or source.endswith(suffix))
+    return isinstance(source, str) and not any(c in source for c in "\n=$")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import List, Optional, Sequence
 
 from ._call import call, call_json
-from .derivation import Step, _context
+from .derivation import Context, Step
 
 
 class Equivalence:
@@ -25,7 +25,7 @@ class Equivalence:
 
     def latex(self) -> str:
         """The verdict in LaTeX, with the proof's steps when there is one."""
-        _, out = call(["equiv", self.a, self.b, *self._args, "--explain", "--format", "latex"])
+        _, out = call(["equiv", *self._args, "--explain", "--format", "latex", "--", self.a, self.b])
         return out.strip()
 
     def _repr_latex_(self) -> str:
@@ -41,8 +41,8 @@ def equiv(a: str, b: str, *, let: Sequence[str] = (), assume: Sequence[str] = ()
           dim: Optional[dict] = None) -> Equivalence:
     """Whether ``a`` and ``b`` are equal (``deltaform equiv A B``): proved by rewriting, or else
     tested numerically; ``dim`` gives vector lengths (``{"p": 3}``)."""
-    args = _context(let, assume, fn)
+    args = Context.of(let, assume, fn).args()
     for name, n in (dim or {}).items():
         args += ["--dim", f"{name}={int(n)}"]
-    _, data = call_json(["equiv", a, b, *args, "--explain"])
+    _, data = call_json(["equiv", *args, "--explain", "--", a, b])
     return Equivalence(a, b, args, data)

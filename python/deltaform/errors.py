@@ -21,6 +21,13 @@ class DeltaformError(Exception):
         self.kind, self.message, self.text = kind, message, text or message
         self.source, self.line, self.column, self.span, self.help = source, line, column, span, help
 
+    def renamed(self, path: str, name: str) -> "DeltaformError":
+        """The same error with a temporary file's ``path`` shown as ``name``."""
+        self.text = self.text.replace(path, name)
+        self.source = name if self.source == path else self.source
+        self.args = (self.text.rstrip("\n"),)
+        return self
+
 
 class ParseError(DeltaformError, ValueError):
     """The text is not in the language (or not the kind of statement expected)."""
@@ -65,9 +72,9 @@ _KINDS = {
     EvalError: {"division_by_zero", "domain", "overflow", "unbound_name", "index_out_of_range",
                 "bad_index", "sum_range", "undecidable", "too_costly", "no_value"},
     DefinitionError: {"bad_definition", "bad_assumption", "contradictory_assumptions", "bad_function",
-                      "bad_given", "bad_binding", "bad_composition", "bad_graph"},
+                      "bad_given", "bad_binding", "bad_composition", "bad_graph", "bad_dim"},
     ExerciseError: {"bad_exercise", "bad_toml", "bad_answers", "file_too_large", "unreadable_file",
-                    "unwritable"},
+                    "unreadable", "not_utf8", "too_large", "binary", "unwritable"},
     DeriveError: {"cannot_differentiate"},
     UsageError: {"bad_usage"},
     InternalError: {"internal_error"},

@@ -33,7 +33,9 @@ class Report:
         self._solutions, self._exercise, self._tol, self.json = solutions, exercise, tol, data
         self.summary: dict = {k: data["summary"].get(k, 0) for k in ("correct", "wrong", "unchecked")}
         # A solution given as text is named by its place among the solutions.
-        names = [os.fspath(s) if is_path(s, ".md") else f"<solution {k + 1}>" for k, s in enumerate(solutions)]
+        names = [os.fspath(s) if is_path(s) else f"<solution{k + 1}.md>" for k, s in enumerate(solutions)]
+        for name, doc in zip(names, data["documents"]):
+            doc["path"] = name
         self.claims: List[Claim] = [
             Claim(name, c["line"], c["column"], c["text"], c["verdict"], c["expected"], c["got"], c["note"])
             for name, doc in zip(names, data["documents"]) for c in doc["claims"]
@@ -80,9 +82,9 @@ def check(*solutions: Source, exercise: Union[Source, dict, None] = None, tol: s
 def _check(solutions: Sequence, exercise, tol: str, format: str) -> str:
     """``deltaform check`` on the solutions (texts in temporary files) in ``format``."""
     with contextlib.ExitStack() as stack:
-        paths = [stack.enter_context(as_file(s, ".md", f"solution{k + 1}.md")) for k, s in enumerate(solutions)]
-        args = ["check", *paths, "--tol", tol, "--format", format]
+        paths = [stack.enter_context(as_file(s, f"solution{k + 1}.md")) for k, s in enumerate(solutions)]
+        args = ["check", "--tol", tol, "--format", format]
         if exercise is not None:
-            args += ["--exercise", stack.enter_context(as_file(exercise, ".toml", "exercise.toml"))]
-        _, out = call(args)
+            args += ["--exercise", stack.enter_context(as_file(exercise, "exercise.toml"))]
+        _, out = call([*args, "--", *paths])
     return out

@@ -183,3 +183,105 @@ def test_the_installed_command_is_the_cli():
 
 def test_the_version_is_the_crates():
     assert df.__version__ == "0.1.0"
+
+
+# What a hostile review found, each pinned.
+
+def test_a_point_that_breaks_an_assumption_or_a_sign_is_refused():
+    d = df.derive("-sum(i, y[i]*log(softmax(z)[i]))", wrt="z[k]", **XENT)
+    with pytest.raises(df.EvalError, match=r"does not satisfy sum\(i, y\[i\]\) = 1"):
+        d.evaluate(z=[1, 2, 3], y=[0.5, 0.5, 0.5], k=1)
+    y = np.array([0.2, 0.7, 0.1]) / np.array([0.2, 0.7, 0.1]).sum()
+    assert abs(d.evaluate(z=[1, 2, 3], y=y, k=1) - (np.exp(1) / np.exp([1, 2, 3]).sum() - y[0])) < 1e-14
+    relu = df.derive("1/2*(y - t)^2", wrt="w1", let=["z1 = w1*x1", "h1 = relu(z1)", "y = w2*h1"], assume=["z1 < 0"])
+    assert relu.result == "0"
+    with pytest.raises(df.EvalError, match="does not satisfy z1 < 0"):
+        relu.evaluate(w1=1, x1=1, w2=1, t=0)
+    assert relu.evaluate(w1=-1, x1=1, w2=1, t=0) == 0
+
+
+def test_any_name_can_be_given_through_a_dict_and_keywords_become_name_underscore():
+    assert df.evaluate("let + expr + self", {"let": 1, "expr": 2, "self": 3}) == 6
+    assert df.derive("self*x", wrt="x").evaluate({"self": 2}, x=1) == 2
+    f = df.lambdify("lambda*x")
+    assert list(inspect.signature(f).parameters) == ["lambda_", "x"]
+    assert f(lambda_=2.0, x=np.arange(3.0)).tolist() == [0, 2, 4]
+
+
+def test_lambdify_takes_only_the_names_the_expression_uses_and_fixes_sum_ranges():
+    f = df.derive("x^2", wrt="x", let=["h = 3*a"]).lambdify()
+    assert list(inspect.signature(f).parameters) == ["x"] and f(5.0) == 10.0
+    g = df.lambdify("sum(i = 1..n, x^i)")
+    assert g(n=3, x=np.array([1.0, 2.0])).tolist() == [3.0, 14.0]
+    h = df.lambdify("yhat + c", let=["yhat = 2*b", "u = 7*q"])
+    assert list(inspect.signature(h).parameters) == ["b", "c"]
+
+
+def test_missing_files_are_errors_not_empty_documents():
+    for missing in ("solution.MD", "no/such/answers.toml", ROOT / "nope.md"):
+        with pytest.raises(df.ExerciseError):
+            df.check(missing)
+    with pytest.raises(df.ExerciseError):
+        df.run("nope/does_not_exist")
+
+
+def test_texts_are_named_in_errors_not_by_their_temporary_files():
+    with pytest.raises(df.ExerciseError) as err:
+        df.run("[network]\nlayers = [2, 1]\noutput = 'sigmoid'\nloss = 'nope'\n")
+    assert err.value.source == "<exercise.toml>" and "deltaform-" not in str(err.value)
+    report = df.check("$1 + 1 = 3$\n")
+    assert report.claims[0].document == "<solution1.md>" and report.json["documents"][0]["path"] == "<solution1.md>"
+    assert repr(report) == "Report(correct=0, wrong=1, unchecked=0)"
+
+
+def test_dicts_become_valid_toml_whatever_their_strings_keys_and_numbers():
+    import tomllib
+
+    from deltaform._values import toml_text
+
+    table = {"a b": {"s": 'x/(1 + "abs"(x))\n\t\\', "big": 10**30, "f": Fraction(1, 3)}, "k.x": [1, 2.5]}
+    read = tomllib.loads(toml_text(table))
+    assert read == {"a b": {"s": 'x/(1 + "abs"(x))\n\t\\', "big": str(10**30), "f": "1/3"}, "k.x": [1, 2.5]}
+
+
+def test_summary_runs_give_the_final_parameters():
+    t = df.run(EX1, summary=True)
+    assert t.steps == [] and t.final["W1"].shape == (3, 5)
+    full = df.run(EX1)
+    assert np.allclose(full.final["W1"], t.final["W1"], rtol=1e-15)
+    assert full.steps[0]["samples"].dtype.kind == "i"
+
+
+def test_values_beyond_the_floats_and_long_exact_numbers():
+    assert df.evaluate("x*x", x=1e300) == float("inf") and df.evaluate("-x*x*x", x=1e300) == float("-inf")
+    assert df.evaluate("10^5000") == 10**5000
+
+
+def test_expressions_that_look_like_options_are_expressions():
+    assert df.evaluate("-h", h=2) == -2 and df.simplify("-h").result == "-h"
+    assert df.derive("-h", wrt="h").result == "-1" and df.equiv("-h", "-1*h")
+    assert df.parse("-h").canonical == "-h"
+
+
+def test_definitions_may_come_from_a_generator():
+    d = df.derive("-sum(i, y[i]*log(softmax(z)[i]))", wrt="z[k]", let=(s for s in ["yhat = softmax(z)"]),
+                  assume=["sum(i, y[i]) = 1"])
+    assert d.evaluate(z=[0, 0], y=[1, 0], k=1) == Fraction(-1, 2)
+
+
+def test_a_scalar_for_an_indexed_variable_is_a_shape_error():
+    with pytest.raises(df.ShapeError):
+        df.derive("sum(i, z[i]^3)", wrt="z[k]").evaluate(z=3)
+
+
+def test_matrix_form_derivations():
+    d = df.derive("1/2*norm2(W*x - y)^2", wrt="W", shape=["W: 2x2", "x: 2", "y: 2"])
+    assert isinstance(d, df.MatrixDerivation) and d.result == "(W*x - y)*x^T" and d.shape == "2×2 matrix"
+    value = d.evaluate(W=[[1, 2], [3, 4]], x=[1, 1], y=[0, 1])
+    assert value.tolist() == [[3, 3], [6, 6]] and isinstance(value[0, 0], Fraction)
+    assert np.allclose(d.evaluate(W=np.eye(2), x=[1.0, 2.0], y=[0.0, 0.0]), np.outer([1, 2], [1, 2]))
+
+
+def test_python_m_deltaform_is_the_command():
+    out = subprocess.run([sys.executable, "-m", "deltaform", "eval", "1/3 + 1/6"], capture_output=True, text=True)
+    assert (out.returncode, out.stdout) == (0, "1/2\n")

@@ -3,12 +3,13 @@
 use super::latex_output::{self, LatexArgs};
 use super::{ExprFormat, Failure, Output};
 use crate::defs::{definition_value, Definitions};
-use crate::derive::parse_context;
+use crate::derive::{check_point, parse_context, split_givens};
 use crate::eval::bindings::parse_bindings;
 use crate::eval::value::{Env, Value};
 use crate::eval::EvalError;
 use crate::syntax::ast::Statement;
 use crate::syntax::diagnostic::Diagnostic;
+use crate::syntax::diagnostic::Problem;
 use crate::syntax::latex::statement_latex;
 use crate::syntax::parse::parse_statement;
 use crate::syntax::tree::{array_names, statement_tree};
@@ -42,6 +43,10 @@ pub struct EvalArgs {
     /// right side, evaluated in order after `--at` (repeatable).
     #[arg(long = "let", allow_hyphen_values = true)]
     lets: Vec<String>,
+    /// An assumption the values must satisfy, `sum(i, y[i]) = 1` or `z1 < 0` (repeatable): a
+    /// result derived under it is refused at a point where it does not hold.
+    #[arg(long, allow_hyphen_values = true)]
+    assume: Vec<String>,
     /// Significant digits for inexact results.
     #[arg(long, default_value_t = 6, value_parser = clap::value_parser!(u8).range(1..=17))]
     digits: u8,
@@ -94,7 +99,12 @@ pub fn parse(args: &ParseArgs) -> Result<Output, Failure> {
 /// Prints the value.
 pub fn eval(args: &EvalArgs) -> Result<Output, Failure> {
     let mut env = at_bindings(&args.at).map_err(|d| Failure::new(*d, args.format))?;
-    let (defs, _) = parse_context(&args.lets, &[]).map_err(|e| Failure::new(*e, args.format))?;
+    let (equations, givens) = split_givens(&args.assume).map_err(|e| Failure::new(*e, args.format))?;
+    let (defs, assumptions) = parse_context(&args.lets, &equations).map_err(|e| Failure::new(*e, args.format))?;
+    if !args.assume.is_empty() {
+        check_point(&defs, &givens, &assumptions, &env)
+            .map_err(|e| Failure::new(Diagnostic::plain(e.kind(), e.to_string()), args.format))?;
+    }
     let expr = match parse_source(&args.expr, "EXPR", args.format)? {
         Statement::Expr(e) => e,
         Statement::Equation(..) => {

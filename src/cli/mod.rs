@@ -192,7 +192,8 @@ pub fn run<I: IntoIterator<Item = T>, T: Into<OsString> + Clone>(args: I) -> u8 
             for warning in &output.warnings {
                 eprintln!("{warning}");
             }
-            print!("{}", output.stdout);
+            // A closed pipe (`deltaform run FILE | head -1`) is not an error of ours.
+            let _ = std::io::Write::write_all(&mut std::io::stdout(), output.stdout.as_bytes());
             output.code
         }
         Invocation::Failed(failure, notes) => {
@@ -200,7 +201,10 @@ pub fn run<I: IntoIterator<Item = T>, T: Into<OsString> + Clone>(args: I) -> u8 
                 eprintln!("{note}");
             }
             if failure.json {
-                println!("{}", failure.diagnostic.to_json());
+                let _ = std::io::Write::write_all(
+                    &mut std::io::stdout(),
+                    format!("{}\n", failure.diagnostic.to_json()).as_bytes(),
+                );
             } else {
                 eprint!("{}", failure.diagnostic.render_text());
             }

@@ -5,6 +5,7 @@
 use super::Derivation;
 use crate::defs::{definition_value, Definitions};
 use crate::diff::Wrt;
+use crate::egraph::Assumption;
 use crate::eval::components::over_axes;
 use crate::eval::value::{Env, Value};
 use crate::eval::EvalError;
@@ -16,7 +17,7 @@ impl Derivation {
     /// The derivative's value with the names bound in `env`; component indices of the variable
     /// that `env` leaves unbound run over the variable's axes.
     pub fn value_at(&self, env: &Env) -> Result<Value, EvalError> {
-        check_point(&self.definitions, &self.givens, env)?;
+        check_point(&self.definitions, &self.givens, &self.assumptions, env)?;
         let mut axes = Vec::new();
         if let Wrt::Component(name, indices) = &self.wrt {
             let value = env.get(name).ok_or_else(|| EvalError::Unbound { name: name.clone(), span: 0..0 })?;
@@ -47,18 +48,38 @@ impl Derivation {
 }
 
 /// Refuses a point that gives a defined name a value of its own, or where a sign given for the
-/// derivation does not hold.
-pub fn check_point(definitions: &Definitions, givens: &[Given], env: &Env) -> Result<(), EvalError> {
+/// derivation (`z1 < 0`) or an assumption (`sum(i, y[i]) = 1`) does not hold.
+pub fn check_point(
+    definitions: &Definitions,
+    givens: &[Given],
+    equations: &[Assumption],
+    env: &Env,
+) -> Result<(), EvalError> {
     if let Some(def) = definitions.iter().find(|d| env.get(&d.name).is_some()) {
         let message = format!("`{}` is defined by --let: give the values of what it is made of instead", def.name);
         return Err(EvalError::Domain { message, span: 0..0 });
     }
+    let broken = |what: String| {
+        let message = format!("the point does not satisfy {what}, which the result assumes");
+        Err(EvalError::Domain { message, span: 0..0 })
+    };
     if super::givens_hold(givens, definitions, env) == Some(false) {
-        let givens: Vec<String> = givens.iter().map(|g| g.to_string()).collect();
-        let message = format!("the point does not satisfy {}, where the result holds", givens.join(" and "));
-        return Err(EvalError::Domain { message, span: 0..0 });
+        return broken(givens.iter().map(|g| g.to_string()).collect::<Vec<_>>().join(" and "));
     }
-    Ok(())
+    match equations.iter().find(|a| equation_holds(a, definitions, env) == Some(false)) {
+        Some(a) => broken(a.to_string()),
+        None => Ok(()),
+    }
+}
+
+/// Whether an assumption `lhs = rhs` holds at `env` (with the definitions evaluated), to 1e-9
+/// relative (values below 1 compared absolutely: targets written as rounded decimals, or as the
+/// decimal text of floats, sum to 1 only that closely); `None` where a side has no value there
+/// (a name without a value, an index left free).
+fn equation_holds(a: &Assumption, definitions: &Definitions, env: &Env) -> Option<bool> {
+    let side = |e: &Expr| value_at(e, definitions, &[], env).ok()?.as_scalar().cloned();
+    let (x, y) = (side(&a.lhs)?.to_f64(), side(&a.rhs)?.to_f64());
+    Some((x - y).abs() <= 1e-9 * x.abs().max(y.abs()).max(1.0))
 }
 
 /// An error saying that `what` has no value at the point (an unbound name stays as it is).

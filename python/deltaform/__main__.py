@@ -1,0 +1,5 @@
+"""``python -m deltaform``: the command line."""
+
+from ._cli import main
+
+main()
