@@ -69,7 +69,7 @@ def has_float(value) -> bool:
     """Whether a value holds a float (so a result computed from it is given as a float)."""
     np = numpy_module()
     if isinstance(value, np.ndarray):
-        return value.dtype.kind == "f"
+        return value.dtype.kind == "f" or (value.dtype.kind == "O" and any(has_float(v) for v in value.ravel()))
     if isinstance(value, (list, tuple)):
         return any(has_float(v) for v in value)
     return isinstance(value, (float, np.floating))

@@ -9,7 +9,7 @@ from typing import Callable, Dict, List, NamedTuple, Optional, Sequence
 from . import _deltaform
 from ._call import call_json, raise_failure
 from ._values import bindings_text, has_float, numpy_module, result_value, strings
-from .errors import DeltaformWarning
+from .errors import DeltaformWarning, error_class
 
 
 class Parsed(NamedTuple):
@@ -55,7 +55,8 @@ def lambdify(expr: str, *, let: Sequence[str] = ()) -> Callable:
     as vectors or matrices (``z`` of ``z[i]``), indices and sum ranges take one value for all
     points; the others broadcast as numpy arrays do, and the result has their broadcast shape.
     A point where the expression has no value gives NaN, with one ``DeltaformWarning`` saying
-    why."""
+    why; arguments that do not fit (a vector where a number goes, an index out of range) raise
+    the error."""
     import inspect
     import keyword
 
@@ -78,7 +79,10 @@ def lambdify(expr: str, *, let: Sequence[str] = ()) -> Callable:
             raise_failure(tag, value)
         values, failed, first = value
         if failed:
-            point, why = first
+            point, kind, why = first
+            if kind in _INPUT_ERRORS:
+                # Not a point outside the domain: the arguments themselves do not fit.
+                raise error_class(kind)(f"{expr}: {why}", kind=kind)
             at = ", ".join(f"{n}={c[point]!r}" for n, c in columns) or fixed_text
             warnings.warn(f"{expr}: no value at {failed} of {points} points (at {at}: {why}); NaN there",
                           DeltaformWarning, stacklevel=2)
@@ -91,6 +95,10 @@ def lambdify(expr: str, *, let: Sequence[str] = ()) -> Callable:
     function.__name__ = "lambdified"
     function.__doc__ = f"{expr} at the given values (vectorised over {', '.join(sorted(scalars)) or 'nothing'})."
     return function
+
+
+# Errors of the arguments rather than of a point: raised, not turned into NaN.
+_INPUT_ERRORS = {"shape", "unbound_name", "bad_index", "index_out_of_range", "sum_range"}
 
 
 def _free_names(expr: str, lets: List[str]):

@@ -9,7 +9,7 @@ use deltaform::defs::Definitions;
 use deltaform::derive::parse_context;
 use deltaform::eval::bindings::parse_bindings;
 use deltaform::eval::many::eval_many;
-use deltaform::syntax::diagnostic::Diagnostic;
+use deltaform::syntax::diagnostic::{Diagnostic, Problem};
 use deltaform::syntax::parse::parse_expr;
 use pyo3::prelude::*;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -69,7 +69,8 @@ fn main(py: Python<'_>, argv: Vec<String>) -> u8 {
 /// `expr` (with the definitions `lets`) in f64 at `points` points: the names of `varying` take
 /// one value per point, the names bound by `fixed` (`'z=[1, 2], k=2'`) one value for all.
 /// Returns `("values", (values, failed count, first failure))`, the first failure being
-/// `(point, message)` or None, or `("failed", (error JSON, error text, []))` for bad input.
+/// `(point, error kind, message)` or None, or `("failed", (error JSON, error text, []))` for bad
+/// input.
 #[pyfunction]
 fn evaluate_many(
     py: Python<'_>,
@@ -97,7 +98,7 @@ fn evaluate_many(
             return Ok(("failed", diagnostic(py, &Diagnostic::plain("shape_mismatch", message))?));
         }
         let many = py.detach(|| eval_many(&e, &defs, &fixed_env, &varying, points));
-        let first = many.first_failure.map(|(point, error)| (point, error.to_string()));
+        let first = many.first_failure.map(|(point, error)| (point, error.kind(), error.to_string()));
         Ok(("values", (many.values, many.failed, first).into_pyobject(py)?.into_any().unbind()))
     })
 }

@@ -285,3 +285,15 @@ def test_matrix_form_derivations():
 def test_python_m_deltaform_is_the_command():
     out = subprocess.run([sys.executable, "-m", "deltaform", "eval", "1/3 + 1/6"], capture_output=True, text=True)
     assert (out.returncode, out.stdout) == (0, "1/2\n")
+
+
+def test_lambdify_raises_for_arguments_that_do_not_fit():
+    with pytest.raises(df.ShapeError):
+        df.lambdify("softmax(z)")(z=[0.0, 0.0])
+    with pytest.raises(df.EvalError):
+        df.lambdify("z[k]*x")(k=5, x=np.ones(3), z=[1.0, 2.0])
+
+
+def test_an_object_array_of_floats_gives_floats():
+    assert isinstance(df.evaluate("x + 1", x=np.array([0.5], dtype=object)[0]), float)
+    assert df.evaluate("z[1]", z=np.array([0.5, 1], dtype=object)).__class__ is float
