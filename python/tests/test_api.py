@@ -209,7 +209,8 @@ def test_any_name_can_be_given_through_a_dict_and_keywords_become_name_underscor
 
 
 def test_lambdify_takes_only_the_names_the_expression_uses_and_fixes_sum_ranges():
-    f = df.derive("x^2", wrt="x", let=["h = 3*a"]).lambdify()
+    with pytest.warns(df.DeltaformWarning, match="`h` is never used"):
+        f = df.derive("x^2", wrt="x", let=["h = 3*a"]).lambdify()
     assert list(inspect.signature(f).parameters) == ["x"] and f(5.0) == 10.0
     g = df.lambdify("sum(i = 1..n, x^i)")
     assert g(n=3, x=np.array([1.0, 2.0])).tolist() == [3.0, 14.0]
