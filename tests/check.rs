@@ -593,3 +593,35 @@ fn entries_of_quantities_are_judged_one_by_one_against_the_exercise() {
     assert_eq!(verdicts, ["correct", "wrong"], "{json}");
     assert!(claims(&json)[1]["note"].as_str().unwrap().contains("any of the step's 2 samples"), "{json}");
 }
+
+/// Each entry of one update is that step's update; a number is judged within the step it is
+/// first found in (not matched by chance to a later step's value); a weight matrix of one
+/// column has entries `w_{j1}`.
+#[test]
+fn entries_are_judged_in_their_own_step() {
+    let updates = "$$w^{[2]}_{11} = w^{[2]}_{11} - 0.1 \\cdot (-0.004378) = 0.33377$$\n\n\
+                   $$w^{[2]}_{12} = w^{[2]}_{12} - 0.1 \\cdot (-0.014236) = 0.50142$$\n\n\
+                   $$w^{[2]}_{21} = w^{[2]}_{21} - 0.1 \\cdot (-0.052527) = -0.32808$$\n";
+    let (_dir, path) = temp_file("updates.md", updates);
+    let exercise = root().join("examples/exact_until_too_large.toml");
+    let (json, code) = check_json(&[&path], &["--exercise", exercise.to_str().unwrap()]);
+    assert_eq!((code, wrong_lines(&json)), (0, vec![]), "{json}");
+    // Two samples, one SGD step each: sample 2's activation is not sample 1's.
+    let relu = std::fs::read_to_string(root().join("examples/relu_exact.toml")).unwrap();
+    let sgd = relu.replace("steps = 2", "steps = 1").replace("mode = \"batch\"", "mode = \"sgd\"");
+    let (_edir, sgd_path) = temp_file("sgd2.toml", &sgd);
+    let (_ddir, doc) = temp_file("chance.md", "$$a^{[1]}_2 = 0$$\n\n$$\\delta^{[2]}_1 = -0.43333$$\n");
+    let (json, _) = check_json(&[&doc], &["--exercise", sgd_path.to_str().unwrap()]);
+    let verdicts: Vec<&str> = claims(&json).iter().map(|c| c["verdict"].as_str().unwrap()).collect();
+    assert_eq!(verdicts, ["wrong", "correct"], "{json}");
+    assert_eq!(claims(&json)[0]["expected"], "0.133333", "{json}");
+    let column = "[network]\nlayers = [1, 12, 1]\nactivation = \"sigmoid\"\noutput = \"identity\"\n\
+                  loss = \"squared_error\"\n[init]\nW1 = [[0.01], [0.02], [0.03], [0.04], [0.05], [0.06], \
+                  [0.07], [0.08], [0.09], [0.10], [0.11], [0.12]]\nweights = 0.1\nbiases = 0\n[train]\n\
+                  rate = 0.1\n[[sample]]\nx = [1]\ny = [1]\n";
+    let (_cdir, column_path) = temp_file("one_input.toml", column);
+    let (_odir, doc) =
+        temp_file("column.md", "$w^{[1]}_{11} = 0.01$, $w^{[1]}_{21} = 0.02$, $W^{[1]}_{11,1} = 0.11$\n");
+    let (json, code) = check_json(&[&doc], &["--exercise", column_path.to_str().unwrap()]);
+    assert_eq!((code, json["documents"][0]["summary"]["correct"].as_u64()), (0, Some(3)), "{json}");
+}

@@ -120,6 +120,10 @@ impl Timeline {
                 (from, key, Some(indices))
             }
         };
+        let shown = match component {
+            None => key.clone(),
+            Some(indices) => format!("{key}[{indices}]"),
+        };
         let of_key = |k: &usize| {
             let entry = &self.entries[*k];
             entry.key == key && !matches!((from, entry.query), (Phase::Step, true) | (Phase::Query, false))
@@ -131,7 +135,7 @@ impl Timeline {
             .map(|k| self.entries[k].phase)
             .max();
         let parameter = key.starts_with('W') || key.starts_with('b');
-        let earliest = match (update, self.given.get(&key)) {
+        let earliest = match (update, self.given.get(&shown)) {
             (true, Some(&phase)) => (phase + 1).max(self.phase),
             (true, None) => self.phase.max(1),
             (false, _) if parameter => in_effect.unwrap_or(self.phase),
@@ -141,6 +145,13 @@ impl Timeline {
             (0..self.entries.len()).filter(|k| self.entries[*k].phase >= earliest).filter(of_key).collect();
         if found.is_empty() {
             found.extend((0..self.entries.len()).rev().find(of_key));
+        }
+        if component.is_some() {
+            // One number matches some later value by chance far more often than a whole vector
+            // does: an entry is judged within the step (or the query) it is first found in.
+            let first = &self.entries[*found.first()?];
+            let last_phase = if first.query { first.phase } else { first.phase + 2 };
+            found.retain(|&k| self.entries[k].phase <= last_phase);
         }
         let per_sample = ["z", "a", "delta"].iter().any(|p| key.starts_with(p));
         let values = found
@@ -153,18 +164,16 @@ impl Timeline {
                 }
             })
             .collect::<Option<Vec<_>>>()?;
-        let key = match component {
-            None => key,
-            Some(indices) => format!("{key}[{indices}]"),
-        };
-        (!values.is_empty()).then_some((key, values))
+        (!values.is_empty()).then_some((shown, values))
     }
 
-    /// Moves on to the phase of the value at `position`, one the document has given.
-    pub fn advance(&mut self, position: usize) {
+    /// Moves on to the phase of the value at `position`, one the document has given as `key`.
+    /// `key` is the one [`Timeline::candidates`] gave (a component's own, `W2[12]`, so that
+    /// the entries of one update are each the update of that step).
+    pub fn advance(&mut self, position: usize, key: &str) {
         let entry = &self.entries[position];
         self.phase = self.phase.max(entry.phase);
-        self.given.insert(entry.key.clone(), entry.phase);
+        self.given.insert(key.to_string(), entry.phase);
     }
 
     /// The runner quantity a document's name stands for.
@@ -224,11 +233,17 @@ fn component_name(name: &str) -> Option<(String, &str)> {
 }
 
 /// The component `indices` (`2`, `12` or `2,3`, from 1) of a quantity's value: an entry of a
-/// vector; an entry of a matrix (`12` is row 1, column 2 when both are below 10); for a
-/// per-sample quantity of a batch step (one column per sample), the row of that unit.
+/// vector; an entry of a matrix (`12` is row 1, column 2 when both are below 10; a matrix of
+/// one column is a vector: `w_{31}` of it is its entry 3); for a per-sample quantity of a batch
+/// step (one column per sample), the row of that unit.
 fn component_of(value: &Value, indices: &str, per_sample: bool) -> Option<Value> {
     let numbers: Vec<usize> = indices.split(',').map(|i| i.parse().ok()).collect::<Option<_>>()?;
     match (value, numbers.as_slice()) {
+        // A matrix of one column (a layer after a layer of one unit) is kept as a vector.
+        (Value::Vector(_), [i, 1]) if !per_sample => value.component(&[*i]).cloned().map(Value::Scalar),
+        (Value::Vector(_), [_]) if !per_sample && indices.len() == 2 && indices.ends_with('1') => {
+            value.component(&[(indices.as_bytes()[0] - b'0') as usize]).cloned().map(Value::Scalar)
+        }
         (Value::Vector(_), [i]) => value.component(&[*i]).cloned().map(Value::Scalar),
         (Value::Matrix(rows), [i]) if per_sample => Some(Value::Matrix(vec![rows.get(i.checked_sub(1)?)?.clone()])),
         (Value::Matrix(rows), [_]) if indices.len() == 2 && rows.len() < 10 && rows[0].len() < 10 => {
@@ -270,11 +285,11 @@ mod tests {
         let first = |t: &Timeline, name: &str| t.candidates(name).map(|(key, c)| (key, c[0].0, c[0].1.clone()));
         let (key, at, initial) = first(&t, "w^[2]").unwrap();
         assert_eq!(key, "W2");
-        t.advance(at);
+        t.advance(at, "W2");
         assert_eq!(first(&t, "z_1").unwrap().0, "z1");
         let (key, at, _) = first(&t, "∂E/∂w^[2]").unwrap();
         assert_eq!(key, "dW2");
-        t.advance(at);
+        t.advance(at, "W2");
         // After the gradients, w^[2] may be the one in effect or the updated one; an update is
         // the updated one only.
         let (_, both) = t.candidates("W_2").unwrap();
@@ -284,13 +299,13 @@ mod tests {
         assert_eq!(updated.len(), 1);
         assert_ne!(updated[0].1, initial, "after the gradients, an update of w^[2] is the updated matrix");
         let at = updated[0].0;
-        t.advance(at);
+        t.advance(at, "W2");
         let (key, candidates) = t.candidates("z^[1]").unwrap();
         assert_eq!((key.as_str(), candidates.len()), ("z1", 1), "only the query's nets are left");
         assert!(t.candidates("q").is_none() && t.candidates("z^[7]").is_none());
         let mut u = timeline();
         let (_, at, _) = first(&u, "W_2").unwrap();
-        u.advance(at);
+        u.advance(at, "W2");
         let (_, updated) = u.candidates_after("W_2", true).unwrap();
         assert_ne!(updated[0].1, initial, "an update is not the value the quantity had");
         let (key, custom) = t.candidates("x_new^[2]").expect("a [check.names] notation");

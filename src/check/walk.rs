@@ -329,11 +329,19 @@ impl<'a> Walker<'a> {
         });
         let (key, candidates) = self.timeline.as_ref()?.candidates_after(name, update)?;
         let verdict = |truth: &Value| judge(&[Expected { value: truth, spread: None }], value, units, tolerance);
-        let matching = candidates.iter().position(|(_, truth)| verdict(truth) == Judgement::Correct);
-        let (position, truth) = candidates.into_iter().nth(matching.unwrap_or(0))?;
         // A quantity with one value per sample (a batch step's nets, activations, deltas,
         // targets and losses), given for one sample: one of theirs, or the loss's total or mean.
         let per_sample = ["z", "a", "delta"].iter().any(|p| key.starts_with(p)) || key == "y" || key == "loss";
+        let correct = |v: &Value| verdict(v) == Judgement::Correct;
+        let matches = |truth: &Value| {
+            correct(truth)
+                || per_sample && one_sample_of(truth, value).is_some_and(|samples| samples.iter().any(correct))
+                || key == "loss" && loss_totals(truth).iter().any(correct)
+        };
+        // The nearest value it matches, in its own way (a later phase's is not preferred to
+        // this one's sample).
+        let matching = candidates.iter().position(|(_, truth)| matches(truth));
+        let (position, truth) = candidates.into_iter().nth(matching.unwrap_or(0))?;
         let samples = one_sample_of(&truth, value).filter(|_| per_sample);
         let outcome = match (verdict(&truth), samples) {
             (Judgement::Correct, _) => Outcome::Correct(format!("the exercise's {key}")),
@@ -360,7 +368,7 @@ impl<'a> Walker<'a> {
             }
         };
         if let Some(timeline) = self.timeline.as_mut() {
-            timeline.advance(position);
+            timeline.advance(position, &key);
         }
         self.record(&sides[0].0, &sides[last].0, outcome);
         Some(truth)

@@ -102,7 +102,7 @@ pub fn eval(args: &EvalArgs) -> Result<Output, Failure> {
     let (equations, givens) = split_givens(&args.assume).map_err(|e| Failure::new(*e, args.format))?;
     let (defs, assumptions) = parse_context(&args.lets, &equations).map_err(|e| Failure::new(*e, args.format))?;
     if !args.assume.is_empty() {
-        check_point(&defs, &givens, &assumptions, &env)
+        check_point(&defs, &givens, &assumptions, &[], &env)
             .map_err(|e| Failure::new(Diagnostic::plain(e.kind(), e.to_string()), args.format))?;
     }
     let expr = match parse_source(&args.expr, "EXPR", args.format)? {

@@ -17,7 +17,6 @@ impl Derivation {
     /// The derivative's value with the names bound in `env`; component indices of the variable
     /// that `env` leaves unbound run over the variable's axes.
     pub fn value_at(&self, env: &Env) -> Result<Value, EvalError> {
-        check_point(&self.definitions, &self.givens, &self.assumptions, env)?;
         let mut axes = Vec::new();
         if let Wrt::Component(name, indices) = &self.wrt {
             let value = env.get(name).ok_or_else(|| EvalError::Unbound { name: name.clone(), span: 0..0 })?;
@@ -39,6 +38,7 @@ impl Derivation {
                 }
             }
         }
+        check_point(&self.definitions, &self.givens, &self.assumptions, &axes, env)?;
         // A derivative has a value only where the expression and the chain rule's derivative
         // do (`log(x)` has none at x = -1, though its simplified derivative `1/x` has).
         value_at(&self.expr, &self.definitions, &[], env).map_err(outside("the expression"))?;
@@ -48,11 +48,13 @@ impl Derivation {
 }
 
 /// Refuses a point that gives a defined name a value of its own, or where a sign given for the
-/// derivation (`z1 < 0`) or an assumption (`sum(i, y[i]) = 1`) does not hold.
+/// derivation (`z1 < 0`) or an assumption (`sum(i, y[i]) = 1`; one with an index left free
+/// over `axes`, `y[k] = 1`, for every value of the index) does not hold.
 pub fn check_point(
     definitions: &Definitions,
     givens: &[Given],
     equations: &[Assumption],
+    axes: &[(&str, usize)],
     env: &Env,
 ) -> Result<(), EvalError> {
     if let Some(def) = definitions.iter().find(|d| env.get(&d.name).is_some()) {
@@ -66,20 +68,27 @@ pub fn check_point(
     if super::givens_hold(givens, definitions, env) == Some(false) {
         return broken(givens.iter().map(|g| g.to_string()).collect::<Vec<_>>().join(" and "));
     }
-    match equations.iter().find(|a| equation_holds(a, definitions, env) == Some(false)) {
+    match equations.iter().find(|a| equation_holds(a, definitions, axes, env) == Some(false)) {
         Some(a) => broken(a.to_string()),
         None => Ok(()),
     }
 }
 
-/// Whether an assumption `lhs = rhs` holds at `env` (with the definitions evaluated), to 1e-9
-/// relative (values below 1 compared absolutely: targets written as rounded decimals, or as the
-/// decimal text of floats, sum to 1 only that closely); `None` where a side has no value there
-/// (a name without a value, an index left free).
-fn equation_holds(a: &Assumption, definitions: &Definitions, env: &Env) -> Option<bool> {
-    let side = |e: &Expr| value_at(e, definitions, &[], env).ok()?.as_scalar().cloned();
-    let (x, y) = (side(&a.lhs)?.to_f64(), side(&a.rhs)?.to_f64());
-    Some((x - y).abs() <= 1e-9 * x.abs().max(y.abs()).max(1.0))
+/// Whether an assumption `lhs = rhs` holds at `env` (with the definitions evaluated, indices
+/// left free running over `axes`), to 1e-9 relative (values below 1 compared absolutely:
+/// targets written as rounded decimals, or as the decimal text of floats, sum to 1 only that
+/// closely); `None` where a side has no value there (a name without a value).
+fn equation_holds(a: &Assumption, definitions: &Definitions, axes: &[(&str, usize)], env: &Env) -> Option<bool> {
+    let side = |e: &Expr| -> Option<Vec<f64>> {
+        Some(value_at(e, definitions, axes, env).ok()?.numbers().into_iter().map(|n| n.to_f64()).collect())
+    };
+    let (lhs, rhs) = (side(&a.lhs)?, side(&a.rhs)?);
+    let close = |x: f64, y: f64| (x - y).abs() <= 1e-9 * x.abs().max(y.abs()).max(1.0);
+    match (lhs.as_slice(), rhs.as_slice()) {
+        ([x], many) | (many, [x]) => Some(many.iter().all(|y| close(*x, *y))),
+        (xs, ys) if xs.len() == ys.len() => Some(xs.iter().zip(ys).all(|(x, y)| close(*x, *y))),
+        _ => None,
+    }
 }
 
 /// An error saying that `what` has no value at the point (an unbound name stays as it is).

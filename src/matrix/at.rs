@@ -81,7 +81,7 @@ impl MatrixDerivation {
     /// in `env`, checked against `shapes` (the declarations the derivative was taken under).
     pub fn value_at(&self, env: &Env, shapes: &Shapes) -> Result<Value, EvalError> {
         let shape_error = |message: String| EvalError::Shape { message, span: 0..0 };
-        check_point(&self.index.definitions, &self.index.givens, &self.index.assumptions, env)?;
+        check_point(&self.index.definitions, &self.index.givens, &self.index.assumptions, &[], env)?;
         if let Some((name, _)) = self.named.iter().find(|(name, _)| env.get(name).is_some()) {
             let message = format!("`{name}` is defined by --let: give the values of what it is made of instead");
             return Err(EvalError::Domain { message, span: 0..0 });
