@@ -188,7 +188,7 @@ fn cli_derive_prints_the_result_last_and_steps_on_request() {
 fn cli_derive_json_has_the_contract_keys() {
     let out = common::deltaform()
         .args(["derive", "-sum(i, y[i]*log(softmax(z)[i]))", "--wrt", "z[k]", "--let", "yhat = softmax(z)"])
-        .args(["--assume", "sum(i, y[i]) = 1", "--format", "json"])
+        .args(["--assume", "sum(i, y[i]) = 1", "--steps", "--format", "json"])
         .assert()
         .success()
         .get_output()

@@ -102,7 +102,7 @@ fn the_delta_style_reaches_every_latex() {
     let json: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(json["latex"], "\\mathbf{1}_{i = j}");
     let (_, json, _) =
-        run(&["derive", "log(softmax(z)[i])", "--wrt", "z[k]", "--format", "json", "--delta", "kronecker"]);
+        run(&["derive", "log(softmax(z)[i])", "--wrt", "z[k]", "--steps", "--format", "json", "--delta", "kronecker"]);
     let json: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(json["latex"], "\\delta_{ik} - \\operatorname{softmax}(z)_{k}");
     assert!(json["steps"].as_array().unwrap().iter().all(|s| !s["latex"].as_str().unwrap().contains('[')));

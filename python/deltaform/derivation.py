@@ -53,12 +53,21 @@ class Derivation:
         self.result: str = data["result"]
         self.latex: str = data["latex"]
         self.raw: str = data["raw"]
-        self.steps: List[Step] = [Step(s["expr"], s["rule"]) for s in data["steps"]]
+        self._steps: Optional[List[Step]] = None
         self.conditions: List[str] = data["conditions"]
         self.warnings: List[str] = data["warnings"]
         self.assumptions_used: List[str] = data["assumptions_used"]
         self.limits_hit: Optional[str] = data["limits_hit"]
         self.numeric_check: dict = data["numeric_check"]
+
+    @property
+    def steps(self) -> List[Step]:
+        """The worked derivation: the chain rule, then each step of the algebra with its rule
+        (derived again with ``--steps`` on first use, as the steps cost more than the result)."""
+        if self._steps is None:
+            _, data = call_json(["derive", "--wrt", self.wrt, *self._options, "--steps", "--", self.expr])
+            self._steps = [Step(s["expr"], s["rule"]) for s in data["steps"]]
+        return self._steps
 
     def evaluate(self, values: Optional[Dict[str, object]] = None, /, **names):
         """The derivative's value at the given values (names to numbers, lists or arrays, as a

@@ -129,7 +129,7 @@ pub fn derive_cmd(args: &DeriveArgs) -> Result<Output, Failure> {
         lets: args.context.lets.clone(),
         assume: args.context.assume.clone(),
         limits: args.limits.limits(),
-        steps: args.steps || args.format == ExprFormat::Json,
+        steps: args.steps,
     };
     let d = derive(&args.expr, &args.wrt, &options).map_err(|e| Failure::new(*e, args.format))?;
     if let Some(message) = d.disagreement() {
@@ -245,7 +245,7 @@ pub fn simplify_cmd(args: &SimplifyArgs) -> Result<Output, Failure> {
     let style = args.latex.style();
     let expr = expression(&args.expr, "EXPR", args.format)?;
     let (defs, assumptions) = context(&args.context.lets, &args.context.assume, args.format)?;
-    let explain = args.steps || args.format == ExprFormat::Json;
+    let explain = args.steps;
     let s = simplify(&expr, &defs, &assumptions, &args.limits.limits(), explain);
     let mut warnings = unused_definitions(&expr, &s.expr, &defs);
     warnings.extend(unused_assumptions(&expr, &assumptions, &s.assumptions_used, &defs));

@@ -33,7 +33,7 @@ pub(super) fn derive_matrix_cmd(args: &DeriveArgs, env: Option<Env>) -> Result<O
     }
     let (equations, givens) = split_givens(&args.context.assume).map_err(|d| Failure::new(*d, format))?;
     let (definitions, assumptions) = context(&args.context.lets, &equations, format)?;
-    let steps = args.steps || format == ExprFormat::Json;
+    let steps = args.steps;
     let ctx = Context { definitions, assumptions, givens, limits: args.limits.limits(), steps, self_check: true };
     let d = derive_matrix(&expr, &args.wrt, &shapes, ctx)
         .map_err(|e| Failure::new(Diagnostic::new(&e, "EXPR", &args.expr), format))?;
