@@ -93,8 +93,10 @@ fn at_point(
 ) -> Result<f64, EvalError> {
     let mut env = fixed.clone();
     for (name, values) in varying {
-        let x = Number::approx(values[point])
-            .map_err(|e| EvalError::Domain { message: format!("`{name}` = {}: {e}", values[point]), span: 0..0 })?;
+        let x = Number::approx(values[point]).map_err(|_| EvalError::Domain {
+            message: format!("`{name}` = {} is not a finite number", values[point]),
+            span: 0..0,
+        })?;
         env.bind(name, Value::Scalar(x));
     }
     for def in defs.iter() {
