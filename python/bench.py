@@ -19,7 +19,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
-REPEATS = 9
+REPEATS = 21
 
 
 def import_ms() -> float:
