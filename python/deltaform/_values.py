@@ -11,7 +11,6 @@ from numbers import Integral, Rational, Real
 from typing import Iterator, List, Mapping
 
 
-
 def numpy_module():
     """numpy, imported on first use (so that `import deltaform` stays fast)."""
     import numpy
