@@ -153,14 +153,14 @@ impl Timeline {
             let last_phase = if first.query { first.phase } else { first.phase + 2 };
             found.retain(|&k| self.entries[k].phase <= last_phase);
         }
-        let per_sample = ["z", "a", "delta"].iter().any(|p| key.starts_with(p));
+        let kind = Kind::of(&key);
         let values = found
             .into_iter()
             .map(|k| {
                 let value = &self.entries[k].value;
                 match component {
                     None => Some((k, value.clone())),
-                    Some(indices) => component_of(value, indices, per_sample).map(|v| (k, v)),
+                    Some(indices) => component_of(value, indices, kind).map(|v| (k, v)),
                 }
             })
             .collect::<Option<Vec<_>>>()?;
@@ -232,25 +232,51 @@ fn component_name(name: &str) -> Option<(String, &str)> {
     indices_ok.then(|| (format!("{base}^[{layer}"), indices))
 }
 
+/// What a quantity's value holds, for reading its components.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Kind {
+    /// One value per sample of a step (nets, activations, deltas, targets, losses): a batch
+    /// step's has one column per sample.
+    PerSample,
+    /// A weight matrix or its gradient (kept as a vector when it has one column).
+    Matrix,
+    /// Anything else (biases and their gradients).
+    Other,
+}
+
+impl Kind {
+    /// The kind of a runner quantity (`z1`, `W2`, `db1`, `loss`, or a component's `W2[12]`).
+    pub(super) fn of(key: &str) -> Kind {
+        if ["z", "a", "delta"].iter().any(|p| key.starts_with(p)) || key == "y" || key == "loss" {
+            Kind::PerSample
+        } else if key.starts_with('W') || key.starts_with("dW") {
+            Kind::Matrix
+        } else {
+            Kind::Other
+        }
+    }
+}
+
 /// The component `indices` (`2`, `12` or `2,3`, from 1) of a quantity's value: an entry of a
-/// vector; an entry of a matrix (`12` is row 1, column 2 when both are below 10; a matrix of
-/// one column is a vector: `w_{31}` of it is its entry 3); for a per-sample quantity of a batch
-/// step (one column per sample), the row of that unit.
-fn component_of(value: &Value, indices: &str, per_sample: bool) -> Option<Value> {
-    let numbers: Vec<usize> = indices.split(',').map(|i| i.parse().ok()).collect::<Option<_>>()?;
+/// vector; an entry of a matrix (two digits without a comma are a row and a column below 10,
+/// `w_{12}`; a matrix of one column is kept as a vector, whose `w_{31}` is its entry 3); for a
+/// per-sample quantity of a batch step (one column per sample), the row of that unit.
+fn component_of(value: &Value, indices: &str, kind: Kind) -> Option<Value> {
+    let mut numbers: Vec<usize> = indices.split(',').map(|i| i.parse().ok()).collect::<Option<_>>()?;
+    let digits_are_row_and_column = match value {
+        Value::Matrix(rows) => rows.len() < 10 && rows[0].len() < 10,
+        _ => true,
+    };
+    if kind == Kind::Matrix && numbers.len() == 1 && indices.len() == 2 && digits_are_row_and_column {
+        numbers = indices.bytes().map(|b| (b - b'0') as usize).collect();
+    }
+    let entry = |indices: &[usize]| value.component(indices).cloned().map(Value::Scalar);
     match (value, numbers.as_slice()) {
-        // A matrix of one column (a layer after a layer of one unit) is kept as a vector.
-        (Value::Vector(_), [i, 1]) if !per_sample => value.component(&[*i]).cloned().map(Value::Scalar),
-        (Value::Vector(_), [_]) if !per_sample && indices.len() == 2 && indices.ends_with('1') => {
-            value.component(&[(indices.as_bytes()[0] - b'0') as usize]).cloned().map(Value::Scalar)
+        (Value::Vector(_), [i, 1]) if kind == Kind::Matrix => entry(&[*i]),
+        (Value::Matrix(rows), [i]) if kind == Kind::PerSample => {
+            Some(Value::Matrix(vec![rows.get(i.checked_sub(1)?)?.clone()]))
         }
-        (Value::Vector(_), [i]) => value.component(&[*i]).cloned().map(Value::Scalar),
-        (Value::Matrix(rows), [i]) if per_sample => Some(Value::Matrix(vec![rows.get(i.checked_sub(1)?)?.clone()])),
-        (Value::Matrix(rows), [_]) if indices.len() == 2 && rows.len() < 10 && rows[0].len() < 10 => {
-            let digits: Vec<usize> = indices.bytes().map(|b| (b - b'0') as usize).collect();
-            value.component(&digits).cloned().map(Value::Scalar)
-        }
-        (Value::Matrix(_), [i, j]) => value.component(&[*i, *j]).cloned().map(Value::Scalar),
+        (Value::Vector(_), [_]) | (Value::Matrix(_), [_, _]) => entry(&numbers),
         _ => None,
     }
 }
@@ -329,8 +355,14 @@ mod tests {
         // A batch step's nets: one row of the samples' columns.
         use crate::eval::number::Number;
         let rows = Value::Matrix(vec![vec![Number::int(1), Number::int(2)], vec![Number::int(3), Number::int(4)]]);
-        assert_eq!(component_of(&rows, "2", true), Some(Value::Matrix(vec![vec![Number::int(3), Number::int(4)]])));
-        assert_eq!(component_of(&rows, "21", false), Some(Value::Scalar(Number::int(3))));
-        assert_eq!(component_of(&rows, "2", false), None, "one index of a weight matrix is not an entry");
+        let one_per_sample = Some(Value::Matrix(vec![vec![Number::int(3), Number::int(4)]]));
+        assert_eq!(component_of(&rows, "2", Kind::PerSample), one_per_sample);
+        assert_eq!(component_of(&rows, "21", Kind::Matrix), Some(Value::Scalar(Number::int(3))));
+        assert_eq!(component_of(&rows, "2", Kind::Matrix), None, "one index of a weight matrix is not an entry");
+        // Eleven biases: `b_{11}` is the eleventh, not row 1, column 1.
+        let biases = Value::Vector((1..=11).map(Number::int).collect());
+        assert_eq!(component_of(&biases, "11", Kind::Other), Some(Value::Scalar(Number::int(11))));
+        let column = Value::Vector((1..=11).map(Number::int).collect());
+        assert_eq!(component_of(&column, "31", Kind::Matrix), Some(Value::Scalar(Number::int(3))));
     }
 }

@@ -6,6 +6,7 @@
 //! matches what either gives, so a slip is flagged once, not again in every line after it.
 
 use super::document::{line_column, squeeze};
+use super::exercise::Kind;
 use super::exercise::Timeline;
 use super::functions::Functions;
 use super::layers::{self, Activations, Known, Quantity, Samples};
@@ -329,30 +330,33 @@ impl<'a> Walker<'a> {
         });
         let (key, candidates) = self.timeline.as_ref()?.candidates_after(name, update)?;
         let verdict = |truth: &Value| judge(&[Expected { value: truth, spread: None }], value, units, tolerance);
+        let correct = |v: &Value| verdict(v) == Judgement::Correct;
         // A quantity with one value per sample (a batch step's nets, activations, deltas,
         // targets and losses), given for one sample: one of theirs, or the loss's total or mean.
-        let per_sample = ["z", "a", "delta"].iter().any(|p| key.starts_with(p)) || key == "y" || key == "loss";
-        let correct = |v: &Value| verdict(v) == Judgement::Correct;
-        let matches = |truth: &Value| {
-            correct(truth)
-                || per_sample && one_sample_of(truth, value).is_some_and(|samples| samples.iter().any(correct))
-                || key == "loss" && loss_totals(truth).iter().any(correct)
+        let samples_of = |truth: &Value| one_sample_of(truth, value).filter(|_| Kind::of(&key) == Kind::PerSample);
+        let totals_of = |truth: &Value| if key == "loss" { loss_totals(truth) } else { vec![] };
+        // How a value of the quantity accepts what is written, if it does.
+        let accepted = |truth: &Value| -> Option<String> {
+            if correct(truth) {
+                return Some(format!("the exercise's {key}"));
+            }
+            let samples = samples_of(truth)?;
+            if let Some(s) = samples.iter().position(correct) {
+                return Some(format!("the exercise's {key}, sample {} of the step", s + 1));
+            }
+            totals_of(truth).iter().any(correct).then(|| "the exercise's loss, over the step's samples".into())
         };
-        // The nearest value it matches, in its own way (a later phase's is not preferred to
-        // this one's sample).
-        let matching = candidates.iter().position(|(_, truth)| matches(truth));
+        // The nearest value that accepts it (a later phase's is not preferred to this one's
+        // sample).
+        let matching = candidates.iter().position(|(_, truth)| accepted(truth).is_some());
         let (position, truth) = candidates.into_iter().nth(matching.unwrap_or(0))?;
-        let samples = one_sample_of(&truth, value).filter(|_| per_sample);
-        let outcome = match (verdict(&truth), samples) {
-            (Judgement::Correct, _) => Outcome::Correct(format!("the exercise's {key}")),
-            (Judgement::Wrong { got, .. }, Some(samples)) => {
-                let totals = if key == "loss" { loss_totals(&truth) } else { vec![] };
-                match samples.iter().position(|sample| verdict(sample) == Judgement::Correct) {
-                    Some(s) => Outcome::Correct(format!("the exercise's {key}, sample {} of the step", s + 1)),
-                    None if totals.iter().any(|t| verdict(t) == Judgement::Correct) => {
-                        Outcome::Correct("the exercise's loss, over the step's samples".into())
-                    }
-                    None => Outcome::Wrong {
+        let outcome = match (accepted(&truth), verdict(&truth)) {
+            (Some(how), _) => Outcome::Correct(how),
+            (None, Judgement::Correct) => Outcome::Correct(format!("the exercise's {key}")),
+            (None, Judgement::Wrong { expected, got, note }) => match samples_of(&truth) {
+                Some(samples) => {
+                    let totals = totals_of(&truth);
+                    Outcome::Wrong {
                         expected: samples.iter().chain(&totals).map(format_value).collect::<Vec<_>>().join(" or "),
                         got,
                         note: format!(
@@ -360,12 +364,10 @@ impl<'a> Walker<'a> {
                             samples.len(),
                             if totals.is_empty() { "" } else { ", nor their total or mean" }
                         ),
-                    },
+                    }
                 }
-            }
-            (Judgement::Wrong { expected, got, note }, None) => {
-                Outcome::Wrong { expected, got, note: format!("not the exercise's {key}: {note}") }
-            }
+                None => Outcome::Wrong { expected, got, note: format!("not the exercise's {key}: {note}") },
+            },
         };
         if let Some(timeline) = self.timeline.as_mut() {
             timeline.advance(position, &key);
