@@ -12,7 +12,7 @@ use crate::syntax::diagnostic::Diagnostic;
 use crate::syntax::diagnostic::Problem;
 use crate::syntax::latex::statement_latex;
 use crate::syntax::parse::parse_statement;
-use crate::syntax::tree::{array_names, statement_tree};
+use crate::syntax::tree::{statement_arrays, statement_tree};
 use crate::warnings::unused_definitions;
 use clap::Args;
 use serde_json::json;
@@ -71,14 +71,6 @@ pub(super) fn at_bindings(texts: &[String]) -> Result<Env, Box<Diagnostic>> {
 /// Parses a statement, or fails with a diagnostic pointing into `source_name`.
 pub(crate) fn parse_source(src: &str, source_name: &str, format: ExprFormat) -> Result<Statement, Failure> {
     parse_statement(src).map_err(|e| Failure::new(Diagnostic::new(&e, source_name, src), format))
-}
-
-/// The names a statement uses as vectors or matrices, on either side.
-fn statement_arrays(s: &Statement) -> Vec<String> {
-    match s {
-        Statement::Expr(e) => array_names(e).into_iter().collect(),
-        Statement::Equation(lhs, rhs) => array_names(lhs).into_iter().chain(array_names(rhs)).collect(),
-    }
 }
 
 /// Prints the canonical form.

@@ -57,6 +57,14 @@ fn collect_arrays(e: &Expr, names: &mut BTreeSet<String>) {
     }
 }
 
+/// The names a statement uses as vectors or matrices, on either side.
+pub fn statement_arrays(s: &Statement) -> Vec<String> {
+    match s {
+        Statement::Expr(e) => array_names(e).into_iter().collect(),
+        Statement::Equation(lhs, rhs) => array_names(lhs).into_iter().chain(array_names(rhs)).collect(),
+    }
+}
+
 /// The JSON tree of a statement: an expression's, or `{"=": [lhs, rhs]}`.
 pub fn statement_tree(s: &Statement) -> Value {
     match s {
