@@ -81,6 +81,51 @@ impl Poly {
         (out.0.len() <= MAX_TERMS).then_some(out)
     }
 
+    /// `self / divisor` when the divisor (a polynomial without inverses) divides it exactly,
+    /// its atoms to whole powers in every term; the quotient's inverses are the dividend's.
+    /// Long division with the divisor's atoms first in a lexicographic order of monomials.
+    fn divided(&self, divisor: &Poly) -> Option<Poly> {
+        let atoms: Vec<Atom> = {
+            let mut atoms: Vec<Atom> = divisor.0.keys().flatten().map(|&(a, _)| a).collect();
+            atoms.sort();
+            atoms.dedup();
+            atoms
+        };
+        let power_in = |m: &Monomial, atom: Atom| m.iter().find(|(a, _)| *a == atom).map_or(0, |&(_, e)| e);
+        let whole = |m: &Monomial| atoms.iter().all(|&a| power_in(m, a) >= 0);
+        if divisor.0.keys().flatten().any(|&(_, e)| e < 0) || !self.0.keys().all(whole) {
+            return None;
+        }
+        let key = |m: &Monomial| {
+            let outside: Monomial = m.iter().filter(|(a, _)| !atoms.contains(a)).copied().collect();
+            (atoms.iter().map(|&a| power_in(m, a)).collect::<Vec<i32>>(), outside)
+        };
+        let leading = |p: &Poly| p.0.iter().max_by_key(|(m, _)| key(m)).map(|(m, c)| (m.clone(), c.clone()));
+        let (lead, lead_c) = leading(divisor)?;
+        let inverse: Monomial = lead.iter().map(|&(a, e)| (a, -e)).collect();
+        let mut rest = self.clone();
+        let mut quotient = Poly::constant(BigRational::zero());
+        for _ in 0..4 * MAX_TERMS {
+            let Some((m, c)) = leading(&rest) else { return Some(quotient) };
+            let t = times(&m, &inverse);
+            if !whole(&t) {
+                return None;
+            }
+            let term = Poly(BTreeMap::from([(t, c / &lead_c)]));
+            rest = rest.add(divisor.mul(&term)?.scaled(&-BigRational::one()));
+            quotient = quotient.add(term);
+            if rest.0.len() > MAX_TERMS {
+                return None;
+            }
+        }
+        None
+    }
+
+    fn scaled(mut self, c: &BigRational) -> Poly {
+        self.0.values_mut().for_each(|v| *v *= c);
+        self
+    }
+
     /// `self^n`, `n` ≥ 1.
     fn pow(&self, n: u32) -> Option<Poly> {
         (1..n).try_fold(self.clone(), |p, _| p.mul(self))
@@ -132,18 +177,40 @@ pub(super) fn read(egraph: &MathGraph, id: Id, depth: usize, memo: &mut Memo) ->
 /// The polynomial of a product: its factors (whole powers of classes) are gathered first, so
 /// that a factor and its inverse cancel before anything is multiplied out (`(1 - s)*y/(1 - s)`
 /// is `y` when `1 - s` is never 0); the factors left are expanded and multiplied.
+///
+/// A divisor that is a sum and never 0 is divided out of what the other factors multiply out
+/// to, where it divides exactly: `(s - s^2)/(1 - s)` is `s` when `1 - s` is never 0.
 fn read_product(egraph: &MathGraph, id: Id, depth: usize, memo: &mut Memo) -> Option<Poly> {
     let (powers, coefficient) = gather(egraph, id)?;
     let mut poly = Poly::constant(coefficient);
+    let mut divisors = vec![];
     for ((class, _), power) in powers {
+        let nonzero = egraph[class].data.range.nonzero();
         let factor = match power {
             0 => continue,
             p if p > 0 && p.unsigned_abs() <= MAX_POWER => {
                 read(egraph, class, depth + 1, memo)?.pow(p.unsigned_abs())?
             }
-            p => Poly::atom(class, p, egraph[class].data.range.nonzero()),
+            p if nonzero && p.unsigned_abs() <= MAX_POWER => match read(egraph, class, depth + 1, memo) {
+                Some(sum) if sum.0.len() > 1 => {
+                    divisors.push((class, sum, p.unsigned_abs()));
+                    continue;
+                }
+                _ => Poly::atom(class, p, nonzero),
+            },
+            p => Poly::atom(class, p, nonzero),
         };
         poly = poly.mul(&factor)?;
+    }
+    for (class, divisor, power) in divisors {
+        let mut left = power;
+        while let Some(quotient) = (left > 0).then(|| poly.divided(&divisor)).flatten() {
+            poly = quotient;
+            left -= 1;
+        }
+        if left > 0 {
+            poly = poly.mul(&Poly::atom(class, -(left as i32), true))?;
+        }
     }
     Some(poly)
 }
@@ -443,6 +510,17 @@ mod tests {
         assert_eq!(collected("x^2/x^3"), "x^2*x^-3");
         assert_eq!(collected("exp(x)^2/exp(x)^3"), "exp(x)^-1");
         assert_eq!(collected("sigmoid(x)*(1 - sigmoid(x))"), "sigmoid(x) + -1*sigmoid(x)^2");
+    }
+
+    #[test]
+    fn divisors_that_are_never_zero_are_divided_out() {
+        // s is in (0, 1), so 1 - s is never 0.
+        assert_eq!(collected("(y*(s - 1) + s - s^2)/(1 - s)".replace('s', "sigmoid(x)").as_str()), "-1*y + sigmoid(x)");
+        assert_eq!(collected("(exp(x)^2 - 1)/(exp(x) + 1)"), "-1 + exp(x)");
+        assert_eq!(collected("(exp(x)^3 + exp(x)^2)/(exp(x) + 1)^2"), "exp(x)^2*(exp(x) + 1)^-1");
+        // A divisor that may be 0 stays, and so does one that does not divide.
+        assert_eq!(collected("(x^2 - 1)/(x + 1)"), "x^2*(x + 1)^-1 + -1*(x + 1)^-1");
+        assert_eq!(collected("(exp(x)^2 + 1)/(exp(x) + 1)"), "exp(x)^2*(exp(x) + 1)^-1 + (exp(x) + 1)^-1");
     }
 
     #[test]

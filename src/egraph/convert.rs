@@ -319,6 +319,7 @@ fn product_of(e: &Expr) -> Expr {
     if constant.is_zero() {
         return Expr::int(0);
     }
+    let mut num = textbook_order(num);
     if reads_as_decimal(&constant) {
         num.insert(0, Expr::num(constant));
         constant = BigRational::one();
@@ -337,6 +338,31 @@ fn product_of(e: &Expr) -> Expr {
         Some(bottom) => Expr::binary(BinOp::Div, top, bottom),
         None => top,
     }
+}
+
+/// A product's factors in the order a textbook writes them: an error (the difference of two
+/// names, `yhat[k] - y[k]`, the chain rule's outer derivative) first, `1 - f` (or `f - 1`)
+/// right after `f` (`s*(1 - s)`, a sigmoid's derivative), the others as they come.
+fn textbook_order(factors: Vec<Expr>) -> Vec<Expr> {
+    let is_name = |e: &Expr| match &e.node {
+        Node::Var(_) => true,
+        Node::Index(base, _) => matches!(base.node, Node::Var(_)),
+        _ => false,
+    };
+    let is_error = |e: &Expr| matches!(&e.node, Node::Binary(BinOp::Sub, a, b) if is_name(a) && is_name(b));
+    let is_one = |e: &Expr| e.as_num().is_some_and(|n| n.is_one());
+    let complement_of = |e: &Expr| match &e.node {
+        Node::Binary(BinOp::Sub, a, b) if is_one(a) => Some((**b).clone()),
+        Node::Binary(BinOp::Sub, a, b) if is_one(b) => Some((**a).clone()),
+        _ => None,
+    };
+    let (mut out, others): (Vec<Expr>, Vec<Expr>) = factors.into_iter().partition(|f| is_error(f));
+    let follows = |f: &Expr| complement_of(f).filter(|base| others.contains(base));
+    for f in others.iter().filter(|f| follows(f).is_none()) {
+        out.push(f.clone());
+        out.extend(others.iter().filter(|g| follows(g).as_ref() == Some(f)).cloned());
+    }
+    out
 }
 
 /// Negates a product: by turning a difference among its factors around (`(b - a)*c` rather
@@ -460,7 +486,7 @@ mod tests {
     fn a_negated_difference_is_turned_around() {
         assert_eq!(round("-(a - b)"), "b - a");
         assert_eq!(round("-(a - b)/c"), "(b - a)/c");
-        assert_eq!(round("-2*x*(a - b)"), "2*x*(b - a)");
+        assert_eq!(round("-2*x*(a - b)"), "2*(b - a)*x");
         assert_eq!(round("-x/(a - b)"), "-x/(a - b)");
         assert_eq!(round("-x*y"), "-x*y");
     }

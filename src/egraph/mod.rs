@@ -10,6 +10,7 @@ mod explain;
 mod kronecker;
 mod lang;
 mod linear;
+mod pairs;
 mod prepass;
 mod ranges;
 pub mod rules;
@@ -229,6 +230,13 @@ pub fn simplify_shown(
 
 /// [`simplify`] without deciding which assumptions were used, and the names of the rules that
 /// rewrote something.
+///
+/// Saturation runs in two phases. The first leaves out commutativity and associativity:
+/// collecting like terms puts sums and products in order without them, and the e-graph stays
+/// small while Kronecker deltas are eliminated, quotients cancelled and definitions folded. The
+/// second starts afresh from the best term of the first, with every rule: rearranging a small
+/// term lets the rules that match one grouping only (folding into `sigmoid`, factoring) reach
+/// it, without the blow-up of rearranging every intermediate form of the raw derivative.
 fn saturate(
     e: &Expr,
     shown: Option<&Expr>,
@@ -237,43 +245,91 @@ fn saturate(
     limits: &Limits,
 ) -> (Simplified, HashSet<Symbol>) {
     let start = to_term(e);
-    let rules = rule_set(Rules::Collecting, defs, assumptions, false);
-    let runner = run(bounded_runner(limits, false).with_expr(&start).with_hook(stop_when_settled()), &rules);
-    let (nodes, classes, iterations) =
-        (runner.egraph.total_size(), runner.egraph.number_of_classes(), runner.iterations.len());
-    let applied: HashSet<Symbol> = runner.iterations.iter().flat_map(|i| i.applied.keys().copied()).collect();
-    if runner.egraph.analysis.contradiction {
-        let limit_hit = Some(LimitHit::Undefined);
-        let simplified = Simplified {
-            expr: e.clone(),
-            steps: vec![],
-            limit_hit,
-            assumptions_used: vec![],
-            nodes,
-            classes,
-            iterations,
+    let deadline = std::time::Instant::now() + limits.time;
+    let mut from = start.clone();
+    let mut outcome = Outcome::default();
+    for phase in [Phase::InOrder, Phase::Rearranging] {
+        let mut rules = rule_set(Rules::Collecting, defs, assumptions, false);
+        if phase == Phase::InOrder {
+            rules.retain(|r| !rules::REARRANGING.contains(&r.name.as_str()));
+        }
+        let left = Limits { time: deadline.saturating_duration_since(std::time::Instant::now()), ..limits.clone() };
+        let runner = run(bounded_runner(&left, false).with_expr(&from).with_hook(stop_when_settled()), &rules);
+        outcome.add(&runner, limits);
+        if outcome.limit_hit == Some(LimitHit::Undefined) {
+            let simplified = outcome.simplified(e.clone(), vec![]);
+            return (simplified, outcome.applied);
+        }
+        // A start as cheap as the best term is kept: it is what the reader saw last.
+        let best_cost = runner.egraph[runner.roots[0]].data.cost;
+        from = match term_cost(&runner.egraph, &start) {
+            Some(cost) if cost <= best_cost + 1e-9 => start.clone(),
+            _ => best_term(&runner.egraph, runner.roots[0]),
         };
-        return (simplified, applied);
+        if outcome.limit_hit.is_some() {
+            break;
+        }
     }
-    let limit_hit = match runner.stop_reason {
-        Some(StopReason::NodeLimit(n)) => Some(LimitHit::Nodes(n)),
-        Some(StopReason::IterationLimit(n)) => Some(LimitHit::Iterations(n)),
-        Some(StopReason::Other(reason)) if reason == TIME_LIMIT => Some(LimitHit::Time(limits.time.as_secs_f64())),
-        _ => None,
-    };
-    // A start as cheap as the best term is kept: it is what the reader saw last.
-    let best_cost = runner.egraph[runner.roots[0]].data.cost;
-    let best = match term_cost(&runner.egraph, &start) {
-        Some(cost) if cost <= best_cost + 1e-9 => start.clone(),
-        _ => best_term(&runner.egraph, runner.roots[0]),
-    };
     let hints = binder_hints(e, defs);
-    let expr = readable(&best, &hints);
+    let expr = readable(&from, &hints);
     let steps = match shown {
-        Some(shown) => derivation_steps(&to_term(shown), &best, defs, assumptions, limits, &hints, &expr),
+        Some(shown) => derivation_steps(&to_term(shown), &from, defs, assumptions, limits, &hints, &expr),
         None => vec![],
     };
-    (Simplified { expr, steps, limit_hit, assumptions_used: vec![], nodes, classes, iterations }, applied)
+    (outcome.simplified(expr, steps), outcome.applied)
+}
+
+/// The phases of [`saturate`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Phase {
+    /// Every rule but commutativity and associativity.
+    InOrder,
+    /// Every rule.
+    Rearranging,
+}
+
+/// What the phases of [`saturate`] add up to: the largest e-graph, the iterations, the rules
+/// that rewrote something and the bound that stopped a phase.
+#[derive(Default)]
+struct Outcome {
+    nodes: usize,
+    classes: usize,
+    iterations: usize,
+    applied: HashSet<Symbol>,
+    limit_hit: Option<LimitHit>,
+}
+
+impl Outcome {
+    fn add(&mut self, runner: &Runner<Math, Facts>, limits: &Limits) {
+        self.nodes = self.nodes.max(runner.egraph.total_size());
+        self.classes = self.classes.max(runner.egraph.number_of_classes());
+        self.iterations += runner.iterations.len();
+        self.applied.extend(runner.iterations.iter().flat_map(|i| i.applied.keys().copied()));
+        self.limit_hit = if runner.egraph.analysis.contradiction {
+            Some(LimitHit::Undefined)
+        } else {
+            match &runner.stop_reason {
+                Some(StopReason::NodeLimit(n)) => Some(LimitHit::Nodes(*n)),
+                Some(StopReason::IterationLimit(n)) => Some(LimitHit::Iterations(*n)),
+                Some(StopReason::Other(reason)) if reason == TIME_LIMIT => {
+                    Some(LimitHit::Time(limits.time.as_secs_f64()))
+                }
+                _ => None,
+            }
+        };
+    }
+
+    fn simplified(&self, expr: Expr, steps: Vec<Step>) -> Simplified {
+        Simplified {
+            expr,
+            steps,
+            limit_hit: self.limit_hit.clone(),
+            assumptions_used: vec![],
+            nodes: self.nodes,
+            classes: self.classes,
+            iterations: self.iterations,
+        }
+    }
 }
 
 /// The e-graph, with explanations, in which `a` and `b` were proved equal by `rules` within
@@ -379,7 +435,8 @@ fn bounded_runner(limits: &Limits, explain: bool) -> Runner<Math, Facts> {
         .do_not_ban(collect::COLLECT)
         .do_not_ban(linear::LINEAR_SUM)
         .do_not_ban(ranges::WRITE_RANGE[0])
-        .do_not_ban(ranges::WRITE_RANGE[1]);
+        .do_not_ban(ranges::WRITE_RANGE[1])
+        .do_not_ban(pairs::PRODUCT_RULES);
     Runner::default()
         .with_scheduler(scheduler)
         .with_hook(|runner: &mut Runner<Math, Facts>| match runner.egraph.analysis.contradiction {

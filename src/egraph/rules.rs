@@ -126,6 +126,7 @@ pub const RULES: &[RuleSpec] = &[
         "(^ ?a (+ ?b 1))",
         When::Any(&[Cond::NonZero("?a"), Cond::PositiveConstant("?b")]),
     ),
+    rule_if("x^(b + 1) = x*x^b", "(^ ?a (+ ?b 1))", "(* ?a (^ ?a ?b))", When::All(&[Cond::Positive("?a")])),
     rule_if("x/x = 1", "(* ?a (^ ?a -1))", "1", When::All(&[Cond::NonZero("?a")])),
     rule_if("(x*y)^n = x^n*y^n", "(^ (* ?a ?b) ?c)", "(* (^ ?a ?c) (^ ?b ?c))", When::All(&[Cond::Integer("?c")])),
     rule_if(
@@ -184,6 +185,7 @@ pub const RULES: &[RuleSpec] = &[
     identity("sigmoid(x) = 1/(1 + exp(-x))", "(sigmoid ?x)", "(^ (+ 1 (exp (* -1 ?x))) -1)"),
     identity("1 - sigmoid(x) = sigmoid(-x)", "(+ 1 (* -1 (sigmoid ?x)))", "(sigmoid (* -1 ?x))"),
     rule("sigmoid(-x) = 1 - sigmoid(x)", "(sigmoid (* -1 ?x))", "(+ 1 (* -1 (sigmoid ?x)))"),
+    rule("exp(-x)*sigmoid(x) = 1 - sigmoid(x)", "(* (exp (* -1 ?x)) (sigmoid ?x))", "(+ 1 (* -1 (sigmoid ?x)))"),
     identity("sigmoid(x) = tanh(x/2)/2 + 1/2", "(sigmoid ?x)", "(+ (* 1/2 (tanh (* 1/2 ?x))) 1/2)"),
     identity("tanh(x/2)/2 + 1/2 = sigmoid(x)", "(+ (* 1/2 (tanh (* 1/2 ?x))) 1/2)", "(sigmoid ?x)"),
     rule("tanh(-x) = -tanh(x)", "(tanh (* -1 ?x))", "(* -1 (tanh ?x))"),
@@ -326,6 +328,7 @@ pub fn rule_set(proofs: bool, collect: bool) -> Vec<Rewrite<Math, Facts>> {
     // so each run gets its own.
     rules.push(Kronecker::rewrite());
     rules.push(Kronecker::rewrite_over_size());
+    rules.push(super::pairs::rewrite(set_index(proofs, collect), table_specs(proofs, collect)));
     if collect {
         // Writing ranges only widens the search; proofs one rule at a time do without it.
         rules.extend(super::ranges::WriteRange::rewrites());
@@ -339,14 +342,18 @@ pub fn rule_set(proofs: bool, collect: bool) -> Vec<Rewrite<Math, Facts>> {
 /// reading them costs more than a small derivation.
 fn table_rules(proofs: bool, collect: bool) -> Vec<Rewrite<Math, Facts>> {
     static SETS: [OnceLock<Vec<Rewrite<Math, Facts>>>; 4] = [const { OnceLock::new() }; 4];
-    let read = || {
-        RULES
-            .iter()
-            .filter(|r| (proofs || !r.proof_only) && !(collect && SUBSUMED_BY_COLLECTING.contains(&r.name)))
-            .map(rewrite)
-            .collect()
-    };
-    SETS[usize::from(proofs) * 2 + usize::from(collect)].get_or_init(read).clone()
+    let read = || table_specs(proofs, collect).map(rewrite).collect();
+    SETS[set_index(proofs, collect)].get_or_init(read).clone()
+}
+
+/// Which of the four rule sets `proofs` and `collect` choose (for the sets read once).
+fn set_index(proofs: bool, collect: bool) -> usize {
+    usize::from(proofs) * 2 + usize::from(collect)
+}
+
+/// The rules of [`RULES`] used for `proofs` and `collect` (see [`rule_set`]).
+fn table_specs(proofs: bool, collect: bool) -> impl Iterator<Item = &'static RuleSpec> {
+    RULES.iter().filter(move |r| (proofs || !r.proof_only) && !(collect && SUBSUMED_BY_COLLECTING.contains(&r.name)))
 }
 
 /// The rules that collecting like terms and summing term by term do in one step (the
@@ -354,6 +361,9 @@ fn table_rules(proofs: bool, collect: bool) -> Vec<Rewrite<Math, Facts>> {
 /// e-graph. (Taking a constant factor out of a sum stays: summing term by term expands it.)
 const SUBSUMED_BY_COLLECTING: &[&str] =
     &[DISTRIBUTE, "split the sum", "split the sum over 1..n", "sum(i = 1..n, c) = n*c"];
+
+/// Commutativity and associativity, which the first phase of a simplification leaves out.
+pub const REARRANGING: [&str; 4] = ["commute +", "associate +", "commute *", "associate *"];
 
 /// Whether the rule named `name` only rearranges terms (writing a sum's range does too).
 pub fn rearranges(name: &str) -> bool {
