@@ -16,7 +16,7 @@ use super::analysis::{Facts, MathGraph};
 use super::cost::{best_term, cheapest_node};
 use super::lang::{Constant, Math};
 use crate::eval::number::Number;
-use egg::{Id, PatternAst, RecExpr, Rewrite, SearchMatches, Searcher, Subst, Symbol, Var};
+use egg::{Id, Language, PatternAst, RecExpr, Rewrite, SearchMatches, Searcher, Subst, Symbol, Var};
 use num_rational::BigRational;
 use num_traits::{One, ToPrimitive, Zero};
 use std::collections::{BTreeMap, HashMap};
@@ -340,7 +340,8 @@ pub struct Collect;
 impl Collect {
     /// The rewrite.
     pub fn rewrite() -> Rewrite<Math, Facts> {
-        Rewrite::new(COLLECT, Collect, Collecting::default()).expect("a well-formed rule")
+        Rewrite::new(COLLECT, Collect, Collecting { written: Written::default(), read: Written::default() })
+            .expect("a well-formed rule")
     }
 }
 
@@ -383,7 +384,12 @@ impl Searcher<Math, Facts> for Collect {
 
 /// The applier of [`COLLECT`], with what it wrote.
 #[derive(Default)]
-struct Collecting(Written);
+struct Collecting {
+    /// What was written for each class (a hash of its reading).
+    written: Written,
+    /// The best node and cost each class was last read with.
+    read: Written,
+}
 
 /// A class as read: its polynomial, its product with the powers gathered (for a product), the
 /// term it was read from and the terms of its atoms (with explanations only).
@@ -404,11 +410,20 @@ impl egg::Applier<Math, Facts> for Collecting {
         let readings: Vec<Reading> = matches
             .iter()
             .filter_map(|m| {
+                // A class read with the same best node and cost as last time reads the same
+                // (up to a same-cost change below it, left to the next change of its own).
+                if !explain {
+                    let id = egraph.find(m.eclass);
+                    let best = best_node(egraph, id).clone().map_children(|c| egraph.find(c));
+                    if !self.read.is_new(id, &(best, egraph[id].data.cost.to_bits())) {
+                        return None;
+                    }
+                }
                 let poly = read(egraph, m.eclass, 0, &mut memo)?;
                 let product = gathered(egraph, m.eclass);
                 // (With explanations, each form is joined with the term it was read from, which
                 // may be another one each time.)
-                if !explain && !self.0.is_new(egraph.find(m.eclass), &(&poly, &product)) {
+                if !explain && !self.written.is_new(egraph.find(m.eclass), &(&poly, &product)) {
                     return None;
                 }
                 let source = explain.then(|| best_term(egraph, m.eclass));

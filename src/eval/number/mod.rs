@@ -149,7 +149,7 @@ impl Number {
     /// The value as an index (a positive exact integer that fits in usize), if it is one.
     pub fn as_index(&self) -> Option<usize> {
         match self {
-            Number::Exact(r) if r.is_integer() && r.is_positive() => r.to_integer().to_usize(),
+            Number::Exact(r) if r.is_integer() && r.is_positive() => r.numer().to_usize(),
             _ => None,
         }
     }
