@@ -26,6 +26,8 @@ const CHECK_TRIES: usize = 48;
 /// A numeric derivative this close to the symbolic one, relative to the larger, agrees even
 /// when its own error estimate is smaller.
 const AGREE_RELATIVE: f64 = 1e-6;
+/// An extrapolation this close to the symbolic value, relative to the larger, ends its tableau.
+const SETTLED_RELATIVE: f64 = 1e-9;
 /// Beyond this relative difference (and far beyond the error estimates), they disagree.
 const DISAGREE_RELATIVE: f64 = 1e-3;
 /// How many error estimates a difference must exceed to count as a disagreement.
@@ -166,10 +168,13 @@ impl Checker<'_> {
                 || difference <= 4.0 * (e.error + rounding())
         };
         let f = |p: &Point| self.value(self.expr, p).ok().flatten();
-        let estimates = match derivative(&f, noise, &slot, self.sampler, &self.kinks, point, &mut |e| agrees(e)) {
-            Numeric::Estimates(estimates) => estimates,
-            Numeric::NotDifferentiable | Numeric::Undefined => return PointCheck::Skip,
-        };
+        // A tableau whose value meets the symbolic one to nine digits has said what it can.
+        let enough = |v: f64| (symbolic - v).abs() <= SETTLED_RELATIVE * symbolic.abs().max(v.abs());
+        let estimates =
+            match derivative(&f, noise, &slot, self.sampler, &self.kinks, point, &mut |e| agrees(e), &enough) {
+                Numeric::Estimates(estimates) => estimates,
+                Numeric::NotDifferentiable | Numeric::Undefined => return PointCheck::Skip,
+            };
         if estimates.iter().any(agrees) {
             return PointCheck::Agrees;
         }

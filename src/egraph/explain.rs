@@ -46,7 +46,9 @@ pub(super) fn derivation_steps(
             Rules::OneAtATime => Limits { nodes: limits.nodes.min(ONE_AT_A_TIME_NODES), ..limits.clone() },
             _ => limits.clone(),
         };
-        if let Some(mut egraph) = connect(start, best, &rule_set(rules, defs, assumptions, true), &limits) {
+        if let Some(mut egraph) =
+            connect(start, best, &rule_set(rules, &[start, best], defs, assumptions, true), &limits)
+        {
             return steps(&mut egraph, start, best, hints, end);
         }
     }

@@ -25,10 +25,10 @@ use crate::syntax::diagnostic::Problem;
 use crate::syntax::parse::{parse_statement, ParseError};
 use analysis::{Facts, MathGraph};
 use cost::{best_term, term_cost};
-use egg::{BackoffScheduler, ENodeOrVar, Id, Pattern, RecExpr, Rewrite, Runner, StopReason, Symbol};
+use egg::{BackoffScheduler, ENodeOrVar, Id, Language, Pattern, RecExpr, Rewrite, Runner, StopReason, Symbol};
 use explain::{derivation_steps, steps};
 pub use explain::{join_rules, only_orders};
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 use std::fmt;
 use std::time::Duration;
 
@@ -249,7 +249,7 @@ fn saturate(
     let mut from = start.clone();
     let mut outcome = Outcome::default();
     for phase in [Phase::InOrder, Phase::Rearranging] {
-        let mut rules = rule_set(Rules::Collecting, defs, assumptions, false);
+        let mut rules = rule_set(Rules::Collecting, &[&from], defs, assumptions, false);
         if phase == Phase::InOrder {
             rules.retain(|r| !rules::REARRANGING.contains(&r.name.as_str()));
         }
@@ -391,7 +391,7 @@ const SETTLED: &str = "settled";
 /// to `b` when they are.
 pub fn prove_equal(a: &Expr, b: &Expr, assumptions: &[Assumption], limits: &Limits) -> Option<Vec<Step>> {
     let (ta, tb) = (to_term(a), to_term(b));
-    let rules = rule_set(Rules::Proving, &Definitions::default(), assumptions, false);
+    let rules = rule_set(Rules::Proving, &[&ta, &tb], &Definitions::default(), assumptions, false);
     let mut egraph = connect(&ta, &tb, &rules, limits)?;
     let mut hints = vec![];
     collect_binder_names(a, &mut hints);
@@ -413,8 +413,20 @@ enum Rules {
 /// The rule table for `rules`, the definitions' folds and the assumptions' rewrites.
 /// With `unfold`, definitions are also unfolded (for explaining steps from a form written with
 /// the defined names).
-fn rule_set(rules: Rules, defs: &Definitions, assumptions: &[Assumption], unfold: bool) -> Vec<Rewrite<Math, Facts>> {
-    let mut set = rules::rule_set(rules == Rules::Proving, rules != Rules::OneAtATime);
+fn rule_set(
+    rules: Rules,
+    terms: &[&RecExpr<Math>],
+    defs: &Definitions,
+    assumptions: &[Assumption],
+    unfold: bool,
+) -> Vec<Rewrite<Math, Facts>> {
+    let mut present = BTreeSet::new();
+    let definitions = defs.iter().map(|d| to_term(&d.body));
+    let sides = assumptions.iter().flat_map(|a| [to_term(&a.lhs), to_term(&a.rhs)]);
+    for term in terms.iter().map(|t| (*t).clone()).chain(definitions).chain(sides) {
+        present.extend(term.as_ref().iter().filter(|n| !n.is_leaf() || matches!(n, Math::Pi)).map(|n| n.to_string()));
+    }
+    let mut set = rules::rule_set(rules == Rules::Proving, rules != Rules::OneAtATime, &present);
     set.extend(defs.iter().flat_map(|d| definition_rules(d, unfold)));
     set.extend(assumptions.iter().flat_map(assumption_rules));
     set
@@ -545,8 +557,9 @@ fn collect_binder_names(e: &Expr, out: &mut Vec<String>) {
 
 /// The exact value of `e` when the rules prove it constant (`x - x` is 0), within `limits`.
 pub fn constant_value(e: &Expr, defs: &Definitions, limits: &Limits) -> Option<num_rational::BigRational> {
-    let rules = rule_set(Rules::Collecting, defs, &[], false);
-    let runner = run(bounded_runner(limits, false).with_expr(&to_term(e)).with_hook(stop_when_settled()), &rules);
+    let term = to_term(e);
+    let rules = rule_set(Rules::Collecting, &[&term], defs, &[], false);
+    let runner = run(bounded_runner(limits, false).with_expr(&term).with_hook(stop_when_settled()), &rules);
     if runner.egraph.analysis.contradiction {
         return None;
     }

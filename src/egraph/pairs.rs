@@ -126,12 +126,16 @@ impl PairRule {
     }
 }
 
-/// The rewrite applying the product rules among `specs` to pairs of factors; `set` names the
-/// set of specs (their patterns are read once per process). Each union is named after its own
-/// rule.
-pub fn rewrite(set: usize, specs: impl Iterator<Item = &'static RuleSpec>) -> Rewrite<Math, Facts> {
-    static SETS: [OnceLock<Arc<Vec<PairRule>>>; 4] = [const { OnceLock::new() }; 4];
-    let rules = SETS[set].get_or_init(|| Arc::new(specs.filter_map(PairRule::new).collect())).clone();
+/// The rewrite applying the product rules among the rules at positions `taken` of
+/// [`super::rules::RULES`] to pairs of factors (each read once per process). Each union is
+/// named after its own rule.
+pub fn rewrite(taken: &[usize]) -> Rewrite<Math, Facts> {
+    static READ: OnceLock<Vec<OnceLock<Option<Arc<PairRule>>>>> = OnceLock::new();
+    let table = super::rules::RULES;
+    let read = READ.get_or_init(|| table.iter().map(|_| OnceLock::new()).collect());
+    let rules: Arc<Vec<Arc<PairRule>>> = Arc::new(
+        taken.iter().filter_map(|&k| read[k].get_or_init(|| PairRule::new(&table[k]).map(Arc::new)).clone()).collect(),
+    );
     let searcher = Pairs { rules: rules.clone(), written: Written::default() };
     Rewrite::new(PRODUCT_RULES, searcher, Pairing { rules }).expect("a well-formed rule")
 }
@@ -179,7 +183,7 @@ fn merged(a: &Subst, b: &Subst, vars: &[Var], egraph: &MathGraph) -> Option<Subs
 /// The searcher: in every product whose factors changed since it last looked, each pair of
 /// factors a rule matches (one group of matches per rule, carrying the rule's left-hand side).
 struct Pairs {
-    rules: Arc<Vec<PairRule>>,
+    rules: Arc<Vec<Arc<PairRule>>>,
     written: Written,
 }
 
@@ -222,7 +226,7 @@ impl Searcher<Math, Facts> for Pairs {
 
 /// The applier: each rule's result times the other factors.
 struct Pairing {
-    rules: Arc<Vec<PairRule>>,
+    rules: Arc<Vec<Arc<PairRule>>>,
 }
 
 impl Applier<Math, Facts> for Pairing {

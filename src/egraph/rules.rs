@@ -7,6 +7,7 @@ use super::kronecker::Kronecker;
 use super::lang::Math;
 use egg::{ConditionalApplier, Id, Pattern, Rewrite, Subst, Var};
 use num_traits::{One, Signed};
+use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
 /// A side condition on a rule's pattern variables.
@@ -321,14 +322,17 @@ pub fn rewrite(spec: &RuleSpec) -> Rewrite<Math, Facts> {
 
 /// The rules for simplifying (`proofs`: also the identities for proving equivalence), plus
 /// Kronecker elimination, and either collecting like terms (`collect`: fast, in coarse steps) or
-/// the distributive law (fine steps, each one rule).
-pub fn rule_set(proofs: bool, collect: bool) -> Vec<Rewrite<Math, Facts>> {
-    let mut rules = table_rules(proofs, collect);
+/// the distributive law (fine steps, each one rule). Only the table rules that can match are
+/// taken: those whose left side applies operators that `present` (the operators of the terms to
+/// simplify) or another rule taken can bring into the e-graph.
+pub fn rule_set(proofs: bool, collect: bool, present: &BTreeSet<String>) -> Vec<Rewrite<Math, Facts>> {
+    let taken = reachable(proofs, collect, present);
+    let mut rules: Vec<Rewrite<Math, Facts>> = taken.iter().map(|&k| parsed(k).clone()).collect();
     // The appliers that read whole terms remember what they wrote in the e-graph they ran on,
     // so each run gets its own.
     rules.push(Kronecker::rewrite());
     rules.push(Kronecker::rewrite_over_size());
-    rules.push(super::pairs::rewrite(set_index(proofs, collect), table_specs(proofs, collect)));
+    rules.push(super::pairs::rewrite(&taken));
     if collect {
         // Writing ranges only widens the search; proofs one rule at a time do without it.
         rules.extend(super::ranges::WriteRange::rewrites());
@@ -338,22 +342,45 @@ pub fn rule_set(proofs: bool, collect: bool) -> Vec<Rewrite<Math, Facts>> {
     rules
 }
 
-/// The rules of [`RULES`] that [`rule_set`] uses. Their patterns are read once per process:
-/// reading them costs more than a small derivation.
-fn table_rules(proofs: bool, collect: bool) -> Vec<Rewrite<Math, Facts>> {
-    static SETS: [OnceLock<Vec<Rewrite<Math, Facts>>>; 4] = [const { OnceLock::new() }; 4];
-    let read = || table_specs(proofs, collect).map(rewrite).collect();
-    SETS[set_index(proofs, collect)].get_or_init(read).clone()
+/// The operators the appliers that read whole terms write (collecting like terms, summing term
+/// by term, Kronecker elimination, writing a sum's range).
+const WRITTEN_BY_APPLIERS: &[&str] = &["+", "*", "^", "sum", "sum_to", "len", "cols"];
+
+/// The positions in [`RULES`] of the rules used for `proofs` and `collect` that can match,
+/// starting from the operators `present`: a rule is taken when every operator of its left side
+/// is present, and its right side's operators are then present too (until nothing changes).
+fn reachable(proofs: bool, collect: bool, present: &BTreeSet<String>) -> Vec<usize> {
+    let mut present: BTreeSet<&str> = present.iter().map(String::as_str).collect();
+    present.extend(WRITTEN_BY_APPLIERS);
+    let candidates: Vec<usize> = (0..RULES.len())
+        .filter(|&k| (proofs || !RULES[k].proof_only) && !(collect && SUBSUMED_BY_COLLECTING.contains(&RULES[k].name)))
+        .collect();
+    let mut taken = vec![false; RULES.len()];
+    loop {
+        let before = present.len();
+        for &k in &candidates {
+            if !taken[k] && operators(RULES[k].lhs).all(|op| present.contains(op)) {
+                taken[k] = true;
+                present.extend(operators(RULES[k].rhs));
+            }
+        }
+        if present.len() == before {
+            break;
+        }
+    }
+    candidates.into_iter().filter(|&k| taken[k]).collect()
 }
 
-/// Which of the four rule sets `proofs` and `collect` choose (for the sets read once).
-fn set_index(proofs: bool, collect: bool) -> usize {
-    usize::from(proofs) * 2 + usize::from(collect)
+/// The operators a pattern applies: the names after its opening parentheses.
+pub fn operators(pattern: &str) -> impl Iterator<Item = &str> {
+    pattern.split('(').skip(1).filter_map(|s| s.split_whitespace().next())
 }
 
-/// The rules of [`RULES`] used for `proofs` and `collect` (see [`rule_set`]).
-fn table_specs(proofs: bool, collect: bool) -> impl Iterator<Item = &'static RuleSpec> {
-    RULES.iter().filter(move |r| (proofs || !r.proof_only) && !(collect && SUBSUMED_BY_COLLECTING.contains(&r.name)))
+/// The rule at position `k` of [`RULES`] as an egg rewrite, read once per process: reading
+/// the whole table costs more than a small derivation.
+fn parsed(k: usize) -> &'static Rewrite<Math, Facts> {
+    static PARSED: OnceLock<Vec<OnceLock<Rewrite<Math, Facts>>>> = OnceLock::new();
+    PARSED.get_or_init(|| RULES.iter().map(|_| OnceLock::new()).collect())[k].get_or_init(|| rewrite(&RULES[k]))
 }
 
 /// The rules that collecting like terms and summing term by term do in one step (the
@@ -374,11 +401,34 @@ pub fn rearranges(name: &str) -> bool {
 mod tests {
     use super::*;
 
+    fn every_operator() -> BTreeSet<String> {
+        RULES.iter().flat_map(|r| operators(r.lhs)).map(String::from).collect()
+    }
+
     #[test]
     fn the_rules_left_out_when_collecting_are_in_the_table() {
         for name in SUBSUMED_BY_COLLECTING {
             assert!(RULES.iter().any(|r| r.name == *name), "{name}");
         }
-        assert_eq!(table_rules(false, true).len() + SUBSUMED_BY_COLLECTING.len(), table_rules(false, false).len());
+        let all = every_operator();
+        assert_eq!(
+            reachable(false, true, &all).len() + SUBSUMED_BY_COLLECTING.len(),
+            reachable(false, false, &all).len()
+        );
+    }
+
+    #[test]
+    fn rules_are_taken_when_their_operators_can_be_present() {
+        let names = |present: &[&str]| -> Vec<&str> {
+            let present: BTreeSet<String> = present.iter().map(|s| s.to_string()).collect();
+            reachable(false, true, &present).into_iter().map(|k| RULES[k].name).collect()
+        };
+        let plain = names(&[]);
+        assert!(plain.contains(&"x*x = x^2") && !plain.iter().any(|n| n.contains("sigmoid")));
+        // exp can make a sigmoid (`1/(1 + exp(-x)) = sigmoid(x)`), and the sigmoid rules follow.
+        let with_exp = names(&["exp"]);
+        assert!(with_exp.contains(&"1/(1 + exp(-x)) = sigmoid(x)"));
+        assert!(with_exp.contains(&"exp(-x)*sigmoid(x) = 1 - sigmoid(x)"));
+        assert!(operators("(* (exp (* -1 ?x)) (sigmoid ?x))").eq(["*", "exp", "*", "sigmoid"]));
     }
 }

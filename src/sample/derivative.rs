@@ -40,7 +40,9 @@ const TABLEAU: usize = 10;
 /// The derivative of `f` (the value of an expression at a point, `None` where it has none)
 /// with respect to `slot` at `point`, from each first step that keeps every kink outside it;
 /// `noise` bounds the rounding error of the values of `f`. `each` sees every estimate as it is
-/// made and may stop the search early by returning true.
+/// made and may stop the search early by returning true; `enough` may end a tableau early
+/// (see [`ridders`]).
+#[allow(clippy::too_many_arguments)]
 pub fn derivative(
     f: &dyn Fn(&Point) -> Option<f64>,
     noise: f64,
@@ -49,6 +51,7 @@ pub fn derivative(
     kinks: &[Kink],
     point: &Point,
     each: &mut dyn FnMut(&Estimate) -> bool,
+    enough: &dyn Fn(f64) -> bool,
 ) -> Numeric {
     if at_kink(kinks, point) {
         return Numeric::NotDifferentiable;
@@ -64,7 +67,7 @@ pub fn derivative(
         if crossed(kinks, point, &below, &above) {
             continue;
         }
-        if let Some(estimate) = ridders(&along, x, h, noise) {
+        if let Some(estimate) = ridders(&along, x, h, noise, enough) {
             estimates.push(estimate);
             if each(&estimate) {
                 break;
@@ -81,8 +84,15 @@ pub fn derivative(
 /// Ridders' extrapolation of central differences of `f` at `x`, from the step `h`: the
 /// estimate whose neighbours in the tableau agree best, and that disagreement as its error (at
 /// least `noise / h` for the step it came from, where `noise` bounds the rounding error of
-/// each value of `f`: two values that differ by less cannot be told apart).
-pub fn ridders(f: &dyn Fn(f64) -> Option<f64>, x: f64, h: f64, noise: f64) -> Option<Estimate> {
+/// each value of `f`: two values that differ by less cannot be told apart). The tableau ends
+/// early once `enough` accepts its best value (a check that knows the value it expects).
+pub fn ridders(
+    f: &dyn Fn(f64) -> Option<f64>,
+    x: f64,
+    h: f64,
+    noise: f64,
+    enough: &dyn Fn(f64) -> bool,
+) -> Option<Estimate> {
     let central = |h: f64| -> Option<f64> {
         let (below, above) = (x - h, x + h);
         // The step actually taken, after rounding x ± h.
@@ -105,6 +115,9 @@ pub fn ridders(f: &dyn Fn(f64) -> Option<f64>, x: f64, h: f64, noise: f64) -> Op
             row.push(extrapolated);
             factor *= SHRINK * SHRINK;
         }
+        if enough(best.value) {
+            break;
+        }
         let (last, before) = (row[row.len() - 1], previous[previous.len() - 1]);
         // Rounding has taken over once the highest order moves more than twice the best error.
         if (last - before).abs() >= 2.0 * best.error {
@@ -124,13 +137,13 @@ mod tests {
 
     #[test]
     fn ridders_is_accurate_for_smooth_functions() {
-        let estimate = ridders(&|x: f64| Some(x.exp()), 1.0, 0.1, 0.0).unwrap();
+        let estimate = ridders(&|x: f64| Some(x.exp()), 1.0, 0.1, 0.0, &|_| false).unwrap();
         assert!((estimate.value - 1f64.exp()).abs() < 1e-12 && estimate.error < 1e-10, "{estimate:?}");
-        let steep = ridders(&|x: f64| Some(x.tan()), 1.5, 1e-3, 0.0).unwrap();
+        let steep = ridders(&|x: f64| Some(x.tan()), 1.5, 1e-3, 0.0, &|_| false).unwrap();
         let want = 1.0 / 1.5f64.cos().powi(2);
         assert!((steep.value - want).abs() < 1e-8 * want, "{steep:?} vs {want}");
         // Values that round to the same f64 give a derivative of 0 within the noise.
-        let flat = ridders(&|x: f64| Some(1.0 + 1e-300 * x), 0.5, 1e-3, 4.0 * f64::EPSILON).unwrap();
+        let flat = ridders(&|x: f64| Some(1.0 + 1e-300 * x), 0.5, 1e-3, 4.0 * f64::EPSILON, &|_| false).unwrap();
         assert!(flat.value.abs() <= flat.error && flat.error >= 1e-13, "{flat:?}");
     }
 
@@ -141,7 +154,9 @@ mod tests {
         let point = sampler.point(&mut super::super::Rng::new(1), 1, Style::Constant(x)).unwrap();
         let slot = Slot { name: "x".into(), position: vec![] };
         let f = |p: &Point| Some(crate::eval::eval(&e, &p.env).ok()?.as_scalar()?.to_f64());
-        derivative(&f, 0.0, &slot, &sampler, &super::super::kinks::kinks([&e], &defs), &point, &mut |_| false)
+        derivative(&f, 0.0, &slot, &sampler, &super::super::kinks::kinks([&e], &defs), &point, &mut |_| false, &|_| {
+            false
+        })
     }
 
     #[test]
