@@ -966,6 +966,24 @@ proptest! {
     }
 }
 
+/// Interval bounds are rounded outward: a sum whose f64 rounding crosses 0 is not claimed
+/// positive (`x^2 + 2^53 + 3 - 2^53 - 7/2` is -1/2 at x = 0, though `2^53 + 3` rounds up).
+#[test]
+fn analysis_intervals_round_outward() {
+    let range = |src: &str| range_of(&parse_expr(src).unwrap());
+    let crossing = range("x^2 + 2^53 + 3 - 2^53 - 7/2");
+    assert!(!crossing.nonnegative() && !crossing.positive(), "{crossing:?}");
+    assert!(range("x^2 + 1").positive() && range("exp(x) + 1").positive() && range("x^2").nonnegative());
+    let simplified = simplify(
+        &parse_expr("((x^2 + 2^53 + 3 - 2^53 - 7/2)^2)^(1/2)").unwrap(),
+        &Definitions::default(),
+        &[],
+        &Limits::default(),
+        false,
+    );
+    assert_ne!(simplified.expr.to_string(), "x^2 - 1/2");
+}
+
 /// Where `simplify` changes the value of `src` at one of `points` (Herbie's definition), if it
 /// does at a point where floats can tell.
 fn simplify_problem(src: &str, points: &[(Number, Number)]) -> Option<String> {

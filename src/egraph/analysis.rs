@@ -108,13 +108,24 @@ impl Interval {
     }
 
     fn add(self, o: Interval) -> Interval {
-        Interval::new(self.lo + o.lo, self.hi + o.hi, self.lo_open || o.lo_open, self.hi_open || o.hi_open)
+        let (lo, hi) = (outward(self.lo, o.lo, Sum).0, outward(self.hi, o.hi, Sum).1);
+        Interval::new(lo, hi, self.lo_open || o.lo_open, self.hi_open || o.hi_open)
     }
 
     fn scale(self, c: f64) -> Interval {
         match c {
-            c if c > 0.0 => Interval::new(self.lo * c, self.hi * c, self.lo_open, self.hi_open),
-            c if c < 0.0 => Interval::new(self.hi * c, self.lo * c, self.hi_open, self.lo_open),
+            c if c > 0.0 => Interval::new(
+                outward(self.lo, c, Product).0,
+                outward(self.hi, c, Product).1,
+                self.lo_open,
+                self.hi_open,
+            ),
+            c if c < 0.0 => Interval::new(
+                outward(self.hi, c, Product).0,
+                outward(self.lo, c, Product).1,
+                self.hi_open,
+                self.lo_open,
+            ),
             _ => Interval::closed(0.0, 0.0),
         }
     }
@@ -137,9 +148,10 @@ impl Interval {
         if !bounded {
             return guess;
         }
-        let products = [self.lo * o.lo, self.lo * o.hi, self.hi * o.lo, self.hi * o.hi];
-        let lo = products.iter().cloned().fold(f64::INFINITY, f64::min);
-        let hi = products.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+        let products =
+            [(self.lo, o.lo), (self.lo, o.hi), (self.hi, o.lo), (self.hi, o.hi)].map(|(a, b)| outward(a, b, Product));
+        let lo = products.iter().map(|p| p.0).fold(f64::INFINITY, f64::min);
+        let hi = products.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max);
         guess.intersect(Interval::closed(lo, hi))
     }
 
@@ -189,6 +201,43 @@ impl Interval {
         };
         Interval::new(lo, hi, lo_open, hi_open)
     }
+}
+
+/// An operation on two bounds of intervals.
+#[derive(Clone, Copy)]
+enum Op {
+    Sum,
+    Product,
+}
+use Op::{Product, Sum};
+
+/// `a + b` or `a * b` rounded down and up: the exact value lies between the two (its rounding
+/// error is known exactly: two-sum, fused multiply-add), so that a range stays sound when f64
+/// rounds (`x^2 + 2^53 + 3 - 2^53 - 7/2` is not ≥ 1/2).
+fn outward(a: f64, b: f64, op: Op) -> (f64, f64) {
+    let (value, error) = match op {
+        Sum => {
+            let s = a + b;
+            let b_part = s - a;
+            (s, (a - (s - b_part)) + (b - b_part))
+        }
+        Product => {
+            let p = a * b;
+            (p, a.mul_add(b, -p))
+        }
+    };
+    if !value.is_finite() || !error.is_finite() {
+        return (value, value);
+    }
+    // A sum's error term is always exact; a product's may itself round near underflow (where a
+    // nonzero product can even round to 0): both ways then.
+    let underflow = value.abs() < f64::MIN_POSITIVE * 2f64.powi(54) && (value != 0.0 || a != 0.0 && b != 0.0);
+    if matches!(op, Product) && underflow {
+        return (value.next_down(), value.next_up());
+    }
+    let down = if error < 0.0 { value.next_down() } else { value };
+    let up = if error > 0.0 { value.next_up() } else { value };
+    (down, up)
 }
 
 /// The range of a one-argument function's values, given its argument's range.

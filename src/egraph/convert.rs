@@ -357,10 +357,19 @@ fn textbook_order(factors: Vec<Expr>) -> Vec<Expr> {
         _ => None,
     };
     let (mut out, others): (Vec<Expr>, Vec<Expr>) = factors.into_iter().partition(|f| is_error(f));
-    let follows = |f: &Expr| complement_of(f).filter(|base| others.contains(base));
-    for f in others.iter().filter(|f| follows(f).is_none()) {
-        out.push(f.clone());
-        out.extend(others.iter().filter(|g| follows(g).as_ref() == Some(f)).cloned());
+    let follows: Vec<Option<Expr>> =
+        others.iter().map(|f| complement_of(f).filter(|base| others.contains(base))).collect();
+    // Each factor is placed once: a base, then one complement of it not yet placed (and that
+    // complement's own, in a chain); what is left (more complements than bases) after.
+    let mut placed = vec![false; others.len()];
+    let heads_first = (0..others.len()).filter(|&k| follows[k].is_none()).chain(0..others.len());
+    for start in heads_first.collect::<Vec<_>>() {
+        let mut at = (!placed[start]).then_some(start);
+        while let Some(k) = at {
+            placed[k] = true;
+            out.push(others[k].clone());
+            at = (0..others.len()).find(|&j| !placed[j] && follows[j].as_ref() == Some(&others[k]));
+        }
     }
     out
 }
@@ -489,6 +498,25 @@ mod tests {
         assert_eq!(round("-2*x*(a - b)"), "2*(b - a)*x");
         assert_eq!(round("-x/(a - b)"), "-x/(a - b)");
         assert_eq!(round("-x*y"), "-x*y");
+    }
+
+    #[test]
+    fn factors_print_in_textbook_order_each_once() {
+        let order = |src: &str| {
+            let e = parse_expr(src).unwrap();
+            let mut factors = vec![];
+            flatten(&e, BinOp::Mul, &mut factors);
+            let ordered = textbook_order(factors.into_iter().cloned().collect());
+            ordered.iter().map(|f| f.to_string()).collect::<Vec<_>>().join(" ; ")
+        };
+        assert_eq!(order("yhat*(yhat - y)*(1 - yhat)"), "yhat - y ; yhat ; 1 - yhat");
+        assert_eq!(order("(1 - s)*x*s"), "x ; s ; 1 - s");
+        // A base twice, complements twice: each factor once.
+        assert_eq!(order("a*(1 - a)*a*(1 - a)"), "a ; 1 - a ; a ; 1 - a");
+        assert_eq!(order("a*a*(1 - a)"), "a ; 1 - a ; a");
+        // A chain of complements, and a complement of a complement.
+        assert_eq!(order("a*(1 - a)*(1 - a - 1)"), "a ; 1 - a ; 1 - a - 1");
+        assert_eq!(order("(1 - a)*(1 - a)*a"), "a ; 1 - a ; 1 - a");
     }
 
     #[test]
