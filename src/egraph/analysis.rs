@@ -233,11 +233,25 @@ fn outward(a: f64, b: f64, op: Op) -> (f64, f64) {
     // nonzero product can even round to 0): both ways then.
     let underflow = value.abs() < f64::MIN_POSITIVE * 2f64.powi(54) && (value != 0.0 || a != 0.0 && b != 0.0);
     if matches!(op, Product) && underflow {
-        return (value.next_down(), value.next_up());
+        return (next_down(value), next_up(value));
     }
-    let down = if error < 0.0 { value.next_down() } else { value };
-    let up = if error > 0.0 { value.next_up() } else { value };
+    let down = if error < 0.0 { next_down(value) } else { value };
+    let up = if error > 0.0 { next_up(value) } else { value };
     (down, up)
+}
+
+/// The least f64 above `x` (finite `x`).
+fn next_up(x: f64) -> f64 {
+    match x {
+        0.0 => f64::from_bits(1),
+        x if x > 0.0 => f64::from_bits(x.to_bits() + 1),
+        x => f64::from_bits(x.to_bits() - 1),
+    }
+}
+
+/// The greatest f64 below `x` (finite `x`).
+fn next_down(x: f64) -> f64 {
+    -next_up(-x)
 }
 
 /// The range of a one-argument function's values, given its argument's range.
