@@ -300,6 +300,7 @@ struct Outcome {
 }
 
 impl Outcome {
+    /// Counts in a finished phase (its bound, if one stopped it, is the one reported).
     fn add(&mut self, runner: &Runner<Math, Facts>, limits: &Limits) {
         self.nodes = self.nodes.max(runner.egraph.total_size());
         self.classes = self.classes.max(runner.egraph.number_of_classes());
@@ -319,6 +320,7 @@ impl Outcome {
         };
     }
 
+    /// The outcome with its result and steps.
     fn simplified(&self, expr: Expr, steps: Vec<Step>) -> Simplified {
         Simplified {
             expr,
