@@ -142,7 +142,7 @@ fn times(a: &Monomial, b: &Monomial) -> Monomial {
 }
 
 /// The cheapest node of a class (whose children are cheaper than the class).
-fn best_node(egraph: &MathGraph, id: Id) -> &Math {
+pub(super) fn best_node(egraph: &MathGraph, id: Id) -> &Math {
     cheapest_node(egraph, id, |_| true).expect("an e-class has a node")
 }
 
@@ -340,8 +340,7 @@ pub struct Collect;
 impl Collect {
     /// The rewrite.
     pub fn rewrite() -> Rewrite<Math, Facts> {
-        Rewrite::new(COLLECT, Collect, Collecting { written: Written::default(), read: Written::default() })
-            .expect("a well-formed rule")
+        Rewrite::new(COLLECT, Collect, Collecting::default()).expect("a well-formed rule")
     }
 }
 

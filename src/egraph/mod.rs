@@ -422,10 +422,11 @@ fn rule_set(
     assumptions: &[Assumption],
     unfold: bool,
 ) -> Vec<Rewrite<Math, Facts>> {
-    let mut present = BTreeSet::new();
     let definitions = defs.iter().map(|d| to_term(&d.body));
     let sides = assumptions.iter().flat_map(|a| [to_term(&a.lhs), to_term(&a.rhs)]);
-    for term in terms.iter().map(|t| (*t).clone()).chain(definitions).chain(sides) {
+    let context: Vec<RecExpr<Math>> = definitions.chain(sides).collect();
+    let mut present = BTreeSet::new();
+    for term in terms.iter().copied().chain(&context) {
         present.extend(term.as_ref().iter().filter(|n| !n.is_leaf() || matches!(n, Math::Pi)).map(|n| n.to_string()));
     }
     let mut set = rules::rule_set(rules == Rules::Proving, rules != Rules::OneAtATime, &present);

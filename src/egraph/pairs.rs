@@ -9,8 +9,7 @@
 //! to the product's class under the rule's own name.
 
 use super::analysis::{Facts, MathGraph};
-use super::collect::Written;
-use super::cost::cheapest_node;
+use super::collect::{best_node, Written};
 use super::lang::Math;
 use super::rules::{RuleSpec, When};
 use egg::{
@@ -153,8 +152,8 @@ fn factors(egraph: &MathGraph, id: Id) -> Option<Vec<Id>> {
     let mut out = vec![];
     let mut pending = vec![egraph.find(id)];
     while let Some(class) = pending.pop() {
-        match cheapest_node(egraph, class, |_| true) {
-            Some(Math::Mul([a, b])) => pending.extend([egraph.find(*b), egraph.find(*a)]),
+        match best_node(egraph, class) {
+            Math::Mul([a, b]) => pending.extend([egraph.find(*b), egraph.find(*a)]),
             _ => out.push(class),
         }
         if out.len() + pending.len() > MAX_FACTORS {
@@ -196,7 +195,7 @@ impl Searcher<Math, Facts> for Pairs {
         }
         let mut out = vec![];
         for class in egraph.classes() {
-            let product = matches!(cheapest_node(egraph, class.id, |_| true), Some(Math::Mul(_)));
+            let product = matches!(best_node(egraph, class.id), Math::Mul(_));
             if !product || class.data.constant.is_some() {
                 continue;
             }
