@@ -8,7 +8,7 @@ use super::{ExprFormat, Failure, Output};
 use crate::defs::Definitions;
 use crate::derive::{derive, parse_context, Check, Derivation, Options};
 use crate::domain;
-use crate::egraph::{simplify, Assumption, Limits, Simplified, Step};
+use crate::egraph::{simplify_shown, Assumption, Limits, Simplified, Step};
 use crate::syntax::ast::{Expr, Statement};
 use crate::syntax::declared::{declare, Declaration};
 use crate::syntax::diagnostic::Diagnostic;
@@ -246,7 +246,8 @@ pub fn simplify_cmd(args: &SimplifyArgs) -> Result<Output, Failure> {
     let expr = expression(&args.expr, "EXPR", args.format)?;
     let (defs, assumptions) = context(&args.context.lets, &args.context.assume, args.format)?;
     let explain = args.steps;
-    let s = simplify(&expr, &defs, &assumptions, &args.limits.limits(), explain);
+    let refutes = crate::derive::refutes(&defs, &assumptions);
+    let s = simplify_shown(&expr, explain.then_some(&expr), &defs, &assumptions, &args.limits.limits(), &refutes);
     let mut warnings = unused_definitions(&expr, &s.expr, &defs);
     warnings.extend(unused_assumptions(&expr, &assumptions, &s.assumptions_used, &defs));
     let caveats: Vec<String> = domain::lost(&expr, &s.expr)

@@ -5,10 +5,12 @@
 mod at;
 mod given;
 mod instances;
+mod needed;
 mod self_check;
 
 pub use at::{check_point, outside, value_at};
 pub use given::givens_hold;
+pub use needed::refutes;
 
 use crate::defs::Definitions;
 use crate::diff::{differentiate_with_conditions, worked_chain_rule, Condition, WorkedChain, Wrt};
@@ -199,7 +201,14 @@ pub fn derive_parsed(expr: Expr, wrt: Wrt, context: Context) -> Result<Derivatio
     let chain = worked_chain_rule(&expr, &wrt, &definitions)?;
     let started = Instant::now();
     let shown = chain.lines.last().map(|l| &l.expr).filter(|_| steps);
-    let simplified = simplify_shown(&chain.derivative, shown, &definitions, &assumptions, &limits);
+    let simplified = simplify_shown(
+        &chain.derivative,
+        shown,
+        &definitions,
+        &assumptions,
+        &limits,
+        &refutes(&definitions, &assumptions),
+    );
     let check = if !self_check {
         Check::NotRun
     } else if instances::applies_declared(&expr) || definitions.iter().any(|d| instances::applies_declared(&d.body)) {

@@ -183,25 +183,32 @@ pub fn simplify(
     limits: &Limits,
     explain: bool,
 ) -> Simplified {
-    simplify_shown(e, explain.then_some(e), defs, assumptions, limits)
+    simplify_shown(e, explain.then_some(e), defs, assumptions, limits, &|_, _, _| false)
 }
+
+/// A quick test of whether an assumption was needed, decided outside the e-graph: called with
+/// the input, the result and an assumption's position, true when the result is shown to differ
+/// from the input where that assumption does not hold (the others do). Simplifying without it
+/// could then not give the result; false leaves the question to a simplification without it.
+pub type Refutes<'a> = &'a dyn Fn(&Expr, &Expr, usize) -> bool;
 
 /// [`simplify`], with the steps (if asked for) explained from `shown`: `e` as the reader saw it
 /// last, equal to it by the definitions (the chain rule's last line, written with the defined
-/// names where `e` has their bodies).
+/// names where `e` has their bodies). `refutes` decides first whether an assumption was needed.
 pub fn simplify_shown(
     e: &Expr,
     shown: Option<&Expr>,
     defs: &Definitions,
     assumptions: &[Assumption],
     limits: &Limits,
+    refutes: Refutes,
 ) -> Simplified {
     // What the e-graph would do first anyway is done on the syntax tree (deltas eliminated,
     // constant factors out of sums): saturation then starts from a smaller expression.
     let (prepared, rules) = prepass::prepare(e);
     if prepared != *e {
         let shown_prepared = shown.map(|s| prepass::prepare(s).0);
-        let mut simplified = simplify_shown(&prepared, shown_prepared.as_ref(), defs, assumptions, limits);
+        let mut simplified = simplify_shown(&prepared, shown_prepared.as_ref(), defs, assumptions, limits, refutes);
         if let Some(step) = shown_prepared.filter(|s| Some(s) != shown) {
             simplified.steps.insert(0, Step { rule: rules.join("; "), expr: step });
         }
@@ -214,11 +221,14 @@ pub fn simplify_shown(
     let expr = &simplified.expr;
     let named = |i: usize| simplified.steps.iter().any(|s| s.rule == assumptions[i].rule_name());
     // One simplification without each assumption that rewrote something (one that never did
-    // left the run as it would have been without it): linear in their number (a recursive
-    // decision would be factorial).
+    // left the run as it would have been without it) and that `refutes` does not settle:
+    // linear in their number (a recursive decision would be factorial).
     let needed = |i: usize| {
         if !applied.iter().any(|rule| rule.as_str().trim_end() == assumptions[i].rule_name()) {
             return false;
+        }
+        if refutes(e, expr, i) {
+            return true;
         }
         let others: Vec<Assumption> =
             assumptions.iter().enumerate().filter(|&(n, _)| n != i).map(|(_, a)| a.clone()).collect();

@@ -88,6 +88,12 @@ pub enum Unsatisfiable {
 /// definitions, assumptions and fixed lengths in force; check first that its assumptions are
 /// [`satisfiable`]: points where they cannot be made true are skipped).
 pub fn compare(a: &Expr, b: &Expr, sampler: &Sampler) -> Verdict {
+    compare_at(a, b, sampler, RANDOM_POINTS)
+}
+
+/// [`compare`] at the first `points` of its points (and the breakpoints among them): a quick
+/// search for a counterexample, whose `Agree` is weak evidence.
+pub fn compare_at(a: &Expr, b: &Expr, sampler: &Sampler, points: usize) -> Verdict {
     let mut comparison = Comparison {
         a,
         b,
@@ -97,7 +103,7 @@ pub fn compare(a: &Expr, b: &Expr, sampler: &Sampler) -> Verdict {
         seen: HashSet::new(),
     };
     let mut rng = Rng::new(0xe9);
-    for k in 0..RANDOM_POINTS {
+    for k in 0..points {
         let Ok(point) = sampler.nth(k, &mut rng) else { continue };
         if let Some(counterexample) = comparison.at(&point, false) {
             return Verdict::Differ(counterexample);
