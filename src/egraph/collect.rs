@@ -13,12 +13,14 @@
 //! result is defined wherever the input is.
 
 use super::analysis::{Facts, MathGraph};
-use super::cost::{best_term, cheapest_node};
+use super::cost::{cheapest_node, SharedTerms};
 use super::lang::{Constant, Math};
 use crate::eval::number::Number;
-use egg::{Id, Language, PatternAst, RecExpr, Rewrite, SearchMatches, Searcher, Subst, Symbol, Var};
+use egg::{Id, Language, PatternAst, Rewrite, SearchMatches, Searcher, Subst, Symbol, Var};
 use num_rational::BigRational;
 use num_traits::{One, ToPrimitive, Zero};
+use std::cmp::Ordering;
+use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, HashMap};
 
 /// The rule's name, shown in derivation steps.
@@ -60,22 +62,36 @@ impl Poly {
 
     pub(super) fn add(mut self, other: Poly) -> Poly {
         for (m, c) in other.0 {
-            let sum = self.0.remove(&m).unwrap_or_default() + c;
-            if !sum.is_zero() {
-                self.0.insert(m, sum);
-            }
+            self.add_term(m, c);
         }
         self
+    }
+
+    /// Adds `c*m` in place.
+    fn add_term(&mut self, m: Monomial, c: BigRational) {
+        match self.0.entry(m) {
+            Entry::Vacant(term) => {
+                if !c.is_zero() {
+                    term.insert(c);
+                }
+            }
+            Entry::Occupied(mut term) => {
+                *term.get_mut() += c;
+                if term.get().is_zero() {
+                    term.remove();
+                }
+            }
+        }
     }
 
     fn mul(&self, other: &Poly) -> Option<Poly> {
         if self.0.len() * other.0.len() > MAX_TERMS * MAX_TERMS {
             return None;
         }
-        let mut out = Poly::constant(BigRational::zero());
+        let mut out = Poly(BTreeMap::new());
         for (m1, c1) in &self.0 {
             for (m2, c2) in &other.0 {
-                out = out.add(Poly(BTreeMap::from([(times(m1, m2), c1 * c2)])));
+                out.add_term(times(m1, m2), product(c1, c2));
             }
         }
         (out.0.len() <= MAX_TERMS).then_some(out)
@@ -132,13 +148,42 @@ impl Poly {
     }
 }
 
-/// The product of two monomials (powers of the same atom add up; a power 0 drops out).
+/// The product of two monomials (powers of the same atom add up; a power 0 drops out), merged
+/// in order.
 fn times(a: &Monomial, b: &Monomial) -> Monomial {
-    let mut powers: BTreeMap<Atom, i32> = a.iter().copied().collect();
-    for &(atom, e) in b {
-        *powers.entry(atom).or_default() += e;
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].0.cmp(&b[j].0) {
+            Ordering::Less => {
+                out.push(a[i]);
+                i += 1;
+            }
+            Ordering::Greater => {
+                out.push(b[j]);
+                j += 1;
+            }
+            Ordering::Equal => {
+                let e = a[i].1 + b[j].1;
+                if e != 0 {
+                    out.push((a[i].0, e));
+                }
+                (i, j) = (i + 1, j + 1);
+            }
+        }
     }
-    powers.into_iter().filter(|(_, e)| *e != 0).collect()
+    out.extend_from_slice(&a[i..]);
+    out.extend_from_slice(&b[j..]);
+    out
+}
+
+/// `a*b`, without reducing a fraction when both are whole numbers.
+fn product(a: &BigRational, b: &BigRational) -> BigRational {
+    if a.is_integer() && b.is_integer() {
+        BigRational::from_integer(a.numer() * b.numer())
+    } else {
+        a * b
+    }
 }
 
 /// The cheapest node of a class (whose children are cheaper than the class).
@@ -257,15 +302,22 @@ fn whole_power(c: &BigRational) -> Option<i32> {
     c.is_integer().then(|| c.to_integer().to_i32()).flatten().filter(|n| (1..=MAX_POWER).contains(&n.unsigned_abs()))
 }
 
-/// The terms a polynomial's atoms were read as, taken before anything is added (with
-/// explanations only: without, atoms are their classes).
-pub(super) type AtomTerms = HashMap<Id, RecExpr<Math>>;
+/// The e-graph ids of the terms a polynomial's atoms were read as (with explanations only:
+/// without, atoms are their classes).
+pub(super) type AtomTerms = HashMap<Id, Id>;
 
-pub(super) fn atom_terms(egraph: &MathGraph, poly: &Poly) -> AtomTerms {
+/// The classes of a polynomial's atoms, each with the node of `terms` it reads as (with
+/// explanations only).
+pub(super) fn atom_terms(egraph: &MathGraph, poly: &Poly, terms: &mut SharedTerms) -> HashMap<Id, Id> {
     if !egraph.are_explanations_enabled() {
-        return AtomTerms::new();
+        return HashMap::new();
     }
-    poly.0.keys().flatten().map(|&((atom, _), _)| (atom, best_term(egraph, atom))).collect()
+    poly.0.keys().flatten().map(|&((atom, _), _)| (atom, terms.read(egraph, atom))).collect()
+}
+
+/// Atoms read as nodes of a shared term, as the e-graph ids of those nodes (`added`).
+pub(super) fn added_atoms(atoms: &HashMap<Id, Id>, added: &[Id]) -> AtomTerms {
+    atoms.iter().map(|(&class, &node)| (class, added[usize::from(node)])).collect()
 }
 
 /// The largest monomial dividing every term of a polynomial of two terms or more: each atom to
@@ -298,7 +350,7 @@ pub(super) fn write_monomial(egraph: &mut MathGraph, monomial: &Monomial, c: &Bi
     let num = |egraph: &mut MathGraph, c: &BigRational| egraph.add(Math::Num(Constant(c.clone())));
     let mut factors = vec![];
     for &((atom, _), e) in monomial {
-        let atom = atoms.get(&atom).map_or(atom, |term| egraph.add_expr_uncanonical(term));
+        let atom = atoms.get(&atom).copied().unwrap_or(atom);
         factors.push(if e == 1 {
             atom
         } else {
@@ -391,13 +443,14 @@ struct Collecting {
 }
 
 /// A class as read: its polynomial, its product with the powers gathered (for a product), the
-/// term it was read from and the terms of its atoms (with explanations only).
+/// term it was read from and the terms of its atoms (with explanations only: nodes of the
+/// terms shared by all readings).
 struct Reading {
     eclass: Id,
-    source: Option<RecExpr<Math>>,
+    source: Option<Id>,
     poly: Poly,
     product: Option<Poly>,
-    atoms: AtomTerms,
+    atoms: HashMap<Id, Id>,
 }
 
 impl egg::Applier<Math, Facts> for Collecting {
@@ -405,18 +458,17 @@ impl egg::Applier<Math, Facts> for Collecting {
         // Everything is read before anything is added, so each union joins the very term read
         // (with explanations: its best term, as it stood) with what it was read as.
         let mut memo = Memo::new();
+        let mut terms = SharedTerms::default();
         let explain = egraph.are_explanations_enabled();
         let readings: Vec<Reading> = matches
             .iter()
             .filter_map(|m| {
                 // A class read with the same best node and cost as last time reads the same
                 // (up to a same-cost change below it, left to the next change of its own).
-                if !explain {
-                    let id = egraph.find(m.eclass);
-                    let best = best_node(egraph, id).clone().map_children(|c| egraph.find(c));
-                    if !self.read.is_new(id, &(best, egraph[id].data.cost.to_bits())) {
-                        return None;
-                    }
+                let id = egraph.find(m.eclass);
+                let best = best_node(egraph, id).clone().map_children(|c| egraph.find(c));
+                if !self.read.is_new(id, &(best, egraph[id].data.cost.to_bits())) {
+                    return None;
                 }
                 let poly = read(egraph, m.eclass, 0, &mut memo)?;
                 let product = gathered(egraph, m.eclass);
@@ -425,15 +477,19 @@ impl egg::Applier<Math, Facts> for Collecting {
                 if !explain && !self.written.is_new(egraph.find(m.eclass), &(&poly, &product)) {
                     return None;
                 }
-                let source = explain.then(|| best_term(egraph, m.eclass));
-                let mut atoms = atom_terms(egraph, &poly);
-                atoms.extend(product.iter().flat_map(|p| atom_terms(egraph, p)));
+                let source = explain.then(|| terms.read(egraph, m.eclass));
+                let mut atoms = atom_terms(egraph, &poly, &mut terms);
+                if let Some(p) = &product {
+                    atoms.extend(atom_terms(egraph, p, &mut terms));
+                }
                 Some(Reading { eclass: m.eclass, source, poly, product, atoms })
             })
             .collect();
+        let added = terms.add_to(egraph);
         let mut changed = vec![];
         for Reading { eclass, source, poly, product, atoms } in readings {
-            let source = source.map_or(eclass, |term| egraph.add_expr_uncanonical(&term));
+            let source = source.map_or(eclass, |node| added[usize::from(node)]);
+            let atoms = added_atoms(&atoms, &added);
             let mut forms = vec![write(egraph, &poly, &atoms)];
             forms.extend(write_factored(egraph, &poly, &atoms));
             forms.extend(product.map(|p| write(egraph, &p, &atoms)));
@@ -455,6 +511,7 @@ impl egg::Applier<Math, Facts> for Collecting {
 mod tests {
     use super::*;
     use crate::egraph::convert::to_term;
+    use crate::egraph::cost::best_term;
     use crate::syntax::parse::parse_expr;
 
     /// The form of `src` that `write_form` writes (from the e-graph holding `src` only), printed.

@@ -70,6 +70,44 @@ pub fn best_term(egraph: &MathGraph, id: Id) -> RecExpr<Math> {
     }
 }
 
+/// The best terms of several classes read into one term, so that what they share is read
+/// once: each class's best term is a node of it (for the appliers that, with explanations,
+/// join what they write with the very terms they read).
+#[derive(Default)]
+pub struct SharedTerms {
+    term: RecExpr<Math>,
+    done: HashMap<Id, Id>,
+}
+
+impl SharedTerms {
+    /// The node of the shared term that is class `id`'s best term (read now if it was not).
+    pub fn read(&mut self, egraph: &MathGraph, id: Id) -> Id {
+        let id = egraph.find(id);
+        if let Some(at) = build(egraph, id, &mut self.term, &mut self.done, &mut HashSet::new()) {
+            return at;
+        }
+        // Stale kept costs: egg's extraction, appended.
+        let alone = egg::Extractor::new(egraph, FreshCost(egraph)).find_best(id).1;
+        let offset = self.term.as_ref().len();
+        let mut at = id;
+        for node in alone.as_ref() {
+            at = self.term.add(node.clone().map_children(|c| Id::from(usize::from(c) + offset)));
+        }
+        at
+    }
+
+    /// Adds the shared term to `egraph` node by node as it stands (uncanonical, so that an
+    /// explanation shows the terms as read); the e-graph id of each of its nodes.
+    pub fn add_to(&self, egraph: &mut MathGraph) -> Vec<Id> {
+        let mut ids: Vec<Id> = Vec::with_capacity(self.term.as_ref().len());
+        for node in self.term.as_ref() {
+            let node = node.clone().map_children(|c| ids[usize::from(c)]);
+            ids.push(egraph.add_uncanonical(node));
+        }
+        ids
+    }
+}
+
 /// The reader's cost of `term` itself (not of the best term of its class), when every one of
 /// its sub-terms is in `egraph`.
 pub fn term_cost(egraph: &MathGraph, term: &RecExpr<Math>) -> Option<f64> {

@@ -10,13 +10,13 @@
 //! tells its range gets it written (`sum(i = 1..len(y), ...)`, as [`super::ranges`] does).
 
 use super::analysis::{Facts, MathGraph};
-use super::collect::{atom_terms, read, write, write_monomial, AtomTerms, Memo, Monomial, Poly, Written};
-use super::cost::best_term;
+use super::collect::{added_atoms, atom_terms, read, write, write_monomial, AtomTerms, Memo, Monomial, Poly, Written};
+use super::cost::SharedTerms;
 use super::lang::Math;
-use egg::{Id, PatternAst, RecExpr, Rewrite, SearchMatches, Searcher, Subst, Symbol, Var};
+use egg::{Id, PatternAst, Rewrite, SearchMatches, Searcher, Subst, Symbol, Var};
 use num_rational::BigRational;
 use num_traits::One;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// The rule's name, shown in derivation steps.
 pub const LINEAR_SUM: &str = "sum term by term, constant factors taken out";
@@ -26,12 +26,13 @@ pub const LINEAR_SUM: &str = "sum term by term, constant factors taken out";
 struct Plan {
     /// The class of the sum.
     sum: Id,
-    /// The term the sum was read as (with explanations only).
-    source: Option<RecExpr<Math>>,
+    /// The node of the shared terms the sum was read as (with explanations only).
+    source: Option<Id>,
     binder: Id,
     range: Range,
     groups: BTreeMap<Monomial, Poly>,
-    atoms: AtomTerms,
+    /// The nodes of the shared terms its atoms were read as (with explanations only).
+    atoms: HashMap<Id, Id>,
 }
 
 /// Where a sum's range comes from.
@@ -69,7 +70,7 @@ impl Searcher<Math, Facts> for LinearSum {
 }
 
 /// The plan for the sum node `node` of class `sum`, if splitting it changes anything.
-fn plan(egraph: &MathGraph, sum: Id, node: &Math, memo: &mut Memo) -> Option<Plan> {
+fn plan(egraph: &MathGraph, sum: Id, node: &Math, memo: &mut Memo, terms: &mut SharedTerms) -> Option<Plan> {
     let (binder, body, range) = match *node {
         Math::Sum([binder, body]) => {
             let index = egraph[binder].data.symbol?;
@@ -94,8 +95,8 @@ fn plan(egraph: &MathGraph, sum: Id, node: &Math, memo: &mut Memo) -> Option<Pla
     if unchanged || groups.is_empty() {
         return None;
     }
-    let atoms = atom_terms(egraph, &poly);
-    let source = egraph.are_explanations_enabled().then(|| best_term(egraph, sum));
+    let atoms = atom_terms(egraph, &poly, terms);
+    let source = egraph.are_explanations_enabled().then(|| terms.read(egraph, sum));
     Some(Plan { sum, source, binder, range, groups, atoms })
 }
 
@@ -109,16 +110,16 @@ fn size(egraph: &mut MathGraph, range: Range) -> Id {
     }
 }
 
-/// Adds the planned sum, term by term, and returns its class.
-fn write_plan(egraph: &mut MathGraph, plan: &Plan) -> Id {
+/// Adds the planned sum, term by term (its atoms as `atoms`), and returns its class.
+fn write_plan(egraph: &mut MathGraph, plan: &Plan, atoms: &AtomTerms) -> Id {
     let index = egraph[plan.binder].data.symbol.expect("a bound index");
     let mut terms = vec![];
     for (inside, outside) in &plan.groups {
-        let outside = write(egraph, outside, &plan.atoms);
+        let outside = write(egraph, outside, atoms);
         let summed = if inside.is_empty() {
             size(egraph, plan.range)
         } else {
-            let body = write_monomial(egraph, inside, &BigRational::one(), &plan.atoms);
+            let body = write_monomial(egraph, inside, &BigRational::one(), atoms);
             match plan.range {
                 Range::Told(..) if egraph[body].data.indexed.contains(&index) => {
                     egraph.add(Math::Sum([plan.binder, body]))
@@ -143,6 +144,7 @@ impl egg::Applier<Math, Facts> for Summing {
     fn apply_matches(&self, egraph: &mut MathGraph, matches: &[SearchMatches<Math>], rule: Symbol) -> Vec<Id> {
         // Everything is read before anything is added (as collecting like terms does).
         let mut memo = Memo::new();
+        let mut terms = SharedTerms::default();
         let plans: Vec<Plan> = matches
             .iter()
             .flat_map(|m| {
@@ -152,15 +154,18 @@ impl egg::Applier<Math, Facts> for Summing {
                     .filter(|n| matches!(n, Math::Sum(_) | Math::SumTo(_)))
                     .cloned()
                     .collect();
-                sums.into_iter().filter_map(|node| plan(egraph, m.eclass, &node, &mut memo)).collect::<Vec<_>>()
+                sums.into_iter()
+                    .filter_map(|node| plan(egraph, m.eclass, &node, &mut memo, &mut terms))
+                    .collect::<Vec<_>>()
             })
             // A sum read the same as before is not written again (without explanations).
             .filter(|p| p.source.is_some() || self.0.is_new(egraph.find(p.sum), &(p.binder, p.range, &p.groups)))
             .collect();
+        let added = terms.add_to(egraph);
         let mut changed = vec![];
         for plan in &plans {
-            let source = plan.source.as_ref().map_or(plan.sum, |term| egraph.add_expr_uncanonical(term));
-            let id = write_plan(egraph, plan);
+            let source = plan.source.map_or(plan.sum, |node| added[usize::from(node)]);
+            let id = write_plan(egraph, plan, &added_atoms(&plan.atoms, &added));
             if egraph.union_trusted(source, id, rule) {
                 changed.push(id);
             }
@@ -177,6 +182,7 @@ impl egg::Applier<Math, Facts> for Summing {
 mod tests {
     use super::*;
     use crate::egraph::convert::{from_term, to_term};
+    use crate::egraph::cost::best_term;
     use crate::syntax::parse::parse_expr;
 
     /// The sum `src` written term by term (from an e-graph holding `src` only), printed.
@@ -185,8 +191,8 @@ mod tests {
         let id = egraph.add_expr(&to_term(&parse_expr(src).unwrap()));
         egraph.rebuild();
         let node = egraph[id].nodes[0].clone();
-        let plan = plan(&egraph, id, &node, &mut Memo::new())?;
-        let out = write_plan(&mut egraph, &plan);
+        let plan = plan(&egraph, id, &node, &mut Memo::new(), &mut SharedTerms::default())?;
+        let out = write_plan(&mut egraph, &plan, &AtomTerms::new());
         egraph.rebuild();
         Some(from_term(&best_term(&egraph, out)).to_string())
     }

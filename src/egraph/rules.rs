@@ -5,7 +5,7 @@
 use super::analysis::{Facts, MathGraph};
 use super::kronecker::Kronecker;
 use super::lang::Math;
-use egg::{ConditionalApplier, Id, Pattern, Rewrite, Subst, Var};
+use egg::{Applier, ConditionalApplier, ENodeOrVar, Id, Pattern, PatternAst, Rewrite, Subst, Symbol, Var};
 use num_traits::{One, Signed};
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
@@ -314,10 +314,62 @@ fn var(name: &str) -> Var {
 /// The rule as an egg rewrite.
 pub fn rewrite(spec: &RuleSpec) -> Rewrite<Math, Facts> {
     let lhs: Pattern<Math> = spec.lhs.parse().expect("a valid left-hand pattern");
-    let rhs: Pattern<Math> = spec.rhs.parse().expect("a valid right-hand pattern");
+    let rhs = Template(spec.rhs.parse().expect("a valid right-hand pattern"));
     let when = spec.when;
     let condition = move |egraph: &mut MathGraph, _: Id, subst: &Subst| when.holds(egraph, subst);
     Rewrite::new(spec.name, lhs, ConditionalApplier { condition, applier: rhs }).expect("a well-formed rule")
+}
+
+/// A rule's right side: only ever instantiated, so kept as its syntax tree (an egg `Pattern`
+/// would also compile a program to search with, which costs more than a small derivation's
+/// saturation when every rule is read).
+pub struct Template(pub PatternAst<Math>);
+
+impl Applier<Math, Facts> for Template {
+    fn apply_one(
+        &self,
+        egraph: &mut MathGraph,
+        eclass: Id,
+        subst: &Subst,
+        searcher_ast: Option<&PatternAst<Math>>,
+        rule: Symbol,
+    ) -> Vec<Id> {
+        match searcher_ast {
+            // With explanations: the instantiated left side joined with the right, by the rule.
+            Some(lhs) => {
+                let (from, changed) = egraph.union_instantiations(lhs, &self.0, subst, rule);
+                if changed {
+                    vec![from]
+                } else {
+                    vec![]
+                }
+            }
+            None => {
+                let id = egraph.add_instantiation(&self.0, subst);
+                if egraph.union(eclass, id) {
+                    vec![eclass]
+                } else {
+                    vec![]
+                }
+            }
+        }
+    }
+
+    fn get_pattern_ast(&self) -> Option<&PatternAst<Math>> {
+        Some(&self.0)
+    }
+
+    fn vars(&self) -> Vec<Var> {
+        let mut vars = vec![];
+        for node in self.0.as_ref() {
+            if let ENodeOrVar::Var(v) = node {
+                if !vars.contains(v) {
+                    vars.push(*v);
+                }
+            }
+        }
+        vars
+    }
 }
 
 /// The rules for simplifying (`proofs`: also the identities for proving equivalence), plus
