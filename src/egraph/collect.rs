@@ -405,9 +405,8 @@ pub(super) struct Written(std::sync::Mutex<HashMap<Id, u64>>);
 impl Written {
     /// Whether `what` read from class `id` is new (and remembers it).
     pub(super) fn is_new(&self, id: Id, what: &impl std::hash::Hash) -> bool {
-        use std::hash::{BuildHasher, RandomState};
-        thread_local!(static STATE: RandomState = RandomState::new());
-        let hash = STATE.with(|s| s.hash_one(what));
+        use std::hash::BuildHasher;
+        let hash = rustc_hash::FxBuildHasher.hash_one(what);
         let mut written = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         written.insert(id, hash) != Some(hash)
     }
