@@ -22,12 +22,23 @@ const MAX_EXPLAINED_SIZE: usize = 2_000;
 /// the full limits, a hundred times the derivation's own time.
 const ONE_AT_A_TIME_NODES: usize = 1_500;
 
+/// Below [`ONE_AT_A_TIME_NODES`], a proof one rule at a time may take this many times the
+/// e-nodes of the simplification it explains, and at least [`ONE_AT_A_TIME_FLOOR`]: the proofs
+/// of the catalog that succeed take up to 15 times (those of small terms), most under 7; one
+/// that fails spends all it may, which for a small derivation was 20 times its own time.
+const ONE_AT_A_TIME_FACTOR: usize = 10;
+
+/// See [`ONE_AT_A_TIME_FACTOR`].
+const ONE_AT_A_TIME_FLOOR: usize = 500;
+
 /// The steps from `start` to `best`: a proof one rule at a time (the distributive law instead
-/// of collecting like terms) if one is found within `limits`, else one in coarser steps. The
-/// simplification itself runs without explanations, which would slow it down several times.
+/// of collecting like terms) if one is found within `limits` (and a bound from the size of the
+/// simplification, `simplified_nodes` e-nodes), else one in coarser steps. The simplification
+/// itself runs without explanations, which would slow it down several times.
 pub(super) fn derivation_steps(
     start: &RecExpr<Math>,
     best: &RecExpr<Math>,
+    simplified_nodes: usize,
     defs: &Definitions,
     assumptions: &[Assumption],
     limits: &Limits,
@@ -43,7 +54,10 @@ pub(super) fn derivation_steps(
     let limits = Limits { time: limits.time / 2, ..limits.clone() };
     for rules in [Rules::OneAtATime, Rules::Collecting] {
         let limits = match rules {
-            Rules::OneAtATime => Limits { nodes: limits.nodes.min(ONE_AT_A_TIME_NODES), ..limits.clone() },
+            Rules::OneAtATime => {
+                let nodes = (ONE_AT_A_TIME_FACTOR * simplified_nodes).clamp(ONE_AT_A_TIME_FLOOR, ONE_AT_A_TIME_NODES);
+                Limits { nodes: limits.nodes.min(nodes), ..limits.clone() }
+            }
             _ => limits.clone(),
         };
         if let Some(mut egraph) =

@@ -284,7 +284,9 @@ fn saturate(
     let hints = binder_hints(e, defs);
     let expr = readable(&from, &hints);
     let steps = match shown {
-        Some(shown) => derivation_steps(&to_term(shown), &from, defs, assumptions, limits, &hints, &expr),
+        Some(shown) => {
+            derivation_steps(&to_term(shown), &from, outcome.nodes, defs, assumptions, limits, &hints, &expr)
+        }
         None => vec![],
     };
     (outcome.simplified(expr, steps), outcome.applied)
