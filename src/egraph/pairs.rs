@@ -76,28 +76,22 @@ impl PairRule {
     /// The rule of `spec`, when its left-hand side is a product with a side that is not a bare
     /// variable (commutativity and associativity have both bare, or a product inside).
     fn new(spec: &RuleSpec) -> Option<PairRule> {
-        let lhs: Pattern<Math> = spec.lhs.parse().ok()?;
-        let ast = lhs.ast;
+        if !spec.lhs.starts_with("(* ") || spec.rearranges {
+            return None;
+        }
+        let ast: PatternAst<Math> = spec.lhs.parse().ok()?;
         let root = Id::from(ast.as_ref().len() - 1);
         let ENodeOrVar::ENode(Math::Mul([a, b])) = &ast[root] else { return None };
         let (left, right) = (Side::new(&ast, *a), Side::new(&ast, *b));
-        if matches!((&left, &right), (Side::Var(_), Side::Var(_))) || spec.rearranges {
+        if matches!((&left, &right), (Side::Var(_), Side::Var(_))) {
             return None;
         }
         let right_vars = match &right {
             Side::Var(v) => vec![*v],
             Side::Pattern(p, _) => p.vars(),
         };
-        let rhs: Pattern<Math> = spec.rhs.parse().ok()?;
-        Some(PairRule {
-            name: Symbol::from(spec.name),
-            lhs: ast,
-            left,
-            right,
-            right_vars,
-            rhs: rhs.ast,
-            when: spec.when,
-        })
+        let rhs: PatternAst<Math> = spec.rhs.parse().ok()?;
+        Some(PairRule { name: Symbol::from(spec.name), lhs: ast, left, right, right_vars, rhs, when: spec.when })
     }
 
     /// The matches of the rule on two of `factors`, each with the factors it took.
