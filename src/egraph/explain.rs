@@ -31,6 +31,11 @@ const ONE_AT_A_TIME_FACTOR: usize = 10;
 /// See [`ONE_AT_A_TIME_FACTOR`].
 const ONE_AT_A_TIME_FLOOR: usize = 500;
 
+/// The largest simplification (in e-nodes) explained one rule at a time first: of the catalog's
+/// larger ones, all but one need collecting like terms, and a failed try costs as much as the
+/// proof that follows.
+const ONE_AT_A_TIME_UP_TO: usize = 400;
+
 /// The steps from `start` to `best`: a proof one rule at a time (the distributive law instead
 /// of collecting like terms) if one is found within `limits` (and a bound from the size of the
 /// simplification, `simplified_nodes` e-nodes), else one in coarser steps. The simplification
@@ -52,7 +57,12 @@ pub(super) fn derivation_steps(
     }
     // Two tries share the time limit.
     let limits = Limits { time: limits.time / 2, ..limits.clone() };
-    for rules in [Rules::OneAtATime, Rules::Collecting] {
+    let tries: &[Rules] = if simplified_nodes > ONE_AT_A_TIME_UP_TO {
+        &[Rules::Collecting]
+    } else {
+        &[Rules::OneAtATime, Rules::Collecting]
+    };
+    for &rules in tries {
         let limits = match rules {
             Rules::OneAtATime => {
                 let nodes = (ONE_AT_A_TIME_FACTOR * simplified_nodes).clamp(ONE_AT_A_TIME_FLOOR, ONE_AT_A_TIME_NODES);
