@@ -10,7 +10,7 @@
 use super::analysis::MathGraph;
 use super::lang::Math;
 use egg::{Id, Language, RecExpr};
-use num_traits::One;
+use num_traits::{One, Signed};
 use std::collections::{HashMap, HashSet};
 
 /// The reader's cost of `enode`, given the best costs of its children's classes.
@@ -21,7 +21,10 @@ pub fn node_cost(egraph: &MathGraph, enode: &Math) -> f64 {
 /// The reader's cost of `enode`, given a cost for each child class.
 fn cost_with(egraph: &MathGraph, enode: &Math, child: impl Fn(Id) -> f64) -> f64 {
     let cost = |id: &Id| child(*id);
-    let is_minus_one = |id: &Id| egraph[*id].data.constant.as_ref().is_some_and(|c| (-c).is_one());
+    // (Compared without building `-c`: costs are computed for every node at every change.)
+    let is_minus_one = |id: &Id| {
+        egraph[*id].data.constant.as_ref().is_some_and(|c| c.numer().is_negative() && c.numer().magnitude().is_one() && c.denom().is_one())
+    };
     match enode {
         Math::Mul([a, b]) if is_minus_one(a) => 0.3 + cost(b),
         Math::Mul([a, b]) if is_minus_one(b) => 0.3 + cost(a),
