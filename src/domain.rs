@@ -31,6 +31,24 @@ pub struct Condition {
     pub source: Expr,
     /// Whether the argument depends on the index of an enclosing sum.
     pub for_every_index: bool,
+    /// The count `n` of an enclosing sum or product over `1..n` that may be empty: the input
+    /// needs the condition only where `n >= 1`, and where it is empty the input may have a value
+    /// although the condition fails.
+    pub only_if_nonempty: Option<Expr>,
+}
+
+impl Condition {
+    /// The caveat of `whose` (the input, or a side) against `other` (the result, or the other
+    /// side), which lost this condition: `whose` has a value only where it holds; or, under a
+    /// range that may be empty, the two are equal where it holds (and may differ elsewhere).
+    pub fn caveat(&self, whose: &str, other: &str) -> String {
+        match &self.only_if_nonempty {
+            None => format!("{whose} has a value only where {self}"),
+            Some(n) => format!(
+                "{whose} equals {other} only where {self}; {whose} needs that only where {n} >= 1 (a sum over 1..{n} may be empty)"
+            ),
+        }
+    }
 }
 
 impl fmt::Display for Condition {
@@ -52,8 +70,16 @@ impl fmt::Display for Condition {
 /// always true (`exp(x) > 0`). Each condition once, in the order met.
 pub fn conditions(e: &Expr) -> Vec<Condition> {
     let mut out = vec![];
-    collect(e, &mut Vec::new(), &mut out);
+    collect(e, &mut Scope::default(), &mut out);
     out
+}
+
+/// Where in the expression a condition is met: the bound indices, and the count of the
+/// outermost enclosing range that may be empty.
+#[derive(Default)]
+struct Scope {
+    bound: Vec<String>,
+    may_be_empty: Option<Expr>,
 }
 
 /// The conditions of `from` that `to` does not have: where `from` may have no value although
@@ -66,45 +92,58 @@ pub fn lost(from: &Expr, to: &Expr) -> Vec<Condition> {
         .collect()
 }
 
-fn collect(e: &Expr, bound: &mut Vec<String>, out: &mut Vec<Condition>) {
-    let mut need = |argument: &Expr, relation: Relation, bound: &[String]| {
+fn collect(e: &Expr, scope: &mut Scope, out: &mut Vec<Condition>) {
+    let mut need = |argument: &Expr, relation: Relation, scope: &Scope| {
         if proved(argument, relation) || out.iter().any(|c| &c.argument == argument && c.relation == relation) {
             return;
         }
-        let for_every_index = argument.free_names().iter().any(|n| bound.contains(n));
-        out.push(Condition { argument: argument.clone(), relation, source: e.clone(), for_every_index });
+        let for_every_index = argument.free_names().iter().any(|n| scope.bound.contains(n));
+        out.push(Condition {
+            argument: argument.clone(),
+            relation,
+            source: e.clone(),
+            for_every_index,
+            only_if_nonempty: scope.may_be_empty.clone(),
+        });
     };
     match &e.node {
-        Node::Call(Func::Log, args) => need(&args[0], Relation::Positive, bound),
-        Node::Call(Func::Sqrt, args) => need(&args[0], Relation::NonNegative, bound),
-        Node::Binary(BinOp::Div, _, b) => need(b, Relation::NonZero, bound),
+        Node::Call(Func::Log, args) => need(&args[0], Relation::Positive, scope),
+        Node::Call(Func::Sqrt, args) => need(&args[0], Relation::NonNegative, scope),
+        Node::Binary(BinOp::Div, _, b) => need(b, Relation::NonZero, scope),
         Node::Binary(BinOp::Pow, base, exponent) => match exact_constant(exponent).as_ref() {
-            Some(p) if p.is_integer() && p.is_negative() => need(base, Relation::NonZero, bound),
+            Some(p) if p.is_integer() && p.is_negative() => need(base, Relation::NonZero, scope),
             Some(p) if p.is_integer() => {}
             Some(p) => {
                 let even_root = (p.denom() % 2u32).is_zero();
                 match (even_root, p.is_negative()) {
-                    (true, true) => need(base, Relation::Positive, bound),
-                    (true, false) => need(base, Relation::NonNegative, bound),
-                    (false, true) => need(base, Relation::NonZero, bound),
+                    (true, true) => need(base, Relation::Positive, scope),
+                    (true, false) => need(base, Relation::NonNegative, scope),
+                    (false, true) => need(base, Relation::NonZero, scope),
                     (false, false) => {}
                 }
             }
-            None => need(base, Relation::Positive, bound),
+            None => need(base, Relation::Positive, scope),
         },
         _ => {}
     }
     if let Node::Reduce(_, i, count, body) = &e.node {
         if let Some(count) = count {
-            collect(count, bound, out);
+            collect(count, scope, out);
         }
-        bound.push(i.clone());
-        collect(body, bound, out);
-        bound.pop();
+        // A range over 1..n with n not proved positive may be empty: its body is then never
+        // evaluated.
+        let outer = scope.may_be_empty.clone();
+        if outer.is_none() {
+            scope.may_be_empty = count.as_deref().filter(|n| !range_of(n).positive()).cloned();
+        }
+        scope.bound.push(i.clone());
+        collect(body, scope, out);
+        scope.bound.pop();
+        scope.may_be_empty = outer;
         return;
     }
     for child in e.children() {
-        collect(child, bound, out);
+        collect(child, scope, out);
     }
 }
 
@@ -139,6 +178,11 @@ mod tests {
         assert_eq!(shown("a/(b - 1)"), ["b - 1 != 0 (for a/(b - 1))"]);
         assert_eq!(shown("x^-2 + x^(1/3) + x^y"), ["x != 0 (for x^-2)", "x > 0 (for x^y)"]);
         assert_eq!(shown("sum(i, log(y[i]))"), ["y[i] > 0 for every index (for log(y[i]))"]);
+        // Under a range that may be empty, the condition is needed only where it is not.
+        let c = conditions(&parse_expr("sum(i = 1..n, sqrt(x)) + sum(i = 1..len(v), log(v[i]))").unwrap());
+        assert_eq!(c[0].only_if_nonempty.as_ref().map(|n| n.to_string()).as_deref(), Some("n"));
+        assert_eq!(c[1].only_if_nonempty, None);
+        assert!(c[0].caveat("A", "B").starts_with("A equals B only where x >= 0"));
         // Proved by the interval analysis: no condition.
         assert!(shown("log(exp(x)) + 1/(1 + exp(x)) + sqrt(x^2)").is_empty());
     }

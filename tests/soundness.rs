@@ -119,6 +119,25 @@ fn proofs_state_where_both_sides_have_a_value() {
 }
 
 #[test]
+fn a_condition_under_a_sum_that_may_be_empty_is_no_domain() {
+    // With n = 0 the sum is 0 whatever x is: at x = -3 the input is 2 and the result -2. The
+    // result equals the input where x >= 0, which is what the caveat must say.
+    let input = "sum(i = 1..n, sqrt(x)^2) + ((x + 1)^2)^(1/2)";
+    let (code, stdout, _) = run(&["simplify", input]);
+    assert_eq!(code, 0, "{stdout}");
+    assert!(!stdout.contains("has a value only where"), "{stdout}");
+    assert!(stdout.contains("the input equals the result only where x >= 0"), "{stdout}");
+    assert!(stdout.contains("only where n >= 1"), "{stdout}");
+    let (code, stdout, _) = run(&["equiv", input, "x*(n + 1) + 1"]);
+    assert_eq!(code, 0, "{stdout}");
+    assert!(!stdout.contains("where both sides have a value"), "{stdout}");
+    assert!(stdout.contains("caveat: A equals B only where x >= 0"), "{stdout}");
+    // A range proved non-empty keeps the plain domain caveat.
+    let (_, stdout, _) = run(&["simplify", "sum(i = 1..n^2 + 1, sqrt(x)^2)"]);
+    assert!(stdout.contains("the input has a value only where x >= 0"), "{stdout}");
+}
+
+#[test]
 fn every_command_honours_its_bounds() {
     // Nested softmax: the derivative doubles in size with each level.
     let mut nested = "z".to_string();

@@ -252,7 +252,13 @@ pub fn simplify_cmd(args: &SimplifyArgs) -> Result<Output, Failure> {
     warnings.extend(unused_assumptions(&expr, &assumptions, &s.assumptions_used, &defs));
     let caveats: Vec<String> = domain::lost(&expr, &s.expr)
         .iter()
-        .map(|c| format!("note: the input has a value only where {c}; the result equals it there"))
+        .map(|c| {
+            let caveat = c.caveat("the input", "the result");
+            match c.only_if_nonempty {
+                None => format!("note: {caveat}; the result equals it there"),
+                Some(_) => format!("note: {caveat}"),
+            }
+        })
         .collect();
     let stdout = match args.format {
         ExprFormat::Json => format!(

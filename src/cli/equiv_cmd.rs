@@ -133,17 +133,23 @@ fn proved(args: &EquivArgs, (a, b): (&Expr, &Expr), expanded: &Expanded, proof: 
         steps.push(Step { rule: "definitions".into(), expr: b.clone() });
     }
     let plural = if steps.len() == 1 { "" } else { "s" };
-    let caveats: Vec<String> = [("A", &expanded.a, &expanded.b), ("B", &expanded.b, &expanded.a)]
-        .iter()
-        .flat_map(|(name, this, other)| {
-            domain::lost(this, other).into_iter().map(move |c| format!("{name} has a value only where {c}"))
-        })
-        .collect();
+    let lost: Vec<(&str, &str, domain::Condition)> =
+        [("A", "B", &expanded.a, &expanded.b), ("B", "A", &expanded.b, &expanded.a)]
+            .into_iter()
+            .flat_map(|(name, other, this, that)| domain::lost(this, that).into_iter().map(move |c| (name, other, c)))
+            .collect();
+    let caveats: Vec<String> = lost.iter().map(|(name, other, c)| c.caveat(name, other)).collect();
     if args.format == ExprFormat::Json {
         let steps = steps_json(&steps, args.latex.style());
         return Output::ok(format!("{}\n", json!({"equal": true, "how": "proof", "steps": steps, "caveats": caveats})));
     }
-    let scope = if caveats.is_empty() { "" } else { ", where both sides have a value" };
+    let scope = if caveats.is_empty() {
+        ""
+    } else if lost.iter().all(|(_, _, c)| c.only_if_nonempty.is_none()) {
+        ", where both sides have a value"
+    } else {
+        ", under the caveats below"
+    };
     let mut text = format!("equal: proved by rewriting ({} step{plural}){scope}\n", steps.len());
     for caveat in &caveats {
         text.push_str(&format!("caveat: {caveat}\n"));

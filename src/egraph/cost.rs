@@ -23,7 +23,11 @@ fn cost_with(egraph: &MathGraph, enode: &Math, child: impl Fn(Id) -> f64) -> f64
     let cost = |id: &Id| child(*id);
     // (Compared without building `-c`: costs are computed for every node at every change.)
     let is_minus_one = |id: &Id| {
-        egraph[*id].data.constant.as_ref().is_some_and(|c| c.numer().is_negative() && c.numer().magnitude().is_one() && c.denom().is_one())
+        egraph[*id]
+            .data
+            .constant
+            .as_ref()
+            .is_some_and(|c| c.numer().is_negative() && c.numer().magnitude().is_one() && c.denom().is_one())
     };
     match enode {
         Math::Mul([a, b]) if is_minus_one(a) => 0.3 + cost(b),
