@@ -36,17 +36,30 @@ const ONE_AT_A_TIME_FLOOR: usize = 500;
 /// proof that follows.
 const ONE_AT_A_TIME_UP_TO: usize = 400;
 
-/// The steps from `start` to `best`: a proof one rule at a time (the distributive law instead
-/// of collecting like terms) if one is found within `limits` (and a bound from the size of the
-/// simplification, `simplified_nodes` e-nodes), else one in coarser steps. The simplification
-/// itself runs without explanations, which would slow it down several times.
+/// The proofs to try for the steps of a simplification of `simplified_nodes` e-nodes, each with
+/// its bounds: one rule at a time (the distributive law instead of collecting like terms) when
+/// the simplification is small, bounded by its size; then one in coarser steps. They share the
+/// time limit.
+pub(super) fn proof_tries(simplified_nodes: usize, limits: &Limits) -> Vec<(Rules, Limits)> {
+    let limits = Limits { time: limits.time / 2, ..limits.clone() };
+    let mut tries = vec![];
+    if simplified_nodes <= ONE_AT_A_TIME_UP_TO {
+        let nodes = (ONE_AT_A_TIME_FACTOR * simplified_nodes).clamp(ONE_AT_A_TIME_FLOOR, ONE_AT_A_TIME_NODES);
+        tries.push((Rules::OneAtATime, Limits { nodes: limits.nodes.min(nodes), ..limits.clone() }));
+    }
+    tries.push((Rules::Collecting, limits));
+    tries
+}
+
+/// The steps from `start` to `best`: the first of the `tries` ([`proof_tries`]) that finds a
+/// proof. The simplification itself runs without explanations, which would slow it down
+/// several times.
 pub(super) fn derivation_steps(
     start: &RecExpr<Math>,
     best: &RecExpr<Math>,
-    simplified_nodes: usize,
+    tries: &[(Rules, Limits)],
     defs: &Definitions,
     assumptions: &[Assumption],
-    limits: &Limits,
     hints: &[String],
     end: &Expr,
 ) -> Vec<Step> {
@@ -55,23 +68,9 @@ pub(super) fn derivation_steps(
         let rule = format!("rewriting (not explained step by step: {size} nodes, more than {MAX_EXPLAINED_SIZE})");
         return vec![Step { rule, expr: end.clone() }];
     }
-    // Two tries share the time limit.
-    let limits = Limits { time: limits.time / 2, ..limits.clone() };
-    let tries: &[Rules] = if simplified_nodes > ONE_AT_A_TIME_UP_TO {
-        &[Rules::Collecting]
-    } else {
-        &[Rules::OneAtATime, Rules::Collecting]
-    };
-    for &rules in tries {
-        let limits = match rules {
-            Rules::OneAtATime => {
-                let nodes = (ONE_AT_A_TIME_FACTOR * simplified_nodes).clamp(ONE_AT_A_TIME_FLOOR, ONE_AT_A_TIME_NODES);
-                Limits { nodes: limits.nodes.min(nodes), ..limits.clone() }
-            }
-            _ => limits.clone(),
-        };
+    for (rules, limits) in tries {
         if let Some(mut egraph) =
-            connect(start, best, &rule_set(rules, &[start, best], defs, assumptions, true), &limits)
+            connect(start, best, &rule_set(*rules, &[start, best], defs, assumptions, true), limits)
         {
             return steps(&mut egraph, start, best, hints, end);
         }

@@ -285,7 +285,8 @@ fn saturate(
     let expr = readable(&from, &hints);
     let steps = match shown {
         Some(shown) => {
-            derivation_steps(&to_term(shown), &from, outcome.nodes, defs, assumptions, limits, &hints, &expr)
+            let tries = explain::proof_tries(outcome.nodes, limits);
+            derivation_steps(&to_term(shown), &from, &tries, defs, assumptions, &hints, &expr)
         }
         None => vec![],
     };
