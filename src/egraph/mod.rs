@@ -264,8 +264,7 @@ fn saturate(
             rules.retain(|r| !rules::REARRANGING.contains(&r.name.as_str()));
         }
         let left = Limits { time: deadline.saturating_duration_since(std::time::Instant::now()), ..limits.clone() };
-        let runner =
-            run(bounded_runner(&left, false).with_expr(&from).with_hook(stop_when_settled(phase.patience())), &rules);
+        let runner = run(bounded_runner(&left, false).with_expr(&from).with_hook(stop_when_settled()), &rules);
         outcome.add(&runner, limits);
         if outcome.limit_hit == Some(LimitHit::Undefined) {
             let simplified = outcome.simplified(e.clone(), vec![]);
@@ -300,17 +299,6 @@ enum Phase {
     InOrder,
     /// Every rule.
     Rearranging,
-}
-
-impl Phase {
-    /// How many iterations the best cost may stay the same before the phase ends: the first
-    /// hands its best term to the second, which goes on with every rule.
-    fn patience(self) -> usize {
-        match self {
-            Phase::InOrder => SETTLE_ITERATIONS - 1,
-            Phase::Rearranging => SETTLE_ITERATIONS,
-        }
-    }
 }
 
 /// What the phases of [`saturate`] add up to: the largest e-graph, the iterations, the rules
@@ -385,9 +373,8 @@ const LARGE_EGRAPH: usize = 2_000;
 /// See [`LARGE_EGRAPH`].
 const SETTLE_ITERATIONS_LARGE: usize = 2;
 
-/// A runner hook that stops once the extracted cost has not improved for `patience` iterations
-/// ([`SETTLE_ITERATIONS_LARGE`] in a large e-graph).
-fn stop_when_settled(patience: usize) -> impl FnMut(&mut Runner<Math, Facts>) -> Result<(), String> + 'static {
+/// A runner hook that stops once the extracted cost has not improved for [`SETTLE_ITERATIONS`].
+fn stop_when_settled() -> impl FnMut(&mut Runner<Math, Facts>) -> Result<(), String> + 'static {
     let mut best = f64::INFINITY;
     let mut unchanged = 0;
     move |runner| {
@@ -399,7 +386,8 @@ fn stop_when_settled(patience: usize) -> impl FnMut(&mut Runner<Math, Facts>) ->
         } else {
             unchanged += 1;
         }
-        let patience = if runner.egraph.total_size() > LARGE_EGRAPH { SETTLE_ITERATIONS_LARGE } else { patience };
+        let patience =
+            if runner.egraph.total_size() > LARGE_EGRAPH { SETTLE_ITERATIONS_LARGE } else { SETTLE_ITERATIONS };
         if unchanged >= patience {
             Err(SETTLED.into())
         } else {
@@ -587,8 +575,7 @@ fn collect_binder_names(e: &Expr, out: &mut Vec<String>) {
 pub fn constant_value(e: &Expr, defs: &Definitions, limits: &Limits) -> Option<num_rational::BigRational> {
     let term = to_term(e);
     let rules = rule_set(Rules::Collecting, &[&term], defs, &[], false);
-    let runner =
-        run(bounded_runner(limits, false).with_expr(&term).with_hook(stop_when_settled(SETTLE_ITERATIONS)), &rules);
+    let runner = run(bounded_runner(limits, false).with_expr(&term).with_hook(stop_when_settled()), &rules);
     if runner.egraph.analysis.contradiction {
         return None;
     }
