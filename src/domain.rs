@@ -31,10 +31,10 @@ pub struct Condition {
     pub source: Expr,
     /// Whether the argument depends on the index of an enclosing sum.
     pub for_every_index: bool,
-    /// The count `n` of an enclosing sum or product over `1..n` that may be empty: the input
-    /// needs the condition only where `n >= 1`, and where it is empty the input may have a value
-    /// although the condition fails.
-    pub only_if_nonempty: Option<Expr>,
+    /// The counts `n` of the ranges `1..n` that may be empty (of sums and products) under which
+    /// alone the condition is met: the input needs it only where one of them is not empty, and
+    /// may have a value elsewhere although it fails. Empty for a condition of the input itself.
+    pub only_if_nonempty: Vec<Expr>,
 }
 
 impl Condition {
@@ -42,12 +42,14 @@ impl Condition {
     /// side), which lost this condition: `whose` has a value only where it holds; or, under a
     /// range that may be empty, the two are equal where it holds (and may differ elsewhere).
     pub fn caveat(&self, whose: &str, other: &str) -> String {
-        match &self.only_if_nonempty {
-            None => format!("{whose} has a value only where {self}"),
-            Some(n) => format!(
-                "{whose} equals {other} only where {self}; {whose} needs that only where {n} >= 1 (a sum over 1..{n} may be empty)"
-            ),
+        if self.only_if_nonempty.is_empty() {
+            return format!("{whose} has a value only where {self}");
         }
+        let ranges: Vec<String> = self.only_if_nonempty.iter().map(|n| format!("1..{n}")).collect();
+        format!(
+            "{whose} equals {other} only where {self}; {whose} needs that only where the range {} is not empty",
+            ranges.join(" or ")
+        )
     }
 }
 
@@ -83,18 +85,33 @@ struct Scope {
 }
 
 /// The conditions of `from` that `to` does not have: where `from` may have no value although
-/// `to` has one.
+/// `to` has one. A condition met only under ranges that may be empty is always one: the
+/// simplification may have used it anywhere (an e-graph's facts hold in every context), although
+/// `from` needs it only where those ranges are not empty, and `to` may keep it under a range.
 pub fn lost(from: &Expr, to: &Expr) -> Vec<Condition> {
     let kept = conditions(to);
     conditions(from)
         .into_iter()
-        .filter(|c| !kept.iter().any(|k| k.argument == c.argument && k.relation == c.relation))
+        .filter(|c| {
+            !c.only_if_nonempty.is_empty() || !kept.iter().any(|k| k.argument == c.argument && k.relation == c.relation)
+        })
         .collect()
 }
 
 fn collect(e: &Expr, scope: &mut Scope, out: &mut Vec<Condition>) {
     let mut need = |argument: &Expr, relation: Relation, scope: &Scope| {
-        if proved(argument, relation) || out.iter().any(|c| &c.argument == argument && c.relation == relation) {
+        if proved(argument, relation) {
+            return;
+        }
+        // Met again: needed wherever either is (a condition of the input itself wins).
+        if let Some(c) = out.iter_mut().find(|c| &c.argument == argument && c.relation == relation) {
+            match &scope.may_be_empty {
+                None => c.only_if_nonempty.clear(),
+                Some(n) if !c.only_if_nonempty.is_empty() && !c.only_if_nonempty.contains(n) => {
+                    c.only_if_nonempty.push(n.clone())
+                }
+                Some(_) => {}
+            }
             return;
         }
         let for_every_index = argument.free_names().iter().any(|n| scope.bound.contains(n));
@@ -103,7 +120,7 @@ fn collect(e: &Expr, scope: &mut Scope, out: &mut Vec<Condition>) {
             relation,
             source: e.clone(),
             for_every_index,
-            only_if_nonempty: scope.may_be_empty.clone(),
+            only_if_nonempty: scope.may_be_empty.iter().cloned().collect(),
         });
     };
     match &e.node {
@@ -180,11 +197,24 @@ mod tests {
         assert_eq!(shown("sum(i, log(y[i]))"), ["y[i] > 0 for every index (for log(y[i]))"]);
         // Under a range that may be empty, the condition is needed only where it is not.
         let c = conditions(&parse_expr("sum(i = 1..n, sqrt(x)) + sum(i = 1..len(v), log(v[i]))").unwrap());
-        assert_eq!(c[0].only_if_nonempty.as_ref().map(|n| n.to_string()).as_deref(), Some("n"));
-        assert_eq!(c[1].only_if_nonempty, None);
+        assert_eq!(c[0].only_if_nonempty.iter().map(|n| n.to_string()).collect::<Vec<_>>(), ["n"]);
+        assert!(c[1].only_if_nonempty.is_empty());
+        // Met outside the range too: a condition of the input; under two ranges: either.
+        let outside = conditions(&parse_expr("sum(i = 1..n, sqrt(x)) + sqrt(x)").unwrap());
+        assert!(outside[0].only_if_nonempty.is_empty());
+        let two = conditions(&parse_expr("sum(i = 1..n, sqrt(x)) + prod(j = 1..m, sqrt(x))").unwrap());
+        assert_eq!(two[0].only_if_nonempty.len(), 2);
+        assert!(two[0].caveat("A", "B").ends_with("the range 1..n or 1..m is not empty"));
         assert!(c[0].caveat("A", "B").starts_with("A equals B only where x >= 0"));
         // Proved by the interval analysis: no condition.
         assert!(shown("log(exp(x)) + 1/(1 + exp(x)) + sqrt(x^2)").is_empty());
+    }
+
+    #[test]
+    fn a_condition_under_a_range_that_may_be_empty_is_always_stated() {
+        // The e-graph may use x >= 0 outside the sum, even though the result keeps sqrt(x).
+        let (a, b) = (parse_expr("sum(i = 1..n, sqrt(x))").unwrap(), parse_expr("sum(i = 1..n, sqrt(x))").unwrap());
+        assert_eq!(lost(&a, &b).len(), 1);
     }
 
     #[test]

@@ -127,14 +127,49 @@ fn a_condition_under_a_sum_that_may_be_empty_is_no_domain() {
     assert_eq!(code, 0, "{stdout}");
     assert!(!stdout.contains("has a value only where"), "{stdout}");
     assert!(stdout.contains("the input equals the result only where x >= 0"), "{stdout}");
-    assert!(stdout.contains("only where n >= 1"), "{stdout}");
+    assert!(stdout.contains("the input needs that only where the range 1..n is not empty"), "{stdout}");
     let (code, stdout, _) = run(&["equiv", input, "x*(n + 1) + 1"]);
     assert_eq!(code, 0, "{stdout}");
     assert!(!stdout.contains("where both sides have a value"), "{stdout}");
     assert!(stdout.contains("caveat: A equals B only where x >= 0"), "{stdout}");
+    // The condition is kept under the sum, and still used outside it: a caveat all the same.
+    let kept = "sum(i = 1..n, sqrt(x)^2 + sqrt(x)) + ((x + 1)^2)^(1/2)";
+    let (_, stdout, _) = run(&["equiv", kept, "sum(i = 1..n, x + sqrt(x)) + x + 1"]);
+    assert!(stdout.contains("under the caveats below") && stdout.contains("A equals B only where x >= 0"), "{stdout}");
+    // Met outside the sum too, it is a domain of the input.
+    let (_, stdout, _) = run(&["simplify", "sum(i = 1..n, sqrt(x)^2) + sqrt(x)^2"]);
+    assert!(stdout.contains("the input has a value only where x >= 0"), "{stdout}");
     // A range proved non-empty keeps the plain domain caveat.
     let (_, stdout, _) = run(&["simplify", "sum(i = 1..n^2 + 1, sqrt(x)^2)"]);
     assert!(stdout.contains("the input has a value only where x >= 0"), "{stdout}");
+}
+
+#[test]
+fn assumptions_the_result_needs_are_never_called_unneeded() {
+    // Each of `a = b` and `a = 1` could go alone, not both; `b = 1` names a step.
+    let (code, stdout, stderr) =
+        run(&["derive", "a*x^2 + b*x", "--wrt", "x", "--assume", "a = b", "--assume", "b = 1", "--assume", "a = 1"]);
+    assert_eq!(code, 0);
+    assert_eq!(stdout.lines().last(), Some("2*x + 1"));
+    assert!(!stdout.contains("not needed") && !stderr.contains("changes nothing"), "{stdout}{stderr}");
+    // Two spellings of one assumption: the result needs one of them.
+    let (_, stdout, stderr) = run(&[
+        "derive",
+        "-sum(i, y[i]*log(yhat[i]))",
+        "--wrt",
+        "z[k]",
+        "--let",
+        "yhat = softmax(z)",
+        "--assume",
+        "sum(i, y[i]) = 1",
+        "--assume",
+        "sum(j, y[j]) = 1",
+    ]);
+    assert_eq!(stdout.lines().last(), Some("yhat[k] - y[k]"));
+    assert!(!stderr.contains("changes nothing"), "{stderr}");
+    // An assumption that changes nothing is still said to.
+    let (_, _, stderr) = run(&["derive", "a*x^2", "--wrt", "x", "--assume", "a = 3", "--assume", "c = 2"]);
+    assert!(stderr.contains("the assumption c = 2 changes nothing"), "{stderr}");
 }
 
 #[test]

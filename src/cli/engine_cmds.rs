@@ -254,9 +254,10 @@ pub fn simplify_cmd(args: &SimplifyArgs) -> Result<Output, Failure> {
         .iter()
         .map(|c| {
             let caveat = c.caveat("the input", "the result");
-            match c.only_if_nonempty {
-                None => format!("note: {caveat}; the result equals it there"),
-                Some(_) => format!("note: {caveat}"),
+            if c.only_if_nonempty.is_empty() {
+                format!("note: {caveat}; the result equals it there")
+            } else {
+                format!("note: {caveat}")
             }
         })
         .collect();

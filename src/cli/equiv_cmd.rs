@@ -145,7 +145,7 @@ fn proved(args: &EquivArgs, (a, b): (&Expr, &Expr), expanded: &Expanded, proof: 
     }
     let scope = if caveats.is_empty() {
         ""
-    } else if lost.iter().all(|(_, _, c)| c.only_if_nonempty.is_none()) {
+    } else if lost.iter().all(|(_, _, c)| c.only_if_nonempty.is_empty()) {
         ", where both sides have a value"
     } else {
         ", under the caveats below"

@@ -12,12 +12,15 @@ use crate::syntax::ast::Expr;
 const POINTS: usize = 6;
 
 /// The [`crate::egraph::Refutes`] test under `defs` and `assumptions`: whether the result
-/// differs from the input at one of a few sample points where the assumption at position `i`
-/// is left out and the others are made true.
-pub fn refutes<'a>(defs: &'a Definitions, assumptions: &'a [Assumption]) -> impl Fn(&Expr, &Expr, usize) -> bool + 'a {
-    move |input, result, i| {
+/// differs from the input at one of a few sample points where the assumptions at positions
+/// `left_out` are left out and the others are made true.
+pub fn refutes<'a>(
+    defs: &'a Definitions,
+    assumptions: &'a [Assumption],
+) -> impl Fn(&Expr, &Expr, &[usize]) -> bool + 'a {
+    move |input, result, left_out| {
         let others: Vec<Assumption> =
-            assumptions.iter().enumerate().filter(|&(n, _)| n != i).map(|(_, a)| a.clone()).collect();
+            assumptions.iter().enumerate().filter(|(n, _)| !left_out.contains(n)).map(|(_, a)| a.clone()).collect();
         let sampler = Sampler::new([input, result], defs, &others);
         matches!(compare_at(input, result, &sampler, POINTS), Verdict::Differ(_))
     }
@@ -32,7 +35,7 @@ mod tests {
         let assumptions: Vec<Assumption> = assumptions.iter().map(|a| Assumption::parse(a).unwrap()).collect();
         let defs = Definitions::default();
         let refutes = refutes(&defs, &assumptions);
-        refutes(&parse_expr(input).unwrap(), &parse_expr(result).unwrap(), i)
+        refutes(&parse_expr(input).unwrap(), &parse_expr(result).unwrap(), &[i])
     }
 
     #[test]

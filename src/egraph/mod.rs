@@ -186,11 +186,12 @@ pub fn simplify(
     simplify_shown(e, explain.then_some(e), defs, assumptions, limits, &|_, _, _| false)
 }
 
-/// A quick test of whether an assumption was needed, decided outside the e-graph: called with
-/// the input, the result and an assumption's position, true when the result is shown to differ
-/// from the input where that assumption does not hold (the others do). Simplifying without it
-/// could then not give the result; false leaves the question to a simplification without it.
-pub type Refutes<'a> = &'a dyn Fn(&Expr, &Expr, usize) -> bool;
+/// A quick test of whether some assumptions were needed, decided outside the e-graph: called
+/// with the input, the result and the positions of assumptions left out, true when the result
+/// is shown to differ from the input where those do not hold (the others do). Simplifying
+/// without them could then not give the result; false leaves the question to a simplification
+/// without them.
+pub type Refutes<'a> = &'a dyn Fn(&Expr, &Expr, &[usize]) -> bool;
 
 /// [`simplify`], with the steps (if asked for) explained from `shown`: `e` as the reader saw it
 /// last, equal to it by the definitions (the chain rule's last line, written with the defined
@@ -219,22 +220,32 @@ pub fn simplify_shown(
         return simplified;
     }
     let expr = &simplified.expr;
-    let named = |i: usize| simplified.steps.iter().any(|s| s.rule == assumptions[i].rule_name());
-    // One simplification without each assumption that rewrote something (one that never did
-    // left the run as it would have been without it) and that `refutes` does not settle:
-    // linear in their number (a recursive decision would be factorial).
-    let needed = |i: usize| {
-        if !applied.iter().any(|rule| rule.as_str().trim_end() == assumptions[i].rule_name()) {
-            return false;
-        }
-        if refutes(e, expr, i) {
+    // A step's label joins the rules it took with "; ".
+    let named = |i: usize| simplified.steps.iter().any(|s| s.rule.split("; ").any(|r| r == assumptions[i].rule_name()));
+    let rewrote = |i: usize| applied.iter().any(|rule| rule.as_str().trim_end() == assumptions[i].rule_name());
+    // Whether the result needs one of the assumptions at positions `left_out`: `refutes` shows a
+    // difference where they are left out, or one simplification without them gives another
+    // result.
+    let needs_one_of = |left_out: &[usize]| {
+        if refutes(e, expr, left_out) {
             return true;
         }
         let others: Vec<Assumption> =
-            assumptions.iter().enumerate().filter(|&(n, _)| n != i).map(|(_, a)| a.clone()).collect();
+            assumptions.iter().enumerate().filter(|(n, _)| !left_out.contains(n)).map(|(_, a)| a.clone()).collect();
         saturate(e, None, defs, &others, limits).0.expr != *expr
     };
-    simplified.assumptions_used = (0..assumptions.len()).filter(|&i| named(i) || needed(i)).collect();
+    // Each assumption that rewrote something (one that never did left the run as it would have
+    // been without it) is left out alone: linear in their number (a recursive decision would be
+    // factorial). The others are then left out together: when the result needs one of them
+    // (`a = b` against `a = 1`, either does), none is reported as unneeded.
+    let mut used: Vec<usize> =
+        (0..assumptions.len()).filter(|&i| named(i) || (rewrote(i) && needs_one_of(&[i]))).collect();
+    let spared: Vec<usize> = (0..assumptions.len()).filter(|i| !used.contains(i)).collect();
+    if spared.len() > 1 && needs_one_of(&spared) {
+        used.extend(spared);
+        used.sort();
+    }
+    simplified.assumptions_used = used;
     simplified
 }
 
