@@ -323,7 +323,7 @@ pub fn rewrite(spec: &RuleSpec) -> Rewrite<Math, Facts> {
 /// A rule's right side: only ever instantiated, so kept as its syntax tree (an egg `Pattern`
 /// would also compile a program to search with, which costs more than a small derivation's
 /// saturation when every rule is read).
-pub struct Template(pub PatternAst<Math>);
+struct Template(PatternAst<Math>);
 
 impl Applier<Math, Facts> for Template {
     fn apply_one(
