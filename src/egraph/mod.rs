@@ -175,7 +175,7 @@ pub struct Simplified {
 ///
 /// An assumption counts as used when a step names it, or else when simplifying without it
 /// gives another result (a step that collects like terms may take in a value the assumption
-/// gave without naming it).
+/// gave without naming it), or when it is one of several that the result needs one of.
 pub fn simplify(
     e: &Expr,
     defs: &Definitions,
