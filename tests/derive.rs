@@ -245,6 +245,8 @@ fn cli_simplify() {
         .assert()
         .success()
         .stdout("2*yhat[k]\n");
+    // A fractional power in a denominator prints as a fraction, as in the input.
+    common::deltaform().args(["simplify", "y*x^(-1/2)"]).assert().success().stdout(contains("\ny/x^(1/2)\n"));
     // A part with no value anywhere: the e-graph would prove 0 = 1 through it, so it gives up.
     common::deltaform()
         .args(["simplify", "((0/0)*x)^(-2)"])

@@ -310,7 +310,8 @@ fn product_of(e: &Expr) -> Expr {
             Node::Binary(BinOp::Pow, base, exp) if exp.as_num().is_some_and(|n| n.is_negative()) => {
                 let n = -exp.as_num().expect("checked").clone();
                 let base = resugar(base);
-                den.push(if n.is_one() { base } else { Expr::binary(BinOp::Pow, base, Expr::num(n)) });
+                // (The power resugared as any constant is: `x^(1/2)`, not `x^0.5`.)
+                den.push(if n.is_one() { base } else { Expr::binary(BinOp::Pow, base, resugar(&Expr::num(n))) });
             }
             Node::Binary(BinOp::Pow, base, exp) => num.push(Expr::binary(BinOp::Pow, resugar(base), resugar(exp))),
             _ => num.push(resugar(f)),
