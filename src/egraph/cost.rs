@@ -96,11 +96,10 @@ impl SharedTerms {
         // Stale kept costs: egg's extraction, appended.
         let alone = egg::Extractor::new(egraph, FreshCost(egraph)).find_best(id).1;
         let offset = self.term.as_ref().len();
-        let mut at = id;
         for node in alone.as_ref() {
-            at = self.term.add(node.clone().map_children(|c| Id::from(usize::from(c) + offset)));
+            self.term.add(node.clone().map_children(|c| Id::from(usize::from(c) + offset)));
         }
-        at
+        Id::from(self.term.as_ref().len() - 1)
     }
 
     /// Adds the shared term to `egraph` node by node as it stands (uncanonical, so that an
