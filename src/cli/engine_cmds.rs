@@ -246,7 +246,7 @@ pub fn simplify_cmd(args: &SimplifyArgs) -> Result<Output, Failure> {
     let expr = expression(&args.expr, "EXPR", args.format)?;
     let (defs, assumptions) = context(&args.context.lets, &args.context.assume, args.format)?;
     let explain = args.steps;
-    let refutes = crate::derive::refutes(&defs, &assumptions);
+    let refutes = crate::derive::refutes(&defs);
     let s = simplify_shown(&expr, explain.then_some(&expr), &defs, &assumptions, &args.limits.limits(), &refutes);
     let mut warnings = unused_definitions(&expr, &s.expr, &defs);
     warnings.extend(unused_assumptions(&expr, &assumptions, &s.assumptions_used, &defs));

@@ -201,14 +201,8 @@ pub fn derive_parsed(expr: Expr, wrt: Wrt, context: Context) -> Result<Derivatio
     let chain = worked_chain_rule(&expr, &wrt, &definitions)?;
     let started = Instant::now();
     let shown = chain.lines.last().map(|l| &l.expr).filter(|_| steps);
-    let simplified = simplify_shown(
-        &chain.derivative,
-        shown,
-        &definitions,
-        &assumptions,
-        &limits,
-        &refutes(&definitions, &assumptions),
-    );
+    let simplified =
+        simplify_shown(&chain.derivative, shown, &definitions, &assumptions, &limits, &refutes(&definitions));
     let check = if !self_check {
         Check::NotRun
     } else if instances::applies_declared(&expr) || definitions.iter().any(|d| instances::applies_declared(&d.body)) {

@@ -187,11 +187,10 @@ pub fn simplify(
 }
 
 /// A quick test of whether some assumptions were needed, decided outside the e-graph: called
-/// with the input, the result and the positions of assumptions left out, true when the result
-/// is shown to differ from the input where those do not hold (the others do). Simplifying
-/// without them could then not give the result; false leaves the question to a simplification
-/// without them.
-pub type Refutes<'a> = &'a dyn Fn(&Expr, &Expr, &[usize]) -> bool;
+/// with the input, the result and the assumptions kept, true when the result is shown to differ
+/// from the input where those hold (and the others left out need not). Simplifying with only
+/// those kept could then not give the result; false leaves the question to that simplification.
+pub type Refutes<'a> = &'a dyn Fn(&Expr, &Expr, &[Assumption]) -> bool;
 
 /// [`simplify`], with the steps (if asked for) explained from `shown`: `e` as the reader saw it
 /// last, equal to it by the definitions (the chain rule's last line, written with the defined
@@ -227,12 +226,9 @@ pub fn simplify_shown(
     // difference where they are left out, or one simplification without them gives another
     // result.
     let needs_one_of = |left_out: &[usize]| {
-        if refutes(e, expr, left_out) {
-            return true;
-        }
         let others: Vec<Assumption> =
             assumptions.iter().enumerate().filter(|(n, _)| !left_out.contains(n)).map(|(_, a)| a.clone()).collect();
-        saturate(e, None, defs, &others, limits).0.expr != *expr
+        refutes(e, expr, &others) || saturate(e, None, defs, &others, limits).0.expr != *expr
     };
     // Each assumption that rewrote something (one that never did left the run as it would have
     // been without it) is left out alone: linear in their number (a recursive decision would be
