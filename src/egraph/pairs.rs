@@ -11,7 +11,7 @@
 use super::analysis::{Facts, MathGraph};
 use super::collect::{best_node, Written};
 use super::lang::Math;
-use super::rules::{RuleSpec, When};
+use super::rules::{parsed, RuleSpec, When};
 use egg::{
     Applier, ENodeOrVar, Id, Language, Pattern, PatternAst, RecExpr, Rewrite, SearchMatches, Searcher, Subst, Symbol,
     Var,
@@ -73,13 +73,14 @@ struct PairRule {
 }
 
 impl PairRule {
-    /// The rule of `spec`, when its left-hand side is a product with a side that is not a bare
-    /// variable (commutativity and associativity have both bare, or a product inside).
-    fn new(spec: &RuleSpec) -> Option<PairRule> {
+    /// The rule of `spec` (read as `rewrite`), when its left-hand side is a product with a side
+    /// that is not a bare variable (commutativity and associativity have both bare, or a product
+    /// inside).
+    fn new(spec: &RuleSpec, rewrite: &Rewrite<Math, Facts>) -> Option<PairRule> {
         if !spec.lhs.starts_with("(* ") || spec.rearranges {
             return None;
         }
-        let ast: PatternAst<Math> = spec.lhs.parse().ok()?;
+        let ast = rewrite.searcher.get_pattern_ast()?.clone();
         let root = Id::from(ast.as_ref().len() - 1);
         let ENodeOrVar::ENode(Math::Mul([a, b])) = &ast[root] else { return None };
         let (left, right) = (Side::new(&ast, *a), Side::new(&ast, *b));
@@ -90,7 +91,7 @@ impl PairRule {
             Side::Var(v) => vec![*v],
             Side::Pattern(p, _) => p.vars(),
         };
-        let rhs: PatternAst<Math> = spec.rhs.parse().ok()?;
+        let rhs = rewrite.applier.get_pattern_ast()?.clone();
         Some(PairRule { name: Symbol::from(spec.name), lhs: ast, left, right, right_vars, rhs, when: spec.when })
     }
 
@@ -120,15 +121,15 @@ impl PairRule {
 }
 
 /// The rewrite applying the product rules among the rules at positions `taken` of
-/// [`super::rules::RULES`] to pairs of factors (each read once per process). Each union is
-/// named after its own rule.
+/// [`super::rules::RULES`] to pairs of factors (each made once per process, from the patterns
+/// of its own rewrite). Each union is named after its own rule.
 pub fn rewrite(taken: &[usize]) -> Rewrite<Math, Facts> {
     static READ: OnceLock<Vec<OnceLock<Option<Arc<PairRule>>>>> = OnceLock::new();
     let table = super::rules::RULES;
     let read = READ.get_or_init(|| table.iter().map(|_| OnceLock::new()).collect());
-    let rules: Arc<Vec<Arc<PairRule>>> = Arc::new(
-        taken.iter().filter_map(|&k| read[k].get_or_init(|| PairRule::new(&table[k]).map(Arc::new)).clone()).collect(),
-    );
+    let pair_rule = |k: usize| PairRule::new(&table[k], parsed(k)).map(Arc::new);
+    let rules: Arc<Vec<Arc<PairRule>>> =
+        Arc::new(taken.iter().filter_map(|&k| read[k].get_or_init(|| pair_rule(k)).clone()).collect());
     let searcher = Pairs { rules: rules.clone(), written: Written::default() };
     Rewrite::new(PRODUCT_RULES, searcher, Pairing { rules }).expect("a well-formed rule")
 }
@@ -261,8 +262,11 @@ mod tests {
     use crate::egraph::cost::best_term;
     use crate::syntax::parse::parse_expr;
 
-    fn spec(name: &str) -> &'static RuleSpec {
-        super::super::rules::RULES.iter().find(|r| r.name == name).expect("a rule of the table")
+    /// The table rule `name` as a product rule, if it is one.
+    fn pair_rule(name: &str) -> Option<PairRule> {
+        let table = super::super::rules::RULES;
+        let k = table.iter().position(|r| r.name == name).expect("a rule of the table");
+        PairRule::new(&table[k], parsed(k))
     }
 
     /// What the rule `name` adds to the class of the product `src` in one iteration, printed.
@@ -270,7 +274,7 @@ mod tests {
         let mut egraph = MathGraph::new(Facts::default());
         let id = egraph.add_expr(&to_term(&parse_expr(src).unwrap()));
         egraph.rebuild();
-        let rule = PairRule::new(spec(name)).expect("a product rule");
+        let rule = pair_rule(name).expect("a product rule");
         let factors = factors(&egraph, id).expect("a few factors");
         let substs = rule.matches(&egraph, &factors);
         let added: Vec<Id> = substs.iter().filter_map(|s| apply(&rule, &mut egraph, id, s)).collect();
@@ -298,8 +302,8 @@ mod tests {
 
     #[test]
     fn only_products_with_a_pattern_side_are_product_rules() {
-        assert!(PairRule::new(spec("commute *")).is_none());
-        assert!(PairRule::new(spec("x/x = 1")).is_some());
-        assert!(PairRule::new(spec("x^1 = x")).is_none());
+        assert!(pair_rule("commute *").is_none());
+        assert!(pair_rule("x/x = 1").is_some());
+        assert!(pair_rule("x^1 = x").is_none());
     }
 }

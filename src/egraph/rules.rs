@@ -430,7 +430,7 @@ pub fn operators(pattern: &str) -> impl Iterator<Item = &str> {
 
 /// The rule at position `k` of [`RULES`] as an egg rewrite, read once per process: reading
 /// the whole table costs more than a small derivation.
-fn parsed(k: usize) -> &'static Rewrite<Math, Facts> {
+pub(super) fn parsed(k: usize) -> &'static Rewrite<Math, Facts> {
     static PARSED: OnceLock<Vec<OnceLock<Rewrite<Math, Facts>>>> = OnceLock::new();
     PARSED.get_or_init(|| RULES.iter().map(|_| OnceLock::new()).collect())[k].get_or_init(|| rewrite(&RULES[k]))
 }
